@@ -1,0 +1,41 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "gradscope",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "GradScope", targets: ["GradScope"]),
+        .executable(name: "gradscope", targets: ["gradscope"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CBLAS",
+            path: "Modules/CBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
+        ),
+        .target(
+            name: "GradScope",
+            dependencies: [
+                "CBLAS",
+                .product(name: "RealModule", package: "swift-numerics"),
+            ]
+        ),
+        .executableTarget(
+            name: "gradscope",
+            dependencies: [
+                "GradScope",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "GradScopeTests",
+            dependencies: ["GradScope"]
+        ),
+    ]
+)

@@ -1,0 +1,167 @@
+internal import CBLAS
+import RealModule
+
+// The BLAS and LAPACK boundary: the only file where pointers meet C.
+// Each routine is wrapped once, generically, and instantiated for Float and Double.
+
+extension Double: BLASScalar {
+    public static func gemm(
+        _ a: Matrix<Double>, transposeA: Bool, _ b: Matrix<Double>, transposeB: Bool,
+        into c: inout Matrix<Double>, alpha: Double, beta: Double
+    ) {
+        callGEMM(cblas_dgemm, a, transposeA, b, transposeB, &c, alpha, beta)
+    }
+
+    public static func axpy(_ alpha: Double, _ x: [Double], _ y: inout [Double]) {
+        callAXPY(cblas_daxpy, alpha, x, &y)
+    }
+
+    public static func qr(_ a: Matrix<Double>) throws(LAPACKError) -> (q: Matrix<Double>, rDiagonal: [Double]) {
+        try callQR(a, factor: (LAPACKE_dgeqrf, "LAPACKE_dgeqrf"), expand: (LAPACKE_dorgqr, "LAPACKE_dorgqr"))
+    }
+
+    public static func singularValues(_ a: Matrix<Double>) throws(LAPACKError) -> [Double] {
+        try callSingularValues(a, LAPACKE_dgesdd, "LAPACKE_dgesdd")
+    }
+}
+
+extension Float: BLASScalar {
+    public static func gemm(
+        _ a: Matrix<Float>, transposeA: Bool, _ b: Matrix<Float>, transposeB: Bool,
+        into c: inout Matrix<Float>, alpha: Float, beta: Float
+    ) {
+        callGEMM(cblas_sgemm, a, transposeA, b, transposeB, &c, alpha, beta)
+    }
+
+    public static func axpy(_ alpha: Float, _ x: [Float], _ y: inout [Float]) {
+        callAXPY(cblas_saxpy, alpha, x, &y)
+    }
+
+    public static func qr(_ a: Matrix<Float>) throws(LAPACKError) -> (q: Matrix<Float>, rDiagonal: [Float]) {
+        try callQR(a, factor: (LAPACKE_sgeqrf, "LAPACKE_sgeqrf"), expand: (LAPACKE_sorgqr, "LAPACKE_sorgqr"))
+    }
+
+    public static func singularValues(_ a: Matrix<Float>) throws(LAPACKError) -> [Float] {
+        try callSingularValues(a, LAPACKE_sgesdd, "LAPACKE_sgesdd")
+    }
+}
+
+/// The BLAS library in use and its thread count, for manifests and logs.
+public enum BLASLibrary {
+    /// OpenBLAS's build description (`openblas_get_config()`), e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH ...".
+    public static var configuration: String {
+        guard let text = openblas_get_config() else { return "unknown" }
+        return String(cString: text)
+    }
+
+    /// The kernel OpenBLAS chose for this processor (`openblas_get_corename()`).
+    public static var coreName: String {
+        guard let text = openblas_get_corename() else { return "unknown" }
+        return String(cString: text)
+    }
+
+    /// OpenBLAS's process-wide thread count (`openblas_get_num_threads()`).
+    public static var threads: Int { Int(openblas_get_num_threads()) }
+
+    /// Sets OpenBLAS's process-wide thread count (`openblas_set_num_threads`).
+    /// Call once at start-up, never while BLAS calls run on other threads.
+    public static func setThreads(_ count: Int) {
+        precondition(count >= 1, "BLAS thread count must be at least 1, got \(count)")
+        openblas_set_num_threads(Int32(clamping: count))
+    }
+}
+
+// MARK: - Generic wrappers around the C routines
+
+private typealias GEMMRoutine<S> = (
+    CBLAS_ORDER, CBLAS_TRANSPOSE, CBLAS_TRANSPOSE, Int32, Int32, Int32,
+    S, UnsafePointer<S>?, Int32, UnsafePointer<S>?, Int32, S, UnsafeMutablePointer<S>?, Int32
+) -> Void
+
+private func callGEMM<S: BLASScalar>(
+    _ routine: GEMMRoutine<S>, _ a: Matrix<S>, _ transposeA: Bool, _ b: Matrix<S>, _ transposeB: Bool,
+    _ c: inout Matrix<S>, _ alpha: S, _ beta: S
+) {
+    let (m, n, k) = gemmShape(a, transposeA, b, transposeB, c)
+    guard m > 0, n > 0 else { return }
+    if k == 0 {  // BLAS leaves C untouched when k = 0 only if beta = 1; make beta C explicit.
+        c.elements = c.elements.map { beta == 0 ? 0 : beta * $0 }
+        return
+    }
+    let lda = Int32(max(1, a.columns)), ldb = Int32(max(1, b.columns)), ldc = Int32(max(1, c.columns))
+    a.elements.withUnsafeBufferPointer { pa in
+        b.elements.withUnsafeBufferPointer { pb in
+            c.elements.withUnsafeMutableBufferPointer { pc in
+                routine(
+                    CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                    m, n, k, alpha, pa.baseAddress, lda, pb.baseAddress, ldb, beta, pc.baseAddress, ldc)
+            }
+        }
+    }
+}
+
+private typealias AXPYRoutine<S> = (Int32, S, UnsafePointer<S>?, Int32, UnsafeMutablePointer<S>?, Int32) -> Void
+
+private func callAXPY<S: BLASScalar>(_ routine: AXPYRoutine<S>, _ alpha: S, _ x: [S], _ y: inout [S]) {
+    precondition(x.count == y.count, "axpy: x has \(x.count) elements, y has \(y.count)")
+    precondition(x.count <= Int(Int32.max), "axpy: length exceeds 32-bit BLAS")
+    x.withUnsafeBufferPointer { px in
+        y.withUnsafeMutableBufferPointer { py in
+            routine(Int32(x.count), alpha, px.baseAddress, 1, py.baseAddress, 1)
+        }
+    }
+}
+
+private typealias GEQRFRoutine<S> = (Int32, Int32, Int32, UnsafeMutablePointer<S>?, Int32, UnsafeMutablePointer<S>?) -> Int32
+private typealias ORGQRRoutine<S> = (Int32, Int32, Int32, Int32, UnsafeMutablePointer<S>?, Int32, UnsafePointer<S>?) -> Int32
+
+private func callQR<S: BLASScalar>(
+    _ a: Matrix<S>, factor: (GEQRFRoutine<S>, String), expand: (ORGQRRoutine<S>, String)
+) throws(LAPACKError) -> (q: Matrix<S>, rDiagonal: [S]) {
+    let (m, n) = (a.rows, a.columns)
+    precondition(m >= n && n >= 1, "qr: needs rows >= columns >= 1, got \(m) x \(n)")
+    precondition(m <= Int(Int32.max), "qr: dimension exceeds 32-bit LAPACK")
+    var q = a
+    var tau = [S](repeating: 0, count: n)
+    var diagonal = [S](repeating: 0, count: n)
+    let info: (Int32, String) = q.elements.withUnsafeMutableBufferPointer { pq in
+        tau.withUnsafeMutableBufferPointer { pt in
+            let lda = Int32(n)
+            let factored = factor.0(LAPACK_ROW_MAJOR, Int32(m), Int32(n), pq.baseAddress, lda, pt.baseAddress)
+            guard factored == 0 else { return (factored, factor.1) }
+            for j in 0..<n { diagonal[j] = pq[j * n + j] }
+            let expanded = expand.0(LAPACK_ROW_MAJOR, Int32(m), Int32(n), Int32(n), pq.baseAddress, lda, pt.baseAddress)
+            return (expanded, expand.1)
+        }
+    }
+    guard info.0 == 0 else { throw LAPACKError(routine: info.1, info: info.0) }
+    return (q, diagonal)
+}
+
+private typealias GESDDRoutine<S> = (
+    Int32, CChar, Int32, Int32, UnsafeMutablePointer<S>?, Int32, UnsafeMutablePointer<S>?,
+    UnsafeMutablePointer<S>?, Int32, UnsafeMutablePointer<S>?, Int32
+) -> Int32
+
+private func callSingularValues<S: BLASScalar>(
+    _ a: Matrix<S>, _ routine: GESDDRoutine<S>, _ name: String
+) throws(LAPACKError) -> [S] {
+    let (m, n) = (a.rows, a.columns)
+    guard m > 0, n > 0 else { return [] }
+    precondition(m <= Int(Int32.max) && n <= Int(Int32.max), "singularValues: dimension exceeds 32-bit LAPACK")
+    var work = a.elements
+    var values = [S](repeating: 0, count: min(m, n))
+    var unused: [S] = [0]
+    // Row-major A is column-major A^T (n x m, leading dimension n): same singular values,
+    // and LAPACKE's column-major path needs no transpose copies and accepts ldu = ldvt = 1.
+    let info = work.withUnsafeMutableBufferPointer { pa in
+        values.withUnsafeMutableBufferPointer { ps in
+            unused.withUnsafeMutableBufferPointer { pu in
+                routine(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "N")), Int32(n), Int32(m), pa.baseAddress, Int32(n),
+                        ps.baseAddress, pu.baseAddress, 1, pu.baseAddress, 1)
+            }
+        }
+    }
+    guard info == 0 else { throw LAPACKError(routine: name, info: info) }
+    return values
+}

@@ -1,0 +1,65 @@
+import RealModule
+
+/// The scalars gradscope computes in: `Float` and `Double`.
+///
+/// Each conformance routes the typed matrix operations to the matching
+/// single- or double-precision BLAS and LAPACK routine. Shapes are checked
+/// in Swift before any pointer reaches C.
+public protocol BLASScalar: BinaryFloatingPoint, Real, Sendable, Codable
+where RawSignificand: FixedWidthInteger {
+    /// C = alpha op(A) op(B) + beta C, with op(X) = X or X^T.
+    /// The corresponding C functions are `cblas_sgemm` and `cblas_dgemm`.
+    static func gemm(
+        _ a: Matrix<Self>, transposeA: Bool, _ b: Matrix<Self>, transposeB: Bool,
+        into c: inout Matrix<Self>, alpha: Self, beta: Self)
+
+    /// y = alpha x + y over whole arrays of equal length.
+    /// The corresponding C functions are `cblas_saxpy` and `cblas_daxpy`.
+    static func axpy(_ alpha: Self, _ x: [Self], _ y: inout [Self])
+
+    /// The QR factorisation A = QR of an m x n matrix with m >= n: Q (m x n,
+    /// orthonormal columns) and the diagonal of R.
+    /// The corresponding C functions are `LAPACKE_?geqrf` and `LAPACKE_?orgqr`.
+    static func qr(_ a: Matrix<Self>) throws(LAPACKError) -> (q: Matrix<Self>, rDiagonal: [Self])
+
+    /// The singular values of A, largest first.
+    /// The corresponding C functions are `LAPACKE_sgesdd` and `LAPACKE_dgesdd`.
+    static func singularValues(_ a: Matrix<Self>) throws(LAPACKError) -> [Self]
+}
+
+/// A LAPACK routine returned a nonzero `info`.
+public struct LAPACKError: Error, CustomStringConvertible, Equatable {
+    /// The C routine, e.g. `LAPACKE_dgeqrf`.
+    public let routine: String
+    /// LAPACK's `info`: -i means argument i was illegal (or held NaN), i > 0 a numerical failure.
+    public let info: Int32
+
+    public var description: String {
+        info < 0
+            ? "\(routine) rejected argument \(-info) (illegal value or NaN in the input)"
+            : "\(routine) failed to converge (info = \(info))"
+    }
+}
+
+extension Matrix {
+    /// op(A) op(B), a new matrix.
+    public func multiplied(by other: Matrix, transposeSelf: Bool = false, transposeOther: Bool = false) -> Matrix {
+        let rowsOut = transposeSelf ? columns : rows
+        let columnsOut = transposeOther ? other.rows : other.columns
+        var result = Matrix(rows: rowsOut, columns: columnsOut)
+        Scalar.gemm(self, transposeA: transposeSelf, other, transposeB: transposeOther, into: &result, alpha: 1, beta: 0)
+        return result
+    }
+}
+
+/// Checks the shapes of a GEMM call and returns (m, n, k) of op(A) (m x k) times op(B) (k x n).
+func gemmShape<Scalar>(
+    _ a: Matrix<Scalar>, _ transposeA: Bool, _ b: Matrix<Scalar>, _ transposeB: Bool, _ c: Matrix<Scalar>
+) -> (m: Int32, n: Int32, k: Int32) {
+    let (m, k) = transposeA ? (a.columns, a.rows) : (a.rows, a.columns)
+    let (kb, n) = transposeB ? (b.columns, b.rows) : (b.rows, b.columns)
+    precondition(k == kb, "gemm: inner dimensions differ: op(A) is \(m) x \(k), op(B) is \(kb) x \(n)")
+    precondition(c.rows == m && c.columns == n, "gemm: C is \(c.rows) x \(c.columns), expected \(m) x \(n)")
+    precondition(m <= Int(Int32.max) && n <= Int(Int32.max) && k <= Int(Int32.max), "gemm: dimension exceeds 32-bit BLAS")
+    return (Int32(m), Int32(n), Int32(k))
+}

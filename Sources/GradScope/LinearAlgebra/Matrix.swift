@@ -1,0 +1,77 @@
+/// A dense row-major matrix: element (i, j) is `elements[i * columns + j]`.
+///
+/// The storage is a Swift array, so every access outside the BLAS boundary is
+/// bounds-checked; `BLASScalar` hands the storage to C only after checking shapes.
+public struct Matrix<Scalar: BLASScalar>: Equatable, Sendable {
+    /// Number of rows.
+    public let rows: Int
+    /// Number of columns.
+    public let columns: Int
+    /// The entries in row-major order; `count == rows * columns` always.
+    public internal(set) var elements: [Scalar]
+
+    /// A `rows` x `columns` matrix with every entry equal to `value`.
+    public init(rows: Int, columns: Int, repeating value: Scalar = 0) {
+        precondition(rows >= 0 && columns >= 0, "Matrix: negative shape \(rows) x \(columns)")
+        self.rows = rows
+        self.columns = columns
+        self.elements = Array(repeating: value, count: rows * columns)
+    }
+
+    /// A matrix over the given row-major entries; throws unless `elements.count == rows * columns`.
+    public init(rows: Int, columns: Int, elements: [Scalar]) throws(ShapeError) {
+        guard rows >= 0, columns >= 0, elements.count == rows * columns else {
+            throw ShapeError("Matrix(rows: \(rows), columns: \(columns)) needs \(max(0, rows * columns)) elements, got \(elements.count)")
+        }
+        self.rows = rows
+        self.columns = columns
+        self.elements = elements
+    }
+
+    /// The entry in row `row`, column `column` (bounds-checked).
+    public subscript(row: Int, column: Int) -> Scalar {
+        get {
+            precondition((0..<rows).contains(row) && (0..<columns).contains(column), "Matrix index (\(row), \(column)) out of \(rows) x \(columns)")
+            return elements[row * columns + column]
+        }
+        set {
+            precondition((0..<rows).contains(row) && (0..<columns).contains(column), "Matrix index (\(row), \(column)) out of \(rows) x \(columns)")
+            elements[row * columns + column] = newValue
+        }
+    }
+
+    /// The transpose, as a new matrix.
+    public var transposed: Matrix {
+        var result = Matrix(rows: columns, columns: rows)
+        for i in 0..<rows {
+            for j in 0..<columns {
+                result.elements[j * rows + i] = elements[i * columns + j]
+            }
+        }
+        return result
+    }
+
+    /// The same matrix in another precision, each entry rounded to nearest.
+    public func converted<Other: BLASScalar>(to _: Other.Type = Other.self) -> Matrix<Other> {
+        var result = Matrix<Other>(rows: rows, columns: columns)
+        result.elements = elements.map { Other($0) }
+        return result
+    }
+
+    /// The Frobenius norm sqrt(sum a_ij^2), accumulated in `Double` (no overflow for finite entries).
+    public var frobeniusNorm: Double {
+        ScaledNorm(of: elements).value ?? .infinity
+    }
+
+    /// `true` when the two matrices have the same shape.
+    public func hasShape(of other: Matrix) -> Bool {
+        rows == other.rows && columns == other.columns
+    }
+}
+
+/// A shape mismatch or an impossible size handed to the linear-algebra layer.
+public struct ShapeError: Error, CustomStringConvertible, Equatable {
+    /// What was wrong, in words.
+    public let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,52 @@
+extension Network {
+    /// The backward pass after `forward(from: 0)`: G_L = dLoss/dH_L, then for l = L ... 1
+    /// D_l = G_l * phi'(Z_l) (residual: alpha G_l), and G_{l-1} = D_l W_l^T
+    /// (residual: G_l + (D_l W_l^T) * phi'(H_{l-1})).
+    ///
+    /// To stay in range at any depth, G is multiplied by a power of two after each
+    /// layer so that its norm lies in [1, 2); the true G_l and D_l are the stored
+    /// `gradient` and `delta` times 2^exponent. `visit(l, exponent)` is called for each
+    /// layer while `gradient` and `delta` hold that layer's G_l and D_l.
+    func backward(_ visit: (_ layer: Int, _ exponent: Int) -> Void) -> (loss: Double, status: RunStatus) {
+        let depth = cell.depth
+        var (loss, outputGradient) = objective.evaluate(output: hidden[depth].converted(to: Double.self))
+        var (exponent, status) = Kernels.normalize(&outputGradient.elements)
+        guard status == .ok, loss.isFinite else { return (loss, status == .ok ? .overflow : status) }
+        gradient = outputGradient.converted(to: Scalar.self)
+        for layer in stride(from: depth, through: 1, by: -1) {
+            if cell.architecture == .plain {
+                Kernels.multiply(gradient.elements, slopes[layer - 1].elements, into: &delta.elements)
+            } else {
+                Kernels.scale(gradient.elements, by: Scalar(cell.residualScale), into: &delta.elements)
+            }
+            visit(layer, exponent)
+            guard layer > 1 else { break }
+            Scalar.gemm(delta, transposeA: false, weights[layer - 1], transposeB: true, into: &scratch, alpha: 1, beta: 0)
+            if cell.architecture == .residual {
+                Kernels.residualBackward(gradient: gradient.elements, slopes: slopes[layer - 1].elements, accumulated: &scratch.elements)
+            }
+            swap(&gradient, &scratch)
+            let shift: Int
+            (shift, status) = Kernels.normalize(&gradient.elements)
+            guard status == .ok else { return (loss, status) }
+            exponent += shift
+        }
+        return (loss, .ok)
+    }
+
+    /// weightGradient = input_l^T D_l (true dW_l x 2^-exponent).
+    func formWeightGradient(_ layer: Int) {
+        Scalar.gemm(layerInput(layer), transposeA: true, delta, transposeB: false, into: &weightGradient, alpha: 1, beta: 0)
+    }
+
+    /// The four gradient norms of layer l and its activation statistics.
+    func measureLayer(_ layer: Int, exponent: Int) -> LayerMeasurement {
+        formWeightGradient(layer)
+        return LayerMeasurement(
+            gradW: ScaledNorm(of: weightGradient.elements).scaled(byPowerOfTwo: exponent),
+            gradB: ScaledNorm(of: delta.columnSums).scaled(byPowerOfTwo: exponent),
+            gradZ: ScaledNorm(of: delta.elements).scaled(byPowerOfTwo: exponent),
+            gradH: ScaledNorm(of: gradient.elements).scaled(byPowerOfTwo: exponent),
+            activations: statistics[layer - 1])
+    }
+}

@@ -1,0 +1,93 @@
+/// Everything that defines one network and its loss: one cell of a sweep.
+public struct Cell: Equatable, Sendable {
+    public var activation: Activation = .sigmoid
+    /// L, the number of weight layers.
+    public var depth: Int = 10
+    /// Units per layer; the input has `width` features too.
+    public var width: Int = 256
+    public var initializer: Initializer = Initializer.named["xavier_normal"]!
+    /// Biases ~ N(0, biasStd^2).
+    public var biasStd: Double = 0
+    public var architecture: Architecture = .plain
+    /// The residual branch's weight alpha in H_l = H_{l-1} + alpha Z_l.
+    public var residualScale: Double = 1
+    /// Examples per forward/backward pass.
+    public var batch: Int = 128
+    /// Input entries ~ N(0, inputStd^2).
+    public var inputStd: Double = 1
+    public var loss: Loss = .mse
+    /// Number of classes of `cross_entropy`.
+    public var classes: Int = 10
+    public var precision: Precision = .float64
+
+    /// The contract's defaults.
+    public init() {}
+
+    /// The valid ranges of the integer parameters.
+    public static let depthRange = 1...10_000
+    public static let widthRange = 1...16_384
+    public static let batchRange = 1...65_536
+
+    /// Checks every parameter against its valid range; the error names the first bad key.
+    public func validate() throws(ParameterError) {
+        try ParameterError.check("depth", depth, in: Cell.depthRange)
+        try ParameterError.check("width", width, in: Cell.widthRange)
+        try ParameterError.check("batch", batch, in: Cell.batchRange)
+        try ParameterError.check("classes", classes, in: 2...Int.max)
+        try ParameterError.check("bias_std", biasStd, allowZero: true)
+        try ParameterError.check("residual_scale", residualScale, allowZero: false)
+        try ParameterError.check("input_std", inputStd, allowZero: false)
+        switch initializer {
+        case .normal(let std): try ParameterError.check("init.std", std, allowZero: false)
+        case .uniform(let limit): try ParameterError.check("init.limit", limit, allowZero: false)
+        case .varianceScaling(let scale, _, _): try ParameterError.check("init.scale", scale, allowZero: false)
+        case .orthogonal(let gain): try ParameterError.check("init.gain", gain, allowZero: false)
+        }
+    }
+}
+
+/// How layers are connected.
+public enum Architecture: String, CaseIterable, Codable, Sendable {
+    /// H_l = phi(H_{l-1} W_l + b_l).
+    case plain
+    /// Pre-activation residual blocks: H_l = H_{l-1} + alpha (phi(H_{l-1}) W_l + b_l).
+    case residual
+}
+
+/// The loss whose gradient is propagated backwards.
+public enum Loss: String, CaseIterable, Codable, Sendable {
+    /// 1/(2 batch) sum ||H_L - Y||^2, Y ~ N(0, 1).
+    case mse
+    /// Mean softmax cross-entropy of a fixed LeCun-normal linear readout, uniform labels.
+    case crossEntropy = "cross_entropy"
+    /// 1/batch sum <P, H_L>, P ~ N(0, 1): dLoss/dH_L = P / batch, independent of the network.
+    case probe
+}
+
+/// The floating-point format of the forward and backward pass.
+public enum Precision: String, CaseIterable, Codable, Sendable {
+    case float64, float32
+}
+
+/// A parameter outside its valid range.
+public struct ParameterError: Error, CustomStringConvertible, Equatable {
+    /// The parameter's key as in the config, e.g. `width` or `init.gain`.
+    public let key: String
+    /// What is wrong and what would be valid.
+    public let message: String
+
+    public var description: String { "\(key): \(message)" }
+
+    static func check(_ key: String, _ value: Int, in range: ClosedRange<Int>) throws(ParameterError) {
+        guard range.contains(value) else {
+            let valid = range.upperBound == Int.max ? ">= \(range.lowerBound)" : "\(range.lowerBound) ... \(range.upperBound)"
+            throw ParameterError(key: key, message: "must be an integer in \(valid), got \(value)")
+        }
+    }
+
+    static func check(_ key: String, _ value: Double, allowZero: Bool) throws(ParameterError) {
+        guard value.isFinite, allowZero ? value >= 0 : value > 0 else {
+            throw ParameterError(key: key, message: "must be a finite number \(allowZero ? ">= 0" : "> 0"), got \(value)")
+        }
+    }
+}

@@ -1,0 +1,43 @@
+extension Network {
+    /// Runs layers start+1 ... L from H_start, filling `hidden`, `branch`, `slopes`
+    /// and `statistics`; stops at the first layer whose numbers are not finite.
+    func forward(from start: Int) -> RunStatus {
+        guard start < cell.depth else { return .ok }
+        for layer in (start + 1)...cell.depth {
+            let status = cell.architecture == .plain ? forwardPlain(layer) : forwardResidual(layer)
+            guard status == .ok else { return status }
+        }
+        return .ok
+    }
+
+    /// Z_l = H_{l-1} W_l + b_l, H_l = phi(Z_l).
+    private func forwardPlain(_ layer: Int) -> RunStatus {
+        affine(hidden[layer - 1], layer)
+        let (status, stats) = Kernels.activate(
+            cell.activation, scratch.elements, values: &hidden[layer].elements, slopes: &slopes[layer - 1].elements)
+        statistics[layer - 1] = stats
+        return status
+    }
+
+    /// Z_l = phi(H_{l-1}) W_l + b_l, H_l = H_{l-1} + alpha Z_l.
+    private func forwardResidual(_ layer: Int) -> RunStatus {
+        let (status, stats) = Kernels.activate(
+            cell.activation, hidden[layer - 1].elements, values: &branch[layer - 1].elements, slopes: &slopes[layer - 1].elements)
+        statistics[layer - 1] = stats
+        guard status == .ok else { return status }
+        affine(branch[layer - 1], layer)
+        return Kernels.residualAdd(
+            hidden[layer - 1].elements, scratch.elements, scale: Scalar(cell.residualScale), into: &hidden[layer].elements)
+    }
+
+    /// scratch = x W_l + b_l.
+    private func affine(_ x: Matrix<Scalar>, _ layer: Int) {
+        Scalar.gemm(x, transposeA: false, weights[layer - 1], transposeB: false, into: &scratch, alpha: 1, beta: 0)
+        Kernels.addBias(biases[layer - 1], to: &scratch.elements, columns: cell.width)
+    }
+
+    /// The input of W_l: H_{l-1} (plain) or phi(H_{l-1}) (residual).
+    func layerInput(_ layer: Int) -> Matrix<Scalar> {
+        cell.architecture == .plain ? hidden[layer - 1] : branch[layer - 1]
+    }
+}

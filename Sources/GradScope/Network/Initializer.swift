@@ -1,0 +1,125 @@
+import RealModule
+
+/// How the weights W_l (fan-in x fan-out) of each layer are drawn.
+///
+/// All Gaussian-based schemes scale the same standard-normal draws, and
+/// `orthogonal` orthogonalises those same draws, so cells that differ only in
+/// their initialiser see paired random numbers (common random numbers).
+public enum Initializer: Equatable, Sendable {
+    /// W_ij ~ N(0, std^2).
+    case normal(std: Double)
+    /// W_ij ~ U[-limit, limit].
+    case uniform(limit: Double)
+    /// Var(W_ij) = scale / fan, with fan chosen by `mode`, from `distribution`.
+    case varianceScaling(scale: Double, mode: FanMode, distribution: Distribution)
+    /// A Haar-random orthogonal matrix (QR of a Gaussian matrix, signs of R's diagonal folded in) times gain.
+    case orthogonal(gain: Double)
+
+    /// Which fan `varianceScaling` divides by.
+    public enum FanMode: String, CaseIterable, Codable, Sendable {
+        case fanIn = "fan_in", fanOut = "fan_out", fanAverage = "fan_avg"
+    }
+
+    /// The distribution `varianceScaling` draws from, always with Var = scale / fan.
+    public enum Distribution: String, CaseIterable, Codable, Sendable {
+        case normal, uniform
+        /// N(0, s^2) conditioned on |w| <= 2 s, with s raised by 1/0.8796 so the variance is exact.
+        case truncatedNormal = "truncated_normal"
+    }
+
+    /// The named initialisers of Keras and PyTorch, and Glorot & Bengio's "standard" one.
+    public static let named: [String: Initializer] = [
+        "xavier_normal": .varianceScaling(scale: 1, mode: .fanAverage, distribution: .normal),
+        "glorot_normal": .varianceScaling(scale: 1, mode: .fanAverage, distribution: .normal),
+        "xavier_uniform": .varianceScaling(scale: 1, mode: .fanAverage, distribution: .uniform),
+        "glorot_uniform": .varianceScaling(scale: 1, mode: .fanAverage, distribution: .uniform),
+        "he_normal": .varianceScaling(scale: 2, mode: .fanIn, distribution: .normal),
+        "kaiming_normal": .varianceScaling(scale: 2, mode: .fanIn, distribution: .normal),
+        "he_uniform": .varianceScaling(scale: 2, mode: .fanIn, distribution: .uniform),
+        "kaiming_uniform": .varianceScaling(scale: 2, mode: .fanIn, distribution: .uniform),
+        "lecun_normal": .varianceScaling(scale: 1, mode: .fanIn, distribution: .normal),
+        "lecun_uniform": .varianceScaling(scale: 1, mode: .fanIn, distribution: .uniform),
+        "glorot_standard": .varianceScaling(scale: 1.0 / 3, mode: .fanIn, distribution: .uniform),
+        "orthogonal": .orthogonal(gain: 1),
+    ]
+
+    /// The standard deviation of the standard normal truncated to [-2, 2].
+    public static let truncatedNormalStd = 0.87962566103423978
+
+    /// Var(W_ij) for a fan-in x fan-out matrix (orthogonal: gain^2 / fan-out, exact for square layers).
+    public func variance(fanIn: Int, fanOut: Int) -> Double {
+        switch self {
+        case .normal(let std): return std * std
+        case .uniform(let limit): return limit * limit / 3
+        case .varianceScaling(let scale, let mode, _): return scale / mode.fan(fanIn: fanIn, fanOut: fanOut)
+        case .orthogonal(let gain): return gain * gain / Double(max(fanIn, fanOut))
+        }
+    }
+
+    /// The weights of layer `layer` (1-based), fan-in x fan-out, in float64.
+    /// They depend only on (seed, layer, fan-in, fan-out, this initialiser).
+    public func weights(seed: Int, layer: Int, fanIn: Int, fanOut: Int) throws(LAPACKError) -> Matrix<Double> {
+        let count = fanIn * fanOut
+        func stream(_ purpose: String) -> RandomStream {
+            RandomStream(seed: seed, purpose: purpose, layer, fanIn, fanOut)
+        }
+        func matrix(_ values: [Double], times factor: Double) -> Matrix<Double> {
+            var m = Matrix<Double>(rows: fanIn, columns: fanOut)
+            m.elements = values.map { $0 * factor }
+            return m
+        }
+        switch self {
+        case .normal(let std):
+            return matrix(stream("weights.normal").normal(count: count), times: std)
+        case .uniform(let limit):
+            return matrix(stream("weights.uniform").uniform(count: count).map { 2 * $0 - 1 }, times: limit)
+        case .varianceScaling(_, _, let distribution):
+            let std = variance(fanIn: fanIn, fanOut: fanOut).squareRoot()
+            switch distribution {
+            case .normal:
+                return matrix(stream("weights.normal").normal(count: count), times: std)
+            case .uniform:
+                return matrix(stream("weights.uniform").uniform(count: count).map { 2 * $0 - 1 }, times: std * 3.0.squareRoot())
+            case .truncatedNormal:
+                return matrix(stream("weights.truncated_normal").truncatedNormal(count: count), times: std / Initializer.truncatedNormalStd)
+            }
+        case .orthogonal(let gain):
+            let gaussian = matrix(stream("weights.normal").normal(count: count), times: 1)
+            return try Initializer.haarOrthogonal(from: gaussian).scaled(by: gain)
+        }
+    }
+
+    /// The orthogonal factor of a Gaussian matrix with the signs of R's diagonal
+    /// folded in (Mezzadri 2007), which makes it exactly Haar-distributed.
+    /// Wide matrices are orthogonalised through their transpose (orthonormal rows).
+    static func haarOrthogonal(from gaussian: Matrix<Double>) throws(LAPACKError) -> Matrix<Double> {
+        let tall = gaussian.rows >= gaussian.columns
+        var (q, r) = try Double.qr(tall ? gaussian : gaussian.transposed)
+        for i in 0..<q.rows {
+            for j in 0..<q.columns where r[j] < 0 {
+                q[i, j] = -q[i, j]
+            }
+        }
+        return tall ? q : q.transposed
+    }
+}
+
+extension Initializer.FanMode {
+    /// The fan this mode divides by.
+    public func fan(fanIn: Int, fanOut: Int) -> Double {
+        switch self {
+        case .fanIn: return Double(fanIn)
+        case .fanOut: return Double(fanOut)
+        case .fanAverage: return Double(fanIn + fanOut) / 2
+        }
+    }
+}
+
+extension Matrix {
+    /// Every entry times `factor`.
+    public func scaled(by factor: Scalar) -> Matrix {
+        var result = self
+        for i in result.elements.indices { result.elements[i] *= factor }
+        return result
+    }
+}

@@ -1,0 +1,101 @@
+/// The elementwise work of a pass, over whole buffers: each kernel reads
+/// arrays and writes one, so that callers hold one exclusive access per call.
+enum Kernels {
+    /// values = phi(z), slopes = phi'(z); returns the statistics of `values` and
+    /// `slopes`, or a non-`ok` status when z holds NaN or infinity.
+    static func activate<S: BLASScalar>(
+        _ activation: Activation, _ z: [S], values: inout [S], slopes: inout [S]
+    ) -> (RunStatus, ActivationStatistics) {
+        let threshold = activation.saturationThreshold
+        var sum = 0.0, saturated = 0
+        for i in z.indices {
+            let x = z[i]
+            guard x.isFinite else { return (x.isNaN ? .nan : .overflow, .zero) }
+            let value = activation.value(x), slope = activation.derivative(x)
+            values[i] = value
+            slopes[i] = slope
+            sum += Double(value)
+            if Double(slope) < threshold { saturated += 1 }
+        }
+        let count = Double(max(1, z.count))
+        let mean = sum / count
+        var squares = 0.0
+        for v in values {
+            let d = Double(v) - mean
+            squares += d * d
+        }
+        return (.ok, ActivationStatistics(mean: mean, std: (squares / count).squareRoot(), saturatedFraction: Double(saturated) / count))
+    }
+
+    /// Adds the row vector `bias` to every row of the row-major `matrix` with `columns` columns.
+    static func addBias<S: BLASScalar>(_ bias: [S], to matrix: inout [S], columns: Int) {
+        guard bias.contains(where: { $0 != 0 }) else { return }
+        for start in stride(from: 0, to: matrix.count, by: columns) {
+            for j in 0..<columns { matrix[start + j] += bias[j] }
+        }
+    }
+
+    /// out = previous + scale * branch (the residual update); non-`ok` if it overflows.
+    static func residualAdd<S: BLASScalar>(_ previous: [S], _ branch: [S], scale: S, into out: inout [S]) -> RunStatus {
+        var status = RunStatus.ok
+        for i in previous.indices {
+            let v = previous[i] + scale * branch[i]
+            out[i] = v
+            if !v.isFinite { status = v.isNaN ? .nan : .overflow }
+        }
+        return status
+    }
+
+    /// out = a * b elementwise.
+    static func multiply<S: BLASScalar>(_ a: [S], _ b: [S], into out: inout [S]) {
+        for i in a.indices { out[i] = a[i] * b[i] }
+    }
+
+    /// out = scale * a.
+    static func scale<S: BLASScalar>(_ a: [S], by scale: S, into out: inout [S]) {
+        for i in a.indices { out[i] = scale * a[i] }
+    }
+
+    /// accumulated = gradient + accumulated * slopes: G_{l-1} of a residual block.
+    static func residualBackward<S: BLASScalar>(gradient: [S], slopes: [S], accumulated: inout [S]) {
+        for i in gradient.indices { accumulated[i] = gradient[i] + accumulated[i] * slopes[i] }
+    }
+
+    /// Multiplies `values` by a power of two so that their norm lies in [1, 2), and
+    /// returns that power k (true values = stored values x 2^k), or the status
+    /// when the values hold NaN or infinity. Zero stays zero (k = 0).
+    static func normalize<S: BLASScalar>(_ values: inout [S]) -> (exponent: Int, status: RunStatus) {
+        let norm = ScaledNorm(of: values)
+        guard norm.status == .ok else { return (0, norm.status) }
+        guard norm.significand > 0 else { return (0, .ok) }
+        let k = norm.exponent + Int(norm.significand.exponent)
+        scaleByPowerOfTwo(&values, -k)
+        return (k, .ok)
+    }
+
+    /// values *= 2^n, in steps of at most 2^60 so every factor is exact in `S`.
+    static func scaleByPowerOfTwo<S: BLASScalar>(_ values: inout [S], _ n: Int) {
+        var remaining = n
+        while remaining != 0 {
+            let step = max(-60, min(60, remaining))
+            let factor = S(sign: .plus, exponent: S.Exponent(step), significand: 1)
+            for i in values.indices { values[i] *= factor }
+            remaining -= step
+        }
+    }
+}
+
+extension ActivationStatistics {
+    static let zero = ActivationStatistics(mean: 0, std: 0, saturatedFraction: 0)
+}
+
+extension Matrix {
+    /// The sum of each column, accumulated in float64.
+    public var columnSums: [Double] {
+        var sums = [Double](repeating: 0, count: columns)
+        for start in stride(from: 0, to: elements.count, by: max(1, columns)) {
+            for j in 0..<columns { sums[j] += Double(elements[start + j]) }
+        }
+        return sums
+    }
+}

@@ -1,0 +1,56 @@
+/// What one (cell, seed) run measured, layer by layer.
+public struct RunMeasurement: Equatable, Sendable {
+    /// `ok`, or why the forward pass gave no usable numbers.
+    public var status: RunStatus
+    /// The loss of the forward pass (nil unless `ok`).
+    public var loss: Double?
+    /// Layer 1 (next to the input) first, layer L last; empty unless `ok`.
+    public var layers: [LayerMeasurement]
+}
+
+/// Whether a run produced numbers.
+public enum RunStatus: String, Codable, Sendable {
+    case ok
+    /// Some entry of the forward or backward pass became infinite.
+    case overflow
+    /// Some entry became NaN.
+    case nan
+}
+
+/// The recorded numbers of one layer l of one run.
+public struct LayerMeasurement: Equatable, Sendable {
+    /// ||dLoss/dW_l||_F.
+    public var gradW: ScaledNorm
+    /// ||dLoss/db_l||_2.
+    public var gradB: ScaledNorm
+    /// ||D_l||_F, D_l = dLoss/dZ_l (the backpropagated error).
+    public var gradZ: ScaledNorm
+    /// ||G_l||_F, G_l = dLoss/dH_l.
+    public var gradH: ScaledNorm
+    /// Mean, standard deviation and saturated fraction of the layer's units.
+    public var activations: ActivationStatistics
+}
+
+/// Statistics of one layer's units over the batch: of H_l and phi'(Z_l) (plain),
+/// or of phi(H_{l-1}) and phi'(H_{l-1}) (residual).
+public struct ActivationStatistics: Equatable, Sendable {
+    /// Mean of the entries.
+    public var mean: Double
+    /// Population standard deviation of the entries (divisor n).
+    public var std: Double
+    /// Fraction of entries with phi' < 0.05 sup phi' (dead units for relu).
+    public var saturatedFraction: Double
+
+    public init(mean: Double, std: Double, saturatedFraction: Double) {
+        self.mean = mean
+        self.std = std
+        self.saturatedFraction = saturatedFraction
+    }
+}
+
+/// dLoss/dW_l, dLoss/db_l and dLoss/dH_l of one layer, in float64 at their true scale.
+public struct LayerGradients: Sendable {
+    public var weights: Matrix<Double>
+    public var biases: [Double]
+    public var output: Matrix<Double>
+}

@@ -1,0 +1,131 @@
+/// One network of a cell, drawn for one seed, with every buffer of its forward
+/// and backward pass allocated once and reused across layers.
+///
+/// Forward (plain): Z_l = H_{l-1} W_l + b_l, H_l = phi(Z_l). Residual:
+/// Z_l = phi(H_{l-1}) W_l + b_l, H_l = H_{l-1} + alpha Z_l. Backward: see `backward`.
+public final class Network<Scalar: BLASScalar> {
+    /// The cell this network realises.
+    public let cell: Cell
+    /// The seed its random numbers were drawn from.
+    public let seed: Int
+    /// W_1 ... W_L (index l - 1), each width x width.
+    public private(set) var weights: [Matrix<Scalar>]
+    /// b_1 ... b_L (index l - 1), each of length width.
+    public private(set) var biases: [[Scalar]]
+    /// The input batch X = H_0.
+    public let input: Matrix<Scalar>
+    /// The loss and its drawn targets.
+    public let objective: Objective
+
+    /// H_0 ... H_L (the residual stream for residual networks).
+    var hidden: [Matrix<Scalar>]
+    /// Residual only: phi(H_{l-1}), the input of block l's weights (index l - 1).
+    var branch: [Matrix<Scalar>]
+    /// phi'(Z_l) (plain) or phi'(H_{l-1}) (residual), index l - 1.
+    var slopes: [Matrix<Scalar>]
+    /// Activation statistics of the last forward pass, index l - 1.
+    var statistics: [ActivationStatistics]
+    /// Scratch: Z_l in the forward pass; G_{l-1} in the backward pass.
+    var scratch: Matrix<Scalar>
+    /// The backward signals G_l and D_l, and dW_l, rescaled as described in `backward`.
+    var gradient: Matrix<Scalar>
+    var delta: Matrix<Scalar>
+    var weightGradient: Matrix<Scalar>
+
+    /// Draws the network of `cell` for `seed`: weights, biases, input and loss.
+    /// Throws `ParameterError` for an invalid cell, `LAPACKError` if `orthogonal` fails.
+    public init(cell: Cell, seed: Int) throws {
+        try cell.validate()
+        self.cell = cell
+        self.seed = seed
+        let (n, b, depth) = (cell.width, cell.batch, cell.depth)
+        weights = try (1...depth).map { l in
+            try cell.initializer.weights(seed: seed, layer: l, fanIn: n, fanOut: n).converted(to: Scalar.self)
+        }
+        biases = (1...depth).map { l in
+            guard cell.biasStd > 0 else { return [Scalar](repeating: 0, count: n) }
+            return RandomStream(seed: seed, purpose: "bias", l, n).normal(count: n).map { Scalar($0 * cell.biasStd) }
+        }
+        input = Objective.gaussian(seed: seed, purpose: "input", rows: b, columns: n, std: cell.inputStd).converted(to: Scalar.self)
+        objective = Objective(loss: cell.loss, seed: seed, batch: b, width: n, classes: cell.classes)
+        let zero = Matrix<Scalar>(rows: b, columns: n)
+        hidden = Array(repeating: zero, count: depth + 1)
+        hidden[0] = input
+        branch = cell.architecture == .residual ? Array(repeating: zero, count: depth) : []
+        slopes = Array(repeating: zero, count: depth)
+        statistics = Array(repeating: ActivationStatistics(mean: 0, std: 0, saturatedFraction: 0), count: depth)
+        (scratch, gradient, delta) = (zero, zero, zero)
+        weightGradient = Matrix(rows: n, columns: n)
+    }
+
+    /// Replaces W_l (1-based); throws unless the shape is width x width.
+    public func setWeights(_ w: Matrix<Scalar>, layer: Int) throws(ShapeError) {
+        try checkLayer(layer)
+        guard w.hasShape(of: weights[layer - 1]) else {
+            throw ShapeError("W_\(layer) must be \(cell.width) x \(cell.width), got \(w.rows) x \(w.columns)")
+        }
+        weights[layer - 1] = w
+    }
+
+    /// Replaces b_l (1-based); throws unless it has `width` entries.
+    public func setBiases(_ b: [Scalar], layer: Int) throws(ShapeError) {
+        try checkLayer(layer)
+        guard b.count == cell.width else { throw ShapeError("b_\(layer) must have \(cell.width) entries, got \(b.count)") }
+        biases[layer - 1] = b
+    }
+
+    /// Runs the forward and backward pass and records every layer's numbers.
+    public func measure() -> RunMeasurement {
+        let forwardStatus = forward(from: 0)
+        guard forwardStatus == .ok else { return RunMeasurement(status: forwardStatus, loss: nil, layers: []) }
+        var layers = [LayerMeasurement]()
+        layers.reserveCapacity(cell.depth)
+        let (loss, status) = backward { layer, exponent in
+            layers.append(self.measureLayer(layer, exponent: exponent))
+        }
+        let norms = layers.lazy.flatMap { [$0.gradW, $0.gradB, $0.gradZ, $0.gradH] }
+        let worst = status != .ok ? status : (norms.first { $0.status != .ok }?.status ?? .ok)
+        guard worst == .ok else { return RunMeasurement(status: worst, loss: nil, layers: []) }
+        return RunMeasurement(status: .ok, loss: loss, layers: layers.reversed())
+    }
+
+    /// The loss of a forward pass from the input; nil if it overflowed or gave NaN.
+    public func loss() -> Double? {
+        guard forward(from: 0) == .ok else { return nil }
+        return objective.evaluate(output: hidden[cell.depth].converted(to: Double.self)).loss
+    }
+
+    /// The loss of a forward pass that starts from H_l = `h` (l in 0...L); nil on overflow or NaN.
+    public func loss(hidden h: Matrix<Scalar>, atLayer layer: Int) throws(ShapeError) -> Double? {
+        guard (0...cell.depth).contains(layer) else { throw ShapeError("layer \(layer) outside 0...\(cell.depth)") }
+        guard h.hasShape(of: hidden[layer]) else {
+            throw ShapeError("H_\(layer) must be \(cell.batch) x \(cell.width), got \(h.rows) x \(h.columns)")
+        }
+        hidden[layer] = h
+        defer { hidden[0] = input }
+        guard forward(from: layer) == .ok else { return nil }
+        return objective.evaluate(output: hidden[cell.depth].converted(to: Double.self)).loss
+    }
+
+    /// dLoss/dW_l, dLoss/db_l and dLoss/dH_l of every layer (index l - 1) at their true
+    /// scale in float64 (values below float64's range become 0); nil on overflow or NaN.
+    public func gradients() -> [LayerGradients]? {
+        guard forward(from: 0) == .ok else { return nil }
+        var result = [LayerGradients]()
+        let (_, status) = backward { layer, exponent in
+            self.formWeightGradient(layer)
+            func unscaled(_ m: Matrix<Scalar>) -> Matrix<Double> {
+                var d = m.converted(to: Double.self)
+                for i in d.elements.indices { d.elements[i] = Double.scaleNormal(d.elements[i], exponent) }
+                return d
+            }
+            let biases = unscaled(self.delta).columnSums
+            result.append(LayerGradients(weights: unscaled(self.weightGradient), biases: biases, output: unscaled(self.gradient)))
+        }
+        return status == .ok ? result.reversed() : nil
+    }
+
+    private func checkLayer(_ layer: Int) throws(ShapeError) {
+        guard (1...cell.depth).contains(layer) else { throw ShapeError("layer \(layer) outside 1...\(cell.depth)") }
+    }
+}

@@ -1,0 +1,77 @@
+import RealModule
+
+/// A non-negative number stored as significand x 2^exponent, so that norms far
+/// outside `Double`'s range (1e-1250 after 2,000 sigmoid layers) stay exact.
+public struct ScaledNorm: Equatable, Sendable, Codable {
+    /// The significand, finite and >= 0.
+    public let significand: Double
+    /// The binary exponent carried beside it.
+    public let exponent: Int
+
+    /// significand x 2^exponent.
+    public init(significand: Double, exponent: Int = 0) {
+        self.significand = significand
+        self.exponent = exponent
+    }
+
+    /// The Euclidean (Frobenius) norm of `values`, accumulated in `Double` with
+    /// one rescaling pass when the sum of squares would overflow or underflow.
+    public init<S: BinaryFloatingPoint>(of values: [S]) {
+        var largest = 0.0
+        for v in values {
+            let magnitude = Swift.abs(Double(v))
+            guard !magnitude.isNaN else {
+                self.init(significand: .nan)
+                return
+            }
+            largest = Swift.max(largest, magnitude)
+        }
+        guard largest > 0, largest.isFinite else {
+            self.init(significand: largest)
+            return
+        }
+        // Scale by a power of two (exact) so the largest entry is near 1.
+        let shift = -largest.exponent
+        var sum = 0.0
+        for v in values {
+            let x = Double.scaleNormal(Double(v), shift)
+            sum += x * x
+        }
+        self.init(significand: sum.squareRoot(), exponent: -shift)
+    }
+
+    /// log10 of the number: exact at any exponent; `nil` for zero or non-finite.
+    public var log10: Double? {
+        guard significand > 0, significand.isFinite else { return nil }
+        return Double.log10(significand) + Double(exponent) * Double.log10(2)
+    }
+
+    /// The number as a `Double` when it lies in about [1e-300, 1e300], else `nil`.
+    public var value: Double? {
+        guard significand.isFinite else { return nil }
+        if significand == 0 { return 0 }
+        guard let l = log10, l > -300, l < 300 else { return nil }
+        return Double.scaleNormal(significand, exponent)
+    }
+
+    /// `ok` for a finite norm, else `nan` or `overflow`.
+    public var status: RunStatus {
+        significand.isNaN ? .nan : (significand.isFinite ? .ok : .overflow)
+    }
+
+    /// This norm times 2^shift.
+    public func scaled(byPowerOfTwo shift: Int) -> ScaledNorm {
+        ScaledNorm(significand: significand, exponent: exponent + shift)
+    }
+}
+
+extension Double {
+    /// x * 2^n computed in steps that stay normal, exact unless the result is subnormal.
+    static func scaleNormal(_ x: Double, _ n: Int) -> Double {
+        var result = x
+        var remaining = n
+        while remaining > 1000 { result *= 0x1p1000; remaining -= 1000 }
+        while remaining < -1000 { result *= 0x1p-1000; remaining += 1000 }
+        return result * Double(sign: .plus, exponent: remaining, significand: 1)
+    }
+}
