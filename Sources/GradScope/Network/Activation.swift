@@ -54,7 +54,8 @@ public enum Activation: String, CaseIterable, Codable, Sendable {
     @inlinable
     public func derivative<T: Real & BinaryFloatingPoint>(_ x: T) -> T {
         switch self {
-        case .sigmoid, .softplus: return Activation.logisticDerivative(x)
+        case .sigmoid: return Activation.logisticDerivative(x)
+        case .softplus: return Activation.logistic(x)
         case .tanh:
             // 1/cosh^2 x = 4 e^{-2|x|} / (1 + e^{-2|x|})^2: no cancellation when saturated.
             let e = T.exp(-2 * Swift.abs(x))
@@ -89,7 +90,9 @@ public enum Activation: String, CaseIterable, Codable, Sendable {
         }
     }
 
-    /// A unit counts as saturated (dead, for relu) when phi'(z) < this threshold.
+    /// A unit counts as saturated (dead, for relu) when |phi'(z)| < this threshold.
+    /// (gelu and silu have slightly negative slopes left of zero; a slope of -0.1
+    /// passes gradient as well as +0.1, so the magnitude is compared.)
     public var saturationThreshold: Double { 0.05 * maximumDerivative }
 
     /// 1 / (1 + e^-x), evaluated on the side where e^-|x| cannot overflow.

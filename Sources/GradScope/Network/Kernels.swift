@@ -15,7 +15,7 @@ enum Kernels {
             values[i] = value
             slopes[i] = slope
             sum += Double(value)
-            if Double(slope) < threshold { saturated += 1 }
+            if Swift.abs(Double(slope)) < threshold { saturated += 1 }
         }
         let count = Double(max(1, z.count))
         let mean = sum / count

@@ -38,7 +38,7 @@ public struct ActivationStatistics: Equatable, Sendable {
     public var mean: Double
     /// Population standard deviation of the entries (divisor n).
     public var std: Double
-    /// Fraction of entries with phi' < 0.05 sup phi' (dead units for relu).
+    /// Fraction of entries with |phi'| < 0.05 sup phi' (dead units for relu).
     public var saturatedFraction: Double
 
     public init(mean: Double, std: Double, saturatedFraction: Double) {

@@ -95,6 +95,12 @@ public final class Network<Scalar: BLASScalar> {
         return objective.evaluate(output: hidden[cell.depth].converted(to: Double.self)).loss
     }
 
+    /// H_l (l in 0...L) of a forward pass from the input; nil on overflow or NaN.
+    public func hidden(atLayer layer: Int) throws(ShapeError) -> Matrix<Scalar>? {
+        guard (0...cell.depth).contains(layer) else { throw ShapeError("layer \(layer) outside 0...\(cell.depth)") }
+        return forward(from: 0) == .ok ? hidden[layer] : nil
+    }
+
     /// The loss of a forward pass that starts from H_l = `h` (l in 0...L); nil on overflow or NaN.
     public func loss(hidden h: Matrix<Scalar>, atLayer layer: Int) throws(ShapeError) -> Double? {
         guard (0...cell.depth).contains(layer) else { throw ShapeError("layer \(layer) outside 0...\(cell.depth)") }

@@ -1,0 +1,34 @@
+# gradscope: `make sweep` runs the experiments, `make test` proves the numbers.
+SWIFT   ?= swift
+CONFIG  ?=
+OUTPUT  ?= results
+BUILD_FLAGS := -c release
+BIN := .build/release/gradscope
+APT_PACKAGES := libopenblas-dev liblapacke-dev
+
+.PHONY: setup build test sweep clean
+
+## setup: install the system libraries (OpenBLAS, LAPACKE) when missing
+setup:
+	@missing=""; \
+	for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  else \
+	    echo "gradscope needs:$$missing -- run: sudo apt-get install -y$$missing" >&2; exit 1; \
+	  fi; \
+	fi
+
+## build: release build of the gradscope binary
+build: setup
+	$(SWIFT) build $(BUILD_FLAGS) --product gradscope
+
+## test: build everything (release) and run all tests
+test: setup
+	$(SWIFT) build $(BUILD_FLAGS) --build-tests
+	$(SWIFT) test $(BUILD_FLAGS) --skip-build
+
+clean:
+	rm -rf .build

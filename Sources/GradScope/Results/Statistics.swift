@@ -1,0 +1,28 @@
+/// Small statistics over the numbers of a sweep.
+public enum Statistics {
+    /// The least-squares slope of y against x: sum (x - x̄)(y - ȳ) / sum (x - x̄)^2;
+    /// nil with fewer than two distinct x.
+    public static func slope(x: [Double], y: [Double]) -> Double? {
+        precondition(x.count == y.count, "slope: \(x.count) x values, \(y.count) y values")
+        guard x.count >= 2 else { return nil }
+        let mx = x.reduce(0, +) / Double(x.count), my = y.reduce(0, +) / Double(y.count)
+        var sxy = 0.0, sxx = 0.0
+        for (a, b) in zip(x, y) {
+            sxy += (a - mx) * (b - my)
+            sxx += (a - mx) * (a - mx)
+        }
+        return sxx > 0 ? sxy / sxx : nil
+    }
+
+    /// The gain per layer of a profile of log10 norms (index 0 = layer 1): the slope
+    /// against L - l, in decades per layer towards the input (negative: vanishing).
+    public static func gainPerLayer(_ log10Norms: [Double]) -> Double? {
+        let depth = log10Norms.count
+        return slope(x: (1...max(1, depth)).prefix(depth).map { Double(depth - $0) }, y: log10Norms)
+    }
+
+    /// Mean of the values (nil when empty).
+    public static func mean(_ values: [Double]) -> Double? {
+        values.isEmpty ? nil : values.reduce(0, +) / Double(values.count)
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+import GradScope
+
+/// A tiny cell for gradient checks.
+func tinyCell(_ activation: Activation, _ loss: Loss, _ architecture: Architecture,
+              width: Int = 3, batch: Int = 4, depth: Int = 3) -> Cell {
+    var cell = Cell()
+    cell.activation = activation
+    cell.loss = loss
+    cell.architecture = architecture
+    cell.width = width
+    cell.batch = batch
+    cell.depth = depth
+    cell.classes = 3
+    cell.biasStd = 0.5
+    cell.residualScale = 0.7
+    return cell
+}
+
+/// |a - b| / max(|b|, tiny): relative difference.
+func relativeDifference(_ a: Double, _ b: Double) -> Double {
+    abs(a - b) / max(abs(b), 1e-300)
+}
+
+/// ||a - b|| / ||b|| over vectors.
+func relativeError(_ a: [Double], _ b: [Double]) -> Double {
+    let diff = zip(a, b).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot()
+    let size = b.reduce(0) { $0 + $1 * $1 }.squareRoot()
+    return diff / max(size, 1e-300)
+}
+
+/// The built `gradscope` binary, next to the test bundle.
+func gradscopeBinary() -> URL {
+    let executable = Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0])
+    return executable.deletingLastPathComponent().appendingPathComponent("gradscope")
+}
+
+/// Runs the gradscope binary; returns its exit code, stdout and stderr.
+func runGradscope(_ arguments: [String], in directory: URL? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+    let process = Process()
+    process.executableURL = gradscopeBinary()
+    process.arguments = arguments
+    if let directory { process.currentDirectoryURL = directory }
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+}
