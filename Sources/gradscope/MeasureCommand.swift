@@ -35,7 +35,7 @@ struct MeasureCommand: ParsableCommand {
     var precision: Precision = .float64
     @Option(help: "The seed.")
     var seed = 0
-    @Option(help: "OpenBLAS threads (default: OpenBLAS's own choice).")
+    @Option(help: "Threads for the matrix products (default: all cores).")
     var threads: Int?
 
     func validate() throws {
@@ -46,7 +46,7 @@ struct MeasureCommand: ParsableCommand {
     }
 
     func run() throws {
-        if let threads { BLASLibrary.setThreads(threads) }
+        BLASLibrary.configure(threadsPerRun: threads ?? ProcessInfo.processInfo.activeProcessorCount)
         var cell = Cell()
         cell.activation = activation
         cell.depth = depth

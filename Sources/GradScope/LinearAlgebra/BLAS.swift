@@ -1,4 +1,5 @@
 internal import CBLAS
+import Dispatch
 import RealModule
 
 // The BLAS and LAPACK boundary: the only file where pointers meet C.
@@ -46,8 +47,30 @@ extension Float: BLASScalar {
     }
 }
 
-/// The BLAS library in use and its thread count, for manifests and logs.
+/// The BLAS library in use, and how many threads one run's matrix products use.
+///
+/// OpenBLAS's own threading is switched off: its results depend on its thread
+/// count in the last bits (edge kernels, threaded reductions inside LAPACK), which
+/// would make a sweep's CSV depend on `--jobs`. Instead gradscope splits every large
+/// product into fixed column panels, each one single-threaded BLAS call, and runs
+/// the panels on `threadsPerRun` threads: the same bits for any thread count.
 public enum BLASLibrary {
+    /// Columns of C per panel of a split GEMM (fixed: it defines the rounding).
+    public static let panelColumns = 256
+
+    /// Threads one run's GEMMs use (set once at start-up by `configure`).
+    public static var threadsPerRun: Int { threadCount }
+
+    nonisolated(unsafe) private static var threadCount = 1
+
+    /// Sets OpenBLAS to one thread and each run's GEMMs to `threadsPerRun` threads.
+    /// Call once at start-up, before any BLAS call runs.
+    public static func configure(threadsPerRun: Int) {
+        precondition(threadsPerRun >= 1, "threads per run must be at least 1, got \(threadsPerRun)")
+        openblas_set_num_threads(1)
+        threadCount = threadsPerRun
+    }
+
     /// OpenBLAS's build description (`openblas_get_config()`), e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH ...".
     public static var configuration: String {
         guard let text = openblas_get_config() else { return "unknown" }
@@ -59,16 +82,6 @@ public enum BLASLibrary {
         guard let text = openblas_get_corename() else { return "unknown" }
         return String(cString: text)
     }
-
-    /// OpenBLAS's process-wide thread count (`openblas_get_num_threads()`).
-    public static var threads: Int { Int(openblas_get_num_threads()) }
-
-    /// Sets OpenBLAS's process-wide thread count (`openblas_set_num_threads`).
-    /// Call once at start-up, never while BLAS calls run on other threads.
-    public static func setThreads(_ count: Int) {
-        precondition(count >= 1, "BLAS thread count must be at least 1, got \(count)")
-        openblas_set_num_threads(Int32(clamping: count))
-    }
 }
 
 // MARK: - Generic wrappers around the C routines
@@ -79,7 +92,7 @@ private typealias GEMMRoutine<S> = (
 ) -> Void
 
 private func callGEMM<S: BLASScalar>(
-    _ routine: GEMMRoutine<S>, _ a: Matrix<S>, _ transposeA: Bool, _ b: Matrix<S>, _ transposeB: Bool,
+    _ routine: @escaping GEMMRoutine<S>, _ a: Matrix<S>, _ transposeA: Bool, _ b: Matrix<S>, _ transposeB: Bool,
     _ c: inout Matrix<S>, _ alpha: S, _ beta: S
 ) {
     let (m, n, k) = gemmShape(a, transposeA, b, transposeB, c)
@@ -89,12 +102,30 @@ private func callGEMM<S: BLASScalar>(
         return
     }
     let lda = Int32(max(1, a.columns)), ldb = Int32(max(1, b.columns)), ldc = Int32(max(1, c.columns))
+    let panel = BLASLibrary.panelColumns
+    let panels = (Int(n) + panel - 1) / panel
+    let workers = min(BLASLibrary.threadsPerRun, panels)
     a.elements.withUnsafeBufferPointer { pa in
         b.elements.withUnsafeBufferPointer { pb in
             c.elements.withUnsafeMutableBufferPointer { pc in
-                routine(
-                    CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                    m, n, k, alpha, pa.baseAddress, lda, pb.baseAddress, ldb, beta, pc.baseAddress, ldc)
+                // Columns [j0, j1) of C need columns [j0, j1) of op(B): an offset into B
+                // (rows of B when it is transposed) and into C, same leading dimensions.
+                nonisolated(unsafe) let (baseA, baseB, baseC) = (pa.baseAddress, pb.baseAddress, pc.baseAddress)
+                nonisolated(unsafe) let routine = routine
+                let computePanel: @Sendable (Int) -> Void = { index in
+                    let j0 = index * panel, width = Int32(min(Int(n) - j0, panel))
+                    let offsetB = transposeB ? j0 * Int(ldb) : j0
+                    routine(
+                        CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                        m, width, k, alpha, baseA, lda, baseB.map { $0 + offsetB }, ldb, beta, baseC.map { $0 + j0 }, ldc)
+                }
+                if workers <= 1 {
+                    for index in 0..<panels { computePanel(index) }
+                } else {
+                    DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                        for index in stride(from: worker, to: panels, by: workers) { computePanel(index) }
+                    }
+                }
             }
         }
     }
