@@ -8,6 +8,10 @@ APT_PACKAGES := libopenblas-dev liblapacke-dev
 
 .PHONY: setup build test sweep clean
 
+CONFIGS := $(if $(CONFIG),$(CONFIG),$(wildcard experiments/*.json))
+SWEEP_MODE := $(if $(FORCE),--force,--resume)
+JOBS ?= $(shell nproc 2>/dev/null || echo 1)
+
 ## setup: install the system libraries (OpenBLAS, LAPACKE) when missing
 setup:
 	@missing=""; \
@@ -29,6 +33,10 @@ build: setup
 test: setup
 	$(SWIFT) build $(BUILD_FLAGS) --build-tests
 	$(SWIFT) test $(BUILD_FLAGS) --skip-build
+
+## sweep: run every config in experiments/ (or CONFIG=file), resuming earlier sweeps; FORCE=1 starts afresh
+sweep: build
+	$(BIN) run $(CONFIGS) --output $(OUTPUT) --jobs $(JOBS) $(SWEEP_MODE)
 
 clean:
 	rm -rf .build

@@ -9,7 +9,8 @@ struct GradScopeCommand: ParsableCommand {
         abstract: "Measure how gradients vanish or explode, layer by layer, in deep networks.",
         discussion: "Exit codes: 0 success, 1 a failure while running, 2 a usage or config error.",
         version: gradscopeVersion,
-        subcommands: [MeasureCommand.self]
+        subcommands: [RunCommand.self, ValidateCommand.self, MergeCommand.self, ExportCommand.self,
+                      ActivationsCommand.self, MeasureCommand.self]
     )
 
     /// Parses and runs a command, mapping every usage error to exit code 2 (the contract's code).
@@ -18,18 +19,33 @@ struct GradScopeCommand: ParsableCommand {
             var command = try parseAsRoot()
             try command.run()
         } catch {
-            let code = exitCode(for: error)
-            guard code != .success else { exit(withError: error) }
-            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
-            Foundation.exit(code == .validationFailure || error is UsageError ? 2 : 1)
+            Foundation.exit(report(error))
         }
     }
-}
 
-/// A mistake in the command line or a config: exit code 2.
-struct UsageError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+    /// Prints `error` on stderr and returns the exit code: 2 for usage and config
+    /// mistakes, 1 for failures while running, 0 for --help and --version.
+    static func report(_ error: Error) -> Int32 {
+        func say(_ lines: [String]) {
+            FileHandle.standardError.write(Data(lines.map { "error: \($0)\n" }.joined().utf8))
+        }
+        switch error {
+        case let errors as ConfigErrors:
+            say(errors.errors.map(\.description))
+            return 2
+        case RunFailure.usage(let message):
+            say([message])
+            return 2
+        case RunFailure.failed(let message):
+            say([message])
+            return 1
+        default:
+            let code = exitCode(for: error)
+            if code == .success { exit(withError: error) }
+            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            return code == .validationFailure ? 2 : 1
+        }
+    }
 }
 
 extension Activation: ExpressibleByArgument {}

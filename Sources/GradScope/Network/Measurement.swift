@@ -54,3 +54,10 @@ public struct LayerGradients: Sendable {
     public var biases: [Double]
     public var output: Matrix<Double>
 }
+
+extension ScaledNorm {
+    /// `ok` for a finite norm, else `nan` or `overflow`.
+    public var status: RunStatus {
+        significand.isNaN ? .nan : (significand.isFinite ? .ok : .overflow)
+    }
+}

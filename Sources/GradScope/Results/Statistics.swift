@@ -21,6 +21,12 @@ public enum Statistics {
         return slope(x: (1...max(1, depth)).prefix(depth).map { Double(depth - $0) }, y: log10Norms)
     }
 
+    /// The sample standard deviation (divisor n - 1); nil with fewer than two values.
+    public static func sampleStd(_ values: [Double]) -> Double? {
+        guard values.count >= 2, let m = mean(values) else { return nil }
+        return (values.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(values.count - 1)).squareRoot()
+    }
+
     /// Mean of the values (nil when empty).
     public static func mean(_ values: [Double]) -> Double? {
         values.isEmpty ? nil : values.reduce(0, +) / Double(values.count)

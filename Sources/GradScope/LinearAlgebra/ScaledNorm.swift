@@ -54,11 +54,6 @@ public struct ScaledNorm: Equatable, Sendable, Codable {
         return Double.scaleNormal(significand, exponent)
     }
 
-    /// `ok` for a finite norm, else `nan` or `overflow`.
-    public var status: RunStatus {
-        significand.isNaN ? .nan : (significand.isFinite ? .ok : .overflow)
-    }
-
     /// This norm times 2^shift.
     public func scaled(byPowerOfTwo shift: Int) -> ScaledNorm {
         ScaledNorm(significand: significand, exponent: exponent + shift)

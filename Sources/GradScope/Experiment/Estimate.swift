@@ -1,0 +1,78 @@
+import Foundation
+
+/// The work and memory one run of a cell needs, estimated before anything runs.
+public struct RunEstimate: Sendable, Equatable {
+    /// Floating-point operations of one run: 6 batch width^2 per layer for the forward and
+    /// backward GEMMs, plus 8/3 width^3 per layer for the QR of `orthogonal`.
+    public let flops: Double
+    /// Peak bytes of one run: weights, the per-layer forward state, scratch and draws.
+    public let bytes: Double
+
+    public init(_ cell: Cell) {
+        let (w, b, l) = (Double(cell.width), Double(cell.batch), Double(cell.depth))
+        let scalar = cell.precision == .float64 ? 8.0 : 4.0
+        let orthogonal: Bool = { if case .orthogonal = cell.initializer { return true } else { return false } }()
+        flops = 6 * b * w * w * l + (orthogonal ? 8.0 / 3 * w * w * w * l : 0)
+        let perLayerStates = cell.architecture == .plain ? 2.0 : 3.0
+        let weights = l * w * w * scalar
+        let forward = (perLayerStates * l + 1) * b * w * scalar
+        let scratch = 3 * b * w * scalar + w * w * scalar
+        let draws = 3 * w * w * 8 + 3 * b * w * 8  // float64 draws and their scaled copies
+        bytes = weights + forward + scratch + draws
+    }
+}
+
+/// This machine's memory that a sweep may use.
+public enum MachineMemory {
+    /// `MemAvailable` from /proc/meminfo, in bytes; nil where it cannot be read.
+    public static var available: Double? {
+        guard let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8) else { return nil }
+        for line in text.split(separator: "\n") where line.hasPrefix("MemAvailable:") {
+            let fields = line.split(separator: " ")
+            if fields.count >= 2, let kib = Double(fields[1]) { return kib * 1024 }
+        }
+        return nil
+    }
+}
+
+extension Experiment {
+    /// The largest per-run estimate over the grid.
+    public var peakEstimate: RunEstimate? {
+        cells.map { RunEstimate($0.cell) }.max { $0.bytes < $1.bytes }
+    }
+
+    /// Total floating-point operations of the whole sweep (all cells, all seeds).
+    public var totalFlops: Double {
+        cells.reduce(0) { $0 + RunEstimate($1.cell).flops } * Double(seeds.count)
+    }
+
+    /// An error when `jobs` runs at a time cannot fit in `available` bytes.
+    public func memoryCheck(jobs: Int, available: Double?) -> ConfigError? {
+        guard let available, let peak = peakEstimate else { return nil }
+        let needed = peak.bytes * Double(jobs)
+        guard needed > available else { return nil }
+        let cell = cells.max { RunEstimate($0.cell).bytes < RunEstimate($1.cell).bytes }!
+        return ConfigError(file: file, path: "sweep", position: document["sweep"]?.position,
+            message: "cell \(cell.id) (depth \(cell.cell.depth), width \(cell.cell.width), batch \(cell.cell.batch)) needs about \(Format.bytes(peak.bytes)) per run\(jobs > 1 ? " x \(jobs) jobs" : ""), but this machine has \(Format.bytes(available)) available; lower depth, width or batch\(jobs > 1 ? ", or use fewer --jobs" : "")")
+    }
+}
+
+/// Human-readable quantities for messages.
+public enum Format {
+    /// 1536 -> "1.5 KiB".
+    public static func bytes(_ b: Double) -> String {
+        let units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"]
+        var value = b, unit = 0
+        while value >= 1024, unit < units.count - 1 { value /= 1024; unit += 1 }
+        return unit == 0 ? "\(Int(value)) B" : String(format: "%.1f", value) + " " + units[unit]
+    }
+
+    /// Seconds as "1:05:07", "4:32" or "12 s".
+    public static func duration(_ seconds: Double) -> String {
+        guard seconds.isFinite, seconds >= 0 else { return "?" }
+        let s = Int(seconds.rounded())
+        if s < 60 { return "\(s) s" }
+        let (h, m, r) = (s / 3600, (s / 60) % 60, s % 60)
+        return h > 0 ? String(format: "%d:%02d:%02d", h, m, r) : String(format: "%d:%02d", m, r)
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+
+/// `<output>/<name>/`: a sweep's results folder, its store and its exports.
+public struct ResultsFolder: Sendable {
+    public let url: URL
+
+    public init(output: String, name: String) {
+        url = URL(fileURLWithPath: output).appendingPathComponent(name)
+    }
+
+    public init(url: URL) { self.url = url }
+
+    public var storePath: String { url.appendingPathComponent(ResultStore.fileName).path }
+    public var hasStore: Bool { FileManager.default.fileExists(atPath: storePath) }
+
+    /// Everything gradscope writes into the folder (the store and its WAL files, the exports).
+    var ownedFiles: [String] {
+        [ResultStore.fileName, ResultStore.fileName + "-wal", ResultStore.fileName + "-shm", Manifest.fileName] + Export.files
+    }
+
+    /// Deletes what gradscope wrote here (for --force); other files stay.
+    func clear() throws {
+        for name in ownedFiles {
+            let path = url.appendingPathComponent(name).path
+            if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
+        }
+    }
+
+    func create() throws {
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    /// Meta keys of the store.
+    enum Key {
+        static let configHash = "config_hash", configText = "config_text", configFile = "config_file"
+        static let shard = "shard", version = "gradscope_version", started = "started", finished = "finished"
+    }
+
+    /// Opens the store and the experiment it was written for (from the config text it keeps).
+    func openExisting() throws -> (ResultStore, Experiment) {
+        guard hasStore else { throw RunFailure.usage("\(url.path) holds no \(ResultStore.fileName): not a gradscope results folder") }
+        let store = try ResultStore(path: storePath)
+        guard let text = try store.meta(Key.configText), let file = try store.meta(Key.configFile) else {
+            throw RunFailure.failed("\(storePath) has no stored config: it was not finished being created")
+        }
+        do {
+            return (store, try ExperimentLoader.load(bytes: Array(text.utf8), file: file))
+        } catch {
+            throw RunFailure.failed("\(storePath): its stored config no longer loads: \(error)")
+        }
+    }
+
+    /// Writes the CSV files and manifest.json from the store.
+    func export(_ experiment: Experiment, store: ResultStore, run: RunContext) throws {
+        let runs = try store.allRuns()
+        let cells = experiment.cells.map { CellColumns(index: $0.index, id: $0.id, depth: $0.cell.depth, parameters: $0.draft.columns) }
+        try Export.write(cells: cells, seeds: experiment.seeds, runs: runs, to: url)
+        let manifest = try Manifest.document(experiment, store: store, runs: runs, run: run)
+        try Data((manifest.serialized() + "\n").utf8).write(to: url.appendingPathComponent(Manifest.fileName), options: .atomic)
+    }
+}
+
+/// How a command failed: `usage` (exit 2: a mistake in the command or config) or `failed` (exit 1).
+public enum RunFailure: Error, CustomStringConvertible {
+    case usage(String)
+    case failed(String)
+
+    public var description: String {
+        switch self {
+        case .usage(let m), .failed(let m): return m
+        }
+    }
+}
+
+/// Facts about the current invocation that go into the manifest.
+public struct RunContext: Sendable {
+    public var jobs: Int
+    public var threadsPerRun: Int
+    public var shard: Shard
+
+    public init(jobs: Int, threadsPerRun: Int, shard: Shard) {
+        self.jobs = jobs
+        self.threadsPerRun = threadsPerRun
+        self.shard = shard
+    }
+}

@@ -1,0 +1,51 @@
+import Foundation
+
+/// Export and merge of existing results folders.
+public enum ResultsMaintenance {
+    /// Rewrites the CSV files and manifest of the results folder at `folder`.
+    public static func export(folder path: String) throws {
+        let folder = ResultsFolder(url: URL(fileURLWithPath: path))
+        let (store, experiment) = try folder.openExisting()
+        let shard = try store.meta(ResultsFolder.Key.shard).flatMap { try? Shard.parse($0).get() } ?? .whole
+        try folder.export(experiment, store: store, run: RunContext(jobs: 1, threadsPerRun: BLASLibrary.threadsPerRun, shard: shard))
+    }
+
+    /// Joins shard folders of one sweep into `<output>/<name>/`; returns that folder's path.
+    public static func merge(folders paths: [String], output: String, force: Bool) throws -> String {
+        guard !paths.isEmpty else { throw RunFailure.usage("merge needs at least one results folder") }
+        var experiment: Experiment?
+        var runs = [RunKey: RunRecord]()
+        var started = [String]()
+        for path in paths {
+            let (store, e) = try ResultsFolder(url: URL(fileURLWithPath: path)).openExisting()
+            if let first = experiment, first.configHash != e.configHash || first.name != e.name {
+                throw RunFailure.usage("\(path) holds results of a different config (\(e.name), \(e.configHash)) than \(paths[0]) (\(first.name), \(first.configHash)); merge only shards of one sweep")
+            }
+            experiment = e
+            for run in try store.allRuns() { runs[RunKey(cellIndex: run.cellIndex, seed: run.seed)] = runs[RunKey(cellIndex: run.cellIndex, seed: run.seed)] ?? run }
+            started += try store.meta(ResultsFolder.Key.started).map { [$0] } ?? []
+        }
+        guard let experiment else { throw RunFailure.usage("no results folders given") }
+        let missing = experiment.cells.filter { cell in experiment.seeds.contains { runs[RunKey(cellIndex: cell.index, seed: $0)] == nil } }
+        guard missing.isEmpty else {
+            let names = missing.prefix(10).map(\.id).joined(separator: ", ") + (missing.count > 10 ? ", ..." : "")
+            throw RunFailure.failed("\(missing.count) of \(experiment.cells.count) cells have missing runs (\(names)); finish their shards (run them again with --resume) and merge again")
+        }
+        let folder = ResultsFolder(output: output, name: experiment.name)
+        if folder.hasStore {
+            guard force else { throw RunFailure.usage("\(folder.url.path) already exists; use --force to replace it") }
+            try folder.clear()
+        }
+        try folder.create()
+        let store = try ResultStore(path: folder.storePath)
+        try store.setMeta([
+            ResultsFolder.Key.configHash: experiment.configHash, ResultsFolder.Key.configText: experiment.document.serialized(),
+            ResultsFolder.Key.configFile: experiment.file, ResultsFolder.Key.shard: Shard.whole.description,
+            ResultsFolder.Key.version: gradscopeVersion, ResultsFolder.Key.started: started.min() ?? Manifest.now,
+            ResultsFolder.Key.finished: Manifest.now,
+        ])
+        try store.record(runs.values.sorted { ($0.cellIndex, $0.seed) < ($1.cellIndex, $1.seed) })
+        try folder.export(experiment, store: store, run: RunContext(jobs: 1, threadsPerRun: BLASLibrary.threadsPerRun, shard: .whole))
+        return folder.url.path
+    }
+}

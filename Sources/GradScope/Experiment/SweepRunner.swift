@@ -1,0 +1,170 @@
+import Foundation
+import Synchronization
+
+/// How `gradscope run` runs a sweep.
+public struct RunOptions: Sendable {
+    public var output = "results"
+    public var jobs = 1
+    public var shard = Shard.whole
+    public var resume = false
+    public var force = false
+    /// Draw a live progress line on stderr.
+    public var progress = false
+    /// Print the closing line of each sweep.
+    public var verbose = true
+
+    public init() {}
+}
+
+/// Runs one experiment into its results folder: prepares (or resumes) the store,
+/// runs the missing (cell, seed) pairs on `jobs` threads, and exports.
+public struct SweepRunner {
+    public let experiment: Experiment
+    public let options: RunOptions
+    let folder: ResultsFolder
+
+    public init(experiment: Experiment, options: RunOptions) {
+        self.experiment = experiment
+        self.options = options
+        folder = ResultsFolder(output: options.output, name: experiment.name)
+    }
+
+    /// Checks the results folder against --resume/--force before anything is written; throws `RunFailure.usage`.
+    public func checkFolder() throws {
+        guard folder.hasStore, !options.force else { return }
+        guard options.resume else {
+            throw RunFailure.usage("\(folder.url.path) already holds results of \(experiment.name); use --resume to finish it or --force to start afresh")
+        }
+        let store = try ResultStore(path: folder.storePath)
+        if let hash = try store.meta(ResultsFolder.Key.configHash), hash != experiment.configHash {
+            throw RunFailure.usage("\(experiment.file) has changed since \(folder.url.path) was written; rerun with --force to start that experiment afresh (make sweep FORCE=1)")
+        }
+        if let shard = try store.meta(ResultsFolder.Key.shard), shard != options.shard.description {
+            throw RunFailure.usage("\(folder.url.path) holds shard \(shard), not \(options.shard); use the same --shard or another --output")
+        }
+    }
+
+    /// Runs the sweep; returns false when it was interrupted (what finished is stored and exported).
+    public func run() throws -> Bool {
+        try checkFolder()
+        if options.force, folder.hasStore { try folder.clear() }
+        try folder.create()
+        let store = try ResultStore(path: folder.storePath)
+        try initialiseMeta(store)
+        let done = try store.completedRuns()
+        let work = experiment.cells(in: options.shard).flatMap { cell in
+            experiment.seeds.map { (cell, $0) }
+        }.filter { !done.contains(RunKey(cellIndex: $0.0.index, seed: $0.1)) }
+        let progress = Progress(name: experiment.name, total: work.count, enabled: options.progress)
+        try execute(work, store: store, progress: progress)
+        progress.finish()
+        let interrupted = Interrupt.shared.isRequested
+        if !interrupted { try store.setMeta([ResultsFolder.Key.finished: Manifest.now]) }
+        try folder.export(experiment, store: store, run: context)
+        if options.verbose {
+            let verb = interrupted ? "stopped" : "done"
+            FileHandle.standardError.write(Data("\(experiment.name): \(verb), \(progress.completed) of \(work.count) runs this time (\(Format.duration(progress.elapsed))) -> \(folder.url.path)\n".utf8))
+        }
+        return !interrupted
+    }
+
+    var context: RunContext {
+        RunContext(jobs: options.jobs, threadsPerRun: BLASLibrary.threadsPerRun, shard: options.shard)
+    }
+
+    private func initialiseMeta(_ store: ResultStore) throws {
+        guard try store.meta(ResultsFolder.Key.configHash) == nil else { return }
+        let text = experiment.document.serialized()
+        try store.setMeta([
+            ResultsFolder.Key.configHash: experiment.configHash, ResultsFolder.Key.configText: text,
+            ResultsFolder.Key.configFile: experiment.file, ResultsFolder.Key.shard: options.shard.description,
+            ResultsFolder.Key.version: gradscopeVersion, ResultsFolder.Key.started: Manifest.now,
+        ])
+    }
+
+    /// Runs `work` on `options.jobs` threads; each finished run is stored at once.
+    private func execute(_ work: [(GridCell, Int)], store: ResultStore, progress: Progress) throws {
+        let next = Mutex(0)
+        let failure = Mutex<Error?>(nil)
+        let group = DispatchGroup()
+        for _ in 0..<max(1, min(options.jobs, work.count)) {
+            group.enter()
+            let thread = Thread {
+                defer { group.leave() }
+                while !Interrupt.shared.isRequested, failure.withLock({ $0 == nil }) {
+                    let index = next.withLock { i -> Int in defer { i += 1 }; return i }
+                    guard index < work.count else { return }
+                    let (cell, seed) = work[index]
+                    do {
+                        try store.record(try SweepRunner.measureRun(cell, seed: seed))
+                        progress.advance()
+                    } catch {
+                        failure.withLock { $0 = $0 ?? error }
+                    }
+                }
+            }
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+        group.wait()
+        if let error = failure.withLock({ $0 }) { throw RunFailure.failed("\(experiment.name): \(error)") }
+    }
+
+    /// One (cell, seed): measured and turned into a stored record.
+    static func measureRun(_ cell: GridCell, seed: Int) throws -> RunRecord {
+        let start = DispatchTime.now()
+        let result = try measure(cell.cell, seed: seed)
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+        let layers = result.layers.map { l in
+            LayerRecord(gradW: l.gradW, gradB: l.gradB, gradZ: l.gradZ, gradH: l.gradH,
+                        actMean: l.activations.mean, actStd: l.activations.std, saturatedFraction: l.activations.saturatedFraction)
+        }
+        return RunRecord(cellIndex: cell.index, seed: seed, status: result.status.rawValue, loss: result.loss, seconds: seconds, layers: layers)
+    }
+}
+
+/// A live progress line on stderr: runs done/total, rate, time left.
+final class Progress: Sendable {
+    let name: String
+    let total: Int
+    let enabled: Bool
+    private let state = Mutex((done: 0, lastDraw: 0.0))
+    private let start = Date()
+
+    init(name: String, total: Int, enabled: Bool) {
+        self.name = name
+        self.total = total
+        self.enabled = enabled
+        draw(force: true)
+    }
+
+    var completed: Int { state.withLock { $0.done } }
+    var elapsed: Double { Date().timeIntervalSince(start) }
+
+    func advance() {
+        state.withLock { $0.done += 1 }
+        draw(force: false)
+    }
+
+    func finish() {
+        guard enabled else { return }
+        draw(force: true)
+        FileHandle.standardError.write(Data("\n".utf8))
+    }
+
+    private func draw(force: Bool) {
+        guard enabled else { return }
+        let now = elapsed
+        let done: Int? = state.withLock { s in
+            guard force || now - s.lastDraw >= 0.2 else { return nil }
+            s.lastDraw = now
+            return s.done
+        }
+        guard let done else { return }
+        let rate = now > 0 ? Double(done) / now : 0
+        let left = rate > 0 ? Format.duration(Double(total - done) / rate) : "?"
+        let percent = total > 0 ? 100 * done / total : 100
+        let line = "\r\u{1B}[K\(name): \(done)/\(total) runs (\(percent)%), \(String(format: "%.1f", rate)) runs/s, \(left) left"
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+}

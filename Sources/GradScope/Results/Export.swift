@@ -1,0 +1,126 @@
+import Foundation
+
+/// A cell as the exports see it: its id, its depth, and its parameters as columns.
+public struct CellColumns: Sendable {
+    public let index: Int
+    public let id: String
+    public let depth: Int
+    public let parameters: [(key: String, value: String)]
+
+    public init(index: Int, id: String, depth: Int, parameters: [(key: String, value: String)]) {
+        self.index = index
+        self.id = id
+        self.depth = depth
+        self.parameters = parameters
+    }
+}
+
+/// Writes `runs.csv`, `layers.csv` and `summary.csv` from stored runs: rows in grid
+/// order, then seed (in the config's order), then layer, so the bytes depend only on the numbers.
+public enum Export {
+    /// The file names written.
+    public static let files = ["runs.csv", "layers.csv", "summary.csv"]
+    static let norms = ["w", "b", "z", "h"]
+    /// The norms aggregated over seeds in layers.csv and summary.csv.
+    static let aggregated = [("w", 0), ("z", 2), ("h", 3)]
+
+    /// Writes the three tables into `directory`.
+    public static func write(cells: [CellColumns], seeds: [Int], runs: [RunRecord], to directory: URL) throws {
+        let seedOrder = Dictionary(uniqueKeysWithValues: seeds.enumerated().map { ($1, $0) })
+        let byCell = Dictionary(grouping: runs, by: \.cellIndex).mapValues { runs in
+            runs.sorted { (seedOrder[$0.seed] ?? Int.max, $0.seed) < (seedOrder[$1.seed] ?? Int.max, $1.seed) }
+        }
+        let present = cells.filter { byCell[$0.index] != nil }
+        try runsTable(present, byCell).write(to: directory.appendingPathComponent("runs.csv"))
+        try layersTable(present, byCell).write(to: directory.appendingPathComponent("layers.csv"))
+        try summaryTable(present, byCell, seedCount: seeds.count).write(to: directory.appendingPathComponent("summary.csv"))
+    }
+
+    static func header(_ cells: [CellColumns]) -> [String] {
+        ["cell"] + (cells.first?.parameters.map(\.key) ?? [])
+    }
+
+    static func prefix(_ cell: CellColumns) -> [String?] {
+        [cell.id] + cell.parameters.map(\.value)
+    }
+
+    static func runsTable(_ cells: [CellColumns], _ byCell: [Int: [RunRecord]]) -> CSVTable {
+        var table = CSVTable(header: header(cells) + ["seed", "layer", "status", "loss"]
+            + norms.map { "grad_\($0)_norm" } + norms.map { "log10_grad_\($0)_norm" }
+            + ["act_mean", "act_std", "saturated_fraction"])
+        for cell in cells {
+            for run in byCell[cell.index] ?? [] {
+                for layer in 1...max(1, cell.depth) {
+                    let common = prefix(cell) + ["\(run.seed)", "\(layer)", run.status]
+                    guard run.layers.indices.contains(layer - 1) else {
+                        table.append(common + Array(repeating: nil, count: 12))
+                        continue
+                    }
+                    let l = run.layers[layer - 1]
+                    table.append(common + [CSVTable.number(run.loss)]
+                        + l.norms.map { CSVTable.number($0.value) } + l.norms.map { CSVTable.number($0.log10) }
+                        + [l.actMean, l.actStd, l.saturatedFraction].map(CSVTable.number))
+                }
+            }
+        }
+        return table
+    }
+
+    /// Per layer (index l - 1), per aggregated norm: the log10 values of the ok seeds.
+    static func logProfiles(_ runs: [RunRecord], depth: Int) -> [[[Double]]] {
+        let ok = runs.filter { $0.status == "ok" && $0.layers.count == depth }
+        return (0..<depth).map { l in
+            aggregated.map { _, k in ok.compactMap { $0.layers[l].norms[k].log10 } }
+        }
+    }
+
+    static func layersTable(_ cells: [CellColumns], _ byCell: [Int: [RunRecord]]) -> CSVTable {
+        var columns = ["layer", "seeds"]
+        for (x, _) in aggregated {
+            columns += ["mean", "std", "min", "max"].map { "log10_grad_\(x)_norm_\($0)" } + ["grad_\(x)_norm_geomean"]
+        }
+        var table = CSVTable(header: header(cells) + columns + ["act_std_mean", "saturated_fraction_mean"])
+        for cell in cells {
+            let runs = byCell[cell.index] ?? []
+            let ok = runs.filter { $0.status == "ok" && $0.layers.count == cell.depth }
+            let profiles = logProfiles(runs, depth: cell.depth)
+            for layer in 1...max(1, cell.depth) {
+                var row = prefix(cell) + ["\(layer)", "\(ok.count)"]
+                for values in profiles.indices.contains(layer - 1) ? profiles[layer - 1] : aggregated.map({ _ in [] }) {
+                    let mean = Statistics.mean(values)
+                    row += [mean, Statistics.sampleStd(values), values.min(), values.max()].map(CSVTable.number)
+                    row.append(CSVTable.number(mean.flatMap { $0 > -300 && $0 < 300 ? pow(10, $0) : nil }))
+                }
+                let stats = ok.map { $0.layers[layer - 1] }
+                row += [Statistics.mean(stats.map(\.actStd)), Statistics.mean(stats.map(\.saturatedFraction))].map(CSVTable.number)
+                table.append(row)
+            }
+        }
+        return table
+    }
+
+    static func summaryTable(_ cells: [CellColumns], _ byCell: [Int: [RunRecord]], seedCount: Int) -> CSVTable {
+        var columns = ["seeds"]
+        for (x, _) in aggregated { columns += ["\(x)_log10_ratio_first_last", "\(x)_log10_gain_per_layer"] }
+        var table = CSVTable(header: header(cells) + columns + ["status"])
+        for cell in cells {
+            let runs = byCell[cell.index] ?? []
+            let profiles = logProfiles(runs, depth: cell.depth)
+            var row = prefix(cell) + ["\(runs.filter { $0.status == "ok" }.count)"]
+            for k in aggregated.indices {
+                let means = profiles.map { Statistics.mean($0[k]) }
+                let ratio: Double? = {
+                    guard let first = means.first ?? nil, let last = means.last ?? nil else { return nil }
+                    return first - last
+                }()
+                let points = means.enumerated().compactMap { l, m in m.map { (Double(cell.depth - 1 - l), $0) } }
+                let gain = Statistics.slope(x: points.map(\.0), y: points.map(\.1))
+                row += [CSVTable.number(ratio), CSVTable.number(gain)]
+            }
+            let failed = runs.first { $0.status != "ok" }?.status
+            row.append(failed ?? (runs.count < seedCount ? "incomplete" : "ok"))
+            table.append(row)
+        }
+        return table
+    }
+}

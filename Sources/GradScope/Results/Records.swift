@@ -1,0 +1,47 @@
+/// The stored numbers of one finished (cell, seed) run.
+public struct RunRecord: Equatable, Sendable {
+    /// The cell's position in grid order.
+    public var cellIndex: Int
+    public var seed: Int
+    /// `ok`, `overflow` or `nan`.
+    public var status: String
+    public var loss: Double?
+    /// Wall time of the run (kept out of the CSV files, which must be reproducible).
+    public var seconds: Double
+    /// Layer 1 first; empty unless `ok`.
+    public var layers: [LayerRecord]
+
+    public init(cellIndex: Int, seed: Int, status: String, loss: Double?, seconds: Double, layers: [LayerRecord]) {
+        self.cellIndex = cellIndex
+        self.seed = seed
+        self.status = status
+        self.loss = loss
+        self.seconds = seconds
+        self.layers = layers
+    }
+}
+
+/// The stored numbers of one layer of one run.
+public struct LayerRecord: Equatable, Sendable {
+    public var gradW, gradB, gradZ, gradH: ScaledNorm
+    public var actMean, actStd, saturatedFraction: Double
+
+    public init(gradW: ScaledNorm, gradB: ScaledNorm, gradZ: ScaledNorm, gradH: ScaledNorm,
+                actMean: Double, actStd: Double, saturatedFraction: Double) {
+        (self.gradW, self.gradB, self.gradZ, self.gradH) = (gradW, gradB, gradZ, gradH)
+        (self.actMean, self.actStd, self.saturatedFraction) = (actMean, actStd, saturatedFraction)
+    }
+
+    /// The four norms in column order w, b, z, h.
+    public var norms: [ScaledNorm] { [gradW, gradB, gradZ, gradH] }
+}
+
+/// Identifies a run within a sweep.
+public struct RunKey: Hashable, Sendable {
+    public var cellIndex: Int
+    public var seed: Int
+    public init(cellIndex: Int, seed: Int) {
+        self.cellIndex = cellIndex
+        self.seed = seed
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import GRDB
+
+/// `results.sqlite`: the durable store of a sweep. Each finished run is one
+/// transaction, so a sweep killed at any moment loses at most the runs in flight.
+public final class ResultStore: Sendable {
+    /// The file name inside a results folder.
+    public static let fileName = "results.sqlite"
+
+    private let database: DatabaseQueue
+
+    /// Opens (creating if needed) the store at `path`.
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            // WAL: a commit is atomic and survives kill -9; readers never see half a run.
+            try db.execute(sql: "PRAGMA journal_mode = WAL")
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        database = try DatabaseQueue(path: path, configuration: configuration)
+        try Self.migrator.migrate(database)
+    }
+
+    private static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.create(table: "meta") { t in
+                t.primaryKey("key", .text)
+                t.column("value", .text).notNull()
+            }
+            try db.create(table: "run") { t in
+                t.column("cell_index", .integer).notNull()
+                t.column("seed", .integer).notNull()
+                t.column("status", .text).notNull()
+                t.column("loss", .double)
+                t.column("seconds", .double).notNull()
+                t.primaryKey(["cell_index", "seed"])
+            }
+            try db.create(table: "layer") { t in
+                t.column("cell_index", .integer).notNull()
+                t.column("seed", .integer).notNull()
+                t.column("layer", .integer).notNull()
+                for name in ["w", "b", "z", "h"] {
+                    t.column("grad_\(name)_significand", .double).notNull()
+                    t.column("grad_\(name)_exponent", .integer).notNull()
+                }
+                t.column("act_mean", .double).notNull()
+                t.column("act_std", .double).notNull()
+                t.column("saturated_fraction", .double).notNull()
+                t.primaryKey(["cell_index", "seed", "layer"])
+            }
+        }
+        return migrator
+    }
+
+    /// The value stored under `key` in the metadata table.
+    public func meta(_ key: String) throws -> String? {
+        try database.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key]) }
+    }
+
+    /// Stores metadata (one transaction for all pairs).
+    public func setMeta(_ pairs: [String: String]) throws {
+        try database.write { db in
+            for (key, value) in pairs.sorted(by: { $0.key < $1.key }) {
+                try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", arguments: [key, value])
+            }
+        }
+    }
+
+    /// The runs already stored.
+    public func completedRuns() throws -> Set<RunKey> {
+        try database.read { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT cell_index, seed FROM run")
+            return Set(rows.map { RunKey(cellIndex: $0["cell_index"], seed: $0["seed"]) })
+        }
+    }
+
+    /// Stores one finished run and its layers in one transaction; a run already stored is kept as it is.
+    public func record(_ run: RunRecord) throws {
+        try database.write { db in try Self.insert(run, into: db) }
+    }
+
+    /// Stores many runs in one transaction (used by merge).
+    public func record(_ runs: [RunRecord]) throws {
+        try database.write { db in
+            for run in runs { try Self.insert(run, into: db) }
+        }
+    }
+
+    private static func insert(_ run: RunRecord, into db: Database) throws {
+        let exists = try Bool.fetchOne(db, sql: "SELECT 1 FROM run WHERE cell_index = ? AND seed = ?", arguments: [run.cellIndex, run.seed]) ?? false
+        guard !exists else { return }
+        try db.execute(sql: "INSERT INTO run(cell_index, seed, status, loss, seconds) VALUES (?, ?, ?, ?, ?)",
+                       arguments: [run.cellIndex, run.seed, run.status, run.loss, run.seconds])
+        let statement = try db.makeStatement(sql: """
+            INSERT INTO layer VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        for (i, layer) in run.layers.enumerated() {
+            var values: [DatabaseValueConvertible?] = [run.cellIndex, run.seed, i + 1]
+            for norm in layer.norms { values += [norm.significand, norm.exponent] }
+            values += [layer.actMean, layer.actStd, layer.saturatedFraction]
+            try statement.execute(arguments: StatementArguments(values))
+        }
+    }
+
+    /// Every stored run with its layers, ordered by cell index, then seed.
+    public func allRuns() throws -> [RunRecord] {
+        try database.read { db in
+            var layers = [RunKey: [LayerRecord]]()
+            let layerRows = try Row.fetchCursor(db, sql: "SELECT * FROM layer ORDER BY cell_index, seed, layer")
+            while let row = try layerRows.next() {
+                func norm(_ name: String) -> ScaledNorm {
+                    ScaledNorm(significand: row["grad_\(name)_significand"], exponent: row["grad_\(name)_exponent"])
+                }
+                let record = LayerRecord(gradW: norm("w"), gradB: norm("b"), gradZ: norm("z"), gradH: norm("h"),
+                                         actMean: row["act_mean"], actStd: row["act_std"], saturatedFraction: row["saturated_fraction"])
+                layers[RunKey(cellIndex: row["cell_index"], seed: row["seed"]), default: []].append(record)
+            }
+            return try Row.fetchAll(db, sql: "SELECT * FROM run ORDER BY cell_index, seed").map { row in
+                let key = RunKey(cellIndex: row["cell_index"], seed: row["seed"])
+                return RunRecord(cellIndex: key.cellIndex, seed: key.seed, status: row["status"], loss: row["loss"],
+                                 seconds: row["seconds"], layers: layers[key] ?? [])
+            }
+        }
+    }
+}

@@ -1,0 +1,39 @@
+import ArgumentParser
+import Foundation
+import GradScope
+
+/// `gradscope export`: rewrite the CSV files and manifest of a results folder from its store.
+struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Rewrite runs.csv, layers.csv, summary.csv and manifest.json of a results folder."
+    )
+
+    @Argument(help: "Results folders (each holds results.sqlite).", completion: .directory)
+    var folders: [String]
+
+    func run() throws {
+        for folder in folders { try ResultsMaintenance.export(folder: folder) }
+    }
+}
+
+/// `gradscope merge`: join the shard folders of one sweep into one results folder.
+struct MergeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "merge",
+        abstract: "Join shard results folders of one sweep into OUTPUT/<name>/.",
+        discussion: "Refuses folders written for different configs, and names the cells whose runs are missing."
+    )
+
+    @Argument(help: "Shard results folders (each holds results.sqlite).", completion: .directory)
+    var folders: [String]
+    @Option(help: "Folder for the merged results (the experiment's subfolder is created in it).")
+    var output = "results"
+    @Flag(help: "Replace an existing merged folder.")
+    var force = false
+
+    func run() throws {
+        let merged = try ResultsMaintenance.merge(folders: folders, output: output, force: force)
+        FileHandle.standardError.write(Data("merged \(folders.count) folders -> \(merged)\n".utf8))
+    }
+}

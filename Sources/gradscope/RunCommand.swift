@@ -1,0 +1,60 @@
+import ArgumentParser
+import Foundation
+import GradScope
+
+/// `gradscope run`: run sweeps into results folders, resumable and shardable.
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the sweeps of one or more experiment configs.",
+        discussion: """
+            Results go to OUTPUT/<name>/: results.sqlite (every finished run, one transaction each), \
+            runs.csv, layers.csv, summary.csv and manifest.json. Ctrl-C stops after the runs in flight; \
+            --resume continues. Runs execute on --jobs threads; each run's matrix products use \
+            cores / jobs threads, so jobs x threads = cores and the numbers do not depend on either.
+            """
+    )
+
+    @OptionGroup var configs: ConfigArguments
+    @Option(name: .long, help: "Folder for the results (one subfolder per experiment).")
+    var output = "results"
+    @Option(help: "Runs in parallel (default: 1; each uses cores / jobs threads).")
+    var jobs = 1
+    @Option(help: "Run only shard K of N (K in 0..N-1): a fixed subset of the cells, for job arrays.")
+    var shard: String?
+    @Flag(help: "Continue an interrupted sweep in an existing results folder.")
+    var resume = false
+    @Flag(help: "Delete existing results of these experiments and start afresh.")
+    var force = false
+    @Flag(help: "No progress line and no closing summary.")
+    var quiet = false
+
+    func validate() throws {
+        guard jobs >= 1, jobs <= 1024 else { throw ValidationError("--jobs must be in 1 ... 1024, got \(jobs)") }
+        guard !(resume && force) else { throw ValidationError("--resume and --force exclude each other") }
+        if let shard, case .failure(let why) = Shard.parse(shard) { throw ValidationError(why.description) }
+    }
+
+    func run() throws {
+        var options = RunOptions()
+        options.output = output
+        options.jobs = jobs
+        options.shard = shard.flatMap { try? Shard.parse($0).get() } ?? .whole
+        options.resume = resume
+        options.force = force
+        options.progress = !quiet && isatty(STDERR_FILENO) == 1
+        options.verbose = !quiet
+        let experiments = try configs.load()
+        let memoryErrors = experiments.compactMap { $0.memoryCheck(jobs: jobs, available: MachineMemory.available) }
+        guard memoryErrors.isEmpty else { throw ConfigErrors(memoryErrors) }
+        let runners = experiments.map { SweepRunner(experiment: $0, options: options) }
+        for runner in runners { try runner.checkFolder() }
+        BLASLibrary.configure(threadsPerRun: max(1, machineCores / jobs))
+        Interrupt.shared.install()
+        for runner in runners {
+            guard try runner.run() else {
+                throw RunFailure.failed("interrupted; what finished is saved: rerun with --resume to continue")
+            }
+        }
+    }
+}
