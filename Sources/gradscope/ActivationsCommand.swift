@@ -9,8 +9,8 @@ struct ActivationsCommand: ParsableCommand {
         discussion: "The first picture of the vanishing-gradient story: sigmoid' peaks at 0.25."
     )
 
-    @Option(help: "First x.") var from = -6.0
-    @Option(help: "Last x.") var to = 6.0
+    @Option(parsing: .unconditional, help: "First x.") var from = -6.0
+    @Option(parsing: .unconditional, help: "Last x.") var to = 6.0
     @Option(help: "Number of points, from and to included (2 ... 1000000).") var points = 121
 
     func validate() throws {

@@ -44,7 +44,8 @@ struct ConfigReader {
     }
 
     mutating func fail(_ path: String, _ node: JSONNode, _ error: ValueError) {
-        fail(path + error.subpath, node, error.message)
+        let member = error.subpath.hasPrefix(".") ? node[String(error.subpath.dropFirst())] : nil
+        fail(path + error.subpath, member ?? node, error.message)
     }
 
     static let topLevelKeys = Parameters.keys + Parameters.settings + Parameters.unavailable

@@ -50,7 +50,10 @@ public struct InitializerSpec: Sendable, Equatable {
     }
 
     init(name: String, parameters: [(key: String, value: JSONNode)]) throws(ValueError) {
-        if let named = Initializer.named[name] {
+        guard let accepted = InitializerSpec.parameterNames[name] else {
+            guard let named = Initializer.named[name] else {
+                throw ValueError("unknown initialiser \"\(name)\"\(Suggestion.hint(for: name, among: InitializerSpec.validNames)); valid: \(InitializerSpec.validNames.joined(separator: ", "))", subpath: ".name")
+            }
             guard parameters.isEmpty else {
                 throw ValueError("\(name) takes no parameters (use variance_scaling or orthogonal for custom scales)", subpath: "." + parameters[0].key)
             }
@@ -58,9 +61,6 @@ public struct InitializerSpec: Sendable, Equatable {
             self.parameters = []
             self.initializer = named
             return
-        }
-        guard let accepted = InitializerSpec.parameterNames[name] else {
-            throw ValueError("unknown initialiser \"\(name)\"\(Suggestion.hint(for: name, among: InitializerSpec.validNames)); valid: \(InitializerSpec.validNames.joined(separator: ", "))", subpath: ".name")
         }
         let acceptedKeys = accepted.map(\.0)
         for (key, _) in parameters where !acceptedKeys.contains(key) {

@@ -104,7 +104,10 @@ struct ValueError: Error {
 /// A cell under construction: the network's parameters plus how the user named its initialiser.
 public struct CellDraft: Equatable, Sendable {
     public var cell = Cell()
-    public var initializer = InitializerSpec.default
+    /// The initialiser as named in the config; setting it sets the cell's `initializer`.
+    public var initializer = InitializerSpec.default {
+        didSet { cell.initializer = initializer.initializer }
+    }
 
     public init() {}
 

@@ -50,3 +50,33 @@ func runGradscope(_ arguments: [String], in directory: URL? = nil) throws -> (st
     process.waitUntilExit()
     return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
 }
+
+/// A fresh temporary folder for one test.
+func temporaryFolder(_ name: String = #function) throws -> URL {
+    let safe = name.filter { $0.isLetter || $0.isNumber }
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("gradscope-test-\(safe)-\(UUID().uuidString.prefix(8))")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+/// Writes `text` to `folder/name` and returns its path.
+@discardableResult
+func write(_ text: String, to folder: URL, as name: String) throws -> String {
+    let url = folder.appendingPathComponent(name)
+    try Data(text.utf8).write(to: url)
+    return url.path
+}
+
+/// The file's bytes, or nil.
+func contents(_ folder: URL, _ path: String) -> Data? {
+    FileManager.default.contents(atPath: folder.appendingPathComponent(path).path)
+}
+
+/// The repository's root (for the shipped experiments).
+let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// Loads a config from text (file name `test.json`).
+func loadConfig(_ text: String) throws(ConfigErrors) -> Experiment {
+    try ExperimentLoader.load(bytes: Array(text.utf8), file: "test.json")
+}

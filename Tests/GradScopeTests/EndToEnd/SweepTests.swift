@@ -1,0 +1,240 @@
+import Foundation
+import GradScope
+import Testing
+
+/// The built binary, driven the way users drive it.
+@Suite("Sweeps end to end")
+struct SweepTests {
+    static let config = """
+        {
+          "name": "tiny",
+          "description": "a small sweep for the tests",
+          "width": 24,
+          "batch": 8,
+          "seeds": 2,
+          "sweep": {
+            "activation": ["sigmoid", "relu"],
+            "depth": [3, 6],
+            "init": ["xavier_normal", {"name": "orthogonal", "gain": 1.5}]
+          }
+        }
+        """
+
+    static let exports = ["runs.csv", "layers.csv", "summary.csv"]
+
+    func csvs(_ folder: URL) -> [Data?] { Self.exports.map { contents(folder, $0) } }
+
+    func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        try runGradscope(arguments)
+    }
+
+    @Test("run writes the store, three CSVs with every parameter, and the manifest")
+    func runWritesResults() throws {
+        let folder = try temporaryFolder()
+        let config = try write(Self.config, to: folder, as: "tiny.json")
+        let result = try run(["run", config, "--output", folder.path, "--quiet"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let out = folder.appendingPathComponent("tiny")
+        for name in Self.exports + ["results.sqlite", "manifest.json"] {
+            #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(name).path), "\(name)")
+        }
+        let runs = String(decoding: try #require(contents(out, "runs.csv")), as: UTF8.self)
+        let lines = runs.components(separatedBy: "\r\n").filter { !$0.isEmpty }
+        // 8 cells x 2 seeds; depths 3 and 6 -> (3 + 6) x 2 x 2 x 2 layer rows.
+        #expect(lines.count == 1 + 72)
+        let header = lines[0].split(separator: ",").map(String.init)
+        for column in ["cell", "activation", "depth", "width", "init", "bias_std", "architecture", "residual_scale", "batch",
+                       "input_std", "loss", "classes", "precision", "seed", "layer", "status", "grad_w_norm", "log10_grad_z_norm",
+                       "act_mean", "act_std", "saturated_fraction"] {
+            #expect(header.contains(column), "runs.csv lacks \(column)")
+        }
+        #expect(!runs.contains("inf") && !runs.contains("nan"))
+        #expect(lines[1].hasPrefix("c") && lines[1].contains("\"orthogonal(gain=1.5)\"") == false)
+        let summary = String(decoding: try #require(contents(out, "summary.csv")), as: UTF8.self)
+        #expect(summary.components(separatedBy: "\r\n").filter { !$0.isEmpty }.count == 9)
+        let manifest = try JSONSerialization.jsonObject(with: try #require(contents(out, "manifest.json"))) as? [String: Any]
+        #expect((manifest?["grid"] as? [String: Any])?["cells"] as? [Any] != nil)
+        #expect((manifest?["blas"] as? [String: Any])?["config"] as? String != nil)
+    }
+
+    @Test("An existing results folder is never overwritten without --resume or --force")
+    func refusesToOverwrite() throws {
+        let folder = try temporaryFolder()
+        let config = try write(Self.config, to: folder, as: "tiny.json")
+        #expect(try run(["run", config, "--output", folder.path, "--quiet"]).status == 0)
+        let before = csvs(folder.appendingPathComponent("tiny"))
+        let again = try run(["run", config, "--output", folder.path, "--quiet"])
+        #expect(again.status == 2 && again.stderr.contains("--resume") && again.stderr.contains("--force"))
+        #expect(csvs(folder.appendingPathComponent("tiny")) == before)
+        #expect(try run(["run", config, "--output", folder.path, "--quiet", "--resume"]).status == 0)
+        #expect(csvs(folder.appendingPathComponent("tiny")) == before)
+        #expect(try run(["run", config, "--output", folder.path, "--quiet", "--force"]).status == 0)
+        #expect(csvs(folder.appendingPathComponent("tiny")) == before)
+    }
+
+    @Test("Resuming with an edited config is refused and names make sweep FORCE=1")
+    func changedConfig() throws {
+        let folder = try temporaryFolder()
+        let config = try write(Self.config, to: folder, as: "tiny.json")
+        #expect(try run(["run", config, "--output", folder.path, "--quiet"]).status == 0)
+        try write(Self.config.replacingOccurrences(of: "\"seeds\": 2", with: "\"seeds\": 3"), to: folder, as: "tiny.json")
+        let resumed = try run(["run", config, "--output", folder.path, "--quiet", "--resume"])
+        #expect(resumed.status == 2 && resumed.stderr.contains("changed") && resumed.stderr.contains("make sweep FORCE=1"))
+    }
+
+    @Test("--jobs 1 and --jobs 2 give byte-identical CSVs")
+    func jobsAreInvisible() throws {
+        let folder = try temporaryFolder()
+        let config = try write(Self.config, to: folder, as: "tiny.json")
+        #expect(try run(["run", config, "--output", folder.appendingPathComponent("one").path, "--jobs", "1", "--quiet"]).status == 0)
+        #expect(try run(["run", config, "--output", folder.appendingPathComponent("two").path, "--jobs", "2", "--quiet"]).status == 0)
+        let one = csvs(folder.appendingPathComponent("one/tiny")), two = csvs(folder.appendingPathComponent("two/tiny"))
+        #expect(one.allSatisfy { $0 != nil } && one == two)
+    }
+
+    @Test("Three shards merged equal the whole sweep, byte for byte; merge names missing cells and refuses other configs")
+    func shardsMerge() throws {
+        let folder = try temporaryFolder()
+        let config = try write(Self.config, to: folder, as: "tiny.json")
+        #expect(try run(["run", config, "--output", folder.appendingPathComponent("whole").path, "--quiet"]).status == 0)
+        var shards = [String]()
+        for k in 0..<3 {
+            let out = folder.appendingPathComponent("shard\(k)")
+            #expect(try run(["run", config, "--output", out.path, "--shard", "\(k)/3", "--quiet"]).status == 0)
+            shards.append(out.appendingPathComponent("tiny").path)
+        }
+        let partial = try run(["merge", shards[0], shards[1], "--output", folder.appendingPathComponent("partial").path])
+        #expect(partial.status == 1 && partial.stderr.contains("missing") && partial.stderr.contains("c"))
+        let merged = try run(["merge"] + shards + ["--output", folder.appendingPathComponent("merged").path])
+        #expect(merged.status == 0, "\(merged.stderr)")
+        #expect(csvs(folder.appendingPathComponent("merged/tiny")) == csvs(folder.appendingPathComponent("whole/tiny")))
+        let other = try write(Self.config.replacingOccurrences(of: "\"batch\": 8", with: "\"batch\": 9"), to: folder, as: "other.json")
+        #expect(try run(["run", other, "--output", folder.appendingPathComponent("other").path, "--quiet"]).status == 0)
+        let mixed = try run(["merge", shards[0], folder.appendingPathComponent("other/tiny").path, "--output", folder.appendingPathComponent("mixed").path])
+        #expect(mixed.status == 2 && mixed.stderr.contains("different config"))
+        for bad in ["3/3", "-1/3", "1/0", "a/b", "2"] {
+            let r = try run(["run", config, "--output", folder.appendingPathComponent("bad").path, "--shard", bad])
+            #expect(r.status == 2 && r.stderr.contains("--shard"), "\(bad): \(r.stderr)")
+        }
+    }
+
+    @Test("export rewrites the same bytes from the store")
+    func export() throws {
+        let folder = try temporaryFolder()
+        let config = try write(Self.config, to: folder, as: "tiny.json")
+        #expect(try run(["run", config, "--output", folder.path, "--quiet"]).status == 0)
+        let out = folder.appendingPathComponent("tiny")
+        let before = csvs(out)
+        for name in Self.exports { try FileManager.default.removeItem(at: out.appendingPathComponent(name)) }
+        #expect(try run(["export", out.path]).status == 0)
+        #expect(csvs(out) == before)
+        #expect(try run(["export", folder.path]).status == 2)
+    }
+
+    @Test("kill -9 in the middle of a sweep, then --resume: byte-identical to an uninterrupted run")
+    func killAndResume() async throws {
+        let folder = try temporaryFolder()
+        let longer = Self.config.replacingOccurrences(of: "\"width\": 24", with: "\"width\": 160")
+            .replacingOccurrences(of: "[3, 6]", with: "[40, 80, 120]").replacingOccurrences(of: "\"seeds\": 2", with: "\"seeds\": 4")
+        let config = try write(longer, to: folder, as: "tiny.json")
+        #expect(try run(["run", config, "--output", folder.appendingPathComponent("whole").path, "--quiet"]).status == 0)
+        let out = folder.appendingPathComponent("killed")
+        let process = Process()
+        process.executableURL = gradscopeBinary()
+        process.arguments = ["run", config, "--output", out.path, "--quiet", "--jobs", "2"]
+        try process.run()
+        let store = out.appendingPathComponent("tiny/results.sqlite").path
+        var done = 0
+        for _ in 0..<400 {
+            try await Task.sleep(for: .milliseconds(10))
+            if FileManager.default.fileExists(atPath: store), let count = try? ResultStore(path: store).completedRuns().count { done = count }
+            if done >= 4 { break }
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let stored = try ResultStore(path: store).completedRuns().count
+        #expect(stored >= 4 && stored < 48, "killed after \(stored) of 48 runs")
+        let resumed = try run(["run", config, "--output", out.path, "--quiet", "--resume"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(csvs(out.appendingPathComponent("tiny")) == csvs(folder.appendingPathComponent("whole/tiny")))
+        #expect(try ResultStore(path: store).completedRuns().count == 48)
+    }
+
+    @Test("Ctrl-C stops after the runs in flight, keeps them, exits 1; --resume finishes")
+    func interrupt() async throws {
+        let folder = try temporaryFolder()
+        let longer = Self.config.replacingOccurrences(of: "\"width\": 24", with: "\"width\": 160")
+            .replacingOccurrences(of: "[3, 6]", with: "[40, 80, 120]").replacingOccurrences(of: "\"seeds\": 2", with: "\"seeds\": 4")
+        let config = try write(longer, to: folder, as: "tiny.json")
+        let process = Process()
+        process.executableURL = gradscopeBinary()
+        process.arguments = ["run", config, "--output", folder.path, "--quiet"]
+        let err = Pipe()
+        process.standardError = err
+        try process.run()
+        let store = folder.appendingPathComponent("tiny/results.sqlite").path
+        for _ in 0..<400 {
+            try await Task.sleep(for: .milliseconds(10))
+            if FileManager.default.fileExists(atPath: store), (try? ResultStore(path: store).completedRuns().count) ?? 0 >= 2 { break }
+        }
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus == 1 && message.contains("--resume"), "\(message)")
+        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("tiny/runs.csv").path))
+        let resumed = try run(["run", config, "--output", folder.path, "--quiet", "--resume"])
+        #expect(resumed.status == 0)
+        #expect(try ResultStore(path: store).completedRuns().count == 48)
+    }
+
+    @Test("A config error writes nothing and exits 2 with the key path")
+    func configErrorWritesNothing() throws {
+        let folder = try temporaryFolder()
+        let config = try write(Self.config.replacingOccurrences(of: "[3, 6]", with: "[3, 0]"), to: folder, as: "tiny.json")
+        let good = try write(Self.config.replacingOccurrences(of: "tiny", with: "good"), to: folder, as: "good.json")
+        let output = folder.appendingPathComponent("out")
+        let result = try run(["run", good, config, "--output", output.path])
+        #expect(result.status == 2 && result.stderr.contains("sweep.depth[1]") && result.stderr.contains("tiny.json"))
+        #expect(!FileManager.default.fileExists(atPath: output.path))
+        let huge = try write(#"{"name": "huge", "width": 16384, "depth": 10000}"#, to: folder, as: "huge.json")
+        let refused = try run(["validate", huge])
+        #expect(refused.status == 2 && refused.stderr.contains("available"))
+        #expect(try run(["run", huge, "--output", output.path]).status == 2)
+        #expect(!FileManager.default.fileExists(atPath: output.path))
+    }
+
+    @Test("validate prints cells, runs, GFLOP and peak memory")
+    func validate() throws {
+        let folder = try temporaryFolder()
+        let config = try write(Self.config, to: folder, as: "tiny.json")
+        let result = try run(["validate", config])
+        #expect(result.status == 0)
+        for words in ["8 cells", "2 seeds", "16 runs", "GFLOP", "peak memory per run"] { #expect(result.stdout.contains(words), "\(result.stdout)") }
+    }
+
+    @Test("activations: every activation and its derivative; sigmoid' peaks at 0.25 at x = 0")
+    func activations() throws {
+        let result = try run(["activations", "--from", "-4", "--to", "4", "--points", "9"])
+        #expect(result.status == 0)
+        let lines = result.stdout.components(separatedBy: "\r\n").filter { !$0.isEmpty }
+        try #require(lines.count == 10)
+        let header = lines[0].split(separator: ",").map(String.init)
+        #expect(header.count == 21 && header[0] == "x" && header.contains("sigmoid_derivative"))
+        let column = try #require(header.firstIndex(of: "sigmoid_derivative"))
+        let values = lines.dropFirst().map { Double($0.split(separator: ",")[column])! }
+        #expect(values.max() == 0.25 && values[4] == 0.25)
+        #expect(try run(["activations", "--points", "1"]).status == 2)
+    }
+
+    @Test("--help on every command, --version")
+    func help() throws {
+        for command in ["run", "validate", "merge", "export", "activations", "measure"] {
+            let r = try run([command, "--help"])
+            #expect(r.status == 0 && r.stdout.contains("USAGE"), "\(command)")
+        }
+        let v = try run(["--version"])
+        #expect(v.status == 0 && v.stdout.contains(gradscopeVersion))
+        #expect(try run(["run"]).status == 2)
+        #expect(try run(["frobnicate"]).status == 2)
+    }
+}
