@@ -145,7 +145,7 @@ struct SweepTests {
         try process.run()
         let store = out.appendingPathComponent("tiny/results.sqlite").path
         var done = 0
-        for _ in 0..<400 {
+        for _ in 0..<3000 {
             try await Task.sleep(for: .milliseconds(10))
             if FileManager.default.fileExists(atPath: store), let count = try? ResultStore(path: store).completedRuns().count { done = count }
             if done >= 4 { break }
@@ -173,7 +173,7 @@ struct SweepTests {
         process.standardError = err
         try process.run()
         let store = folder.appendingPathComponent("tiny/results.sqlite").path
-        for _ in 0..<400 {
+        for _ in 0..<3000 {
             try await Task.sleep(for: .milliseconds(10))
             if FileManager.default.fileExists(atPath: store), (try? ResultStore(path: store).completedRuns().count) ?? 0 >= 2 { break }
         }
