@@ -50,7 +50,7 @@ struct RunCommand: ParsableCommand {
         let runners = experiments.map { SweepRunner(experiment: $0, options: options) }
         for runner in runners { try runner.checkFolder() }
         BLASLibrary.configure(threadsPerRun: max(1, machineCores / jobs))
-        Interrupt.shared.install()
+        Interrupt.install()
         for runner in runners {
             guard try runner.run() else {
                 throw RunFailure.failed("interrupted; what finished is saved: rerun with --resume to continue")

@@ -58,7 +58,7 @@ public struct SweepRunner {
         let progress = Progress(name: experiment.name, total: work.count, enabled: options.progress)
         try execute(work, store: store, progress: progress)
         progress.finish()
-        let interrupted = Interrupt.shared.isRequested
+        let interrupted = Interrupt.isRequested
         if !interrupted { try store.setMeta([ResultsFolder.Key.finished: Manifest.now]) }
         try folder.export(experiment, store: store, run: context)
         if options.verbose {
@@ -91,7 +91,7 @@ public struct SweepRunner {
             group.enter()
             let thread = Thread {
                 defer { group.leave() }
-                while !Interrupt.shared.isRequested, failure.withLock({ $0 == nil }) {
+                while !Interrupt.isRequested, failure.withLock({ $0 == nil }) {
                     let index = next.withLock { i -> Int in defer { i += 1 }; return i }
                     guard index < work.count else { return }
                     let (cell, seed) = work[index]
