@@ -45,7 +45,7 @@ public enum Export {
     }
 
     static func runsTable(_ cells: [CellColumns], _ byCell: [Int: [RunRecord]]) -> CSVTable {
-        var table = CSVTable(header: header(cells) + ["seed", "layer", "status", "loss"]
+        var table = CSVTable(header: header(cells) + ["seed", "layer", "status", "loss_value"]
             + norms.map { "grad_\($0)_norm" } + norms.map { "log10_grad_\($0)_norm" }
             + ["act_mean", "act_std", "saturated_fraction"])
         for cell in cells {

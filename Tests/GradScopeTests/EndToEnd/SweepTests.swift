@@ -49,6 +49,7 @@ struct SweepTests {
             #expect(header.contains(column), "runs.csv lacks \(column)")
         }
         #expect(!runs.contains("inf") && !runs.contains("nan"))
+        #expect(Set(header).count == header.count, "duplicate column names: \(header)")
         #expect(lines[1].hasPrefix("c") && lines[1].contains("\"orthogonal(gain=1.5)\"") == false)
         let summary = String(decoding: try #require(contents(out, "summary.csv")), as: UTF8.self)
         #expect(summary.components(separatedBy: "\r\n").filter { !$0.isEmpty }.count == 9)
