@@ -132,25 +132,33 @@ struct SweepTests {
         #expect(try run(["export", folder.path]).status == 2)
     }
 
+    /// A sweep of 48 runs that takes a few seconds: long enough to interrupt.
+    static let longerConfig = config.replacingOccurrences(of: "\"width\": 24", with: "\"width\": 160")
+        .replacingOccurrences(of: "[3, 6]", with: "[40, 80, 120]").replacingOccurrences(of: "\"seeds\": 2", with: "\"seeds\": 4")
+
+    /// Starts `gradscope run` in the background and returns once `runs` runs are stored.
+    func startSweep(_ arguments: [String], store: String, until runs: Int) async throws -> (Process, Pipe) {
+        let process = Process()
+        process.executableURL = gradscopeBinary()
+        process.arguments = ["run"] + arguments
+        let err = Pipe()
+        process.standardError = err
+        try process.run()
+        for _ in 0..<3000 {
+            try await Task.sleep(for: .milliseconds(10))
+            if FileManager.default.fileExists(atPath: store), (try? ResultStore(path: store).completedRuns().count) ?? 0 >= runs { break }
+        }
+        return (process, err)
+    }
+
     @Test("kill -9 in the middle of a sweep, then --resume: byte-identical to an uninterrupted run")
     func killAndResume() async throws {
         let folder = try temporaryFolder()
-        let longer = Self.config.replacingOccurrences(of: "\"width\": 24", with: "\"width\": 160")
-            .replacingOccurrences(of: "[3, 6]", with: "[40, 80, 120]").replacingOccurrences(of: "\"seeds\": 2", with: "\"seeds\": 4")
-        let config = try write(longer, to: folder, as: "tiny.json")
+        let config = try write(Self.longerConfig, to: folder, as: "tiny.json")
         #expect(try run(["run", config, "--output", folder.appendingPathComponent("whole").path, "--quiet"]).status == 0)
         let out = folder.appendingPathComponent("killed")
-        let process = Process()
-        process.executableURL = gradscopeBinary()
-        process.arguments = ["run", config, "--output", out.path, "--quiet", "--jobs", "2"]
-        try process.run()
         let store = out.appendingPathComponent("tiny/results.sqlite").path
-        var done = 0
-        for _ in 0..<3000 {
-            try await Task.sleep(for: .milliseconds(10))
-            if FileManager.default.fileExists(atPath: store), let count = try? ResultStore(path: store).completedRuns().count { done = count }
-            if done >= 4 { break }
-        }
+        let (process, _) = try await startSweep([config, "--output", out.path, "--quiet", "--jobs", "2"], store: store, until: 4)
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         let stored = try ResultStore(path: store).completedRuns().count
@@ -164,20 +172,9 @@ struct SweepTests {
     @Test("Ctrl-C stops after the runs in flight, keeps them, exits 1; --resume finishes")
     func interrupt() async throws {
         let folder = try temporaryFolder()
-        let longer = Self.config.replacingOccurrences(of: "\"width\": 24", with: "\"width\": 160")
-            .replacingOccurrences(of: "[3, 6]", with: "[40, 80, 120]").replacingOccurrences(of: "\"seeds\": 2", with: "\"seeds\": 4")
-        let config = try write(longer, to: folder, as: "tiny.json")
-        let process = Process()
-        process.executableURL = gradscopeBinary()
-        process.arguments = ["run", config, "--output", folder.path, "--quiet"]
-        let err = Pipe()
-        process.standardError = err
-        try process.run()
+        let config = try write(Self.longerConfig, to: folder, as: "tiny.json")
         let store = folder.appendingPathComponent("tiny/results.sqlite").path
-        for _ in 0..<3000 {
-            try await Task.sleep(for: .milliseconds(10))
-            if FileManager.default.fileExists(atPath: store), (try? ResultStore(path: store).completedRuns().count) ?? 0 >= 2 { break }
-        }
+        let (process, err) = try await startSweep([config, "--output", folder.path, "--quiet"], store: store, until: 2)
         kill(process.processIdentifier, SIGINT)
         process.waitUntilExit()
         let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
