@@ -9,17 +9,21 @@ public final class ResultStore: Sendable {
 
     private let database: DatabaseQueue
 
-    /// Opens (creating if needed) the store at `path`.
-    public init(path: String) throws {
+    /// Opens (creating if needed) the store at `path`; `readOnly` opens an existing
+    /// store without taking any lock a running sweep needs (to watch its progress).
+    public init(path: String, readOnly: Bool = false) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
-        configuration.prepareDatabase { db in
-            // WAL: a commit is atomic and survives kill -9; readers never see half a run.
-            try db.execute(sql: "PRAGMA journal_mode = WAL")
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        configuration.readonly = readOnly
+        if !readOnly {
+            configuration.prepareDatabase { db in
+                // WAL: a commit is atomic and survives kill -9; readers never see half a run.
+                try db.execute(sql: "PRAGMA journal_mode = WAL")
+                try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            }
         }
         database = try DatabaseQueue(path: path, configuration: configuration)
-        try Self.migrator.migrate(database)
+        if !readOnly { try Self.migrator.migrate(database) }
     }
 
     private static var migrator: DatabaseMigrator {
