@@ -6,7 +6,7 @@ BUILD_FLAGS := -c release
 BIN := .build/release/gradscope
 APT_PACKAGES := libopenblas-dev liblapacke-dev
 
-.PHONY: setup build test sweep clean
+.PHONY: setup build test sweep bench clean
 
 CONFIGS := $(if $(CONFIG),$(CONFIG),$(wildcard experiments/*.json))
 SWEEP_MODE := $(if $(FORCE),--force,--resume)
@@ -37,6 +37,12 @@ test: setup
 ## sweep: run every config in experiments/ (or CONFIG=file), resuming earlier sweeps; FORCE=1 starts afresh
 sweep: build
 	$(BIN) run $(CONFIGS) --output $(OUTPUT) --jobs $(JOBS) $(SWEEP_MODE)
+
+## bench: gradscope vs a NumPy implementation of the bench/ sweeps, and the dgemm peak (writes bench/results.md)
+BENCH_VENV := bench/.venv
+bench: build
+	@test -x $(BENCH_VENV)/bin/python || { python3 -m venv $(BENCH_VENV) && $(BENCH_VENV)/bin/pip install -q -r bench/requirements.txt; }
+	$(BENCH_VENV)/bin/python bench/bench.py $(BENCH_VENV)/bin/python
 
 clean:
 	rm -rf .build

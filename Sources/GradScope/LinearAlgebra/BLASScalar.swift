@@ -22,6 +22,19 @@ where RawSignificand: FixedWidthInteger {
     /// The corresponding C functions are `LAPACKE_?geqrf` and `LAPACKE_?orgqr`.
     static func qr(_ a: Matrix<Self>) throws(LAPACKError) -> (q: Matrix<Self>, rDiagonal: [Self])
 
+    /// The Gram matrix A^T A (n x n for an m x n matrix A); only the upper triangle is set.
+    /// The corresponding C functions are `cblas_ssyrk` and `cblas_dsyrk`.
+    static func gram(_ a: Matrix<Self>, into c: inout Matrix<Self>)
+
+    /// The upper Cholesky factor R of a symmetric positive definite matrix (G = R^T R),
+    /// reading G's upper triangle; nil when G is not numerically positive definite.
+    /// The corresponding C functions are `LAPACKE_spotrf` and `LAPACKE_dpotrf`.
+    static func cholesky(_ g: Matrix<Self>) throws(LAPACKError) -> Matrix<Self>?
+
+    /// B R^{-1} for an upper triangular R, in place.
+    /// The corresponding C functions are `cblas_strsm` and `cblas_dtrsm`.
+    static func solveUpperRight(_ r: Matrix<Self>, _ b: inout Matrix<Self>)
+
     /// The singular values of A, largest first.
     /// The corresponding C functions are `LAPACKE_sgesdd` and `LAPACKE_dgesdd`.
     static func singularValues(_ a: Matrix<Self>) throws(LAPACKError) -> [Self]

@@ -1,0 +1,52 @@
+import ArgumentParser
+import Foundation
+import GradScope
+
+/// `gradscope gemm-peak`: this machine's float64 GEMM rate through gradscope's own BLAS layer (for `make bench`).
+struct PeakCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gemm-peak",
+        abstract: "Measure the float64 GEMM rate (GFLOP/s) through gradscope's BLAS layer.",
+        shouldDisplay: false
+    )
+
+    @Option(help: "Matrix size n of the n x n x n products.") var size = 2048
+    @Option(help: "Products to time (the best is reported).") var repeats = 10
+    @Option(help: "Threads (default: all cores).") var threads: Int?
+
+    func run() {
+        BLASLibrary.configure(threadsPerRun: max(1, threads ?? machineCores))
+        let stream = RandomStream(seed: 0, purpose: "gemm-peak")
+        let a = try! Matrix(rows: size, columns: size, elements: stream.uniform(count: size * size))
+        var c = Matrix<Double>(rows: size, columns: size)
+        var best = Double.infinity
+        for _ in 0..<max(1, repeats) {
+            let start = DispatchTime.now().uptimeNanoseconds
+            Double.gemm(a, transposeA: false, a, transposeB: false, into: &c, alpha: 1, beta: 0)
+            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        print(String(format: "%.2f", 2 * pow(Double(size), 3) / best / 1e9))
+    }
+}
+
+/// `gradscope normals-rate`: float64 standard normals per second on one core (for `make bench`).
+struct NormalsRateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "normals-rate",
+        abstract: "Measure Gaussian sampling: float64 normals per second on one core.",
+        shouldDisplay: false
+    )
+
+    @Option(help: "Normals per timed fill.") var count = 16_000_000
+
+    func run() {
+        var best = Double.infinity
+        for repeat_ in 0..<3 {
+            let start = DispatchTime.now().uptimeNanoseconds
+            let values = RandomStream(seed: repeat_, purpose: "normals-rate").normal(count: count)
+            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            precondition(values.count == count)
+        }
+        print(String(format: "%.0f", Double(count) / best))
+    }
+}

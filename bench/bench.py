@@ -1,0 +1,95 @@
+"""`make bench`: gradscope against a NumPy implementation of the same sweeps.
+
+Runs each line alternately (gradscope, NumPy, gradscope, ...), takes the median
+of the repeats, and prints one Markdown table (also written to bench/results.md):
+wall times, their ratio, gradscope's Gaussian sampling rate, and its effective
+GEMM rate as a fraction of this machine's dgemm peak measured in the same run.
+"""
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+import itertools
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+GRADSCOPE = os.path.join(ROOT, ".build", "release", "gradscope")
+LINES = ["standard", "narrow-deep", "wide"]
+REPEATS = int(os.environ.get("REPEATS", "3"))
+JOBS = os.environ.get("JOBS", str(os.cpu_count() or 1))
+
+
+def cells(config):
+    """The cartesian product of the sweep axes, first axis slowest (as gradscope)."""
+    base = {k: v for k, v in config.items() if k not in ("name", "description", "sweep", "seeds")}
+    axes = list(config.get("sweep", {}).items())
+    for values in itertools.product(*[v for _, v in axes]):
+        cell = dict(base)
+        cell.update({k: v for (k, _), v in zip(axes, values)})
+        yield cell
+
+
+def plain_flops(path):
+    """GEMM FLOPs a plain implementation must do: 6 batch width^2 per layer and run."""
+    config = json.load(open(path))
+    seeds = config.get("seeds", 5)
+    seeds = seeds if isinstance(seeds, int) else len(seeds)
+    total, runs = 0, 0
+    for cell in cells(config):
+        total += 6 * cell.get("batch", 128) * cell.get("width", 256) ** 2 * cell.get("depth", 10) * seeds
+        runs += seeds
+    return total, runs
+
+
+def timed(command, env=None):
+    start = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, env=env)
+    return time.perf_counter() - start
+
+
+def max_rss_kib(command):
+    """Peak resident memory of a command, from /usr/bin/time -v."""
+    result = subprocess.run(["/usr/bin/time", "-v"] + command, check=True, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    return int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", result.stderr).group(1))
+
+
+def main():
+    python = sys.argv[1] if len(sys.argv) > 1 else sys.executable
+    out = os.path.join(HERE, "results-tmp")
+    peak = max(float(subprocess.run([GRADSCOPE, "gemm-peak"], check=True, capture_output=True, text=True).stdout)
+               for _ in range(3))
+    normals = float(subprocess.run([GRADSCOPE, "normals-rate"], check=True, capture_output=True, text=True).stdout)
+    rows = []
+    for line in LINES:
+        config = os.path.join(HERE, line + ".json")
+        ours, theirs = [], []
+        for _ in range(REPEATS):
+            ours.append(timed([GRADSCOPE, "run", config, "--output", out, "--force", "--quiet", "--jobs", JOBS]))
+            theirs.append(timed([python, os.path.join(HERE, "numpy_sweep.py"), config]))
+        flops, runs = plain_flops(config)
+        g, n = statistics.median(ours), statistics.median(theirs)
+        rows.append((line, runs, g, n, n / g, flops / g / 1e9, flops / g / 1e9 / peak))
+    rss = max_rss_kib([GRADSCOPE, "run", os.path.join(HERE, "standard.json"), "--output", out, "--force", "--quiet", "--jobs", JOBS])
+    table = [
+        f"dgemm peak through gradscope's BLAS layer, {os.cpu_count()} cores: {peak:.1f} GFLOP/s; "
+        f"Gaussian sampling: {normals / 1e6:.0f} million float64 normals/s on one core; "
+        f"median of {REPEATS} alternating repeats, --jobs {JOBS}.",
+        "",
+        "| line | runs | gradscope (s) | NumPy (s) | NumPy / gradscope | effective GFLOP/s | of dgemm peak |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for line, runs, g, n, ratio, rate, fraction in rows:
+        table.append(f"| {line} | {runs} | {g:.2f} | {n:.2f} | {ratio:.1f}x | {rate:.1f} | {100 * fraction:.0f}% |")
+    table += ["", f"Peak memory of the standard sweep (/usr/bin/time -v): {rss / 1024:.0f} MiB."]
+    text = "\n".join(table) + "\n"
+    print(text)
+    with open(os.path.join(HERE, "results.md"), "w") as f:
+        f.write(text)
+
+
+if __name__ == "__main__":
+    main()
