@@ -82,24 +82,42 @@ public struct SweepRunner {
         ])
     }
 
-    /// Runs `work` on `options.jobs` threads; each finished run is stored at once.
+    /// Groups runs that share their weights (same seed, width and initialiser), deepest
+    /// first, so one thread runs a family with one `WeightCache`; largest families first.
+    static func families(_ work: [(GridCell, Int)]) -> [[(GridCell, Int)]] {
+        var groups = [String: [(GridCell, Int)]](), order = [String]()
+        for item in work {
+            let key = "\(item.1);\(item.0.cell.width);\(item.0.draft.initializer.text)"
+            if groups[key] == nil { order.append(key) }
+            groups[key, default: []].append(item)
+        }
+        let cost = { (family: [(GridCell, Int)]) in family.reduce(0.0) { $0 + RunEstimate($1.0.cell).flops } }
+        return order.map { key in groups[key]!.sorted { $0.0.cell.depth > $1.0.cell.depth } }
+            .enumerated().sorted { (cost($0.element), -$0.offset) > (cost($1.element), -$1.offset) }.map(\.element)
+    }
+
+    /// Runs `work` on `options.jobs` threads, a family at a time per thread; each finished run is stored at once.
     private func execute(_ work: [(GridCell, Int)], store: ResultStore, progress: Progress) throws {
+        let families = SweepRunner.families(work)
         let next = Mutex(0)
         let failure = Mutex<Error?>(nil)
         let group = DispatchGroup()
-        for _ in 0..<max(1, min(options.jobs, work.count)) {
+        for _ in 0..<max(1, min(options.jobs, families.count)) {
             group.enter()
             let thread = Thread {
                 defer { group.leave() }
-                while !Interrupt.isRequested, failure.withLock({ $0 == nil }) {
+                let cache = WeightCache()
+                while true {
                     let index = next.withLock { i -> Int in defer { i += 1 }; return i }
-                    guard index < work.count else { return }
-                    let (cell, seed) = work[index]
-                    do {
-                        try store.record(try SweepRunner.measureRun(cell, seed: seed))
-                        progress.advance()
-                    } catch {
-                        failure.withLock { $0 = $0 ?? error }
+                    guard index < families.count else { return }
+                    for (cell, seed) in families[index] {
+                        guard !Interrupt.isRequested, failure.withLock({ $0 == nil }) else { return }
+                        do {
+                            try store.record(try SweepRunner.measureRun(cell, seed: seed, cache: cache))
+                            progress.advance()
+                        } catch {
+                            failure.withLock { $0 = $0 ?? error }
+                        }
                     }
                 }
             }
@@ -111,9 +129,9 @@ public struct SweepRunner {
     }
 
     /// One (cell, seed): measured and turned into a stored record.
-    static func measureRun(_ cell: GridCell, seed: Int) throws -> RunRecord {
+    static func measureRun(_ cell: GridCell, seed: Int, cache: WeightCache) throws -> RunRecord {
         let start = DispatchTime.now()
-        let result = try measure(cell.cell, seed: seed)
+        let result = try measure(cell.cell, seed: seed, cache: cache)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
         let layers = result.layers.map { l in
             LayerRecord(gradW: l.gradW, gradB: l.gradB, gradZ: l.gradZ, gradH: l.gradH,

@@ -25,8 +25,8 @@ extension Double: BLASScalar {
         try callSingularValues(a, LAPACKE_dgesdd, "LAPACKE_dgesdd")
     }
 
-    public static func gram(_ a: Matrix<Double>, into c: inout Matrix<Double>) {
-        callSYRK(cblas_dsyrk, a, &c)
+    public static func gram(_ a: Matrix<Double>, of vectors: GramVectors, into c: inout Matrix<Double>) {
+        callSYRK(cblas_dsyrk, a, vectors, &c)
     }
 
     public static func cholesky(_ g: Matrix<Double>) throws(LAPACKError) -> Matrix<Double>? {
@@ -58,8 +58,8 @@ extension Float: BLASScalar {
         try callSingularValues(a, LAPACKE_sgesdd, "LAPACKE_sgesdd")
     }
 
-    public static func gram(_ a: Matrix<Float>, into c: inout Matrix<Float>) {
-        callSYRK(cblas_ssyrk, a, &c)
+    public static func gram(_ a: Matrix<Float>, of vectors: GramVectors, into c: inout Matrix<Float>) {
+        callSYRK(cblas_ssyrk, a, vectors, &c)
     }
 
     public static func cholesky(_ g: Matrix<Float>) throws(LAPACKError) -> Matrix<Float>? {
@@ -171,14 +171,15 @@ private typealias SYRKRoutine<S> = (
     CBLAS_ORDER, CBLAS_UPLO, CBLAS_TRANSPOSE, Int32, Int32, S, UnsafePointer<S>?, Int32, S, UnsafeMutablePointer<S>?, Int32
 ) -> Void
 
-private func callSYRK<S: BLASScalar>(_ routine: SYRKRoutine<S>, _ a: Matrix<S>, _ c: inout Matrix<S>) {
-    let (k, n) = (a.rows, a.columns)
+private func callSYRK<S: BLASScalar>(_ routine: SYRKRoutine<S>, _ a: Matrix<S>, _ vectors: GramVectors, _ c: inout Matrix<S>) {
+    let (k, n) = vectors == .columns ? (a.rows, a.columns) : (a.columns, a.rows)
     precondition(c.rows == n && c.columns == n, "gram: C is \(c.rows) x \(c.columns), expected \(n) x \(n)")
     precondition(n <= Int(Int32.max) && k <= Int(Int32.max), "gram: dimension exceeds 32-bit BLAS")
     guard n > 0 else { return }
     a.elements.withUnsafeBufferPointer { pa in
         c.elements.withUnsafeMutableBufferPointer { pc in
-            routine(CblasRowMajor, CblasUpper, CblasTrans, Int32(n), Int32(k), 1, pa.baseAddress, Int32(max(1, n)), 0, pc.baseAddress, Int32(n))
+            routine(CblasRowMajor, CblasUpper, vectors == .columns ? CblasTrans : CblasNoTrans, Int32(n), Int32(k), 1,
+                    pa.baseAddress, Int32(max(1, a.columns)), 0, pc.baseAddress, Int32(n))
         }
     }
 }

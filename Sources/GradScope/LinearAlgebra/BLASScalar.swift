@@ -22,9 +22,9 @@ where RawSignificand: FixedWidthInteger {
     /// The corresponding C functions are `LAPACKE_?geqrf` and `LAPACKE_?orgqr`.
     static func qr(_ a: Matrix<Self>) throws(LAPACKError) -> (q: Matrix<Self>, rDiagonal: [Self])
 
-    /// The Gram matrix A^T A (n x n for an m x n matrix A); only the upper triangle is set.
-    /// The corresponding C functions are `cblas_ssyrk` and `cblas_dsyrk`.
-    static func gram(_ a: Matrix<Self>, into c: inout Matrix<Self>)
+    /// The Gram matrix of A's columns, A^T A, or of its rows, A A^T; only the upper
+    /// triangle of C is set. The corresponding C functions are `cblas_ssyrk` and `cblas_dsyrk`.
+    static func gram(_ a: Matrix<Self>, of vectors: GramVectors, into c: inout Matrix<Self>)
 
     /// The upper Cholesky factor R of a symmetric positive definite matrix (G = R^T R),
     /// reading G's upper triangle; nil when G is not numerically positive definite.
@@ -38,6 +38,11 @@ where RawSignificand: FixedWidthInteger {
     /// The singular values of A, largest first.
     /// The corresponding C functions are `LAPACKE_sgesdd` and `LAPACKE_dgesdd`.
     static func singularValues(_ a: Matrix<Self>) throws(LAPACKError) -> [Self]
+}
+
+/// Which vectors of a matrix a Gram matrix is formed from.
+public enum GramVectors: Sendable {
+    case columns, rows
 }
 
 /// A LAPACK routine returned a nonzero `info`.

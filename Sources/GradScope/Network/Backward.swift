@@ -36,14 +36,41 @@ extension Network {
 
     /// weightGradient = input_l^T D_l (true dW_l x 2^-exponent).
     func formWeightGradient(_ layer: Int) {
+        if weightGradient.rows != cell.width { weightGradient = Matrix(rows: cell.width, columns: cell.width) }
         Scalar.gemm(layerInput(layer), transposeA: true, delta, transposeB: false, into: &weightGradient, alpha: 1, beta: 0)
+    }
+
+    /// ||dW_l|| x 2^-exponent. When batch < width (float64) it avoids forming dW_l:
+    /// ||X^T D||_F^2 = <X X^T, D D^T>_F, two batch x batch Gram matrices (syrk) instead of a
+    /// width x width product; otherwise it forms dW_l with one GEMM.
+    func weightGradientNorm(_ layer: Int) -> ScaledNorm {
+        if Scalar.self == Double.self, cell.batch < cell.width, let norm = gramNorm(layer) { return norm }
+        formWeightGradient(layer)
+        return ScaledNorm(of: weightGradient.elements)
+    }
+
+    /// sqrt(<X X^T, D D^T>) from the upper triangles; nil when it is not a positive finite number.
+    private func gramNorm(_ layer: Int) -> ScaledNorm? {
+        let b = cell.batch
+        if inputGram.rows != b { (inputGram, deltaGram) = (Matrix(rows: b, columns: b), Matrix(rows: b, columns: b)) }
+        Scalar.gram(layerInput(layer), of: .rows, into: &inputGram)
+        Scalar.gram(delta, of: .rows, into: &deltaGram)
+        var sum = 0.0
+        for i in 0..<b {
+            let row = i * b
+            sum += Double(inputGram.elements[row + i]) * Double(deltaGram.elements[row + i])
+            var off = 0.0
+            for j in (i + 1)..<b { off += Double(inputGram.elements[row + j]) * Double(deltaGram.elements[row + j]) }
+            sum += 2 * off
+        }
+        guard sum > 0, sum.isFinite else { return nil }
+        return ScaledNorm(significand: sum.squareRoot())
     }
 
     /// The four gradient norms of layer l and its activation statistics.
     func measureLayer(_ layer: Int, exponent: Int) -> LayerMeasurement {
-        formWeightGradient(layer)
-        return LayerMeasurement(
-            gradW: ScaledNorm(of: weightGradient.elements).scaled(byPowerOfTwo: exponent),
+        LayerMeasurement(
+            gradW: weightGradientNorm(layer).scaled(byPowerOfTwo: exponent),
             gradB: ScaledNorm(of: delta.columnSums).scaled(byPowerOfTwo: exponent),
             gradZ: ScaledNorm(of: delta.elements).scaled(byPowerOfTwo: exponent),
             gradH: ScaledNorm(of: gradient.elements).scaled(byPowerOfTwo: exponent),

@@ -123,7 +123,7 @@ public enum Initializer: Equatable, Sendable {
         var q = a
         var gram = Matrix<Double>(rows: a.columns, columns: a.columns)
         for _ in 0..<2 {
-            Double.gram(q, into: &gram)
+            Double.gram(q, of: .columns, into: &gram)
             guard let r = try Double.cholesky(gram) else { return nil }
             Double.solveUpperRight(r, &q)
         }

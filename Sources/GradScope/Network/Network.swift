@@ -30,18 +30,22 @@ public final class Network<Scalar: BLASScalar> {
     /// The backward signals G_l and D_l, and dW_l, rescaled as described in `backward`.
     var gradient: Matrix<Scalar>
     var delta: Matrix<Scalar>
-    var weightGradient: Matrix<Scalar>
+    /// dW_l, allocated on first use (float32, or batch >= width).
+    var weightGradient = Matrix<Scalar>(rows: 0, columns: 0)
+    /// Gram matrices of the layer input's and of D_l's rows (batch x batch), for ||dW_l|| when batch < width.
+    var inputGram = Matrix<Scalar>(rows: 0, columns: 0)
+    var deltaGram = Matrix<Scalar>(rows: 0, columns: 0)
 
-    /// Draws the network of `cell` for `seed`: weights, biases, input and loss.
-    /// Throws `ParameterError` for an invalid cell, `LAPACKError` if `orthogonal` fails.
-    public init(cell: Cell, seed: Int) throws {
+    /// Draws the network of `cell` for `seed`: weights (from `cache` when it holds
+    /// them), biases, input and loss. Throws `ParameterError` for an invalid cell,
+    /// `LAPACKError` if `orthogonal` fails.
+    public init(cell: Cell, seed: Int, cache: WeightCache? = nil) throws {
         try cell.validate()
         self.cell = cell
         self.seed = seed
         let (n, b, depth) = (cell.width, cell.batch, cell.depth)
-        weights = try (1...depth).map { l in
-            try cell.initializer.weights(seed: seed, layer: l, fanIn: n, fanOut: n).converted(to: Scalar.self)
-        }
+        let drawn = try (cache ?? WeightCache()).weights(for: cell, seed: seed)
+        weights = drawn as? [Matrix<Scalar>] ?? drawn.map { $0.converted(to: Scalar.self) }
         biases = (1...depth).map { l in
             guard cell.biasStd > 0 else { return [Scalar](repeating: 0, count: n) }
             return RandomStream(seed: seed, purpose: "bias", l, n).normal(count: n).map { Scalar($0 * cell.biasStd) }
@@ -55,7 +59,6 @@ public final class Network<Scalar: BLASScalar> {
         slopes = Array(repeating: zero, count: depth)
         statistics = Array(repeating: ActivationStatistics(mean: 0, std: 0, saturatedFraction: 0), count: depth)
         (scratch, gradient, delta) = (zero, zero, zero)
-        weightGradient = Matrix(rows: n, columns: n)
     }
 
     /// Replaces W_l (1-based); throws unless the shape is width x width.
