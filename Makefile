@@ -2,7 +2,9 @@
 SWIFT   ?= swift
 CONFIG  ?=
 OUTPUT  ?= results
-BUILD_FLAGS := -c release
+# Host-CPU code generation (AVX2/AVX-512 where present) by default; PORTABLE=1 builds for baseline x86-64.
+CPU_FLAGS := $(if $(PORTABLE),,-Xswiftc -target-cpu -Xswiftc native)
+BUILD_FLAGS := -c release $(CPU_FLAGS)
 BIN := .build/release/gradscope
 APT_PACKAGES := libopenblas-dev liblapacke-dev
 

@@ -40,6 +40,7 @@ struct NormalsRateCommand: ParsableCommand {
     @Option(help: "Normals per timed fill.") var count = 16_000_000
 
     func run() {
+        BLASLibrary.configure(threadsPerRun: 1)  // no idle OpenBLAS threads spinning beside the timed loop
         var best = Double.infinity
         for repeat_ in 0..<3 {
             let start = DispatchTime.now().uptimeNanoseconds

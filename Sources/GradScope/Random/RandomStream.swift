@@ -31,14 +31,11 @@ public struct RandomStream: Sendable, Equatable {
         return result
     }
 
-    /// `count` independent standard normal numbers (Box-Muller on Philox blocks).
+    /// `count` independent standard normal numbers: Box-Muller on Philox blocks, pair i
+    /// (elements 2i and 2i + 1) from counter i. See `Gaussian` for the vectorised kernel.
     public func normal(count: Int) -> [Double] {
         var result = [Double](repeating: 0, count: count)
-        for pair in 0..<((count + 1) / 2) {
-            let (z0, z1) = RandomStream.boxMuller(generator.words(pair))
-            result[2 * pair] = z0
-            if 2 * pair + 1 < count { result[2 * pair + 1] = z1 }
-        }
+        Gaussian.fill(&result, from: generator, pairs: (count + 1) / 2)
         return result
     }
 
