@@ -14,9 +14,27 @@ public struct ScaledNorm: Equatable, Sendable, Codable {
         self.exponent = exponent
     }
 
-    /// The Euclidean (Frobenius) norm of `values`, accumulated in `Double` with
-    /// one rescaling pass when the sum of squares would overflow or underflow.
+    /// The Euclidean (Frobenius) norm of `values`, accumulated in `Double`: one pass
+    /// when the sum of squares stays comfortably in range (the usual case, since the
+    /// backward pass keeps its signals near norm 1), else a second pass that scales
+    /// the entries by a power of two first.
     public init<S: BinaryFloatingPoint>(of values: [S]) {
+        var sum = 0.0
+        for v in values {
+            let d = Double(v)
+            sum += d * d
+        }
+        if sum.isNaN {
+            self.init(significand: .nan)
+        } else if sum.isFinite, sum > 0x1p-900 {
+            self.init(significand: sum.squareRoot())
+        } else {
+            self.init(rescaling: values)
+        }
+    }
+
+    /// The norm by two passes: the largest magnitude, then the sum of squares scaled by a power of two.
+    private init<S: BinaryFloatingPoint>(rescaling values: [S]) {
         var largest = 0.0
         for v in values {
             let magnitude = Swift.abs(Double(v))

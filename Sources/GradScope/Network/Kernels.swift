@@ -11,7 +11,7 @@ enum Kernels {
         for i in z.indices {
             let x = z[i]
             guard x.isFinite else { return (x.isNaN ? .nan : .overflow, .zero) }
-            let value = activation.value(x), slope = activation.derivative(x)
+            let (value, slope) = activation.valueAndDerivative(x)
             values[i] = value
             slopes[i] = slope
             sum += Double(value)

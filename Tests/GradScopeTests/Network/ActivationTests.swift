@@ -37,6 +37,20 @@ struct ActivationTests {
         }
     }
 
+    @Test("valueAndDerivative agrees with value and derivative to 4 ulp everywhere", arguments: Activation.allCases)
+    func fused(activation: Activation) {
+        for i in -4000...4000 {
+            let x = Double(i) / 50 + 1e-3
+            let (v, d) = activation.valueAndDerivative(x)
+            let (v0, d0) = (activation.value(x), activation.derivative(x))
+            #expect(abs(v - v0) <= 4 * v0.ulp + 1e-300, "\(activation)(\(x)): \(v) vs \(v0)")
+            #expect(abs(d - d0) <= 4 * d0.ulp + 1e-300, "\(activation)'(\(x)): \(d) vs \(d0)")
+        }
+        let (v32, d32) = activation.valueAndDerivative(Float(0.3))
+        #expect(abs(v32 - activation.value(Float(0.3))) <= 4 * activation.value(Float(0.3)).ulp)
+        #expect(abs(d32 - activation.derivative(Float(0.3))) <= 4 * activation.derivative(Float(0.3)).ulp)
+    }
+
     @Test("The saturation reference is sup phi' (sigmoid' peaks at 0.25)", arguments: Activation.allCases)
     func maximumDerivative(activation: Activation) {
         var best = 0.0
