@@ -37,12 +37,13 @@ struct NormalsRateCommand: ParsableCommand {
         shouldDisplay: false
     )
 
-    @Option(help: "Normals per timed fill.") var count = 16_000_000
+    @Option(help: "Normals per timed fill (default: one 1024 x 1024 weight matrix).") var count = 1 << 20
+    @Option(help: "Timed fills (the best is reported).") var repeats = 30
 
     func run() {
         BLASLibrary.configure(threadsPerRun: 1)  // no idle OpenBLAS threads spinning beside the timed loop
         var best = Double.infinity
-        for repeat_ in 0..<3 {
+        for repeat_ in 0..<max(1, repeats) {
             let start = DispatchTime.now().uptimeNanoseconds
             let values = RandomStream(seed: repeat_, purpose: "normals-rate").normal(count: count)
             best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)

@@ -72,52 +72,65 @@ enum Gaussian {
         }
     }
 
+    typealias Lanes = SIMD8<Double>
+
     /// radius <- sqrt(-2 ln radius), ln by range reduction to [sqrt(1/2), sqrt(2)) and
-    /// the atanh series ln m = 2 (s + s^3/3 + ... + s^21/21), s = (m - 1)/(m + 1).
+    /// the atanh series ln m = 2 (s + s^3/3 + ... + s^21/21), s = (m - 1)/(m + 1);
+    /// eight lanes at a time (the block size is a multiple of 8).
     @inline(__always)
     static func logRadius(_ radius: inout [Double]) {
         let ln2High = 0.693147180369123816490, ln2Low = 1.90821492927058770002e-10
-        for i in radius.indices {
-            let bits = radius[i].bitPattern
-            var e = Double(Int64((bits >> 52) & 0x7FF) - 1023)
-            var m = Double(bitPattern: (bits & 0x000F_FFFF_FFFF_FFFF) | 0x3FF0_0000_0000_0000)
-            let big = m > 1.4142135623730951
-            m = big ? m * 0.5 : m
-            e = big ? e + 1 : e
+        for start in stride(from: 0, to: radius.count - 7, by: 8) {
+            var u = Lanes()
+            for k in 0..<8 { u[k] = radius[start + k] }
+            let bits = SIMD8<UInt64>(truncatingIfNeeded: unsafeBitCast(u, to: SIMD8<Int64>.self))
+            var e = Lanes(SIMD8<Int64>(truncatingIfNeeded: (bits &>> 52) & 0x7FF) &- 1023)
+            var m = unsafeBitCast((bits & 0x000F_FFFF_FFFF_FFFF) | 0x3FF0_0000_0000_0000, to: Lanes.self)
+            let big = m .> 1.4142135623730951
+            m.replace(with: m * 0.5, where: big)
+            e.replace(with: e + 1, where: big)
             let s = (m - 1) / (m + 1), z = s * s
-            var p = 1.0 / 21
+            var p = Lanes(repeating: 1.0 / 21)
             p = p * z + 1.0 / 19; p = p * z + 1.0 / 17; p = p * z + 1.0 / 15; p = p * z + 1.0 / 13
             p = p * z + 1.0 / 11; p = p * z + 1.0 / 9; p = p * z + 1.0 / 7; p = p * z + 1.0 / 5
             p = p * z + 1.0 / 3
             let logM = 2 * s + 2 * s * z * p
             let log = e * ln2High + (e * ln2Low + logM)
-            radius[i] = (-2 * log).squareRoot()
+            let r = (-2 * log).squareRoot()
+            for k in 0..<8 { radius[start + k] = r[k] }
         }
     }
 
     /// (r cos 2 pi u, r sin 2 pi u): 4u = q + f, angle = pi/4 + q pi/2 + (f - 1/2) pi/2, with
-    /// Taylor polynomials on |x| <= pi/4 and the exact rotation by pi/4 + q pi/2.
+    /// Taylor polynomials on |x| <= pi/4 and the exact rotation by pi/4 + q pi/2; eight lanes at a time.
     @inline(__always)
     static func sinCos(_ radius: [Double], _ angle: [Double], _ out: inout [Double]) {
         let halfPi = 1.5707963267948966, root = 0.7071067811865476
         let n = min(radius.count, angle.count, out.count / 2)
-        for i in 0..<n {
-            let t = 4 * angle[i]
+        for start in stride(from: 0, to: n - 7, by: 8) {
+            var u = Lanes(), r = Lanes()
+            for k in 0..<8 { (u[k], r[k]) = (angle[start + k], radius[start + k]) }
+            let t = 4 * u
             let q = t.rounded(.down)
             let x = (t - q - 0.5) * halfPi, z = x * x
-            var s = -1.0 / 1_307_674_368_000
+            var s = Lanes(repeating: -1.0 / 1_307_674_368_000)
             s = s * z + 1.0 / 6_227_020_800; s = s * z - 1.0 / 39_916_800; s = s * z + 1.0 / 362_880
             s = s * z - 1.0 / 5040; s = s * z + 1.0 / 120; s = s * z - 1.0 / 6
             let sine = x + x * z * s
-            var c = 1.0 / 20_922_789_888_000
+            var c = Lanes(repeating: 1.0 / 20_922_789_888_000)
             c = c * z - 1.0 / 87_178_291_200; c = c * z + 1.0 / 479_001_600; c = c * z - 1.0 / 3_628_800
             c = c * z + 1.0 / 40320; c = c * z - 1.0 / 720; c = c * z + 1.0 / 24; c = c * z - 0.5
             let cosine = 1 + z * c
-            let cosSign: Double = (q == 1 || q == 2) ? -1 : 1
-            let sinSign: Double = q >= 2 ? -1 : 1
-            let r = radius[i] * root
-            out[2 * i] = r * (cosSign * cosine - sinSign * sine)
-            out[2 * i + 1] = r * (sinSign * cosine + cosSign * sine)
+            var cosSign = Lanes(repeating: 1), sinSign = Lanes(repeating: 1)
+            cosSign.replace(with: -1, where: (q .== 1) .| (q .== 2))
+            sinSign.replace(with: -1, where: q .>= 2)
+            let scaled = r * root
+            let cosines = scaled * (cosSign * cosine - sinSign * sine)
+            let sines = scaled * (sinSign * cosine + cosSign * sine)
+            for k in 0..<8 {
+                out[2 * (start + k)] = cosines[k]
+                out[2 * (start + k) + 1] = sines[k]
+            }
         }
     }
 }
