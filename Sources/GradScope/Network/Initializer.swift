@@ -64,8 +64,10 @@ public enum Initializer: Equatable, Sendable {
             RandomStream(seed: seed, purpose: purpose, layer, fanIn, fanOut)
         }
         func matrix(_ values: [Double], times factor: Double) -> Matrix<Double> {
-            var m = Matrix<Double>(rows: fanIn, columns: fanOut)
-            m.elements = values.map { $0 * factor }
+            var scaled = values  // uniquely referenced: scaled in place, no copy
+            for i in scaled.indices { scaled[i] *= factor }
+            var m = Matrix<Double>(rows: 0, columns: 0)
+            m = (try? Matrix(rows: fanIn, columns: fanOut, elements: scaled)) ?? m
             return m
         }
         switch self {
