@@ -78,7 +78,7 @@ public enum Activation: String, CaseIterable, Codable, Sendable {
 
     /// (phi(x), phi'(x)) together, sharing one exponential where the two need the same one
     /// (sigmoid, tanh, silu, softplus): the forward pass's inner loop.
-    @inlinable
+    @inlinable @inline(__always)
     public func valueAndDerivative<T: Real & BinaryFloatingPoint>(_ x: T) -> (T, T) {
         switch self {
         case .sigmoid, .softplus, .silu:

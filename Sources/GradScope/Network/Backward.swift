@@ -10,9 +10,10 @@ extension Network {
     func backward(_ visit: (_ layer: Int, _ exponent: Int) -> Void) -> (loss: Double, status: RunStatus) {
         let depth = cell.depth
         var (loss, outputGradient) = objective.evaluate(output: hidden[depth].converted(to: Double.self))
-        var (exponent, status) = Kernels.normalize(&outputGradient.elements)
+        var (exponent, _, status) = Kernels.normalize(&outputGradient.elements)
         guard status == .ok, loss.isFinite else { return (loss, status == .ok ? .overflow : status) }
         gradient = outputGradient.converted(to: Scalar.self)
+        gradientNorm = ScaledNorm(of: gradient.elements)
         for layer in stride(from: depth, through: 1, by: -1) {
             if cell.architecture == .plain {
                 Kernels.multiply(gradient.elements, slopes[layer - 1].elements, into: &delta.elements)
@@ -27,7 +28,7 @@ extension Network {
             }
             swap(&gradient, &scratch)
             let shift: Int
-            (shift, status) = Kernels.normalize(&gradient.elements)
+            (shift, gradientNorm, status) = Kernels.normalize(&gradient.elements)
             guard status == .ok else { return (loss, status) }
             exponent += shift
         }
@@ -73,7 +74,7 @@ extension Network {
             gradW: weightGradientNorm(layer).scaled(byPowerOfTwo: exponent),
             gradB: ScaledNorm(of: delta.columnSums).scaled(byPowerOfTwo: exponent),
             gradZ: ScaledNorm(of: delta.elements).scaled(byPowerOfTwo: exponent),
-            gradH: ScaledNorm(of: gradient.elements).scaled(byPowerOfTwo: exponent),
+            gradH: gradientNorm.scaled(byPowerOfTwo: exponent),
             activations: statistics[layer - 1])
     }
 }

@@ -6,25 +6,48 @@ enum Kernels {
     static func activate<S: BLASScalar>(
         _ activation: Activation, _ z: [S], values: inout [S], slopes: inout [S]
     ) -> (RunStatus, ActivationStatistics) {
+        // One inlined copy of the loop per activation, so the switch inside
+        // `valueAndDerivative` folds away and the loop body is straight-line code.
+        switch activation {
+        case .sigmoid: return activateLoop(.sigmoid, z, &values, &slopes)
+        case .tanh: return activateLoop(.tanh, z, &values, &slopes)
+        case .relu: return activateLoop(.relu, z, &values, &slopes)
+        case .leakyRelu: return activateLoop(.leakyRelu, z, &values, &slopes)
+        case .elu: return activateLoop(.elu, z, &values, &slopes)
+        case .selu: return activateLoop(.selu, z, &values, &slopes)
+        case .gelu: return activateLoop(.gelu, z, &values, &slopes)
+        case .silu: return activateLoop(.silu, z, &values, &slopes)
+        case .softplus: return activateLoop(.softplus, z, &values, &slopes)
+        case .linear: return activateLoop(.linear, z, &values, &slopes)
+        }
+    }
+
+    /// The loop of `activate` in one pass: the values, slopes, saturation count and the
+    /// sums for the mean and variance (shifted by the first value, against cancellation).
+    @inline(__always)
+    private static func activateLoop<S: BLASScalar>(
+        _ activation: Activation, _ z: [S], _ values: inout [S], _ slopes: inout [S]
+    ) -> (RunStatus, ActivationStatistics) {
         let threshold = activation.saturationThreshold
-        var sum = 0.0, saturated = 0
-        for i in z.indices {
+        let n = min(z.count, values.count, slopes.count)
+        guard n > 0 else { return (.ok, .zero) }
+        let shift = Double(activation.value(z[0]))
+        var sum = 0.0, squares = 0.0, saturated = 0, finite = true
+        for i in 0..<n {
             let x = z[i]
-            guard x.isFinite else { return (x.isNaN ? .nan : .overflow, .zero) }
+            finite = finite && x.isFinite
             let (value, slope) = activation.valueAndDerivative(x)
             values[i] = value
             slopes[i] = slope
-            sum += Double(value)
-            if Swift.abs(Double(slope)) < threshold { saturated += 1 }
-        }
-        let count = Double(max(1, z.count))
-        let mean = sum / count
-        var squares = 0.0
-        for v in values {
-            let d = Double(v) - mean
+            let d = Double(value) - shift
+            sum += d
             squares += d * d
+            saturated += Swift.abs(Double(slope)) < threshold ? 1 : 0
         }
-        return (.ok, ActivationStatistics(mean: mean, std: (squares / count).squareRoot(), saturatedFraction: Double(saturated) / count))
+        guard finite else { return (z.contains { $0.isNaN } ? .nan : .overflow, .zero) }
+        let count = Double(n), mean = sum / count
+        let variance = Swift.max(0, squares / count - mean * mean)
+        return (.ok, ActivationStatistics(mean: shift + mean, std: variance.squareRoot(), saturatedFraction: Double(saturated) / count))
     }
 
     /// Adds the row vector `bias` to every row of the row-major `matrix` with `columns` columns.
@@ -62,15 +85,16 @@ enum Kernels {
     }
 
     /// Multiplies `values` by a power of two so that their norm lies in [1, 2), and
-    /// returns that power k (true values = stored values x 2^k), or the status
-    /// when the values hold NaN or infinity. Zero stays zero (k = 0).
-    static func normalize<S: BLASScalar>(_ values: inout [S]) -> (exponent: Int, status: RunStatus) {
+    /// returns that power k (true values = stored values x 2^k) with the norm of the
+    /// stored values, or the status when the values hold NaN or infinity. Zero stays zero (k = 0).
+    static func normalize<S: BLASScalar>(_ values: inout [S]) -> (exponent: Int, norm: ScaledNorm, status: RunStatus) {
         let norm = ScaledNorm(of: values)
-        guard norm.status == .ok else { return (0, norm.status) }
-        guard norm.significand > 0 else { return (0, .ok) }
+        guard norm.status == .ok else { return (0, norm, norm.status) }
+        guard norm.significand > 0 else { return (0, norm, .ok) }
         let k = norm.exponent + Int(norm.significand.exponent)
         scaleByPowerOfTwo(&values, -k)
-        return (k, .ok)
+        // Scaling by a power of two is exact, so the stored norm is the norm times 2^-k.
+        return (k, norm.scaled(byPowerOfTwo: -k), .ok)
     }
 
     /// values *= 2^n, in steps of at most 2^60 so every factor is exact in `S`.

@@ -29,6 +29,8 @@ public final class Network<Scalar: BLASScalar> {
     var scratch: Matrix<Scalar>
     /// The backward signals G_l and D_l, and dW_l, rescaled as described in `backward`.
     var gradient: Matrix<Scalar>
+    /// ||gradient|| as stored (the true ||G_l|| times 2^-exponent).
+    var gradientNorm = ScaledNorm(significand: 0)
     var delta: Matrix<Scalar>
     /// dW_l, allocated on first use (float32, or batch >= width).
     var weightGradient = Matrix<Scalar>(rows: 0, columns: 0)
