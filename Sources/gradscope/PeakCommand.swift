@@ -52,30 +52,3 @@ struct NormalsRateCommand: ParsableCommand {
         print(String(format: "%.0f", Double(count) / best))
     }
 }
-
-/// `gradscope orthogonal-rate`: seconds per Haar-orthogonal matrix, by method (for docs/performance.md).
-struct OrthogonalRateCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "orthogonal-rate",
-        abstract: "Measure the time to orthogonalise an n x n Gaussian matrix (CholeskyQR2 vs Householder).",
-        shouldDisplay: false
-    )
-
-    @Option(help: "Matrix size n.") var size = 1024
-    @Option(help: "Timed matrices per method (the best is reported).") var repeats = 5
-
-    func run() throws {
-        BLASLibrary.configure(threadsPerRun: 1)
-        let gaussian = try Matrix(rows: size, columns: size,
-                                  elements: RandomStream(seed: 0, purpose: "orthogonal-rate").normal(count: size * size))
-        for (name, method) in [("cholesky_qr2", Initializer.Orthogonalization.choleskyQR2), ("householder", .householder)] {
-            var best = Double.infinity
-            for _ in 0..<max(1, repeats) {
-                let start = DispatchTime.now().uptimeNanoseconds
-                _ = try Initializer.haarOrthogonal(from: gaussian, method: method)
-                best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-            }
-            print("\(name) \(String(format: "%.4f", best))")
-        }
-    }
-}

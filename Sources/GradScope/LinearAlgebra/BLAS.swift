@@ -28,14 +28,6 @@ extension Double: BLASScalar {
     public static func gram(_ a: Matrix<Double>, of vectors: GramVectors, into c: inout Matrix<Double>) {
         callSYRK(cblas_dsyrk, a, vectors, &c)
     }
-
-    public static func cholesky(_ g: Matrix<Double>) throws(LAPACKError) -> Matrix<Double>? {
-        try callCholesky(g, LAPACKE_dpotrf, "LAPACKE_dpotrf")
-    }
-
-    public static func solveUpperRight(_ r: Matrix<Double>, _ b: inout Matrix<Double>) {
-        callTRSM(cblas_dtrsm, r, &b)
-    }
 }
 
 extension Float: BLASScalar {
@@ -60,14 +52,6 @@ extension Float: BLASScalar {
 
     public static func gram(_ a: Matrix<Float>, of vectors: GramVectors, into c: inout Matrix<Float>) {
         callSYRK(cblas_ssyrk, a, vectors, &c)
-    }
-
-    public static func cholesky(_ g: Matrix<Float>) throws(LAPACKError) -> Matrix<Float>? {
-        try callCholesky(g, LAPACKE_spotrf, "LAPACKE_spotrf")
-    }
-
-    public static func solveUpperRight(_ r: Matrix<Float>, _ b: inout Matrix<Float>) {
-        callTRSM(cblas_strsm, r, &b)
     }
 }
 
@@ -180,41 +164,6 @@ private func callSYRK<S: BLASScalar>(_ routine: SYRKRoutine<S>, _ a: Matrix<S>, 
         c.elements.withUnsafeMutableBufferPointer { pc in
             routine(CblasRowMajor, CblasUpper, vectors == .columns ? CblasTrans : CblasNoTrans, Int32(n), Int32(k), 1,
                     pa.baseAddress, Int32(max(1, a.columns)), 0, pc.baseAddress, Int32(n))
-        }
-    }
-}
-
-private typealias POTRFRoutine<S> = (Int32, CChar, Int32, UnsafeMutablePointer<S>?, Int32) -> Int32
-
-private func callCholesky<S: BLASScalar>(_ g: Matrix<S>, _ routine: POTRFRoutine<S>, _ name: String) throws(LAPACKError) -> Matrix<S>? {
-    let n = g.rows
-    precondition(g.columns == n && n <= Int(Int32.max), "cholesky: needs a square matrix, got \(g.rows) x \(g.columns)")
-    guard n > 0 else { return g }
-    var r = g
-    // Row-major upper = column-major lower of the same storage: factor that, no transposes.
-    let info = r.elements.withUnsafeMutableBufferPointer { pr in
-        routine(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "L")), Int32(n), pr.baseAddress, Int32(n))
-    }
-    if info > 0 { return nil }
-    guard info == 0 else { throw LAPACKError(routine: name, info: info) }
-    for i in 0..<n { for j in 0..<i { r.elements[i * n + j] = 0 } }
-    return r
-}
-
-private typealias TRSMRoutine<S> = (
-    CBLAS_ORDER, CBLAS_SIDE, CBLAS_UPLO, CBLAS_TRANSPOSE, CBLAS_DIAG, Int32, Int32, S,
-    UnsafePointer<S>?, Int32, UnsafeMutablePointer<S>?, Int32
-) -> Void
-
-private func callTRSM<S: BLASScalar>(_ routine: TRSMRoutine<S>, _ r: Matrix<S>, _ b: inout Matrix<S>) {
-    let (m, n) = (b.rows, b.columns)
-    precondition(r.rows == n && r.columns == n, "solveUpperRight: R is \(r.rows) x \(r.columns), expected \(n) x \(n)")
-    precondition(m <= Int(Int32.max) && n <= Int(Int32.max), "solveUpperRight: dimension exceeds 32-bit BLAS")
-    guard m > 0, n > 0 else { return }
-    r.elements.withUnsafeBufferPointer { pr in
-        b.elements.withUnsafeMutableBufferPointer { pb in
-            routine(CblasRowMajor, CblasRight, CblasUpper, CblasNoTrans, CblasNonUnit, Int32(m), Int32(n), 1,
-                    pr.baseAddress, Int32(n), pb.baseAddress, Int32(n))
         }
     }
 }

@@ -26,15 +26,6 @@ where RawSignificand: FixedWidthInteger {
     /// triangle of C is set. The corresponding C functions are `cblas_ssyrk` and `cblas_dsyrk`.
     static func gram(_ a: Matrix<Self>, of vectors: GramVectors, into c: inout Matrix<Self>)
 
-    /// The upper Cholesky factor R of a symmetric positive definite matrix (G = R^T R),
-    /// reading G's upper triangle; nil when G is not numerically positive definite.
-    /// The corresponding C functions are `LAPACKE_spotrf` and `LAPACKE_dpotrf`.
-    static func cholesky(_ g: Matrix<Self>) throws(LAPACKError) -> Matrix<Self>?
-
-    /// B R^{-1} for an upper triangular R, in place.
-    /// The corresponding C functions are `cblas_strsm` and `cblas_dtrsm`.
-    static func solveUpperRight(_ r: Matrix<Self>, _ b: inout Matrix<Self>)
-
     /// The singular values of A, largest first.
     /// The corresponding C functions are `LAPACKE_sgesdd` and `LAPACKE_dgesdd`.
     static func singularValues(_ a: Matrix<Self>) throws(LAPACKError) -> [Self]

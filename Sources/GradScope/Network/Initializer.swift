@@ -91,47 +91,16 @@ public enum Initializer: Equatable, Sendable {
         }
     }
 
-    /// How the orthogonal factor of a Gaussian matrix is computed.
-    public enum Orthogonalization: Sendable {
-        /// CholeskyQR2 (Fukaya et al. 2014): twice R = chol(A^T A), A <- A R^{-1}; all BLAS 3.
-        case choleskyQR2
-        /// Householder QR (`dgeqrf`, `dorgqr`) with the signs of R's diagonal folded in.
-        case householder
-    }
-
-    /// The orthogonal factor Q of A = QR with R's diagonal positive (Mezzadri 2007): for a
-    /// Gaussian A it is exactly Haar-distributed. Wide matrices go through their transpose.
-    /// CholeskyQR2 gives this Q directly (Cholesky factors have a positive diagonal) at
-    /// BLAS-3 speed; if A is too ill-conditioned for it, Householder QR takes over.
-    public static func haarOrthogonal(from gaussian: Matrix<Double>, method: Orthogonalization = .choleskyQR2) throws(LAPACKError) -> Matrix<Double> {
+    /// The orthogonal factor Q of A = QR with R's diagonal made positive (Householder QR,
+    /// then column j of Q times the sign of R_jj; Mezzadri 2007): for a Gaussian A it is
+    /// exactly Haar-distributed. Wide matrices go through their transpose.
+    public static func haarOrthogonal(from gaussian: Matrix<Double>) throws(LAPACKError) -> Matrix<Double> {
         let tall = gaussian.rows >= gaussian.columns
-        let a = tall ? gaussian : gaussian.transposed
-        let q: Matrix<Double>
-        if method == .choleskyQR2, let fast = try choleskyQR2(a) {
-            q = fast
-        } else {
-            var (householder, r) = try Double.qr(a)
-            for i in 0..<householder.rows {
-                for j in 0..<householder.columns where r[j] < 0 { householder[i, j] = -householder[i, j] }
-            }
-            q = householder
+        var (q, r) = try Double.qr(tall ? gaussian : gaussian.transposed)
+        for i in 0..<q.rows {
+            for j in 0..<q.columns where r[j] < 0 { q[i, j] = -q[i, j] }
         }
         return tall ? q : q.transposed
-    }
-
-    /// Q of a tall A by CholeskyQR2, or nil when a Cholesky factorisation fails or the
-    /// columns of Q are not unit vectors to 1e-10 (A too ill-conditioned).
-    static func choleskyQR2(_ a: Matrix<Double>) throws(LAPACKError) -> Matrix<Double>? {
-        var q = a
-        var gram = Matrix<Double>(rows: a.columns, columns: a.columns)
-        for _ in 0..<2 {
-            Double.gram(q, of: .columns, into: &gram)
-            guard let r = try Double.cholesky(gram) else { return nil }
-            Double.solveUpperRight(r, &q)
-        }
-        var squares = [Double](repeating: 0, count: q.columns)
-        for i in 0..<q.rows { for j in 0..<q.columns { squares[j] += q.elements[i * q.columns + j] * q.elements[i * q.columns + j] } }
-        return squares.allSatisfy { abs($0 - 1) < 1e-10 } ? q : nil
     }
 }
 

@@ -91,31 +91,18 @@ extension Initializer: CustomTestStringConvertible {
     public var testDescription: String { "\(self)" }
 }
 
-@Suite("Orthogonalisation")
-struct OrthogonalizationTests {
-    @Test("CholeskyQR2 gives Householder's sign-folded Q, orthogonal to 1e-12", arguments: [(64, 64), (300, 300), (90, 40)])
-    func choleskyMatchesHouseholder(shape: (Int, Int)) throws {
-        let gaussian = try Matrix(rows: shape.0, columns: shape.1,
-                                  elements: RandomStream(seed: 3, purpose: "test.qr").normal(count: shape.0 * shape.1))
-        let fast = try Initializer.haarOrthogonal(from: gaussian, method: .choleskyQR2)
-        let reference = try Initializer.haarOrthogonal(from: gaussian, method: .householder)
-        var difference = 0.0
-        for (x, y) in zip(fast.elements, reference.elements) { difference = max(difference, abs(x - y)) }
-        #expect(difference < 1e-10, "max |Q_cholesky - Q_householder| = \(difference)")
-        let gram = fast.multiplied(by: fast, transposeSelf: true)
-        var deviation = 0.0
-        for i in 0..<gram.rows { for j in 0..<gram.columns { deviation = max(deviation, abs(gram[i, j] - (i == j ? 1 : 0))) } }
-        #expect(deviation < 1e-12)
-    }
 
-    @Test("An ill-conditioned matrix falls back to Householder and stays orthogonal")
-    func illConditioned() throws {
-        var a = try Matrix(rows: 40, columns: 40, elements: RandomStream(seed: 4, purpose: "test.qr").normal(count: 1600))
-        for i in 0..<40 { a[i, 39] = a[i, 38] * (1 + 1e-13) }  // two nearly equal columns: condition number ~ 1e13
-        let q = try Initializer.haarOrthogonal(from: a)
-        let gram = q.multiplied(by: q, transposeSelf: true)
-        var deviation = 0.0
-        for i in 0..<40 { for j in 0..<40 { deviation = max(deviation, abs(gram[i, j] - (i == j ? 1 : 0))) } }
-        #expect(deviation < 1e-12)
+@Suite("Gram matrices")
+struct GramTests {
+    @Test("gram(of: .columns) is A^T A and gram(of: .rows) is A A^T (upper triangles)", arguments: [(7, 3), (3, 7), (1, 5)])
+    func gram(shape: (Int, Int)) throws {
+        let a = try Matrix(rows: shape.0, columns: shape.1,
+                           elements: RandomStream(seed: 3, purpose: "test.gram").normal(count: shape.0 * shape.1))
+        for (vectors, expected) in [(GramVectors.columns, a.multiplied(by: a, transposeSelf: true)),
+                                    (.rows, a.multiplied(by: a, transposeOther: true))] {
+            var g = Matrix<Double>(rows: expected.rows, columns: expected.columns)
+            Double.gram(a, of: vectors, into: &g)
+            for i in 0..<g.rows { for j in i..<g.columns { #expect(abs(g[i, j] - expected[i, j]) < 1e-13) } }
+        }
     }
 }
