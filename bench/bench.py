@@ -12,7 +12,8 @@ import statistics
 import subprocess
 import sys
 import time
-import itertools
+
+from numpy_sweep import cells  # the grid, expanded exactly as the NumPy baseline does
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -20,16 +21,6 @@ GRADSCOPE = os.path.join(ROOT, ".build", "release", "gradscope")
 LINES = ["standard", "narrow-deep", "wide"]
 REPEATS = int(os.environ.get("REPEATS", "3"))
 JOBS = os.environ.get("JOBS", str(os.cpu_count() or 1))
-
-
-def cells(config):
-    """The cartesian product of the sweep axes, first axis slowest (as gradscope)."""
-    base = {k: v for k, v in config.items() if k not in ("name", "description", "sweep", "seeds")}
-    axes = list(config.get("sweep", {}).items())
-    for values in itertools.product(*[v for _, v in axes]):
-        cell = dict(base)
-        cell.update({k: v for (k, _), v in zip(axes, values)})
-        yield cell
 
 
 def plain_flops(path):

@@ -11,9 +11,6 @@ import json
 import sys
 
 import numpy as np
-from math import erf, sqrt
-
-SQRT2 = np.sqrt(2.0)
 
 
 def activation(name):
