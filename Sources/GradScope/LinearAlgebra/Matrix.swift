@@ -28,6 +28,14 @@ public struct Matrix<Scalar: BLASScalar>: Equatable, Sendable {
         self.elements = elements
     }
 
+    /// A matrix over `elements` that the caller built with exactly rows x columns entries.
+    init(rows: Int, columns: Int, exactly elements: [Scalar]) {
+        precondition(rows >= 0 && columns >= 0 && elements.count == rows * columns, "Matrix: \(elements.count) elements for \(rows) x \(columns)")
+        self.rows = rows
+        self.columns = columns
+        self.elements = elements
+    }
+
     /// The entry in row `row`, column `column` (bounds-checked).
     public subscript(row: Int, column: Int) -> Scalar {
         get {

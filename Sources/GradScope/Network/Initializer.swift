@@ -66,9 +66,7 @@ public enum Initializer: Equatable, Sendable {
         func matrix(_ values: [Double], times factor: Double) -> Matrix<Double> {
             var scaled = values  // uniquely referenced: scaled in place, no copy
             for i in scaled.indices { scaled[i] *= factor }
-            var m = Matrix<Double>(rows: 0, columns: 0)
-            m = (try? Matrix(rows: fanIn, columns: fanOut, elements: scaled)) ?? m
-            return m
+            return Matrix(rows: fanIn, columns: fanOut, exactly: scaled)
         }
         switch self {
         case .normal(let std):
