@@ -37,8 +37,11 @@ public enum MachineMemory {
 
 extension Experiment {
     /// The largest per-run estimate over the grid.
-    public var peakEstimate: RunEstimate? {
-        cells.map { RunEstimate($0.cell) }.max { $0.bytes < $1.bytes }
+    public var peakEstimate: RunEstimate? { largestCell?.estimate }
+
+    /// The cell whose run needs the most memory, with its estimate.
+    var largestCell: (cell: GridCell, estimate: RunEstimate)? {
+        cells.map { ($0, RunEstimate($0.cell)) }.max { $0.1.bytes < $1.1.bytes }
     }
 
     /// Total floating-point operations of the whole sweep (all cells, all seeds).
@@ -48,10 +51,8 @@ extension Experiment {
 
     /// An error when `jobs` runs at a time cannot fit in `available` bytes.
     public func memoryCheck(jobs: Int, available: Double?) -> ConfigError? {
-        guard let available, let peak = peakEstimate else { return nil }
-        let needed = peak.bytes * Double(jobs)
-        guard needed > available else { return nil }
-        let cell = cells.max { RunEstimate($0.cell).bytes < RunEstimate($1.cell).bytes }!
+        guard let available, let (cell, peak) = largestCell else { return nil }
+        guard peak.bytes * Double(jobs) > available else { return nil }
         return ConfigError(file: file, path: "sweep", position: document["sweep"]?.position,
             message: "cell \(cell.id) (depth \(cell.cell.depth), width \(cell.cell.width), batch \(cell.cell.batch)) needs about \(Format.bytes(peak.bytes)) per run\(jobs > 1 ? " x \(jobs) jobs" : ""), but this machine has \(Format.bytes(available)) available; lower depth, width or batch\(jobs > 1 ? ", or use fewer --jobs" : "")")
     }

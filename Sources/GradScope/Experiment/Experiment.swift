@@ -39,12 +39,12 @@ public struct GridCell: Sendable {
     public var cell: Cell { draft.cell }
 
     /// `key=value;...` over every parameter: what the id hashes.
-    public var canonical: String { draft.columns.map { "\($0.key)=\($0.value)" }.joined(separator: ";") }
+    public let canonical: String
 
     init(index: Int, draft: CellDraft) {
         self.index = index
         self.draft = draft
-        let canonical = draft.columns.map { "\($0.key)=\($0.value)" }.joined(separator: ";")
+        canonical = draft.columns.map { "\($0.key)=\($0.value)" }.joined(separator: ";")
         id = "c" + String(RandomStream.fnv1a(canonical) >> 36, radix: 16).leftPadded(to: 7)
     }
 }

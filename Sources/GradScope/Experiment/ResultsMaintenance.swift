@@ -22,7 +22,9 @@ public enum ResultsMaintenance {
                 throw RunFailure.usage("\(path) holds results of a different config (\(e.name), \(e.configHash)) than \(paths[0]) (\(first.name), \(first.configHash)); merge only shards of one sweep")
             }
             experiment = e
-            for run in try store.allRuns() { runs[RunKey(cellIndex: run.cellIndex, seed: run.seed)] = runs[RunKey(cellIndex: run.cellIndex, seed: run.seed)] ?? run }
+            for run in try store.allRuns() where runs[RunKey(cellIndex: run.cellIndex, seed: run.seed)] == nil {
+                runs[RunKey(cellIndex: run.cellIndex, seed: run.seed)] = run  // shards may overlap; runs are identical
+            }
             started += try store.meta(ResultsFolder.Key.started).map { [$0] } ?? []
         }
         guard let experiment else { throw RunFailure.usage("no results folders given") }

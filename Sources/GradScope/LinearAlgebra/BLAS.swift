@@ -13,10 +13,6 @@ extension Double: BLASScalar {
         callGEMM(cblas_dgemm, a, transposeA, b, transposeB, &c, alpha, beta)
     }
 
-    public static func axpy(_ alpha: Double, _ x: [Double], _ y: inout [Double]) {
-        callAXPY(cblas_daxpy, alpha, x, &y)
-    }
-
     public static func qr(_ a: Matrix<Double>) throws(LAPACKError) -> (q: Matrix<Double>, rDiagonal: [Double]) {
         try callQR(a, factor: (LAPACKE_dgeqrf, "LAPACKE_dgeqrf"), expand: (LAPACKE_dorgqr, "LAPACKE_dorgqr"))
     }
@@ -36,10 +32,6 @@ extension Float: BLASScalar {
         into c: inout Matrix<Float>, alpha: Float, beta: Float
     ) {
         callGEMM(cblas_sgemm, a, transposeA, b, transposeB, &c, alpha, beta)
-    }
-
-    public static func axpy(_ alpha: Float, _ x: [Float], _ y: inout [Float]) {
-        callAXPY(cblas_saxpy, alpha, x, &y)
     }
 
     public static func qr(_ a: Matrix<Float>) throws(LAPACKError) -> (q: Matrix<Float>, rDiagonal: [Float]) {
@@ -135,18 +127,6 @@ private func callGEMM<S: BLASScalar>(
                     }
                 }
             }
-        }
-    }
-}
-
-private typealias AXPYRoutine<S> = (Int32, S, UnsafePointer<S>?, Int32, UnsafeMutablePointer<S>?, Int32) -> Void
-
-private func callAXPY<S: BLASScalar>(_ routine: AXPYRoutine<S>, _ alpha: S, _ x: [S], _ y: inout [S]) {
-    precondition(x.count == y.count, "axpy: x has \(x.count) elements, y has \(y.count)")
-    precondition(x.count <= Int(Int32.max), "axpy: length exceeds 32-bit BLAS")
-    x.withUnsafeBufferPointer { px in
-        y.withUnsafeMutableBufferPointer { py in
-            routine(Int32(x.count), alpha, px.baseAddress, 1, py.baseAddress, 1)
         }
     }
 }

@@ -13,10 +13,6 @@ where RawSignificand: FixedWidthInteger {
         _ a: Matrix<Self>, transposeA: Bool, _ b: Matrix<Self>, transposeB: Bool,
         into c: inout Matrix<Self>, alpha: Self, beta: Self)
 
-    /// y = alpha x + y over whole arrays of equal length.
-    /// The corresponding C functions are `cblas_saxpy` and `cblas_daxpy`.
-    static func axpy(_ alpha: Self, _ x: [Self], _ y: inout [Self])
-
     /// The QR factorisation A = QR of an m x n matrix with m >= n: Q (m x n,
     /// orthonormal columns) and the diagonal of R.
     /// The corresponding C functions are `LAPACKE_?geqrf` and `LAPACKE_?orgqr`.

@@ -31,9 +31,10 @@ public enum Export {
             runs.sorted { (seedOrder[$0.seed] ?? Int.max, $0.seed) < (seedOrder[$1.seed] ?? Int.max, $1.seed) }
         }
         let present = cells.filter { byCell[$0.index] != nil }
+        let profiles = Dictionary(uniqueKeysWithValues: present.map { ($0.index, logProfiles(byCell[$0.index] ?? [], depth: $0.depth)) })
         try runsTable(present, byCell).write(to: directory.appendingPathComponent("runs.csv"))
-        try layersTable(present, byCell).write(to: directory.appendingPathComponent("layers.csv"))
-        try summaryTable(present, byCell, seedCount: seeds.count).write(to: directory.appendingPathComponent("summary.csv"))
+        try layersTable(present, byCell, profiles).write(to: directory.appendingPathComponent("layers.csv"))
+        try summaryTable(present, byCell, profiles, seedCount: seeds.count).write(to: directory.appendingPathComponent("summary.csv"))
     }
 
     static func header(_ cells: [CellColumns]) -> [String] {
@@ -74,7 +75,7 @@ public enum Export {
         }
     }
 
-    static func layersTable(_ cells: [CellColumns], _ byCell: [Int: [RunRecord]]) -> CSVTable {
+    static func layersTable(_ cells: [CellColumns], _ byCell: [Int: [RunRecord]], _ profilesByCell: [Int: [[[Double]]]]) -> CSVTable {
         var columns = ["layer", "seeds"]
         for (x, _) in aggregated {
             columns += ["mean", "std", "min", "max"].map { "log10_grad_\(x)_norm_\($0)" } + ["grad_\(x)_norm_geomean"]
@@ -83,7 +84,7 @@ public enum Export {
         for cell in cells {
             let runs = byCell[cell.index] ?? []
             let ok = runs.filter { $0.status == "ok" && $0.layers.count == cell.depth }
-            let profiles = logProfiles(runs, depth: cell.depth)
+            let profiles = profilesByCell[cell.index] ?? []
             for layer in 1...max(1, cell.depth) {
                 var row = prefix(cell) + ["\(layer)", "\(ok.count)"]
                 for values in profiles.indices.contains(layer - 1) ? profiles[layer - 1] : aggregated.map({ _ in [] }) {
@@ -99,13 +100,13 @@ public enum Export {
         return table
     }
 
-    static func summaryTable(_ cells: [CellColumns], _ byCell: [Int: [RunRecord]], seedCount: Int) -> CSVTable {
+    static func summaryTable(_ cells: [CellColumns], _ byCell: [Int: [RunRecord]], _ profilesByCell: [Int: [[[Double]]]], seedCount: Int) -> CSVTable {
         var columns = ["seeds"]
         for (x, _) in aggregated { columns += ["\(x)_log10_ratio_first_last", "\(x)_log10_gain_per_layer"] }
         var table = CSVTable(header: header(cells) + columns + ["status"])
         for cell in cells {
             let runs = byCell[cell.index] ?? []
-            let profiles = logProfiles(runs, depth: cell.depth)
+            let profiles = profilesByCell[cell.index] ?? []
             var row = prefix(cell) + ["\(runs.filter { $0.status == "ok" }.count)"]
             for k in aggregated.indices {
                 let means = profiles.map { Statistics.mean($0[k]) }
@@ -113,9 +114,7 @@ public enum Export {
                     guard let first = means.first ?? nil, let last = means.last ?? nil else { return nil }
                     return first - last
                 }()
-                let points = means.enumerated().compactMap { l, m in m.map { (Double(cell.depth - 1 - l), $0) } }
-                let gain = Statistics.slope(x: points.map(\.0), y: points.map(\.1))
-                row += [CSVTable.number(ratio), CSVTable.number(gain)]
+                row += [CSVTable.number(ratio), CSVTable.number(Statistics.gainPerLayer(means))]
             }
             let failed = runs.first { $0.status != "ok" }?.status
             row.append(failed ?? (runs.count < seedCount ? "incomplete" : "ok"))

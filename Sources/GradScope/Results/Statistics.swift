@@ -17,8 +17,14 @@ public enum Statistics {
     /// The gain per layer of a profile of log10 norms (index 0 = layer 1): the slope
     /// against L - l, in decades per layer towards the input (negative: vanishing).
     public static func gainPerLayer(_ log10Norms: [Double]) -> Double? {
+        gainPerLayer(log10Norms.map(Optional.some))
+    }
+
+    /// The same slope over the layers that have a value (a layer whose norm was zero has none).
+    public static func gainPerLayer(_ log10Norms: [Double?]) -> Double? {
         let depth = log10Norms.count
-        return slope(x: (1...max(1, depth)).prefix(depth).map { Double(depth - $0) }, y: log10Norms)
+        let points = log10Norms.enumerated().compactMap { l, m in m.map { (Double(depth - 1 - l), $0) } }
+        return slope(x: points.map(\.0), y: points.map(\.1))
     }
 
     /// The sample standard deviation (divisor n - 1); nil with fewer than two values.
