@@ -63,6 +63,9 @@ public enum Initializer: Equatable, Sendable {
         func stream(_ purpose: String) -> RandomStream {
             RandomStream(seed: seed, purpose: purpose, layer, fanIn, fanOut)
         }
+        func normal(times std: Double) -> Matrix<Double> {
+            Matrix(rows: fanIn, columns: fanOut, exactly: stream("weights.normal").normal(count: count, scale: std))
+        }
         func matrix(_ values: [Double], times factor: Double) -> Matrix<Double> {
             var scaled = values  // uniquely referenced: scaled in place, no copy
             for i in scaled.indices { scaled[i] *= factor }
@@ -70,21 +73,21 @@ public enum Initializer: Equatable, Sendable {
         }
         switch self {
         case .normal(let std):
-            return matrix(stream("weights.normal").normal(count: count), times: std)
+            return normal(times: std)
         case .uniform(let limit):
             return matrix(stream("weights.uniform").uniform(count: count).map { 2 * $0 - 1 }, times: limit)
         case .varianceScaling(_, _, let distribution):
             let std = variance(fanIn: fanIn, fanOut: fanOut).squareRoot()
             switch distribution {
             case .normal:
-                return matrix(stream("weights.normal").normal(count: count), times: std)
+                return normal(times: std)
             case .uniform:
                 return matrix(stream("weights.uniform").uniform(count: count).map { 2 * $0 - 1 }, times: std * 3.0.squareRoot())
             case .truncatedNormal:
                 return matrix(stream("weights.truncated_normal").truncatedNormal(count: count), times: std / Initializer.truncatedNormalStd)
             }
         case .orthogonal(let gain):
-            let gaussian = matrix(stream("weights.normal").normal(count: count), times: 1)
+            let gaussian = normal(times: 1)
             return try Initializer.haarOrthogonal(from: gaussian).scaled(by: gain)
         }
     }

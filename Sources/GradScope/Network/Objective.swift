@@ -72,8 +72,7 @@ public struct Objective: Sendable {
     }
 
     static func gaussian(seed: Int, purpose: String, rows: Int, columns: Int, std: Double) -> Matrix<Double> {
-        var m = Matrix<Double>(rows: rows, columns: columns)
-        m.elements = RandomStream(seed: seed, purpose: purpose, rows, columns).normal(count: rows * columns).map { $0 * std }
-        return m
+        Matrix(rows: rows, columns: columns,
+               exactly: RandomStream(seed: seed, purpose: purpose, rows, columns).normal(count: rows * columns, scale: std))
     }
 }

@@ -1,136 +1,135 @@
-/// Box-Muller on blocks of Philox output, written as plain loops over arrays so the
-/// compiler vectorises them (with `-target-cpu`: AVX2/AVX-512): the Philox rounds for a
-/// block of counters, then polynomial log, square root and sine/cosine.
+/// Box-Muller on blocks of Philox output, written as plain scalar loops over spans so
+/// that the compiler vectorises them (with `-target-cpu native`: AVX-512 or AVX2): the
+/// ten Philox rounds for a block of counters, then one fused loop with a polynomial
+/// log, a square root and a polynomial sine/cosine.
 ///
-/// The polynomials are accurate to a few units in the last place (tested against
-/// libm), and they are gradscope's own: the numbers do not depend on the C library.
+/// The polynomials (fdlibm's minimax coefficients for log, sin and cos) agree with libm
+/// to a few units in the last place (tested), and they are gradscope's own: the numbers
+/// do not depend on the C library. No operation is fused into an FMA, so host-CPU and
+/// portable builds give the same bits.
 enum Gaussian {
     /// Counters per block.
     static let block = 512
 
-    /// Standard normal pairs for counters 0 ..< pairs of `generator`: pair i fills
-    /// `output[2i]` and `output[2i + 1]` (as far as `output` reaches).
-    static func fill(_ output: inout [Double], from generator: Philox4x32, pairs: Int) {
-        // Every loop runs over whole blocks (extra counters are computed and dropped), so
-        // indices never exceed the arrays' counts and the bounds checks fold away.
-        var words = (
-            [UInt32](repeating: 0, count: block), [UInt32](repeating: 0, count: block),
-            [UInt32](repeating: 0, count: block), [UInt32](repeating: 0, count: block))
-        var radius = [Double](repeating: 0, count: block), angle = [Double](repeating: 0, count: block)
-        var pairsOut = [Double](repeating: 0, count: 2 * block)
+    /// Standard normal pairs times `scale` for counters 0 ..< pairs of `generator`: pair i
+    /// fills `output[2i]` and `output[2i + 1]` (as far as `output` reaches).
+    static func fill(_ output: inout [Double], from generator: Philox4x32, pairs: Int, scale: Double = 1) {
+        var w0 = [UInt32](repeating: 0, count: block), w1 = w0, w2 = w0, w3 = w0
+        var lastBlock = [Double](repeating: 0, count: 2 * block)
         for start in stride(from: 0, to: pairs, by: block) {
-            philox(generator.key, first: start, &words.0, &words.1, &words.2, &words.3)
-            uniforms(words, &radius, &angle)
-            logRadius(&radius)
-            sinCos(radius, angle, &pairsOut)
-            let count = min(2 * block, output.count - 2 * start)
-            output.replaceSubrange((2 * start)..<(2 * start + count), with: pairsOut.prefix(count))
+            philox(generator.key, first: start, &w0, &w1, &w2, &w3)
+            let words = PhiloxWords(w0: w0, w1: w1, w2: w2, w3: w3)
+            if output.count - 2 * start >= 2 * block {
+                boxMuller(words, scale: scale, into: &output, at: 2 * start)
+            } else {
+                boxMuller(words, scale: scale, into: &lastBlock, at: 0)
+                for i in (2 * start)..<output.count { output[i] = lastBlock[i - 2 * start] }
+            }
         }
     }
 
-    /// Ten Philox4x32 rounds for counters (first + i, (first + i) >> 32, 0, 0), i < block.
+    /// The four 32-bit output words of a block of Philox counters, one array per word.
+    struct PhiloxWords {
+        let w0, w1, w2, w3: [UInt32]
+    }
+
+    /// Ten Philox4x32 rounds for counters (first + i, (first + i) >> 32, 0, 0), one per word slot.
+    /// The words sit in the low halves of 64-bit lanes: the products are 32 x 32 -> 64-bit
+    /// multiplies (`vpmuludq`), and the junk in the high halves is masked or truncated away.
     @inline(__always)
-    static func philox(_ key: (UInt32, UInt32), first: Int,
-                       _ c0: inout [UInt32], _ c1: inout [UInt32], _ c2: inout [UInt32], _ c3: inout [UInt32]) {
-        let count = min(c0.count, c1.count, c2.count, c3.count)
+    static func philox(_ key: (UInt32, UInt32), first: Int, _ word0: inout [UInt32], _ word1: inout [UInt32],
+                       _ word2: inout [UInt32], _ word3: inout [UInt32]) {
+        var w0 = word0.mutableSpan, w1 = word1.mutableSpan, w2 = word2.mutableSpan, w3 = word3.mutableSpan
+        let count = min(w0.count, w1.count, w2.count, w3.count)
+        let base = UInt64(UInt(bitPattern: first))
         for i in 0..<count {
-            let counter = UInt64(first + i)
-            c0[i] = UInt32(truncatingIfNeeded: counter)
-            c1[i] = UInt32(truncatingIfNeeded: counter >> 32)
-            c2[i] = 0
-            c3[i] = 0
-        }
-        var k = key
-        for round in 0..<10 {
-            if round > 0 {
-                k.0 &+= 0x9E37_79B9
-                k.1 &+= 0xBB67_AE85
+            let counter = base &+ UInt64(UInt(bitPattern: i))
+            var c0 = counter, c1 = counter >> 32, c2: UInt64 = 0, c3: UInt64 = 0
+            var k0 = UInt64(key.0), k1 = UInt64(key.1)
+            for round in 0..<10 {
+                if round > 0 {
+                    k0 &+= 0x9E37_79B9
+                    k1 &+= 0xBB67_AE85
+                }
+                let p0 = 0xD251_1F53 &* (c0 & 0xFFFF_FFFF)
+                let p1 = 0xCD9E_8D57 &* (c2 & 0xFFFF_FFFF)
+                (c0, c1, c2, c3) = ((p1 >> 32) ^ c1 ^ k0, p1, (p0 >> 32) ^ c3 ^ k1, p0)
             }
-            let (k0, k1) = k
-            for i in 0..<count {
-                let p0 = UInt64(0xD251_1F53) &* UInt64(c0[i])
-                let p1 = UInt64(0xCD9E_8D57) &* UInt64(c2[i])
-                let n0 = UInt32(truncatingIfNeeded: p1 >> 32) ^ c1[i] ^ k0
-                let n2 = UInt32(truncatingIfNeeded: p0 >> 32) ^ c3[i] ^ k1
-                c1[i] = UInt32(truncatingIfNeeded: p1)
-                c3[i] = UInt32(truncatingIfNeeded: p0)
-                c0[i] = n0
-                c2[i] = n2
-            }
+            w0[i] = UInt32(truncatingIfNeeded: c0)
+            w1[i] = UInt32(truncatingIfNeeded: c1)
+            w2[i] = UInt32(truncatingIfNeeded: c2)
+            w3[i] = UInt32(truncatingIfNeeded: c3)
         }
     }
 
-    /// u1 in (0, 1] from words 0-1 (into `radius`), u2 in [0, 1) from words 2-3 (into `angle`).
+    /// The 53-bit uniform (high << 21 + low >> 11) / 2^53 in [0, 1), the same number as
+    /// `RandomStream.unit` of the 64-bit word high << 32 | low, from 32-bit conversions only.
     @inline(__always)
-    static func uniforms(_ w: ([UInt32], [UInt32], [UInt32], [UInt32]), _ radius: inout [Double], _ angle: inout [Double]) {
-        let n = min(w.0.count, w.1.count, w.2.count, w.3.count, radius.count, angle.count)
-        for i in 0..<n {
-            let a = UInt64(w.0[i]) | UInt64(w.1[i]) << 32
-            let b = UInt64(w.2[i]) | UInt64(w.3[i]) << 32
-            radius[i] = 1 - Double(a >> 11) * 0x1p-53
-            angle[i] = Double(b >> 11) * 0x1p-53
+    static func unit(low: UInt32, high: UInt32) -> Double {
+        Double(high) * 0x1p-32 + Double(low >> 11) * 0x1p-53
+    }
+
+    /// Box-Muller for each word slot i: u1 in (0, 1] from words 0-1, u2 in [0, 1) from words
+    /// 2-3, r = sqrt(-2 ln u1); `output[offset + 2i]` = scale r cos 2 pi u2 and
+    /// `output[offset + 2i + 1]` = scale r sin 2 pi u2.
+    @inline(__always)
+    static func boxMuller(_ words: PhiloxWords, scale: Double, into output: inout [Double], at offset: Int) {
+        let w0 = words.w0.span, w1 = words.w1.span, w2 = words.w2.span, w3 = words.w3.span
+        var out = output.mutableSpan
+        let count = min(w0.count, w1.count, w2.count, w3.count, (out.count - offset) / 2)
+        let root = 0.7071067811865476
+        for i in 0..<count {
+            let r = radius(1 - unit(low: w0[i], high: w1[i]))
+            let (cosine, sine) = rotatedCosSin(4 * unit(low: w2[i], high: w3[i]))
+            out[offset &+ 2 &* i] = (r * root) * cosine * scale
+            out[offset &+ 2 &* i &+ 1] = (r * root) * sine * scale
         }
     }
 
-    typealias Lanes = SIMD8<Double>
-
-    /// radius <- sqrt(-2 ln radius), ln by range reduction to [sqrt(1/2), sqrt(2)) and
-    /// the atanh series ln m = 2 (s + s^3/3 + ... + s^21/21), s = (m - 1)/(m + 1);
-    /// eight lanes at a time (the block size is a multiple of 8).
+    /// sqrt(-2 ln u) for u in (0, 1]: u = 2^e m with m in [sqrt(1/2), sqrt(2)), s = (m - 1)/(m + 1),
+    /// ln m = 2s + s R(s^2) with fdlibm's degree-7 minimax R (error below 2^-58).
     @inline(__always)
-    static func logRadius(_ radius: inout [Double]) {
+    static func radius(_ u: Double) -> Double {
         let ln2High = 0.693147180369123816490, ln2Low = 1.90821492927058770002e-10
-        for start in stride(from: 0, to: radius.count - 7, by: 8) {
-            var u = Lanes()
-            for k in 0..<8 { u[k] = radius[start + k] }
-            let bits = SIMD8<UInt64>(truncatingIfNeeded: unsafeBitCast(u, to: SIMD8<Int64>.self))
-            var e = Lanes(SIMD8<Int64>(truncatingIfNeeded: (bits &>> 52) & 0x7FF) &- 1023)
-            var m = unsafeBitCast((bits & 0x000F_FFFF_FFFF_FFFF) | 0x3FF0_0000_0000_0000, to: Lanes.self)
-            let big = m .> 1.4142135623730951
-            m.replace(with: m * 0.5, where: big)
-            e.replace(with: e + 1, where: big)
-            let s = (m - 1) / (m + 1), z = s * s
-            var p = Lanes(repeating: 1.0 / 21)
-            p = p * z + 1.0 / 19; p = p * z + 1.0 / 17; p = p * z + 1.0 / 15; p = p * z + 1.0 / 13
-            p = p * z + 1.0 / 11; p = p * z + 1.0 / 9; p = p * z + 1.0 / 7; p = p * z + 1.0 / 5
-            p = p * z + 1.0 / 3
-            let logM = 2 * s + 2 * s * z * p
-            let log = e * ln2High + (e * ln2Low + logM)
-            let r = (-2 * log).squareRoot()
-            for k in 0..<8 { radius[start + k] = r[k] }
-        }
+        let bits = u.bitPattern, fraction = bits & 0x000F_FFFF_FFFF_FFFF
+        let big = fraction > 0x0006_A09E_667F_3BCD  // m > sqrt 2: halve m
+        let m = Double(bitPattern: fraction | (big ? 0x3FE0_0000_0000_0000 : 0x3FF0_0000_0000_0000))
+        let e = Double(Int32(truncatingIfNeeded: bits >> 52) &- (big ? 1022 : 1023))
+        let s = (m - 1) / (m + 1), z = s * s
+        var p = 1.479819860511658591e-01
+        p = p * z + 1.531383769920937332e-01
+        p = p * z + 1.818357216161805012e-01
+        p = p * z + 2.222219843214978396e-01
+        p = p * z + 2.857142874366239149e-01
+        p = p * z + 3.999999999940941908e-01
+        p = p * z + 6.666666666666735130e-01
+        let log = e * ln2High + (e * ln2Low + (2 * s + s * (z * p)))
+        return (-2 * log).squareRoot()
     }
 
-    /// (r cos 2 pi u, r sin 2 pi u): 4u = q + f, angle = pi/4 + q pi/2 + (f - 1/2) pi/2, with
-    /// Taylor polynomials on |x| <= pi/4 and the exact rotation by pi/4 + q pi/2; eight lanes at a time.
+    /// (cos, sin) of 2 pi u, given t = 4u in [0, 4), each times sqrt 2: t = q + f, and the angle
+    /// pi/4 + q pi/2 + x with x = (f - 1/2) pi/2 in [-pi/4, pi/4]; fdlibm's sin and cos kernels for x,
+    /// then the exact rotation by pi/4 + q pi/2 (the caller multiplies by 1/sqrt 2).
     @inline(__always)
-    static func sinCos(_ radius: [Double], _ angle: [Double], _ out: inout [Double]) {
-        let halfPi = 1.5707963267948966, root = 0.7071067811865476
-        let n = min(radius.count, angle.count, out.count / 2)
-        for start in stride(from: 0, to: n - 7, by: 8) {
-            var u = Lanes(), r = Lanes()
-            for k in 0..<8 { (u[k], r[k]) = (angle[start + k], radius[start + k]) }
-            let t = 4 * u
-            let q = t.rounded(.down)
-            let x = (t - q - 0.5) * halfPi, z = x * x
-            var s = Lanes(repeating: -1.0 / 1_307_674_368_000)
-            s = s * z + 1.0 / 6_227_020_800; s = s * z - 1.0 / 39_916_800; s = s * z + 1.0 / 362_880
-            s = s * z - 1.0 / 5040; s = s * z + 1.0 / 120; s = s * z - 1.0 / 6
-            let sine = x + x * z * s
-            var c = Lanes(repeating: 1.0 / 20_922_789_888_000)
-            c = c * z - 1.0 / 87_178_291_200; c = c * z + 1.0 / 479_001_600; c = c * z - 1.0 / 3_628_800
-            c = c * z + 1.0 / 40320; c = c * z - 1.0 / 720; c = c * z + 1.0 / 24; c = c * z - 0.5
-            let cosine = 1 + z * c
-            var cosSign = Lanes(repeating: 1), sinSign = Lanes(repeating: 1)
-            cosSign.replace(with: -1, where: (q .== 1) .| (q .== 2))
-            sinSign.replace(with: -1, where: q .>= 2)
-            let scaled = r * root
-            let cosines = scaled * (cosSign * cosine - sinSign * sine)
-            let sines = scaled * (sinSign * cosine + cosSign * sine)
-            for k in 0..<8 {
-                out[2 * (start + k)] = cosines[k]
-                out[2 * (start + k) + 1] = sines[k]
-            }
-        }
+    static func rotatedCosSin(_ t: Double) -> (Double, Double) {
+        let q = t.rounded(.down)
+        let x = (t - q - 0.5) * 1.5707963267948966, z = x * x
+        var s = 1.58969099521155010221e-10
+        s = s * z - 2.50507602534068634195e-08
+        s = s * z + 2.75573137070700676789e-06
+        s = s * z - 1.98412698298579493134e-04
+        s = s * z + 8.33333333332248946124e-03
+        s = s * z - 1.66666666666666324348e-01
+        let sine = x + x * z * s
+        var c = -1.13596475577881948265e-11
+        c = c * z + 2.08757232129817482790e-09
+        c = c * z - 2.75573143513906633035e-07
+        c = c * z + 2.48015872894767294178e-05
+        c = c * z - 1.38888888888741095749e-03
+        c = c * z + 4.16666666666666019037e-02
+        let cosine = 1 - 0.5 * z + z * z * c
+        let cosSign: Double = abs(q - 1.5) < 1 ? -1 : 1  // q = 1, 2
+        let sinSign: Double = q >= 2 ? -1 : 1  // q = 2, 3
+        return (cosSign * cosine - sinSign * sine, sinSign * cosine + cosSign * sine)
     }
 }

@@ -31,11 +31,12 @@ public struct RandomStream: Sendable, Equatable {
         return result
     }
 
-    /// `count` independent standard normal numbers: Box-Muller on Philox blocks, pair i
-    /// (elements 2i and 2i + 1) from counter i. See `Gaussian` for the vectorised kernel.
-    public func normal(count: Int) -> [Double] {
+    /// `count` independent standard normal numbers times `scale` (N(0, scale^2)): Box-Muller
+    /// on Philox blocks, pair i (elements 2i and 2i + 1) from counter i. See `Gaussian` for
+    /// the vectorised kernel; `normal(count: n, scale: s)[i]` equals `normal(count: n)[i] * s`.
+    public func normal(count: Int, scale: Double = 1) -> [Double] {
         var result = [Double](repeating: 0, count: count)
-        Gaussian.fill(&result, from: generator, pairs: (count + 1) / 2)
+        Gaussian.fill(&result, from: generator, pairs: (count + 1) / 2, scale: scale)
         return result
     }
 
