@@ -8,6 +8,24 @@ public struct RunEstimate: Sendable, Equatable {
     /// Peak bytes of one run: weights, the per-layer forward state, scratch and draws.
     public let bytes: Double
 
+    /// With `training`: plus (steps + 1) forward and backward passes that form every dW_l,
+    /// 2 width^2 per layer and example for each evaluation of the training subset and held-out set,
+    /// and the training state (initial weights, gradients, two optimiser moments, the data).
+    public init(_ cell: Cell, training: TrainingSettings?) {
+        let base = RunEstimate(cell)
+        guard let training else {
+            self = base
+            return
+        }
+        let (w, b, l) = (Double(cell.width), Double(cell.batch), Double(cell.depth))
+        let scalar = cell.precision == .float64 ? 8.0 : 4.0
+        let examples = Double(training.trainSize + TrainingSettings.testSize)
+        let evaluated = Double(min(training.trainSize, TrainingSettings.testSize) + TrainingSettings.testSize)
+        let evaluations = Double(training.recordedSteps.count) * evaluated * 2 * w * w * l
+        flops = base.flops + Double(training.steps + 1) * 6 * b * w * w * l + evaluations
+        bytes = base.bytes + 4 * l * w * w * scalar + 2 * examples * w * 8 + 2 * w * w * 8
+    }
+
     public init(_ cell: Cell) {
         let (w, b, l) = (Double(cell.width), Double(cell.batch), Double(cell.depth))
         let scalar = cell.precision == .float64 ? 8.0 : 4.0
@@ -20,6 +38,11 @@ public struct RunEstimate: Sendable, Equatable {
         let draws = 3 * w * w * 8 + 3 * b * w * 8  // float64 draws and their scaled copies
         bytes = weights + forward + scratch + draws
     }
+}
+
+extension GridCell {
+    /// The work and memory of one run of this cell, training included.
+    var estimate: RunEstimate { RunEstimate(cell, training: draft.training) }
 }
 
 /// This machine's memory that a sweep may use.
@@ -41,12 +64,12 @@ extension Experiment {
 
     /// The cell whose run needs the most memory, with its estimate.
     var largestCell: (cell: GridCell, estimate: RunEstimate)? {
-        cells.map { ($0, RunEstimate($0.cell)) }.max { $0.1.bytes < $1.1.bytes }
+        cells.map { ($0, $0.estimate) }.max { $0.1.bytes < $1.1.bytes }
     }
 
     /// Total floating-point operations of the whole sweep (all cells, all seeds).
     public var totalFlops: Double {
-        cells.reduce(0) { $0 + RunEstimate($1.cell).flops } * Double(seeds.count)
+        cells.reduce(0) { $0 + $1.estimate.flops } * Double(seeds.count)
     }
 
     /// An error when `jobs` runs at a time cannot fit in `available` bytes.

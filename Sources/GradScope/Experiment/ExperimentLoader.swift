@@ -71,7 +71,7 @@ struct ConfigReader {
                     if on { fail(key, node, "Jacobian spectra are not available in gradscope \(gradscopeVersion) yet; set false or remove the key") }
                 } else { fail(key, node, "must be true or false; got \(node.value.typeName)") }
             case "train":
-                fail(key, node, "training is not available in gradscope \(gradscopeVersion) yet; remove the key")
+                do throws(ValueError) { base.training = try TrainingSettings.read(node) } catch { fail(key, node, error) }
             case _ where Parameters.keys.contains(key):
                 do throws(ValueError) { try Parameters.read(key, node)(&base) } catch { fail(key, node, error) }
             default:

@@ -7,9 +7,9 @@ enum Parameters {
         "batch", "input_std", "loss", "classes", "precision",
     ]
     /// Keys that are valid at the top level but are not parameters of a cell.
-    static let settings = ["name", "description", "seeds", "sweep"]
+    static let settings = ["name", "description", "seeds", "sweep", "train"]
     /// Keys reserved for features this version does not have yet.
-    static let unavailable = ["jacobian", "train"]
+    static let unavailable = ["jacobian"]
 
     /// A change to a cell: one parameter set to one value.
     typealias Setting = @Sendable (inout CellDraft) -> Void
@@ -108,10 +108,12 @@ public struct CellDraft: Equatable, Sendable {
     public var initializer = InitializerSpec.default {
         didSet { cell.initializer = initializer.initializer }
     }
+    /// The `train` object, when the config trains its networks.
+    public var training: TrainingSettings?
 
     public init() {}
 
-    /// The cell's parameters as CSV columns, in `Parameters.keys` order.
+    /// The cell's parameters as CSV columns, in `Parameters.keys` order, then the `train` settings if any.
     public var columns: [(key: String, value: String)] {
         let c = cell
         return [
@@ -119,7 +121,7 @@ public struct CellDraft: Equatable, Sendable {
             ("init", initializer.text), ("bias_std", "\(c.biasStd)"), ("architecture", c.architecture.rawValue),
             ("residual_scale", "\(c.residualScale)"), ("batch", "\(c.batch)"), ("input_std", "\(c.inputStd)"),
             ("loss", c.loss.rawValue), ("classes", "\(c.classes)"), ("precision", c.precision.rawValue),
-        ]
+        ] + (training?.columns ?? [])
     }
 
     public static func == (a: CellDraft, b: CellDraft) -> Bool { a.columns.map(\.value) == b.columns.map(\.value) }

@@ -53,7 +53,9 @@ public struct ResultsFolder: Sendable {
     /// Writes the CSV files and manifest.json from the store.
     func export(_ experiment: Experiment, store: ResultStore, run: RunContext) throws {
         let runs = try store.allRuns()
-        let cells = experiment.cells.map { CellColumns(index: $0.index, id: $0.id, depth: $0.cell.depth, parameters: $0.draft.columns) }
+        let cells = experiment.cells.map {
+            CellColumns(index: $0.index, id: $0.id, depth: $0.cell.depth, parameters: $0.draft.columns, trains: $0.draft.training != nil)
+        }
         try Export.write(cells: cells, seeds: experiment.seeds, runs: runs, to: url)
         let manifest = try Manifest.document(experiment, store: store, runs: runs, run: run)
         try Data((manifest.serialized() + "\n").utf8).write(to: url.appendingPathComponent(Manifest.fileName), options: .atomic)

@@ -64,7 +64,26 @@ extension ConfigReader {
                 return { $0.initializer = resolved }
             }
         }
-        let sweepable = Parameters.keys + ["init.<parameter>"]
+        if key.hasPrefix("train.") {
+            let setting = String(key.dropFirst(6))
+            guard TrainingSettings.keys.contains(setting) else {
+                fail(path, nil, "train has no key \"\(setting)\"\(Suggestion.hint(for: setting, among: TrainingSettings.keys)); valid keys of train: \(TrainingSettings.keys.joined(separator: ", "))", position: axis.keyPosition)
+                return nil
+            }
+            if let given = topLevel.first(where: { $0.key == "train" })?.value, given[setting] != nil {
+                fail(path, nil, "train.\(setting) is set in the top-level train object and also swept; set it in one place", position: axis.keyPosition)
+                return nil
+            }
+            return { node throws(ValueError) in
+                let apply = try TrainingSettings.setting(setting, node)
+                return { draft in
+                    var training = draft.training ?? TrainingSettings()
+                    apply(&training)
+                    draft.training = training
+                }
+            }
+        }
+        let sweepable = Parameters.keys + ["init.<parameter>", "train.<key>"]
         let why = Parameters.settings.contains(key) || Parameters.unavailable.contains(key) ? "\(key) cannot be swept" : "unknown parameter"
         fail(path, nil, "\(why)\(Suggestion.hint(for: key, among: Parameters.keys)); sweepable: \(sweepable.joined(separator: ", "))", position: axis.keyPosition)
         return nil
@@ -90,7 +109,10 @@ extension ConfigReader {
                 axis.settings[rest % axis.settings.count](&draft)
                 rest /= axis.settings.count
             }
-            do throws(ParameterError) { try draft.cell.validate() } catch {
+            do throws(ParameterError) {
+                try draft.cell.validate()
+                try draft.training?.validate(for: draft.cell)
+            } catch {
                 fail(error.key, document, error.message)
                 return nil
             }

@@ -91,7 +91,7 @@ public struct SweepRunner {
             if groups[key] == nil { order.append(key) }
             groups[key, default: []].append(item)
         }
-        let cost = { (family: [(GridCell, Int)]) in family.reduce(0.0) { $0 + RunEstimate($1.0.cell).flops } }
+        let cost = { (family: [(GridCell, Int)]) in family.reduce(0.0) { $0 + $1.0.estimate.flops } }
         return order.map { key in groups[key]!.sorted { $0.0.cell.depth > $1.0.cell.depth } }
             .enumerated().sorted { (cost($0.element), -$0.offset) > (cost($1.element), -$1.offset) }.map(\.element)
     }
@@ -132,12 +132,10 @@ public struct SweepRunner {
     static func measureRun(_ cell: GridCell, seed: Int, cache: WeightCache) throws -> RunRecord {
         let start = DispatchTime.now()
         let result = try measure(cell.cell, seed: seed, cache: cache)
+        let training = try cell.draft.training.map { try train(cell.cell, settings: $0, seed: seed, cache: cache) } ?? []
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
-        let layers = result.layers.map { l in
-            LayerRecord(gradW: l.gradW, gradB: l.gradB, gradZ: l.gradZ, gradH: l.gradH,
-                        actMean: l.activations.mean, actStd: l.activations.std, saturatedFraction: l.activations.saturatedFraction)
-        }
-        return RunRecord(cellIndex: cell.index, seed: seed, status: result.status.rawValue, loss: result.loss, seconds: seconds, layers: layers)
+        return RunRecord(cellIndex: cell.index, seed: seed, status: result.status.rawValue, loss: result.loss, seconds: seconds,
+                         layers: result.layers.map(LayerRecord.init), training: training.map(TrainingStepRecord.init))
     }
 }
 
@@ -184,5 +182,22 @@ final class Progress: Sendable {
         let percent = total > 0 ? 100 * done / total : 100
         let line = "\r\u{1B}[K\(name): \(done)/\(total) runs (\(percent)%), \(String(format: "%.1f", rate)) runs/s, \(left) left"
         FileHandle.standardError.write(Data(line.utf8))
+    }
+}
+
+extension LayerRecord {
+    /// The stored form of a measured layer.
+    init(_ l: LayerMeasurement) {
+        self.init(gradW: l.gradW, gradB: l.gradB, gradZ: l.gradZ, gradH: l.gradH,
+                  actMean: l.activations.mean, actStd: l.activations.std, saturatedFraction: l.activations.saturatedFraction)
+    }
+}
+
+extension TrainingStepRecord {
+    /// The stored form of a recorded training step.
+    init(_ p: TrainingPoint) {
+        self.init(step: p.step, status: p.status.rawValue, trainLoss: p.trainLoss, testLoss: p.testLoss,
+                  trainAccuracy: p.trainAccuracy, testAccuracy: p.testAccuracy,
+                  layers: p.layers.map { LayerRecord($0.measurement) }, relativeUpdates: p.layers.map(\.relativeUpdate))
     }
 }

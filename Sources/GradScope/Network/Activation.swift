@@ -82,27 +82,25 @@ public enum Activation: String, CaseIterable, Codable, Sendable {
     public func valueAndDerivative<T: Real & BinaryFloatingPoint>(_ x: T) -> (T, T) {
         switch self {
         case .sigmoid, .softplus, .silu:
-            let e = T.exp(-Swift.abs(x)), d = 1 + e
-            let s = x >= 0 ? 1 / d : e / d          // sigmoid(x)
-            let slope = e / (d * d)                  // sigmoid'(x)
+            // In float64 whatever T is: one vectorisable exponential (`Exponential`).
+            let z = Double(x)
+            let (scale, p) = Exponential.parts(-Swift.abs(z))
+            let e = scale + scale * p, inverse = 1 / (1 + e)
+            let s = T(z >= 0 ? inverse : e * inverse)  // sigmoid(x)
+            let slope = T(e * inverse * inverse)       // sigmoid'(x)
             switch self {
             case .sigmoid: return (s, slope)
-            case .softplus: return (Swift.max(x, 0) + T.log(onePlus: e), s)
+            case .softplus: return (Swift.max(x, 0) + T(Double.log(onePlus: e)), s)
             default: return (x * s, s + x * slope)
             }
         case .tanh:
-            // With e = e^{-2|x|}: tanh|x| = (1 - e)/(1 + e), 1/cosh^2 x = 4e/(1 + e)^2. Near 0, 1 - e
-            // cancels, so there t = e - 1 comes from expm1: tanh|x| = -t/(2 + t).
-            let a = Swift.abs(x)
-            let magnitude: T, slope: T
-            if a < T(0.5) {
-                let t = T.expMinusOne(-2 * a), d = 2 + t
-                (magnitude, slope) = (-t / d, 4 * (1 + t) / (d * d))
-            } else {
-                let e = T.exp(-2 * a), d = 1 + e
-                (magnitude, slope) = ((1 - e) / d, 4 * e / (d * d))
-            }
-            return (x < 0 ? -magnitude : magnitude, slope)
+            // With e = e^{-2|x|} and t = e - 1 (both from one `Exponential`, so no cancellation
+            // near 0): tanh|x| = -t/(2 + t), 1/cosh^2 x = 4e/(1 + e)^2.
+            let z = Double(x)
+            let (scale, p) = Exponential.parts(-2 * Swift.abs(z))
+            let t = scale * p + (scale - 1), e = scale * p + scale
+            let magnitude = -t / (2 + t), slope = 4 * e / ((1 + e) * (1 + e))
+            return (T(z < 0 ? -magnitude : magnitude), T(slope))
         default:
             return (value(x), derivative(x))
         }

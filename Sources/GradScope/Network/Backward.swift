@@ -45,14 +45,14 @@ extension Network {
     /// ||X^T D||_F^2 = <X X^T, D D^T>_F, two batch x batch Gram matrices (syrk) instead of a
     /// width x width product; otherwise it forms dW_l with one GEMM.
     func weightGradientNorm(_ layer: Int) -> ScaledNorm {
-        if Scalar.self == Double.self, cell.batch < cell.width, let norm = gramNorm(layer) { return norm }
+        if Scalar.self == Double.self, batchRows < cell.width, let norm = gramNorm(layer) { return norm }
         formWeightGradient(layer)
         return ScaledNorm(of: weightGradient.elements)
     }
 
     /// sqrt(<X X^T, D D^T>) from the upper triangles; nil when it is not a positive finite number.
     private func gramNorm(_ layer: Int) -> ScaledNorm? {
-        let b = cell.batch
+        let b = batchRows
         if inputGram.rows != b { (inputGram, deltaGram) = (Matrix(rows: b, columns: b), Matrix(rows: b, columns: b)) }
         Scalar.gram(layerInput(layer), of: .rows, into: &inputGram)
         Scalar.gram(delta, of: .rows, into: &deltaGram)
@@ -68,10 +68,11 @@ extension Network {
         return ScaledNorm(significand: sum.squareRoot())
     }
 
-    /// The four gradient norms of layer l and its activation statistics.
-    func measureLayer(_ layer: Int, exponent: Int) -> LayerMeasurement {
+    /// The four gradient norms of layer l and its activation statistics; `formed`: dW_l is in
+    /// `weightGradient` already (training), so its norm is taken from there.
+    func measureLayer(_ layer: Int, exponent: Int, formed: Bool = false) -> LayerMeasurement {
         LayerMeasurement(
-            gradW: weightGradientNorm(layer).scaled(byPowerOfTwo: exponent),
+            gradW: (formed ? ScaledNorm(of: weightGradient.elements) : weightGradientNorm(layer)).scaled(byPowerOfTwo: exponent),
             gradB: ScaledNorm(of: delta.columnSums).scaled(byPowerOfTwo: exponent),
             gradZ: ScaledNorm(of: delta.elements).scaled(byPowerOfTwo: exponent),
             gradH: gradientNorm.scaled(byPowerOfTwo: exponent),

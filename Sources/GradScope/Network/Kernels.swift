@@ -6,39 +6,44 @@ enum Kernels {
     static func activate<S: BLASScalar>(
         _ activation: Activation, _ z: [S], values: inout [S], slopes: inout [S]
     ) -> (RunStatus, ActivationStatistics) {
-        // One inlined copy of the loop per activation, so the switch inside
-        // `valueAndDerivative` folds away and the loop body is straight-line code.
+        // One specialised copy of the elementwise loop per activation (a type, not a value, so
+        // the switch inside `valueAndDerivative` folds away and the loop vectorises).
         switch activation {
-        case .sigmoid: return activateLoop(.sigmoid, z, &values, &slopes)
-        case .tanh: return activateLoop(.tanh, z, &values, &slopes)
-        case .relu: return activateLoop(.relu, z, &values, &slopes)
-        case .leakyRelu: return activateLoop(.leakyRelu, z, &values, &slopes)
-        case .elu: return activateLoop(.elu, z, &values, &slopes)
-        case .selu: return activateLoop(.selu, z, &values, &slopes)
-        case .gelu: return activateLoop(.gelu, z, &values, &slopes)
-        case .silu: return activateLoop(.silu, z, &values, &slopes)
-        case .softplus: return activateLoop(.softplus, z, &values, &slopes)
-        case .linear: return activateLoop(.linear, z, &values, &slopes)
+        case .sigmoid: evaluate(Fixed.Sigmoid.self, z, &values, &slopes)
+        case .tanh: evaluate(Fixed.Tanh.self, z, &values, &slopes)
+        case .relu: evaluate(Fixed.Relu.self, z, &values, &slopes)
+        case .leakyRelu: evaluate(Fixed.LeakyRelu.self, z, &values, &slopes)
+        case .elu: evaluate(Fixed.Elu.self, z, &values, &slopes)
+        case .selu: evaluate(Fixed.Selu.self, z, &values, &slopes)
+        case .gelu: evaluate(Fixed.Gelu.self, z, &values, &slopes)
+        case .silu: evaluate(Fixed.Silu.self, z, &values, &slopes)
+        case .softplus: evaluate(Fixed.Softplus.self, z, &values, &slopes)
+        case .linear: evaluate(Fixed.Linear.self, z, &values, &slopes)
+        }
+        return statistics(activation, z, values, slopes)
+    }
+
+    /// values = phi(z), slopes = phi'(z) for the activation `A` stands for.
+    private static func evaluate<A: FixedActivation, S: BLASScalar>(_: A.Type, _ z: [S], _ values: inout [S], _ slopes: inout [S]) {
+        let input = z.span
+        var output = values.mutableSpan, derivative = slopes.mutableSpan
+        for i in 0..<min(input.count, output.count, derivative.count) {
+            (output[i], derivative[i]) = A.activation.valueAndDerivative(input[i])
         }
     }
 
-    /// The loop of `activate` in one pass: the values, slopes, saturation count and the
-    /// sums for the mean and variance (shifted by the first value, against cancellation).
-    @inline(__always)
-    private static func activateLoop<S: BLASScalar>(
-        _ activation: Activation, _ z: [S], _ values: inout [S], _ slopes: inout [S]
+    /// The statistics of a layer from its values and slopes (sums in order), or the status of a non-finite z.
+    private static func statistics<S: BLASScalar>(
+        _ activation: Activation, _ z: [S], _ values: [S], _ slopes: [S]
     ) -> (RunStatus, ActivationStatistics) {
         let threshold = activation.saturationThreshold
         let n = min(z.count, values.count, slopes.count)
         guard n > 0 else { return (.ok, .zero) }
-        let shift = Double(activation.value(z[0]))
+        let shift = Double(values[0])
         var sum = 0.0, squares = 0.0, saturated = 0, finite = true
         for i in 0..<n {
-            let x = z[i]
-            finite = finite && x.isFinite
-            let (value, slope) = activation.valueAndDerivative(x)
-            values[i] = value
-            slopes[i] = slope
+            finite = finite && z[i].isFinite
+            let (value, slope) = (values[i], slopes[i])
             let d = Double(value) - shift
             sum += d
             squares += d * d
@@ -122,4 +127,23 @@ extension Matrix {
         }
         return sums
     }
+}
+
+/// An activation fixed at compile time: a type whose loops the compiler specialises.
+protocol FixedActivation {
+    static var activation: Activation { get }
+}
+
+/// One `FixedActivation` per activation.
+enum Fixed {
+    enum Sigmoid: FixedActivation { static var activation: Activation { .sigmoid } }
+    enum Tanh: FixedActivation { static var activation: Activation { .tanh } }
+    enum Relu: FixedActivation { static var activation: Activation { .relu } }
+    enum LeakyRelu: FixedActivation { static var activation: Activation { .leakyRelu } }
+    enum Elu: FixedActivation { static var activation: Activation { .elu } }
+    enum Selu: FixedActivation { static var activation: Activation { .selu } }
+    enum Gelu: FixedActivation { static var activation: Activation { .gelu } }
+    enum Silu: FixedActivation { static var activation: Activation { .silu } }
+    enum Softplus: FixedActivation { static var activation: Activation { .softplus } }
+    enum Linear: FixedActivation { static var activation: Activation { .linear } }
 }

@@ -9,13 +9,13 @@ public final class Network<Scalar: BLASScalar> {
     /// The seed its random numbers were drawn from.
     public let seed: Int
     /// W_1 ... W_L (index l - 1), each width x width.
-    public private(set) var weights: [Matrix<Scalar>]
+    public internal(set) var weights: [Matrix<Scalar>]
     /// b_1 ... b_L (index l - 1), each of length width.
-    public private(set) var biases: [[Scalar]]
-    /// The input batch X = H_0.
-    public let input: Matrix<Scalar>
-    /// The loss and its drawn targets.
-    public let objective: Objective
+    public internal(set) var biases: [[Scalar]]
+    /// The input batch X = H_0 (batch x width; `setBatch` may change it and its row count).
+    public private(set) var input: Matrix<Scalar>
+    /// The loss and its targets.
+    public private(set) var objective: Objective
 
     /// H_0 ... H_L (the residual stream for residual networks).
     var hidden: [Matrix<Scalar>]
@@ -54,14 +54,35 @@ public final class Network<Scalar: BLASScalar> {
         }
         input = Objective.gaussian(seed: seed, purpose: "input", rows: b, columns: n, std: cell.inputStd).converted(to: Scalar.self)
         objective = Objective(loss: cell.loss, seed: seed, batch: b, width: n, classes: cell.classes)
-        let zero = Matrix<Scalar>(rows: b, columns: n)
-        hidden = Array(repeating: zero, count: depth + 1)
+        (hidden, branch, slopes, scratch, gradient, delta) = ([], [], [], input, input, input)
+        statistics = Array(repeating: .zero, count: depth)
+        allocateBuffers(rows: b)
+    }
+
+    /// (Re)allocates every per-example buffer for batches of `rows` examples.
+    private func allocateBuffers(rows: Int) {
+        let zero = Matrix<Scalar>(rows: rows, columns: cell.width)
+        hidden = Array(repeating: zero, count: cell.depth + 1)
         hidden[0] = input
-        branch = cell.architecture == .residual ? Array(repeating: zero, count: depth) : []
-        slopes = Array(repeating: zero, count: depth)
-        statistics = Array(repeating: ActivationStatistics(mean: 0, std: 0, saturatedFraction: 0), count: depth)
+        branch = cell.architecture == .residual ? Array(repeating: zero, count: cell.depth) : []
+        slopes = Array(repeating: zero, count: cell.depth)
         (scratch, gradient, delta) = (zero, zero, zero)
     }
+
+    /// Replaces the input batch and the objective that scores it (any number of rows, `width` columns),
+    /// for training on minibatches and evaluating on held-out examples.
+    public func setBatch(_ x: Matrix<Scalar>, objective: Objective) throws(ShapeError) {
+        guard x.columns == cell.width, x.rows > 0 else {
+            throw ShapeError("a batch must have \(cell.width) columns and at least one row, got \(x.rows) x \(x.columns)")
+        }
+        let resize = x.rows != input.rows
+        input = x
+        self.objective = objective
+        if resize { allocateBuffers(rows: x.rows) } else { hidden[0] = x }
+    }
+
+    /// Examples in the current batch.
+    var batchRows: Int { input.rows }
 
     /// Replaces W_l (1-based); throws unless the shape is width x width.
     public func setWeights(_ w: Matrix<Scalar>, layer: Int) throws(ShapeError) {
@@ -110,7 +131,7 @@ public final class Network<Scalar: BLASScalar> {
     public func loss(hidden h: Matrix<Scalar>, atLayer layer: Int) throws(ShapeError) -> Double? {
         guard (0...cell.depth).contains(layer) else { throw ShapeError("layer \(layer) outside 0...\(cell.depth)") }
         guard h.hasShape(of: hidden[layer]) else {
-            throw ShapeError("H_\(layer) must be \(cell.batch) x \(cell.width), got \(h.rows) x \(h.columns)")
+            throw ShapeError("H_\(layer) must be \(batchRows) x \(cell.width), got \(h.rows) x \(h.columns)")
         }
         hidden[layer] = h
         defer { hidden[0] = input }

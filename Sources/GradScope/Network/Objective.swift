@@ -12,6 +12,11 @@ public struct Objective: Sendable {
     /// `cross_entropy`: the label of each example, in 0..<classes; empty otherwise.
     public let labels: [Int]
 
+    /// An objective with given parts: `mse` targets, `probe` P, or `cross_entropy` readout and labels.
+    public init(loss: Loss, matrix: Matrix<Double>, labels: [Int]) {
+        (self.loss, self.matrix, self.labels) = (loss, matrix, labels)
+    }
+
     /// Draws the loss's random parts for `seed`; each depends only on (seed, its shape).
     public init(loss: Loss, seed: Int, batch: Int, width: Int, classes: Int) {
         self.loss = loss
@@ -50,6 +55,18 @@ public struct Objective: Sendable {
         case .crossEntropy:
             return crossEntropy(output: output)
         }
+    }
+
+    /// `cross_entropy`: the fraction of examples whose largest logit (of H_L V) is their label; nil for other losses.
+    public func accuracy(output: Matrix<Double>) -> Double? {
+        guard loss == .crossEntropy, output.rows > 0 else { return nil }
+        let logits = output.multiplied(by: matrix)
+        var correct = 0
+        for b in 0..<logits.rows {
+            let row = logits.elements[(b * logits.columns)..<((b + 1) * logits.columns)]
+            if let best = row.indices.max(by: { row[$0] < row[$1] }), best - b * logits.columns == labels[b] { correct += 1 }
+        }
+        return Double(correct) / Double(logits.rows)
     }
 
     /// Mean softmax cross-entropy of logits H_L V; dLoss/dH_L = (softmax - onehot) V^T / batch.

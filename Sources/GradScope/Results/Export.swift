@@ -6,25 +6,28 @@ public struct CellColumns: Sendable {
     public let id: String
     public let depth: Int
     public let parameters: [(key: String, value: String)]
+    /// Whether the cell trains (and so has rows in the training tables).
+    public let trains: Bool
 
-    public init(index: Int, id: String, depth: Int, parameters: [(key: String, value: String)]) {
+    public init(index: Int, id: String, depth: Int, parameters: [(key: String, value: String)], trains: Bool = false) {
         self.index = index
         self.id = id
         self.depth = depth
         self.parameters = parameters
+        self.trains = trains
     }
 }
 
 /// Writes `runs.csv`, `layers.csv` and `summary.csv` from stored runs: rows in grid
 /// order, then seed (in the config's order), then layer, so the bytes depend only on the numbers.
 public enum Export {
-    /// The file names written.
-    public static let files = ["runs.csv", "layers.csv", "summary.csv"]
+    /// The file names written (the training tables only for experiments that train).
+    public static let files = ["runs.csv", "layers.csv", "summary.csv"] + TrainingExport.files
     static let norms = ["w", "b", "z", "h"]
     /// The norms aggregated over seeds in layers.csv and summary.csv.
     static let aggregated = [("w", 0), ("z", 2), ("h", 3)]
 
-    /// Writes the three tables into `directory`.
+    /// Writes the three tables into `directory`, and the training tables when a cell trains.
     public static func write(cells: [CellColumns], seeds: [Int], runs: [RunRecord], to directory: URL) throws {
         let seedOrder = Dictionary(uniqueKeysWithValues: seeds.enumerated().map { ($1, $0) })
         let byCell = Dictionary(grouping: runs, by: \.cellIndex).mapValues { runs in
@@ -35,6 +38,8 @@ public enum Export {
         try runsTable(present, byCell).write(to: directory.appendingPathComponent("runs.csv"))
         try layersTable(present, byCell, profiles).write(to: directory.appendingPathComponent("layers.csv"))
         try summaryTable(present, byCell, profiles, seedCount: seeds.count).write(to: directory.appendingPathComponent("summary.csv"))
+        let training = present.filter(\.trains)
+        if !training.isEmpty { try TrainingExport.write(training, byCell, seedCount: seeds.count, to: directory) }
     }
 
     static func header(_ cells: [CellColumns]) -> [String] {

@@ -10,14 +10,36 @@ public struct RunRecord: Equatable, Sendable {
     public var seconds: Double
     /// Layer 1 first; empty unless `ok`.
     public var layers: [LayerRecord]
+    /// The recorded steps of training, in step order; empty when the cell does not train.
+    public var training: [TrainingStepRecord]
 
-    public init(cellIndex: Int, seed: Int, status: String, loss: Double?, seconds: Double, layers: [LayerRecord]) {
+    public init(cellIndex: Int, seed: Int, status: String, loss: Double?, seconds: Double, layers: [LayerRecord],
+                training: [TrainingStepRecord] = []) {
         self.cellIndex = cellIndex
         self.seed = seed
         self.status = status
         self.loss = loss
         self.seconds = seconds
         self.layers = layers
+        self.training = training
+    }
+}
+
+/// The stored numbers of one recorded training step of one run.
+public struct TrainingStepRecord: Equatable, Sendable {
+    public var step: Int
+    /// `ok`, `overflow` or `nan` (training stopped at a step that failed).
+    public var status: String
+    public var trainLoss, testLoss, trainAccuracy, testAccuracy: Double?
+    /// Layer 1 first; empty unless `ok`.
+    public var layers: [LayerRecord]
+    /// ||W_l(t) - W_l(0)||_F / ||W_l(0)||_F, index l - 1.
+    public var relativeUpdates: [Double]
+
+    public init(step: Int, status: String, trainLoss: Double?, testLoss: Double?, trainAccuracy: Double?,
+                testAccuracy: Double?, layers: [LayerRecord], relativeUpdates: [Double]) {
+        (self.step, self.status, self.trainLoss, self.testLoss) = (step, status, trainLoss, testLoss)
+        (self.trainAccuracy, self.testAccuracy, self.layers, self.relativeUpdates) = (trainAccuracy, testAccuracy, layers, relativeUpdates)
     }
 }
 

@@ -45,17 +45,41 @@ public final class ResultStore: Sendable {
                 t.column("cell_index", .integer).notNull()
                 t.column("seed", .integer).notNull()
                 t.column("layer", .integer).notNull()
-                for name in ["w", "b", "z", "h"] {
-                    t.column("grad_\(name)_significand", .double).notNull()
-                    t.column("grad_\(name)_exponent", .integer).notNull()
-                }
-                t.column("act_mean", .double).notNull()
-                t.column("act_std", .double).notNull()
-                t.column("saturated_fraction", .double).notNull()
+                layerColumns(t)
                 t.primaryKey(["cell_index", "seed", "layer"])
             }
         }
+        migrator.registerMigration("v2-training") { db in
+            try db.create(table: "training_step") { t in
+                t.column("cell_index", .integer).notNull()
+                t.column("seed", .integer).notNull()
+                t.column("step", .integer).notNull()
+                t.column("status", .text).notNull()
+                for name in ["train_loss", "test_loss", "train_accuracy", "test_accuracy"] { t.column(name, .double) }
+                t.primaryKey(["cell_index", "seed", "step"])
+            }
+            try db.create(table: "training_layer") { t in
+                t.column("cell_index", .integer).notNull()
+                t.column("seed", .integer).notNull()
+                t.column("step", .integer).notNull()
+                t.column("layer", .integer).notNull()
+                layerColumns(t)
+                t.column("relative_update", .double).notNull()
+                t.primaryKey(["cell_index", "seed", "step", "layer"])
+            }
+        }
         return migrator
+    }
+
+    /// The columns of one layer's numbers: four norms as significand and exponent, then the activation statistics.
+    private static func layerColumns(_ t: TableDefinition) {
+        for name in ["w", "b", "z", "h"] {
+            t.column("grad_\(name)_significand", .double).notNull()
+            t.column("grad_\(name)_exponent", .integer).notNull()
+        }
+        t.column("act_mean", .double).notNull()
+        t.column("act_std", .double).notNull()
+        t.column("saturated_fraction", .double).notNull()
     }
 
     /// The value stored under `key` in the metadata table.
@@ -101,10 +125,22 @@ public final class ResultStore: Sendable {
             INSERT INTO layer VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         for (i, layer) in run.layers.enumerated() {
-            var values: [DatabaseValueConvertible?] = [run.cellIndex, run.seed, i + 1]
-            for norm in layer.norms { values += [norm.significand, norm.exponent] }
-            values += [layer.actMean, layer.actStd, layer.saturatedFraction]
-            try statement.execute(arguments: StatementArguments(values))
+            try statement.execute(arguments: StatementArguments([run.cellIndex, run.seed, i + 1] + layer.databaseValues))
+        }
+        try insertTraining(run, into: db)
+    }
+
+    private static func insertTraining(_ run: RunRecord, into db: Database) throws {
+        guard !run.training.isEmpty else { return }
+        let stepStatement = try db.makeStatement(sql: "INSERT INTO training_step VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+        let layerStatement = try db.makeStatement(sql: "INSERT INTO training_layer VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        for point in run.training {
+            try stepStatement.execute(arguments: [run.cellIndex, run.seed, point.step, point.status,
+                                                  point.trainLoss, point.testLoss, point.trainAccuracy, point.testAccuracy])
+            for (i, layer) in point.layers.enumerated() {
+                let values: [DatabaseValueConvertible?] = [run.cellIndex, run.seed, point.step, i + 1] + layer.databaseValues
+                try layerStatement.execute(arguments: StatementArguments(values + [point.relativeUpdates[i]]))
+            }
         }
     }
 
@@ -114,18 +150,51 @@ public final class ResultStore: Sendable {
             var layers = [RunKey: [LayerRecord]]()
             let layerRows = try Row.fetchCursor(db, sql: "SELECT * FROM layer ORDER BY cell_index, seed, layer")
             while let row = try layerRows.next() {
-                func norm(_ name: String) -> ScaledNorm {
-                    ScaledNorm(significand: row["grad_\(name)_significand"], exponent: row["grad_\(name)_exponent"])
-                }
-                let record = LayerRecord(gradW: norm("w"), gradB: norm("b"), gradZ: norm("z"), gradH: norm("h"),
-                                         actMean: row["act_mean"], actStd: row["act_std"], saturatedFraction: row["saturated_fraction"])
-                layers[RunKey(cellIndex: row["cell_index"], seed: row["seed"]), default: []].append(record)
+                layers[RunKey(cellIndex: row["cell_index"], seed: row["seed"]), default: []].append(LayerRecord(row))
             }
+            let training = try Self.allTraining(db)
             return try Row.fetchAll(db, sql: "SELECT * FROM run ORDER BY cell_index, seed").map { row in
                 let key = RunKey(cellIndex: row["cell_index"], seed: row["seed"])
                 return RunRecord(cellIndex: key.cellIndex, seed: key.seed, status: row["status"], loss: row["loss"],
-                                 seconds: row["seconds"], layers: layers[key] ?? [])
+                                 seconds: row["seconds"], layers: layers[key] ?? [], training: training[key] ?? [])
             }
         }
+    }
+
+    /// The recorded training steps of every run, in step order with their layers.
+    private static func allTraining(_ db: Database) throws -> [RunKey: [TrainingStepRecord]] {
+        struct StepKey: Hashable { var run: RunKey; var step: Int }
+        var layers = [StepKey: [(LayerRecord, Double)]]()
+        let layerRows = try Row.fetchCursor(db, sql: "SELECT * FROM training_layer ORDER BY cell_index, seed, step, layer")
+        while let row = try layerRows.next() {
+            let key = StepKey(run: RunKey(cellIndex: row["cell_index"], seed: row["seed"]), step: row["step"])
+            layers[key, default: []].append((LayerRecord(row), row["relative_update"]))
+        }
+        var result = [RunKey: [TrainingStepRecord]]()
+        for row in try Row.fetchAll(db, sql: "SELECT * FROM training_step ORDER BY cell_index, seed, step") {
+            let key = StepKey(run: RunKey(cellIndex: row["cell_index"], seed: row["seed"]), step: row["step"])
+            let stepLayers = layers[key] ?? []
+            result[key.run, default: []].append(TrainingStepRecord(
+                step: key.step, status: row["status"], trainLoss: row["train_loss"], testLoss: row["test_loss"],
+                trainAccuracy: row["train_accuracy"], testAccuracy: row["test_accuracy"],
+                layers: stepLayers.map(\.0), relativeUpdates: stepLayers.map(\.1)))
+        }
+        return result
+    }
+}
+
+extension LayerRecord {
+    /// A layer's numbers as stored: four (significand, exponent) pairs, then the activation statistics.
+    var databaseValues: [DatabaseValueConvertible?] {
+        norms.flatMap { [$0.significand, $0.exponent] as [DatabaseValueConvertible?] } + [actMean, actStd, saturatedFraction]
+    }
+
+    /// Reads a layer's numbers from a row with the columns of `layerColumns`.
+    init(_ row: Row) {
+        func norm(_ name: String) -> ScaledNorm {
+            ScaledNorm(significand: row["grad_\(name)_significand"], exponent: row["grad_\(name)_exponent"])
+        }
+        self.init(gradW: norm("w"), gradB: norm("b"), gradZ: norm("z"), gradH: norm("h"),
+                  actMean: row["act_mean"], actStd: row["act_std"], saturatedFraction: row["saturated_fraction"])
     }
 }

@@ -171,6 +171,49 @@ struct SweepTests {
         #expect(try ResultStore(path: store).completedRuns().count == 48)
     }
 
+    /// A training sweep: 4 cells x 3 seeds, 30 steps recorded every 10.
+    static let trainingConfig = """
+        {
+          "name": "learn",
+          "width": 16, "batch": 8, "depth": 4, "seeds": 3,
+          "train": {"steps": 30, "record_every": 10, "train_size": 64, "learning_rate": 0.05},
+          "sweep": {"activation": ["sigmoid", "tanh"], "train.optimizer": ["sgd", "adam"]}
+        }
+        """
+    static let trainingExports = exports + ["training.csv", "training_summary.csv"]
+
+    @Test("Training sweeps: training.csv and training_summary.csv, identical for --jobs 1 and 2, and after kill -9 and --resume")
+    func trainingSweep() throws {
+        let folder = try temporaryFolder()
+        let config = try write(Self.trainingConfig, to: folder, as: "learn.json")
+        for (out, jobs) in [("one", "1"), ("two", "2")] {
+            let r = try run(["run", config, "--output", folder.appendingPathComponent(out).path, "--jobs", jobs, "--quiet"])
+            #expect(r.status == 0, "\(r.stderr)")
+        }
+        let one = Self.trainingExports.map { contents(folder.appendingPathComponent("one/learn"), $0) }
+        #expect(one.allSatisfy { $0 != nil } && one == Self.trainingExports.map { contents(folder.appendingPathComponent("two/learn"), $0) })
+        let rows = String(decoding: try #require(one[3]), as: UTF8.self).split(separator: "\r\n")
+        #expect(rows.count == 1 + 4 * 3 * 4 * 4)  // cells x seeds x recorded steps (0, 10, 20, 30) x layers
+        #expect(rows[0].hasPrefix("cell,activation,") && rows[0].contains("train_optimizer") && rows[0].contains("relative_update"))
+        let summary = String(decoding: try #require(one[4]), as: UTF8.self).split(separator: "\r\n")
+        #expect(summary.count == 5 && summary.dropFirst().allSatisfy { $0.hasSuffix(",ok") })
+
+        let longer = Self.trainingConfig.replacingOccurrences(of: "\"width\": 16", with: "\"width\": 96")
+            .replacingOccurrences(of: "\"steps\": 30", with: "\"steps\": 300").replacingOccurrences(of: "\"seeds\": 3", with: "\"seeds\": 8")
+        let longConfig = try write(longer, to: folder, as: "long.json")
+        #expect(try run(["run", longConfig, "--output", folder.appendingPathComponent("whole").path, "--quiet"]).status == 0)
+        let out = folder.appendingPathComponent("killed")
+        let store = out.appendingPathComponent("learn/results.sqlite").path
+        let (process, _) = try startSweep([longConfig, "--output", out.path, "--quiet", "--jobs", "2"], store: store, until: 3)
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let stored = try ResultStore(path: store).completedRuns().count
+        #expect(stored >= 3 && stored < 32, "killed after \(stored) of 32 runs")
+        #expect(try run(["run", longConfig, "--output", out.path, "--quiet", "--resume"]).status == 0)
+        let whole = Self.trainingExports.map { contents(folder.appendingPathComponent("whole/learn"), $0) }
+        #expect(whole.allSatisfy { $0 != nil } && Self.trainingExports.map { contents(out.appendingPathComponent("learn"), $0) } == whole)
+    }
+
     @Test("Ctrl-C stops after the runs in flight, keeps them, exits 1; --resume finishes")
     func interrupt() throws {
         let folder = try temporaryFolder()

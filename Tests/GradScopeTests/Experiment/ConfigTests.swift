@@ -89,6 +89,16 @@ struct ConfigTests {
         (#"[1, 2]"#, "", "must be a JSON object"),
         (#"{"name": "x", "name": "y"}"#, "", "duplicate key"),
         (#"{"name": "x", "jacobian": true}"#, "jacobian", "not available"),
+        (#"{"name": "x", "train": 5}"#, "train", "must be an object"),
+        (#"{"name": "x", "train": {"stpes": 10}}"#, "train.stpes", "did you mean `steps`"),
+        (#"{"name": "x", "train": {"steps": 0}}"#, "train.steps", "1 ... 1000000"),
+        (#"{"name": "x", "train": {"optimizer": "adamw"}}"#, "train.optimizer", "did you mean `adam`"),
+        (#"{"name": "x", "train": {"momentum": 1}}"#, "train.momentum", "[0, 1)"),
+        (#"{"name": "x", "train": {"task": "clusters"}}"#, "loss", "set \"loss\": \"cross_entropy\""),
+        (#"{"name": "x", "batch": 64, "train": {"train_size": 32}}"#, "train.train_size", "at least batch"),
+        (#"{"name": "x", "train": {"learning_rate": 0.1}, "sweep": {"train.learning_rate": [0.2]}}"#, "sweep.train.learning_rate", "one place"),
+        (#"{"name": "x", "sweep": {"train.lerning_rate": [0.1]}}"#, "sweep.train.lerning_rate", "did you mean `learning_rate`"),
+        (#"{"name": "x", "sweep": {"train": [{}]}}"#, "sweep.train", "cannot be swept"),
         (#"{"name": "x", "sweep": {"depth": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], "width": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], "batch": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], "input_std": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], "bias_std": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], "classes": [2, 3]}}"#, "sweep", "more than"),
     ]
 
@@ -99,6 +109,22 @@ struct ConfigTests {
         #expect(e.path == path, "\(e)")
         #expect(e.description.contains(words), "\(e)")
         #expect(e.description.hasPrefix("test.json") && !e.description.contains("\n"))
+    }
+
+    @Test("train: an object with defaults, swept by dotted keys, written as train_* columns")
+    func training() throws {
+        let e = try loadConfig(#"{"name": "t", "train": {"steps": 40, "optimizer": "adam"}, "sweep": {"train.learning_rate": [0.01, 0.1]}}"#)
+        #expect(e.cells.map { $0.draft.training?.learningRate } == [0.01, 0.1])
+        let training = try #require(e.cells[0].draft.training)
+        #expect(training.steps == 40 && training.optimizer == .adam && training.recordEvery == 10 && training.trainSize == 4096)
+        let columns = e.cells[1].draft.columns
+        #expect(columns.suffix(7).map(\.key) == ["train_steps", "train_learning_rate", "train_optimizer", "train_momentum",
+                                                "train_record_every", "train_task", "train_size"])
+        #expect(columns.first { $0.key == "train_learning_rate" }?.value == "0.1")
+        let swept = try loadConfig(#"{"name": "u", "sweep": {"train.steps": [5]}}"#)
+        #expect(swept.cells[0].draft.training?.steps == 5)
+        let plain = try loadConfig(#"{"name": "p"}"#)
+        #expect(plain.cells[0].draft.training == nil && !plain.cells[0].draft.columns.contains { $0.key.hasPrefix("train") })
     }
 
     @Test("Invalid JSON reports line and column")

@@ -1,0 +1,112 @@
+import RealModule
+
+/// Examples with what the loss compares them to: regression targets (`mse`) or class labels (`cross_entropy`).
+public struct LabelledSet: Sendable {
+    /// One example per row, width features.
+    public let inputs: Matrix<Double>
+    /// `teacher`: the teacher's outputs, one row per example; `clusters`: empty.
+    public let targets: Matrix<Double>
+    /// `clusters`: the class of each example; `teacher`: empty.
+    public let labels: [Int]
+
+    public var count: Int { inputs.rows }
+
+    /// The examples at `indices`, in that order.
+    public func rows(_ indices: [Int]) -> LabelledSet {
+        LabelledSet(inputs: inputs.gatheringRows(indices), targets: targets.gatheringRows(indices),
+                    labels: labels.isEmpty ? [] : indices.map { labels[$0] })
+    }
+
+    /// The examples `range`.
+    public func rows(_ range: Range<Int>) -> LabelledSet { rows(Array(range)) }
+}
+
+/// The training and held-out sets of one seed, and the fixed readout of `clusters`.
+///
+/// Common random numbers: every draw depends only on (seed, task, width, sizes,
+/// classes, input_std), so cells that differ in activation, depth, initialiser or
+/// optimiser learn the same task from the same examples in the same order.
+public struct TrainingData: Sendable {
+    public let train: LabelledSet
+    public let test: LabelledSet
+    /// `clusters`: the readout V (width x classes, LeCun normal), the same as `cross_entropy`'s at initialisation.
+    public let readout: Matrix<Double>?
+
+    /// Draws the sets of `task` for `seed`.
+    public init(task: TrainingTask, seed: Int, width: Int, trainSize: Int, testSize: Int = TrainingSettings.testSize,
+                classes: Int, inputStd: Double) {
+        switch task {
+        case .teacher:
+            let teacher = Teacher(seed: seed, width: width)
+            let draw = { (purpose: String, size: Int) -> LabelledSet in
+                let x = TrainingData.gaussian(seed, purpose, rows: size, columns: width, std: inputStd)
+                return LabelledSet(inputs: x, targets: teacher.outputs(x), labels: [])
+            }
+            (train, test, readout) = (draw("train.input", trainSize), draw("test.input", testSize), nil)
+        case .clusters:
+            let means = TrainingData.gaussian(seed, "clusters.means", rows: classes, columns: width, std: inputStd / 2.0.squareRoot())
+            let draw = { (purpose: String, size: Int) -> LabelledSet in
+                let labels = RandomStream(seed: seed, purpose: purpose + ".labels", size, classes).uniform(count: size).map {
+                    min(classes - 1, Int($0 * Double(classes)))
+                }
+                var x = TrainingData.gaussian(seed, purpose, rows: size, columns: width, std: inputStd / 2.0.squareRoot())
+                for (row, label) in labels.enumerated() {
+                    for j in 0..<width { x.elements[row * width + j] += means.elements[label * width + j] }
+                }
+                return LabelledSet(inputs: x, targets: Matrix(rows: 0, columns: 0), labels: labels)
+            }
+            let readout = Objective(loss: .crossEntropy, seed: seed, batch: 1, width: width, classes: classes).matrix
+            (train, test, self.readout) = (draw("train.input", trainSize), draw("test.input", testSize), readout)
+        }
+    }
+
+    /// The objective that scores `set`: `mse` against its targets or `cross_entropy` of its labels.
+    public func objective(for set: LabelledSet) -> Objective {
+        if let readout { return Objective(loss: .crossEntropy, matrix: readout, labels: set.labels) }
+        return Objective(loss: .mse, matrix: set.targets, labels: [])
+    }
+
+    /// The order of the training examples in epoch `epoch`: a seeded Fisher-Yates shuffle.
+    static func order(seed: Int, epoch: Int, count: Int) -> [Int] {
+        var order = Array(0..<count)
+        let uniforms = RandomStream(seed: seed, purpose: "train.order", count, epoch).uniform(count: count)
+        for i in stride(from: count - 1, to: 0, by: -1) {
+            let j = min(i, Int(uniforms[i] * Double(i + 1)))
+            order.swapAt(i, j)
+        }
+        return order
+    }
+
+    static func gaussian(_ seed: Int, _ purpose: String, rows: Int, columns: Int, std: Double) -> Matrix<Double> {
+        Objective.gaussian(seed: seed, purpose: purpose, rows: rows, columns: columns, std: std)
+    }
+}
+
+/// The teacher of `teacher`: y = tanh(x A) B, A and B width x width with entries N(0, 1/width).
+struct Teacher {
+    let first: Matrix<Double>
+    let second: Matrix<Double>
+
+    init(seed: Int, width: Int) {
+        let std = 1 / Double(width).squareRoot()
+        first = TrainingData.gaussian(seed, "teacher.first", rows: width, columns: width, std: std)
+        second = TrainingData.gaussian(seed, "teacher.second", rows: width, columns: width, std: std)
+    }
+
+    func outputs(_ x: Matrix<Double>) -> Matrix<Double> {
+        var hidden = x.multiplied(by: first)
+        for i in hidden.elements.indices { hidden.elements[i] = Double.tanh(hidden.elements[i]) }
+        return hidden.multiplied(by: second)
+    }
+}
+
+extension Matrix {
+    /// The rows at `indices`, in that order.
+    func gatheringRows(_ indices: [Int]) -> Matrix {
+        guard columns > 0, rows > 0 else { return self }
+        var result = [Scalar]()
+        result.reserveCapacity(indices.count * columns)
+        for i in indices { result.append(contentsOf: elements[(i * columns)..<((i + 1) * columns)]) }
+        return Matrix(rows: indices.count, columns: columns, exactly: result)
+    }
+}
