@@ -53,8 +53,10 @@ public struct ResultsFolder: Sendable {
     /// Writes the CSV files and manifest.json from the store.
     func export(_ experiment: Experiment, store: ResultStore, run: RunContext) throws {
         let runs = try store.allRuns()
+        let theories = CellTheory.forCells(experiment.cells.map(\.cell))
         let cells = experiment.cells.map {
-            CellColumns(index: $0.index, id: $0.id, depth: $0.cell.depth, parameters: $0.draft.columns, trains: $0.draft.training != nil)
+            CellColumns(index: $0.index, id: $0.id, depth: $0.cell.depth, parameters: $0.draft.columns,
+                        trains: $0.draft.training != nil, theory: theories[$0.index])
         }
         try Export.write(cells: cells, seeds: experiment.seeds, runs: runs, to: url)
         let manifest = try Manifest.document(experiment, store: store, runs: runs, run: run)

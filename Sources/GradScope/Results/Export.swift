@@ -8,13 +8,23 @@ public struct CellColumns: Sendable {
     public let parameters: [(key: String, value: String)]
     /// Whether the cell trains (and so has rows in the training tables).
     public let trains: Bool
+    /// Mean-field theory's prediction for the cell.
+    public let theory: CellTheory?
 
-    public init(index: Int, id: String, depth: Int, parameters: [(key: String, value: String)], trains: Bool = false) {
+    public init(index: Int, id: String, depth: Int, parameters: [(key: String, value: String)], trains: Bool = false,
+                theory: CellTheory? = nil) {
         self.index = index
         self.id = id
         self.depth = depth
         self.parameters = parameters
         self.trains = trains
+        self.theory = theory
+    }
+
+    /// The predicted mean log10 ||D_l|| per layer, anchored at the measured mean at layer L (from `profiles`).
+    func theoryProfile(_ profiles: [[[Double]]]) -> [Double]? {
+        guard let theory, let last = profiles.last.flatMap({ Statistics.mean($0[Export.zIndex]) }) else { return nil }
+        return theory.zProfile(anchoredAt: last)
     }
 }
 
@@ -26,6 +36,8 @@ public enum Export {
     static let norms = ["w", "b", "z", "h"]
     /// The norms aggregated over seeds in layers.csv and summary.csv.
     static let aggregated = [("w", 0), ("z", 2), ("h", 3)]
+    /// The position of z in `aggregated`.
+    static let zIndex = 1
 
     /// Writes the three tables into `directory`, and the training tables when a cell trains.
     public static func write(cells: [CellColumns], seeds: [Int], runs: [RunRecord], to directory: URL) throws {
@@ -85,11 +97,12 @@ public enum Export {
         for (x, _) in aggregated {
             columns += ["mean", "std", "min", "max"].map { "log10_grad_\(x)_norm_\($0)" } + ["grad_\(x)_norm_geomean"]
         }
-        var table = CSVTable(header: header(cells) + columns + ["act_std_mean", "saturated_fraction_mean"])
+        var table = CSVTable(header: header(cells) + columns + ["act_std_mean", "saturated_fraction_mean", "theory_log10_grad_z_norm"])
         for cell in cells {
             let runs = byCell[cell.index] ?? []
             let ok = runs.filter { $0.status == "ok" && $0.layers.count == cell.depth }
             let profiles = profilesByCell[cell.index] ?? []
+            let theory = cell.theoryProfile(profiles)
             for layer in 1...max(1, cell.depth) {
                 var row = prefix(cell) + ["\(layer)", "\(ok.count)"]
                 for values in profiles.indices.contains(layer - 1) ? profiles[layer - 1] : aggregated.map({ _ in [] }) {
@@ -99,6 +112,7 @@ public enum Export {
                 }
                 let stats = ok.map { $0.layers[layer - 1] }
                 row += [Statistics.mean(stats.map(\.actStd)), Statistics.mean(stats.map(\.saturatedFraction))].map(CSVTable.number)
+                row.append(CSVTable.number(theory.flatMap { $0.indices.contains(layer - 1) ? $0[layer - 1] : nil }))
                 table.append(row)
             }
         }
@@ -108,6 +122,8 @@ public enum Export {
     static func summaryTable(_ cells: [CellColumns], _ byCell: [Int: [RunRecord]], _ profilesByCell: [Int: [[[Double]]]], seedCount: Int) -> CSVTable {
         var columns = ["seeds"]
         for (x, _) in aggregated { columns += ["\(x)_log10_ratio_first_last", "\(x)_log10_gain_per_layer"] }
+        columns += ["theory_z_log10_ratio_first_last", "theory_z_log10_gain_per_layer", "theory_q_star", "theory_chi_star",
+                    "theory_phase", "theory_depth_scale"]
         var table = CSVTable(header: header(cells) + columns + ["status"])
         for cell in cells {
             let runs = byCell[cell.index] ?? []
@@ -121,10 +137,20 @@ public enum Export {
                 }()
                 row += [CSVTable.number(ratio), CSVTable.number(Statistics.gainPerLayer(means))]
             }
+            row += theoryColumns(cell, profiles)
             let failed = runs.first { $0.status != "ok" }?.status
             row.append(failed ?? (runs.count < seedCount ? "incomplete" : "ok"))
             table.append(row)
         }
         return table
+    }
+
+    /// The theory columns of summary.csv: the predicted z ratio and gain, q*, chi_1, the phase and the depth scale.
+    static func theoryColumns(_ cell: CellColumns, _ profiles: [[[Double]]]) -> [String?] {
+        let profile = cell.theoryProfile(profiles)
+        let ratio = profile.flatMap { p in p.first.flatMap { first in p.last.map { first - $0 } } }
+        return [CSVTable.number(ratio), CSVTable.number(profile.flatMap(Statistics.gainPerLayer)),
+                CSVTable.number(cell.theory?.fixedPoint), CSVTable.number(cell.theory?.chiAtFixedPoint),
+                cell.theory?.phase, CSVTable.number(cell.theory?.depthScale)]
     }
 }

@@ -1,0 +1,88 @@
+import RealModule
+
+/// Mean-field theory of a deep network at initialisation (Poole et al. 2016; Schoenholz et
+/// al. 2017), in the conventions of THEORY: sigma_w^2 = fan_in Var(W), sigma_b^2 = bias_std^2.
+///
+/// Forward: q_1 = sigma_w^2 input_std^2 + sigma_b^2, q_l = sigma_w^2 E[phi(sqrt(q_{l-1}) z)^2] + sigma_b^2.
+/// Backward: E||D_{l-1}||^2 / E||D_l||^2 = chi(q_{l-1}), chi(q) = sigma_w^2 E[phi'(sqrt(q) z)^2].
+/// Residual blocks: the stream's variance v_l = v_{l-1} + alpha^2 (sigma_w^2 E[phi^2] + sigma_b^2),
+/// v_0 = input_std^2, and E||G_{l-1}||^2 / E||G_l||^2 = 1 + alpha^2 chi(v_{l-1}).
+public struct MeanField: Sendable {
+    public let activation: Activation
+    /// sigma_w^2 and sigma_b^2.
+    public let weightVariance: Double
+    public let biasVariance: Double
+
+    public init(activation: Activation, weightVariance: Double, biasVariance: Double) {
+        (self.activation, self.weightVariance, self.biasVariance) = (activation, weightVariance, biasVariance)
+    }
+
+    /// The theory of `cell`'s network: sigma_w^2 = width Var(W) of its initialiser.
+    public init(_ cell: Cell) {
+        self.init(activation: cell.activation,
+                  weightVariance: Double(cell.width) * cell.initializer.variance(fanIn: cell.width, fanOut: cell.width),
+                  biasVariance: cell.biasStd * cell.biasStd)
+    }
+
+    /// sigma_w^2 E[phi(sqrt(q) z)^2] + sigma_b^2: the next layer's pre-activation variance.
+    public func variance(after q: Double) -> Double {
+        let phi = activation
+        return weightVariance * GaussianExpectation.of({ let v = phi.value($0); return v * v }, variance: q) + biasVariance
+    }
+
+    /// chi(q) = sigma_w^2 E[phi'(sqrt(q) z)^2].
+    public func chi(_ q: Double) -> Double {
+        let phi = activation
+        return weightVariance * GaussianExpectation.of({ let d = phi.derivative($0); return d * d }, variance: q)
+    }
+
+    /// Per layer l = 1 ... L, the predicted E||D_{l-1}||^2 / E||D_l||^2 (layer 1's entry, which has
+    /// no layer below, is 1): chi(q_{l-1}) for plain networks, 1 + alpha^2 chi(v_{l-1}) for residual ones.
+    public func squaredGains(_ cell: Cell) -> [Double] {
+        let depth = cell.depth
+        var gains = [1.0]
+        switch cell.architecture {
+        case .plain:
+            var q = weightVariance * cell.inputStd * cell.inputStd + biasVariance  // q_1
+            var settled = false
+            for _ in 2...max(2, depth) where gains.count < depth {
+                gains.append(settled ? gains[gains.count - 1] : chi(q))  // chi(q_{l-1}) for l = 2, 3, ...
+                let next = settled ? q : variance(after: q)
+                settled = next == q  // at the fixed point every later layer is the same
+                q = next
+            }
+        case .residual:
+            let alpha2 = cell.residualScale * cell.residualScale
+            var v = cell.inputStd * cell.inputStd  // v_0
+            for _ in 2...max(2, depth) where gains.count < depth {
+                v += alpha2 * variance(after: v)   // v_{l-1} for l = 2, 3, ...
+                gains.append(1 + alpha2 * chi(v))
+            }
+        }
+        return gains
+    }
+
+    /// The fixed point q* of the variance map (iterated from q_1 = sigma_w^2 + sigma_b^2, at most 5,000 times, until it
+    /// settles; infinity when q grows without bound, 0 when it dies out) and chi_1 = chi(q*) (its limit).
+    public var fixedPoint: (q: Double, chi: Double) {
+        var q = weightVariance + biasVariance
+        for _ in 0..<5000 {
+            let next = variance(after: q)
+            guard next.isFinite, next < 1e12 else { return (.infinity, chi(1e12)) }
+            guard next > 1e-200 else { return (0, chi(q)) }  // q -> 0: chi's limit from above
+            if abs(next - q) <= 1e-13 * max(q, 1e-300) { return (next, chi(next)) }
+            q = next
+        }
+        return (q, chi(q))
+    }
+}
+
+/// Where a network sits: chi_1 < 1 ordered (gradients vanish), chi_1 > 1 chaotic (they explode).
+public enum Phase: String, Sendable {
+    case ordered, critical, chaotic
+
+    /// The phase of chi_1; within 1e-3 of 1 counts as critical.
+    public init(chi: Double) {
+        self = abs(chi - 1) <= 1e-3 ? .critical : (chi < 1 ? .ordered : .chaotic)
+    }
+}
