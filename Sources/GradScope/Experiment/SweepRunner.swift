@@ -189,7 +189,8 @@ extension LayerRecord {
     /// The stored form of a measured layer.
     init(_ l: LayerMeasurement) {
         self.init(gradW: l.gradW, gradB: l.gradB, gradZ: l.gradZ, gradH: l.gradH,
-                  actMean: l.activations.mean, actStd: l.activations.std, saturatedFraction: l.activations.saturatedFraction)
+                  actMean: l.activations.mean, actStd: l.activations.std, saturatedFraction: l.activations.saturatedFraction,
+                  perExample: l.perExample)
     }
 }
 

@@ -76,6 +76,26 @@ extension Network {
             gradB: ScaledNorm(of: delta.columnSums).scaled(byPowerOfTwo: exponent),
             gradZ: ScaledNorm(of: delta.elements).scaled(byPowerOfTwo: exponent),
             gradH: gradientNorm.scaled(byPowerOfTwo: exponent),
-            activations: statistics[layer - 1])
+            activations: statistics[layer - 1],
+            perExample: perExampleQuantiles(layer).map { $0.scaled(byPowerOfTwo: exponent) })
+    }
+
+    /// The quantiles 10, 50, 90% of ||d_b|| sqrt(||x_b||^2 + 1) over the batch, from row norms only
+    /// (the outer product x_b^T d_b has norm ||x_b|| ||d_b||), times 2^-exponent like `delta`.
+    func perExampleQuantiles(_ layer: Int) -> [ScaledNorm] {
+        let input = layerInput(layer), width = cell.width
+        var shares = [Double]()
+        shares.reserveCapacity(batchRows)
+        for b in 0..<batchRows {
+            let row = (b * width)..<((b + 1) * width)
+            var d = 0.0, x = 0.0
+            for i in row {
+                d += Double(delta.elements[i]) * Double(delta.elements[i])
+                x += Double(input.elements[i]) * Double(input.elements[i])
+            }
+            shares.append((d * (x + 1)).squareRoot())
+        }
+        shares.sort()
+        return [0.1, 0.5, 0.9].map { ScaledNorm(significand: Quantile.of(sorted: shares, $0)) }
     }
 }

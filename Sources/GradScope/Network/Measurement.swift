@@ -29,6 +29,10 @@ public struct LayerMeasurement: Equatable, Sendable {
     public var gradH: ScaledNorm
     /// Mean, standard deviation and saturated fraction of the layer's units.
     public var activations: ActivationStatistics
+    /// The 10%, 50% and 90% quantiles over the batch of each example's share of the gradient,
+    /// ||(dLoss_b/dW_l, dLoss_b/db_l)|| = ||d_b|| sqrt(||x_b||^2 + 1) (d_b, x_b: row b of D_l and of
+    /// the layer's input); the loss is a batch mean, so each share carries its 1/batch.
+    public var perExample: [ScaledNorm]
 }
 
 /// Statistics of one layer's units over the batch: of H_l and phi'(Z_l) (plain),

@@ -38,6 +38,8 @@ public enum Export {
     static let aggregated = [("w", 0), ("z", 2), ("h", 3)]
     /// The position of z in `aggregated`.
     static let zIndex = 1
+    /// The per-example gradient-norm quantiles, as named in the columns.
+    static let perExampleNames = ["q10", "q50", "q90"]
 
     /// Writes the three tables into `directory`, and the training tables when a cell trains.
     public static func write(cells: [CellColumns], seeds: [Int], runs: [RunRecord], to directory: URL) throws {
@@ -65,19 +67,22 @@ public enum Export {
     static func runsTable(_ cells: [CellColumns], _ byCell: [Int: [RunRecord]]) -> CSVTable {
         var table = CSVTable(header: header(cells) + ["seed", "layer", "status", "loss_value"]
             + norms.map { "grad_\($0)_norm" } + norms.map { "log10_grad_\($0)_norm" }
-            + ["act_mean", "act_std", "saturated_fraction"])
+            + ["act_mean", "act_std", "saturated_fraction"]
+            + perExampleNames.map { "per_example_grad_norm_\($0)" } + perExampleNames.map { "log10_per_example_grad_norm_\($0)" })
         for cell in cells {
             for run in byCell[cell.index] ?? [] {
                 for layer in 1...max(1, cell.depth) {
                     let common = prefix(cell) + ["\(run.seed)", "\(layer)", run.status]
                     guard run.layers.indices.contains(layer - 1) else {
-                        table.append(common + Array(repeating: nil, count: 12))
+                        table.append(common + Array(repeating: nil, count: 12 + 2 * perExampleNames.count))
                         continue
                     }
                     let l = run.layers[layer - 1]
+                    let perExample = l.perExample.count == perExampleNames.count ? l.perExample.map(Optional.some) : perExampleNames.map { _ in nil }
                     table.append(common + [CSVTable.number(run.loss)]
                         + l.norms.map { CSVTable.number($0.value) } + l.norms.map { CSVTable.number($0.log10) }
-                        + [l.actMean, l.actStd, l.saturatedFraction].map(CSVTable.number))
+                        + [l.actMean, l.actStd, l.saturatedFraction].map(CSVTable.number)
+                        + perExample.map { CSVTable.number($0?.value) } + perExample.map { CSVTable.number($0?.log10) })
                 }
             }
         }
@@ -97,7 +102,8 @@ public enum Export {
         for (x, _) in aggregated {
             columns += ["mean", "std", "min", "max"].map { "log10_grad_\(x)_norm_\($0)" } + ["grad_\(x)_norm_geomean"]
         }
-        var table = CSVTable(header: header(cells) + columns + ["act_std_mean", "saturated_fraction_mean", "theory_log10_grad_z_norm"])
+        var table = CSVTable(header: header(cells) + columns + ["act_std_mean", "saturated_fraction_mean", "theory_log10_grad_z_norm"]
+            + perExampleNames.map { "log10_per_example_grad_norm_\($0)_mean" })
         for cell in cells {
             let runs = byCell[cell.index] ?? []
             let ok = runs.filter { $0.status == "ok" && $0.layers.count == cell.depth }
@@ -113,6 +119,9 @@ public enum Export {
                 let stats = ok.map { $0.layers[layer - 1] }
                 row += [Statistics.mean(stats.map(\.actStd)), Statistics.mean(stats.map(\.saturatedFraction))].map(CSVTable.number)
                 row.append(CSVTable.number(theory.flatMap { $0.indices.contains(layer - 1) ? $0[layer - 1] : nil }))
+                row += perExampleNames.indices.map { q in
+                    CSVTable.number(Statistics.mean(stats.compactMap { $0.perExample.indices.contains(q) ? $0.perExample[q].log10 : nil }))
+                }
                 table.append(row)
             }
         }

@@ -47,11 +47,13 @@ public struct TrainingStepRecord: Equatable, Sendable {
 public struct LayerRecord: Equatable, Sendable {
     public var gradW, gradB, gradZ, gradH: ScaledNorm
     public var actMean, actStd, saturatedFraction: Double
+    /// The 10, 50 and 90% quantiles over the batch of the per-example gradient norms (empty when not recorded).
+    public var perExample: [ScaledNorm]
 
     public init(gradW: ScaledNorm, gradB: ScaledNorm, gradZ: ScaledNorm, gradH: ScaledNorm,
-                actMean: Double, actStd: Double, saturatedFraction: Double) {
+                actMean: Double, actStd: Double, saturatedFraction: Double, perExample: [ScaledNorm] = []) {
         (self.gradW, self.gradB, self.gradZ, self.gradH) = (gradW, gradB, gradZ, gradH)
-        (self.actMean, self.actStd, self.saturatedFraction) = (actMean, actStd, saturatedFraction)
+        (self.actMean, self.actStd, self.saturatedFraction, self.perExample) = (actMean, actStd, saturatedFraction, perExample)
     }
 
     /// The four norms in column order w, b, z, h.

@@ -68,8 +68,21 @@ public final class ResultStore: Sendable {
                 t.primaryKey(["cell_index", "seed", "step", "layer"])
             }
         }
+        migrator.registerMigration("v3-per-example") { db in
+            for table in ["layer", "training_layer"] {
+                try db.alter(table: table) { t in
+                    for q in perExampleQuantiles {
+                        t.add(column: "per_example_\(q)_significand", .double)
+                        t.add(column: "per_example_\(q)_exponent", .integer)
+                    }
+                }
+            }
+        }
         return migrator
     }
+
+    /// The quantiles of the per-example gradient norms that are stored, as named in the columns.
+    static let perExampleQuantiles = ["q10", "q50", "q90"]
 
     /// The columns of one layer's numbers: four norms as significand and exponent, then the activation statistics.
     private static func layerColumns(_ t: TableDefinition) {
@@ -122,10 +135,10 @@ public final class ResultStore: Sendable {
         try db.execute(sql: "INSERT INTO run(cell_index, seed, status, loss, seconds) VALUES (?, ?, ?, ?, ?)",
                        arguments: [run.cellIndex, run.seed, run.status, run.loss, run.seconds])
         let statement = try db.makeStatement(sql: """
-            INSERT INTO layer VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO layer VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         for (i, layer) in run.layers.enumerated() {
-            try statement.execute(arguments: StatementArguments([run.cellIndex, run.seed, i + 1] + layer.databaseValues))
+            try statement.execute(arguments: StatementArguments([run.cellIndex, run.seed, i + 1] + layer.databaseValues + layer.perExampleValues))
         }
         try insertTraining(run, into: db)
     }
@@ -133,13 +146,13 @@ public final class ResultStore: Sendable {
     private static func insertTraining(_ run: RunRecord, into db: Database) throws {
         guard !run.training.isEmpty else { return }
         let stepStatement = try db.makeStatement(sql: "INSERT INTO training_step VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-        let layerStatement = try db.makeStatement(sql: "INSERT INTO training_layer VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        let layerStatement = try db.makeStatement(sql: "INSERT INTO training_layer VALUES (\(Array(repeating: "?", count: 22).joined(separator: ", ")))")
         for point in run.training {
             try stepStatement.execute(arguments: [run.cellIndex, run.seed, point.step, point.status,
                                                   point.trainLoss, point.testLoss, point.trainAccuracy, point.testAccuracy])
             for (i, layer) in point.layers.enumerated() {
                 let values: [DatabaseValueConvertible?] = [run.cellIndex, run.seed, point.step, i + 1] + layer.databaseValues
-                try layerStatement.execute(arguments: StatementArguments(values + [point.relativeUpdates[i]]))
+                try layerStatement.execute(arguments: StatementArguments(values + [point.relativeUpdates[i]] + layer.perExampleValues))
             }
         }
     }
@@ -189,12 +202,25 @@ extension LayerRecord {
         norms.flatMap { [$0.significand, $0.exponent] as [DatabaseValueConvertible?] } + [actMean, actStd, saturatedFraction]
     }
 
-    /// Reads a layer's numbers from a row with the columns of `layerColumns`.
+    /// The per-example quantiles as stored: (significand, exponent) pairs, NULL when not recorded.
+    var perExampleValues: [DatabaseValueConvertible?] {
+        guard perExample.count == ResultStore.perExampleQuantiles.count else {
+            return Array(repeating: nil, count: 2 * ResultStore.perExampleQuantiles.count)
+        }
+        return perExample.flatMap { [$0.significand, $0.exponent] as [DatabaseValueConvertible?] }
+    }
+
+    /// Reads a layer's numbers from a row with the columns of `layerColumns` and the per-example ones.
     init(_ row: Row) {
         func norm(_ name: String) -> ScaledNorm {
             ScaledNorm(significand: row["grad_\(name)_significand"], exponent: row["grad_\(name)_exponent"])
         }
+        let perExample = ResultStore.perExampleQuantiles.compactMap { q -> ScaledNorm? in
+            guard let significand: Double = row["per_example_\(q)_significand"], let exponent: Int = row["per_example_\(q)_exponent"] else { return nil }
+            return ScaledNorm(significand: significand, exponent: exponent)
+        }
         self.init(gradW: norm("w"), gradB: norm("b"), gradZ: norm("z"), gradH: norm("h"),
-                  actMean: row["act_mean"], actStd: row["act_std"], saturatedFraction: row["saturated_fraction"])
+                  actMean: row["act_mean"], actStd: row["act_std"], saturatedFraction: row["saturated_fraction"],
+                  perExample: perExample.count == ResultStore.perExampleQuantiles.count ? perExample : [])
     }
 }
