@@ -26,6 +26,17 @@ public struct RunEstimate: Sendable, Equatable {
         bytes = base.bytes + 4 * l * w * w * scalar + 2 * examples * w * 8 + 2 * w * w * 8
     }
 
+    /// Plus the Jacobian spectrum: a second forward pass, one width^3 product per layer (2 width^3 FLOPs)
+    /// and an SVD (about 10 width^3), with three width x width matrices.
+    func addingJacobian(_ cell: Cell) -> RunEstimate {
+        let (w, b, l) = (Double(cell.width), Double(cell.batch), Double(cell.depth))
+        return RunEstimate(flops: flops + 2 * b * w * w * l + 2 * w * w * w * l + 10 * w * w * w, bytes: bytes + 3 * w * w * 8)
+    }
+
+    init(flops: Double, bytes: Double) {
+        (self.flops, self.bytes) = (flops, bytes)
+    }
+
     public init(_ cell: Cell) {
         let (w, b, l) = (Double(cell.width), Double(cell.batch), Double(cell.depth))
         let scalar = cell.precision == .float64 ? 8.0 : 4.0
@@ -41,8 +52,11 @@ public struct RunEstimate: Sendable, Equatable {
 }
 
 extension GridCell {
-    /// The work and memory of one run of this cell, training included.
-    var estimate: RunEstimate { RunEstimate(cell, training: draft.training) }
+    /// The work and memory of one run of this cell, training and the Jacobian spectrum included.
+    var estimate: RunEstimate {
+        let base = RunEstimate(cell, training: draft.training)
+        return draft.jacobian ? base.addingJacobian(cell) : base
+    }
 }
 
 /// This machine's memory that a sweep may use.

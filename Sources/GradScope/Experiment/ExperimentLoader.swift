@@ -67,9 +67,7 @@ struct ConfigReader {
             case "seeds": seeds = readSeeds(node) ?? seeds
             case "sweep": sweep = member
             case "jacobian":
-                if case .bool(let on) = node.value {
-                    if on { fail(key, node, "Jacobian spectra are not available in gradscope \(gradscopeVersion) yet; set false or remove the key") }
-                } else { fail(key, node, "must be true or false; got \(node.value.typeName)") }
+                if case .bool(let on) = node.value { base.jacobian = on } else { fail(key, node, "must be true or false; got \(node.value.typeName)") }
             case "train":
                 do throws(ValueError) { base.training = try TrainingSettings.read(node) } catch { fail(key, node, error) }
             case _ where Parameters.keys.contains(key):

@@ -7,9 +7,9 @@ enum Parameters {
         "batch", "input_std", "loss", "classes", "precision",
     ]
     /// Keys that are valid at the top level but are not parameters of a cell.
-    static let settings = ["name", "description", "seeds", "sweep", "train"]
+    static let settings = ["name", "description", "seeds", "sweep", "train", "jacobian"]
     /// Keys reserved for features this version does not have yet.
-    static let unavailable = ["jacobian"]
+    static let unavailable: [String] = []
 
     /// A change to a cell: one parameter set to one value.
     typealias Setting = @Sendable (inout CellDraft) -> Void
@@ -110,10 +110,12 @@ public struct CellDraft: Equatable, Sendable {
     }
     /// The `train` object, when the config trains its networks.
     public var training: TrainingSettings?
+    /// `jacobian: true`: also record the singular values of the input-output Jacobian.
+    public var jacobian = false
 
     public init() {}
 
-    /// The cell's parameters as CSV columns, in `Parameters.keys` order, then the `train` settings if any.
+    /// The cell's parameters as CSV columns, in `Parameters.keys` order, then `jacobian` when on and the `train` settings if any.
     public var columns: [(key: String, value: String)] {
         let c = cell
         return [
@@ -121,7 +123,7 @@ public struct CellDraft: Equatable, Sendable {
             ("init", initializer.text), ("bias_std", "\(c.biasStd)"), ("architecture", c.architecture.rawValue),
             ("residual_scale", "\(c.residualScale)"), ("batch", "\(c.batch)"), ("input_std", "\(c.inputStd)"),
             ("loss", c.loss.rawValue), ("classes", "\(c.classes)"), ("precision", c.precision.rawValue),
-        ] + (training?.columns ?? [])
+        ] + (jacobian ? [("jacobian", "true")] : []) + (training?.columns ?? [])
     }
 
     public static func == (a: CellDraft, b: CellDraft) -> Bool { a.columns.map(\.value) == b.columns.map(\.value) }

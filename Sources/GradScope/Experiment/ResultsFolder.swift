@@ -56,7 +56,7 @@ public struct ResultsFolder: Sendable {
         let theories = CellTheory.forCells(experiment.cells.map(\.cell))
         let cells = experiment.cells.map {
             CellColumns(index: $0.index, id: $0.id, depth: $0.cell.depth, parameters: $0.draft.columns,
-                        trains: $0.draft.training != nil, theory: theories[$0.index])
+                        trains: $0.draft.training != nil, theory: theories[$0.index], jacobian: $0.draft.jacobian)
         }
         try Export.write(cells: cells, seeds: experiment.seeds, runs: runs, to: url)
         let manifest = try Manifest.document(experiment, store: store, runs: runs, run: run)

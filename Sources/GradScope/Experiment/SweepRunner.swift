@@ -133,9 +133,11 @@ public struct SweepRunner {
         let start = DispatchTime.now()
         let result = try measure(cell.cell, seed: seed, cache: cache)
         let training = try cell.draft.training.map { try train(cell.cell, settings: $0, seed: seed, cache: cache) } ?? []
+        let spectrum = cell.draft.jacobian && result.status == .ok ? try jacobianSpectrum(cell.cell, seed: seed, cache: cache) : nil
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
         return RunRecord(cellIndex: cell.index, seed: seed, status: result.status.rawValue, loss: result.loss, seconds: seconds,
-                         layers: result.layers.map(LayerRecord.init), training: training.map(TrainingStepRecord.init))
+                         layers: result.layers.map(LayerRecord.init), training: training.map(TrainingStepRecord.init),
+                         singularValues: spectrum?.singularValues ?? [])
     }
 }
 

@@ -10,9 +10,12 @@ public struct CellColumns: Sendable {
     public let trains: Bool
     /// Mean-field theory's prediction for the cell.
     public let theory: CellTheory?
+    /// Whether the cell records the Jacobian's spectrum.
+    public let jacobian: Bool
 
     public init(index: Int, id: String, depth: Int, parameters: [(key: String, value: String)], trains: Bool = false,
-                theory: CellTheory? = nil) {
+                theory: CellTheory? = nil, jacobian: Bool = false) {
+        self.jacobian = jacobian
         self.index = index
         self.id = id
         self.depth = depth
@@ -31,8 +34,8 @@ public struct CellColumns: Sendable {
 /// Writes `runs.csv`, `layers.csv` and `summary.csv` from stored runs: rows in grid
 /// order, then seed (in the config's order), then layer, so the bytes depend only on the numbers.
 public enum Export {
-    /// The file names written (the training tables only for experiments that train).
-    public static let files = ["runs.csv", "layers.csv", "summary.csv"] + TrainingExport.files
+    /// The file names written (the training and spectra tables only for experiments that have them).
+    public static let files = ["runs.csv", "layers.csv", "summary.csv"] + TrainingExport.files + SpectraExport.files
     static let norms = ["w", "b", "z", "h"]
     /// The norms aggregated over seeds in layers.csv and summary.csv.
     static let aggregated = [("w", 0), ("z", 2), ("h", 3)]
@@ -54,6 +57,8 @@ public enum Export {
         try summaryTable(present, byCell, profiles, seedCount: seeds.count).write(to: directory.appendingPathComponent("summary.csv"))
         let training = present.filter(\.trains)
         if !training.isEmpty { try TrainingExport.write(training, byCell, seedCount: seeds.count, to: directory) }
+        let spectra = present.filter(\.jacobian)
+        if !spectra.isEmpty { try SpectraExport.write(spectra, byCell, to: directory) }
     }
 
     static func header(_ cells: [CellColumns]) -> [String] {

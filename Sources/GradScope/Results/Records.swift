@@ -12,9 +12,12 @@ public struct RunRecord: Equatable, Sendable {
     public var layers: [LayerRecord]
     /// The recorded steps of training, in step order; empty when the cell does not train.
     public var training: [TrainingStepRecord]
+    /// The singular values of the input-output Jacobian, largest first; empty unless `jacobian` is on.
+    public var singularValues: [ScaledNorm]
 
     public init(cellIndex: Int, seed: Int, status: String, loss: Double?, seconds: Double, layers: [LayerRecord],
-                training: [TrainingStepRecord] = []) {
+                training: [TrainingStepRecord] = [], singularValues: [ScaledNorm] = []) {
+        self.singularValues = singularValues
         self.cellIndex = cellIndex
         self.seed = seed
         self.status = status

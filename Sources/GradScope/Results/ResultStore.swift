@@ -78,6 +78,16 @@ public final class ResultStore: Sendable {
                 }
             }
         }
+        migrator.registerMigration("v4-spectrum") { db in
+            try db.create(table: "singular_value") { t in
+                t.column("cell_index", .integer).notNull()
+                t.column("seed", .integer).notNull()
+                t.column("rank", .integer).notNull()
+                t.column("significand", .double).notNull()
+                t.column("exponent", .integer).notNull()
+                t.primaryKey(["cell_index", "seed", "rank"])
+            }
+        }
         return migrator
     }
 
@@ -141,6 +151,10 @@ public final class ResultStore: Sendable {
             try statement.execute(arguments: StatementArguments([run.cellIndex, run.seed, i + 1] + layer.databaseValues + layer.perExampleValues))
         }
         try insertTraining(run, into: db)
+        let spectrum = try db.makeStatement(sql: "INSERT INTO singular_value VALUES (?, ?, ?, ?, ?)")
+        for (rank, sigma) in run.singularValues.enumerated() {
+            try spectrum.execute(arguments: [run.cellIndex, run.seed, rank + 1, sigma.significand, sigma.exponent])
+        }
     }
 
     private static func insertTraining(_ run: RunRecord, into db: Database) throws {
@@ -166,10 +180,16 @@ public final class ResultStore: Sendable {
                 layers[RunKey(cellIndex: row["cell_index"], seed: row["seed"]), default: []].append(LayerRecord(row))
             }
             let training = try Self.allTraining(db)
+            var spectra = [RunKey: [ScaledNorm]]()
+            for row in try Row.fetchAll(db, sql: "SELECT * FROM singular_value ORDER BY cell_index, seed, rank") {
+                spectra[RunKey(cellIndex: row["cell_index"], seed: row["seed"]), default: []]
+                    .append(ScaledNorm(significand: row["significand"], exponent: row["exponent"]))
+            }
             return try Row.fetchAll(db, sql: "SELECT * FROM run ORDER BY cell_index, seed").map { row in
                 let key = RunKey(cellIndex: row["cell_index"], seed: row["seed"])
                 return RunRecord(cellIndex: key.cellIndex, seed: key.seed, status: row["status"], loss: row["loss"],
-                                 seconds: row["seconds"], layers: layers[key] ?? [], training: training[key] ?? [])
+                                 seconds: row["seconds"], layers: layers[key] ?? [], training: training[key] ?? [],
+                                 singularValues: spectra[key] ?? [])
             }
         }
     }
