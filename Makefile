@@ -8,7 +8,7 @@ BUILD_FLAGS := -c release $(CPU_FLAGS)
 BIN := .build/release/gradscope
 APT_PACKAGES := libopenblas-dev liblapacke-dev
 
-.PHONY: setup build test sweep bench clean
+.PHONY: setup build test sweep sweep-slurm bench clean
 
 CONFIGS := $(if $(CONFIG),$(CONFIG),$(wildcard experiments/*.json))
 SWEEP_MODE := $(if $(FORCE),--force,--resume)
@@ -39,6 +39,13 @@ test: setup
 ## sweep: run every config in experiments/ (or CONFIG=file), resuming earlier sweeps; FORCE=1 starts afresh
 sweep: build
 	$(BIN) run $(CONFIGS) --output $(OUTPUT) --jobs $(JOBS) $(SWEEP_MODE)
+
+## sweep-slurm: write and submit a Slurm job array for CONFIG (SHARDS=N tasks, one shard each) and a merge job
+SHARDS ?= 4
+SLURM_FLAGS ?=
+sweep-slurm: build
+	@test -n "$(CONFIG)" || { echo "usage: make sweep-slurm CONFIG=experiments/x.json SHARDS=N [SLURM_FLAGS='--partition P --time T']"; exit 2; }
+	$(BIN) slurm $(CONFIG) --shards $(SHARDS) --output $(OUTPUT) $(SLURM_FLAGS) --submit
 
 ## bench: gradscope vs a NumPy implementation of the bench/ sweeps, and the dgemm peak (writes bench/results.md)
 BENCH_VENV := bench/.venv
