@@ -39,6 +39,7 @@ test: setup
 ## sweep: run every config in experiments/ (or CONFIG=file), resuming earlier sweeps; FORCE=1 starts afresh
 sweep: build
 	$(BIN) run $(CONFIGS) --output $(OUTPUT) --jobs $(JOBS) $(SWEEP_MODE)
+	$(BIN) report $(OUTPUT)
 
 ## sweep-slurm: write and submit a Slurm job array for CONFIG (SHARDS=N tasks, one shard each) and a merge job
 SHARDS ?= 4

@@ -12,6 +12,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/JohnSundell/Plot", from: "0.14.0"),
+        .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
     ],
     targets: [
         .systemLibrary(
@@ -26,6 +28,8 @@ let package = Package(
                 "CBLAS",
                 .product(name: "RealModule", package: "swift-numerics"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Plot", package: "Plot"),
+                .product(name: "SwiftCSV", package: "SwiftCSV"),
             ],
             // Square roots as instructions, not errno-setting libm calls: lets the
             // Gaussian and activation loops vectorise (results are unchanged).

@@ -5,13 +5,14 @@ import GradScope
 struct ActivationsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "activations",
-        abstract: "Tabulate every activation phi and its derivative phi' as CSV on stdout.",
+        abstract: "Tabulate every activation phi and its derivative phi' as CSV (or, with --svg, draw them) on stdout.",
         discussion: "The first picture of the vanishing-gradient story: sigmoid' peaks at 0.25."
     )
 
     @Option(parsing: .unconditional, help: "First x.") var from = -6.0
     @Option(parsing: .unconditional, help: "Last x.") var to = 6.0
     @Option(help: "Number of points, from and to included (2 ... 1000000).") var points = 121
+    @Flag(help: "Draw them as an SVG picture (one panel per activation) instead of the CSV table.") var svg = false
 
     func validate() throws {
         guard from.isFinite, to.isFinite, from < to else { throw ValidationError("--from must be below --to (finite numbers)") }
@@ -19,6 +20,10 @@ struct ActivationsCommand: ParsableCommand {
     }
 
     func run() {
+        if svg {
+            print(Report.activationsSVG(from: from, to: to, points: min(points, 2001)))
+            return
+        }
         let header = ["x"] + Activation.allCases.flatMap { [$0.rawValue, "\($0.rawValue)_derivative"] }
         var table = CSVTable(header: header)
         for i in 0..<points {

@@ -9,7 +9,7 @@ struct GradScopeCommand: ParsableCommand {
         abstract: "Measure how gradients vanish or explode, layer by layer, in deep networks.",
         discussion: "Exit codes: 0 success, 1 a failure while running, 2 a usage or config error.",
         version: gradscopeVersion,
-        subcommands: [RunCommand.self, ValidateCommand.self, MergeCommand.self, ExportCommand.self, SlurmCommand.self,
+        subcommands: [RunCommand.self, ValidateCommand.self, MergeCommand.self, ExportCommand.self, SlurmCommand.self, ReportCommand.self,
                       ActivationsCommand.self, MeasureCommand.self, PeakCommand.self, NormalsRateCommand.self]
     )
 
