@@ -23,7 +23,8 @@ public struct RunEstimate: Sendable, Equatable {
         let evaluated = Double(min(training.trainSize, TrainingSettings.testSize) + TrainingSettings.testSize)
         let evaluations = Double(training.recordedSteps.count) * evaluated * 2 * w * w * l
         flops = base.flops + Double(training.steps + 1) * 6 * b * w * w * l + evaluations
-        bytes = base.bytes + 4 * l * w * w * scalar + 2 * examples * w * 8 + 2 * w * w * 8
+        let task = training.task == .teacher ? 2 * w * w * 8 : Double(cell.classes) * w * 8  // the teacher, or the cluster centres
+        bytes = base.bytes + 4 * l * w * w * scalar + 2 * examples * w * 8 + task
     }
 
     /// Plus the Jacobian spectrum: a second forward pass, one width^3 product per layer (2 width^3 FLOPs)
