@@ -36,9 +36,12 @@ extension Network {
     }
 
     /// weightGradient = input_l^T D_l (true dW_l x 2^-exponent).
-    func formWeightGradient(_ layer: Int) {
-        if weightGradient.rows != cell.width { weightGradient = Matrix(rows: cell.width, columns: cell.width) }
-        Scalar.gemm(layerInput(layer), transposeA: true, delta, transposeB: false, into: &weightGradient, alpha: 1, beta: 0)
+    func formWeightGradient(_ layer: Int) { formWeightGradient(layer, into: &weightGradient) }
+
+    /// out = input_l^T D_l (true dW_l x 2^-exponent), width x width (allocated if `out` has another shape).
+    func formWeightGradient(_ layer: Int, into out: inout Matrix<Scalar>) {
+        if out.rows != cell.width || out.columns != cell.width { out = Matrix(rows: cell.width, columns: cell.width) }
+        Scalar.gemm(layerInput(layer), transposeA: true, delta, transposeB: false, into: &out, alpha: 1, beta: 0)
     }
 
     /// ||dW_l|| x 2^-exponent. When batch < width (float64) it avoids forming dW_l:
@@ -68,11 +71,11 @@ extension Network {
         return ScaledNorm(significand: sum.squareRoot())
     }
 
-    /// The four gradient norms of layer l and its activation statistics; `formed`: dW_l is in
-    /// `weightGradient` already (training), so its norm is taken from there.
-    func measureLayer(_ layer: Int, exponent: Int, formed: Bool = false) -> LayerMeasurement {
+    /// The four gradient norms of layer l and its activation statistics; `weightNorm`: ||dW_l|| x 2^-exponent
+    /// when the caller has formed dW_l already (training), else it is computed here.
+    func measureLayer(_ layer: Int, exponent: Int, weightNorm: ScaledNorm? = nil) -> LayerMeasurement {
         LayerMeasurement(
-            gradW: (formed ? ScaledNorm(of: weightGradient.elements) : weightGradientNorm(layer)).scaled(byPowerOfTwo: exponent),
+            gradW: (weightNorm ?? weightGradientNorm(layer)).scaled(byPowerOfTwo: exponent),
             gradB: ScaledNorm(of: delta.columnSums).scaled(byPowerOfTwo: exponent),
             gradZ: ScaledNorm(of: delta.elements).scaled(byPowerOfTwo: exponent),
             gradH: gradientNorm.scaled(byPowerOfTwo: exponent),

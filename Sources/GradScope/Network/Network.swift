@@ -34,6 +34,8 @@ public final class Network<Scalar: BLASScalar> {
     var delta: Matrix<Scalar>
     /// dW_l, allocated on first use (float32, or batch >= width).
     var weightGradient = Matrix<Scalar>(rows: 0, columns: 0)
+    /// Training: dW_1 ... dW_L of the last minibatch pass at their true scale (index l - 1), kept across steps.
+    var weightGradients = [Matrix<Scalar>]()
     /// Gram matrices of the layer input's and of D_l's rows (batch x batch), for ||dW_l|| when batch < width.
     var inputGram = Matrix<Scalar>(rows: 0, columns: 0)
     var deltaGram = Matrix<Scalar>(rows: 0, columns: 0)

@@ -6,11 +6,14 @@ import Plot
 public struct Report {
     let tables: ResultTables
     let grouping: Grouping
+    /// Each cell's summary row by its id.
+    let cellRows: [String: [String: String]]
 
     /// Reads the results folder at `folder`.
     public init(folder: URL) throws {
         tables = try ResultTables(folder: folder)
-        grouping = Grouping(axes: tables.axes)
+        grouping = Grouping(axes: tables.axes, cells: tables.cells)
+        cellRows = Dictionary(tables.cells.compactMap { row in row["cell"].map { ($0, row) } }, uniquingKeysWith: { first, _ in first })
     }
 
     /// The figures: (file stem, caption, chart SVG nodes, width, height).
@@ -54,7 +57,7 @@ public struct Report {
                           x: "layer (1 = next to the input)", y: "‖\(x == "w" ? "dW" : x == "h" ? "dH" : "dZ")‖", logY: true) { rows in
             (rows.map { $0.number("\(column)_mean") }, (rows.map { $0.number("\(column)_min") }, rows.map { $0.number("\(column)_max") }))
         }
-        if x == "z", tables.layers.contains(where: { $0.number("theory_log10_grad_z_norm") != nil }) {
+        if x == "z", tables.layers.values.joined().contains(where: { $0.number("theory_log10_grad_z_norm") != nil }) {
             addTheory(&chart)
         }
         return Figure(name: "gradient-\(x)", caption: "‖\(names[x]!)‖ per layer, one line per cell\(x == "z" ? "; dashed: mean-field theory anchored at the last layer" : "").",
@@ -69,24 +72,26 @@ public struct Report {
     /// A faceted chart of a per-layer column of layers.csv, one series per cell.
     func chart(title: String, x: String, y: String, logY: Bool,
                values: ([[String: String]]) -> ([Double?], ([Double?], [Double?])?)) -> LineChart {
-        var panels = [String: Panel](), order = [String]()
-        for cell in tables.cells {
-            guard let id = cell["cell"] else { continue }
-            let rows = ResultTables.rows(tables.layers, of: id)
+        let series = tables.cells.compactMap { cell -> Series? in
+            guard let id = cell["cell"] else { return nil }
+            let rows = tables.layers[id] ?? []
             let (ys, band) = values(rows)
-            let facet = grouping.facet(cell)
-            if panels[facet] == nil { order.append(facet); panels[facet] = Panel(title: facet, series: []) }
-            let style = grouping.style(cell, tables.cells)
-            panels[facet]?.series.append(Series(name: grouping.colourLabel(cell), colour: style.colour, x: rows.compactMap { $0.number("layer") },
-                                                y: ys, band: band.map { ($0.0, $0.1) }, dash: style.dash, key: id))
+            return self.series(cell, x: rows.compactMap { $0.number("layer") }, y: ys, band: band)
         }
-        return LineChart(title: title, xLabel: x, yLabel: y, logY: logY, panels: order.compactMap { panels[$0] }, legend: grouping.legend(tables.cells))
+        return LineChart(title: title, xLabel: x, yLabel: y, logY: logY, panels: grouping.panels(series, cells: cellRows), legend: grouping.legend)
+    }
+
+    /// The line of `cell`, in its colour and pattern.
+    func series(_ cell: [String: String], x: [Double], y: [Double?], band: ([Double?], [Double?])? = nil) -> Series {
+        let style = grouping.style(cell)
+        return Series(name: grouping.colourLabel(cell), colour: style.colour, x: x, y: y, band: band.map { ($0.0, $0.1) },
+                      dash: style.dash, key: cell["cell"] ?? "")
     }
 
     func addTheory(_ chart: inout LineChart) {
         for p in chart.panels.indices {
             chart.panels[p].series += chart.panels[p].series.map { line in
-                let rows = ResultTables.rows(tables.layers, of: line.key)
+                let rows = tables.layers[line.key] ?? []
                 var theory = line
                 (theory.y, theory.band, theory.dash, theory.kind) = (rows.map { $0.number("theory_log10_grad_z_norm") }, nil, "5 3", "theory")
                 return theory
@@ -112,26 +117,21 @@ public struct Report {
     }
 
     func spectrumFigure() -> Figure {
-        var panels = [String: Panel](), order = [String]()
-        for cell in tables.cells {
-            guard let id = cell["cell"] else { continue }
-            let rows = ResultTables.rows(tables.spectra, of: id).filter { $0.number("log10_sigma_low") != nil && $0.number("log10_sigma_high") != nil }
-            let facet = grouping.facet(cell)
-            if panels[facet] == nil { order.append(facet); panels[facet] = Panel(title: facet, series: []) }
-            let style = grouping.style(cell, tables.cells)
-            panels[facet]?.series.append(Series(name: grouping.colourLabel(cell), colour: style.colour,
-                                                x: rows.map { ($0.number("log10_sigma_low")! + $0.number("log10_sigma_high")!) / 2 },
-                                                y: rows.map { $0.number("fraction") }, dash: style.dash, key: id))
+        let series = tables.cells.compactMap { cell -> Series? in
+            guard let id = cell["cell"] else { return nil }
+            let rows = (tables.spectra[id] ?? []).filter { $0.number("log10_sigma_low") != nil && $0.number("log10_sigma_high") != nil }
+            return self.series(cell, x: rows.map { ($0.number("log10_sigma_low")! + $0.number("log10_sigma_high")!) / 2 },
+                               y: rows.map { $0.number("fraction") })
         }
         let chart = LineChart(title: "Singular values of the input-output Jacobian (histogram over seeds)", xLabel: "log10 singular value",
-                              yLabel: "fraction per 1/4 decade", panels: order.compactMap { panels[$0] }, legend: grouping.legend(tables.cells))
+                              yLabel: "fraction per 1/4 decade", panels: grouping.panels(series, cells: cellRows), legend: grouping.legend)
         return Figure(name: "jacobian-spectrum", caption: "Histogram of log10 sigma from spectra_histogram.csv, one line per cell.",
                       nodes: chart.nodes(), width: chart.width, height: chart.height)
     }
 
     /// Per cell, per recorded step, the mean over seeds of `column` at `layer` (the step-level columns repeat on every layer).
     func trainingCurve(_ cell: String, column: String, layer: String, log: Bool) -> (x: [Double], y: [Double?]) {
-        let rows = ResultTables.rows(tables.training, of: cell).filter { $0["layer"] == layer }
+        let rows = (tables.training[cell] ?? []).filter { $0["layer"] == layer }
         let steps = rows.compactMap { $0.number("step") }.uniqued()
         let y = steps.map { step -> Double? in
             let values = rows.filter { $0.number("step") == step }.compactMap { $0.number(column) }.filter { !log || $0 > 0 }
@@ -142,15 +142,13 @@ public struct Report {
     }
 
     func trainingLossFigure() -> Figure {
-        var series = [Series]()
-        for cell in tables.cells {
-            guard let id = cell["cell"] else { continue }
+        let series = tables.cells.compactMap { cell -> Series? in
+            guard let id = cell["cell"] else { return nil }
             let curve = trainingCurve(id, column: "test_loss", layer: "1", log: true)
-            let style = grouping.style(cell, tables.cells)
-            series.append(Series(name: grouping.colourLabel(cell), colour: style.colour, x: curve.x, y: curve.y, dash: style.dash, key: id))
+            return self.series(cell, x: curve.x, y: curve.y)
         }
         let chart = LineChart(title: "Test loss during training (mean of log10 over seeds)", xLabel: "step", yLabel: "test loss", logY: true,
-                              panels: facets(series), legend: grouping.legend(tables.cells))
+                              panels: grouping.panels(series, cells: cellRows), legend: grouping.legend)
         return Figure(name: "training-loss", caption: "Held-out loss against step, from training.csv, one line per cell.",
                       nodes: chart.nodes(), width: chart.width, height: chart.height)
     }
@@ -161,25 +159,16 @@ public struct Report {
             guard let id = cell["cell"], let depth = cell["depth"] else { continue }
             for (layer, dashed) in [("1", true), (depth, false)] {
                 let curve = trainingCurve(id, column: "relative_update", layer: layer, log: true)
-                series.append(Series(name: grouping.colourLabel(cell), colour: grouping.style(cell, tables.cells).colour, x: curve.x, y: curve.y,
-                                     dash: dashed ? "5 3" : nil, key: id, kind: dashed ? "first-layer" : "line"))
+                var line = self.series(cell, x: curve.x, y: curve.y)
+                (line.dash, line.kind) = (dashed ? "5 3" : nil, dashed ? "first-layer" : "line")
+                series.append(line)
             }
         }
         var chart = LineChart(title: "How far each layer has moved: ‖W_l(t) - W_l(0)‖ / ‖W_l(0)‖", xLabel: "step", yLabel: "relative update",
-                              logY: true, panels: facets(series), legend: grouping.legend(tables.cells))
+                              logY: true, panels: grouping.panels(series, cells: cellRows), legend: grouping.legend)
         chart.legend.append(("dashed: layer 1, solid: layer L", "#555555", "5 3"))
         return Figure(name: "training-update", caption: "Relative update of the first (dashed) and last (solid) layer against step, from training.csv.",
                       nodes: chart.nodes(), width: chart.width, height: chart.height)
-    }
-
-    func facets(_ series: [Series]) -> [Panel] {
-        var panels = [String: Panel](), order = [String]()
-        for s in series {
-            let facet = tables.cells.first { $0["cell"] == s.key }.map(grouping.facet) ?? ""
-            if panels[facet] == nil { order.append(facet); panels[facet] = Panel(title: facet, series: []) }
-            panels[facet]?.series.append(s)
-        }
-        return order.compactMap { panels[$0] }
     }
 }
 

@@ -5,10 +5,11 @@ import SwiftCSV
 /// (so the pictures show exactly the numbers in them) and manifest.json.
 struct ResultTables {
     let folder: URL
-    let layers: [[String: String]]
+    /// Each table's rows grouped by their `cell`, in file order (read once, looked up per cell).
+    let layers: [String: [[String: String]]]
     let summary: [[String: String]]
-    let spectra: [[String: String]]
-    let training: [[String: String]]
+    let spectra: [String: [[String: String]]]
+    let training: [String: [[String: String]]]
     let manifest: [String: Any]
 
     init(folder: URL) throws {
@@ -18,10 +19,13 @@ struct ResultTables {
             return try CSV<Named>(url: url, delimiter: .comma).rows
         }
         self.folder = folder
-        layers = try table("layers.csv")
+        func byCell(_ name: String) throws -> [String: [[String: String]]] {
+            Dictionary(grouping: try table(name), by: { $0["cell"] ?? "" })
+        }
+        layers = try byCell("layers.csv")
         summary = try table("summary.csv")
-        spectra = try table("spectra_histogram.csv")
-        training = try table("training.csv")
+        spectra = try byCell("spectra_histogram.csv")
+        training = try byCell("training.csv")
         let data = try Data(contentsOf: folder.appendingPathComponent(Manifest.fileName))
         manifest = (try JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
     }
@@ -38,11 +42,6 @@ struct ResultTables {
 
     /// The cells in grid order, with the summary row of each.
     var cells: [[String: String]] { summary }
-
-    /// The rows of `rows` for `cell`, in file order.
-    static func rows(_ rows: [[String: String]], of cell: String) -> [[String: String]] {
-        rows.filter { $0["cell"] == cell }
-    }
 }
 
 extension Dictionary where Key == String, Value == String {

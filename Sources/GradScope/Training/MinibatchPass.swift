@@ -1,10 +1,10 @@
-/// One forward and backward pass on a minibatch in training mode: dW_l and db_l formed
-/// at their true scale for the optimiser, and (when recording) each layer's numbers.
+/// One forward and backward pass on a minibatch in training mode: dW_l (in the network's
+/// `weightGradients`) and db_l formed at their true scale for the optimiser, and (when
+/// recording) each layer's numbers.
 struct MinibatchPass<Scalar: BLASScalar> {
     var status: RunStatus
     var loss: Double?
-    /// dLoss/dW_l and dLoss/db_l, index l - 1 (values below the format's range become 0).
-    var weightGradients: [Matrix<Scalar>] = []
+    /// dLoss/db_l, index l - 1 (values below the format's range become 0).
     var biasGradients: [[Scalar]] = []
     /// Layer 1 first; empty unless recording.
     var layers: [LayerMeasurement] = []
@@ -17,17 +17,18 @@ extension Network {
         let forwardStatus = forward(from: 0)
         guard forwardStatus == .ok else { return MinibatchPass(status: forwardStatus) }
         var pass = MinibatchPass<Scalar>(status: .ok)
+        if weightGradients.count != cell.depth { weightGradients = Array(repeating: Matrix(rows: 0, columns: 0), count: cell.depth) }
         let (loss, status) = backward { layer, exponent in
-            self.formWeightGradient(layer)
-            if recording { pass.layers.append(self.measureLayer(layer, exponent: exponent, formed: true)) }
-            var weights = self.weightGradient
-            Kernels.scaleByPowerOfTwo(&weights.elements, exponent)
-            pass.weightGradients.append(weights)
+            self.formWeightGradient(layer, into: &self.weightGradients[layer - 1])
+            if recording {
+                let norm = ScaledNorm(of: self.weightGradients[layer - 1].elements)
+                pass.layers.append(self.measureLayer(layer, exponent: exponent, weightNorm: norm))
+            }
+            Kernels.scaleByPowerOfTwo(&self.weightGradients[layer - 1].elements, exponent)
             pass.biasGradients.append(self.delta.columnSums.map { Scalar(Double.scaleNormal($0, exponent)) })
         }
         guard status == .ok, loss.isFinite else { return MinibatchPass(status: status == .ok ? .overflow : status) }
         pass.loss = loss
-        pass.weightGradients.reverse()
         pass.biasGradients.reverse()
         pass.layers.reverse()
         return pass

@@ -103,7 +103,7 @@ public final class Trainer<Scalar: BLASScalar> {
     private func update(with pass: MinibatchPass<Scalar>) {
         let depth = network.cell.depth
         for l in 0..<depth {
-            optimizer.update(&network.weights[l].elements, gradient: pass.weightGradients[l].elements, slot: l)
+            optimizer.update(&network.weights[l].elements, gradient: network.weightGradients[l].elements, slot: l)
             optimizer.update(&network.biases[l], gradient: pass.biasGradients[l], slot: depth + l)
         }
     }

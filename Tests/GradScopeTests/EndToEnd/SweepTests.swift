@@ -153,21 +153,31 @@ struct SweepTests {
         return (process, err)
     }
 
+    /// Runs `config` (experiment `name`, `total` runs) whole into `folder/whole`, and again into `folder/killed`
+    /// killed with SIGKILL once `after` runs are stored, then resumed; expects the `files` to be byte-identical.
+    /// Returns the killed run's store.
+    @discardableResult
+    func killThenResume(_ config: String, name: String, in folder: URL, files: [String], after: Int, total: Int) throws -> String {
+        #expect(try run(["run", config, "--output", folder.appendingPathComponent("whole").path, "--quiet"]).status == 0)
+        let out = folder.appendingPathComponent("killed")
+        let store = out.appendingPathComponent("\(name)/results.sqlite").path
+        let (process, _) = try startSweep([config, "--output", out.path, "--quiet", "--jobs", "2"], store: store, until: after)
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let stored = try ResultStore(path: store).completedRuns().count
+        #expect(stored >= after && stored < total, "killed after \(stored) of \(total) runs")
+        let resumed = try run(["run", config, "--output", out.path, "--quiet", "--resume"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        let whole = files.map { contents(folder.appendingPathComponent("whole/\(name)"), $0) }
+        #expect(whole.allSatisfy { $0 != nil } && files.map { contents(out.appendingPathComponent(name), $0) } == whole)
+        return store
+    }
+
     @Test("kill -9 in the middle of a sweep, then --resume: byte-identical to an uninterrupted run")
     func killAndResume() throws {
         let folder = try temporaryFolder()
         let config = try write(Self.longerConfig, to: folder, as: "tiny.json")
-        #expect(try run(["run", config, "--output", folder.appendingPathComponent("whole").path, "--quiet"]).status == 0)
-        let out = folder.appendingPathComponent("killed")
-        let store = out.appendingPathComponent("tiny/results.sqlite").path
-        let (process, _) = try startSweep([config, "--output", out.path, "--quiet", "--jobs", "2"], store: store, until: 4)
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-        let stored = try ResultStore(path: store).completedRuns().count
-        #expect(stored >= 4 && stored < 48, "killed after \(stored) of 48 runs")
-        let resumed = try run(["run", config, "--output", out.path, "--quiet", "--resume"])
-        #expect(resumed.status == 0, "\(resumed.stderr)")
-        #expect(csvs(out.appendingPathComponent("tiny")) == csvs(folder.appendingPathComponent("whole/tiny")))
+        let store = try killThenResume(config, name: "tiny", in: folder, files: Self.exports, after: 4, total: 48)
         #expect(try ResultStore(path: store).completedRuns().count == 48)
     }
 
@@ -201,17 +211,7 @@ struct SweepTests {
         let longer = Self.trainingConfig.replacingOccurrences(of: "\"width\": 16", with: "\"width\": 96")
             .replacingOccurrences(of: "\"steps\": 30", with: "\"steps\": 300").replacingOccurrences(of: "\"seeds\": 3", with: "\"seeds\": 8")
         let longConfig = try write(longer, to: folder, as: "long.json")
-        #expect(try run(["run", longConfig, "--output", folder.appendingPathComponent("whole").path, "--quiet"]).status == 0)
-        let out = folder.appendingPathComponent("killed")
-        let store = out.appendingPathComponent("learn/results.sqlite").path
-        let (process, _) = try startSweep([longConfig, "--output", out.path, "--quiet", "--jobs", "2"], store: store, until: 3)
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-        let stored = try ResultStore(path: store).completedRuns().count
-        #expect(stored >= 3 && stored < 32, "killed after \(stored) of 32 runs")
-        #expect(try run(["run", longConfig, "--output", out.path, "--quiet", "--resume"]).status == 0)
-        let whole = Self.trainingExports.map { contents(folder.appendingPathComponent("whole/learn"), $0) }
-        #expect(whole.allSatisfy { $0 != nil } && Self.trainingExports.map { contents(out.appendingPathComponent("learn"), $0) } == whole)
+        try killThenResume(longConfig, name: "learn", in: folder, files: Self.trainingExports, after: 3, total: 32)
     }
 
     @Test("Ctrl-C stops after the runs in flight, keeps them, exits 1; --resume finishes")
