@@ -11,7 +11,7 @@ struct ActivationsCommand: ParsableCommand {
 
     @Option(parsing: .unconditional, help: "First x.") var from = -6.0
     @Option(parsing: .unconditional, help: "Last x.") var to = 6.0
-    @Option(help: "Number of points, from and to included (2 ... 1000000).") var points = 121
+    @Option(help: "Number of points, from and to included (2 ... 1000000; --svg draws at most 2001).") var points = 121
     @Flag(help: "Draw them as an SVG picture (one panel per activation) instead of the CSV table.") var svg = false
 
     func validate() throws {

@@ -6,7 +6,7 @@ import GradScope
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Rewrite runs.csv, layers.csv, summary.csv and manifest.json of a results folder."
+        abstract: "Rewrite the CSV files (runs, layers, summary; training and spectra where present) and manifest.json of a results folder."
     )
 
     @Argument(help: "Results folders (each holds results.sqlite).", completion: .directory)

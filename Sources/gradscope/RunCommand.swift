@@ -9,7 +9,9 @@ struct RunCommand: ParsableCommand {
         abstract: "Run the sweeps of one or more experiment configs.",
         discussion: """
             Results go to OUTPUT/<name>/: results.sqlite (every finished run, one transaction each), \
-            runs.csv, layers.csv, summary.csv and manifest.json. Ctrl-C stops after the runs in flight; \
+            runs.csv, layers.csv, summary.csv and manifest.json, plus training.csv and training_summary.csv \
+            with a train object and spectra.csv and spectra_histogram.csv with jacobian: true \
+            (`gradscope report` draws them). Ctrl-C stops after the runs in flight; \
             --resume continues. Runs execute on --jobs threads; each run's matrix products use \
             cores / jobs threads, so jobs x threads = cores and the numbers do not depend on either.
             """
