@@ -1,26 +1,46 @@
+import Foundation
+import Synchronization
+
 extension CellTheory {
-    /// Mean-field theory for each cell (index in `cells`), computed once per network family: cells
-    /// that differ only in depth share the deepest one's layer sequence (a shallower net is its prefix).
+    /// Mean-field theory for each cell (index in `cells`), computed once per distinct theory: cells whose
+    /// theory has the same inputs (activation, sigma_w^2, sigma_b^2, input_std, architecture, alpha) share
+    /// it whatever their width, initialiser's name or depth (a shallower net's layer sequence is a prefix
+    /// of the deepest one's). The distinct theories are computed concurrently.
     static func forCells(_ cells: [Cell]) -> [Int: CellTheory] {
-        var families = [String: (theory: MeanField, deepest: Cell)]()
-        func key(_ c: Cell) -> String {
-            "\(c.activation);\(c.width);\(c.initializer);\(c.biasStd);\(c.inputStd);\(c.architecture);\(c.residualScale)"
+        var deepest = [TheoryKey: Cell]()
+        for cell in cells where deepest[TheoryKey(cell)].map({ $0.depth < cell.depth }) ?? true {
+            deepest[TheoryKey(cell)] = cell
         }
-        for cell in cells where families[key(cell)].map({ $0.deepest.depth < cell.depth }) ?? true {
-            families[key(cell)] = (MeanField(cell), cell)
+        let families = Array(deepest)
+        let computed = Mutex([TheoryKey: CellTheory]())
+        DispatchQueue.concurrentPerform(iterations: families.count) { i in
+            let (key, cell) = families[i]
+            let theory = MeanField(cell), point = theory.fixedPoint
+            let full = CellTheory(squaredGains: theory.squaredGains(cell), fixedPoint: point.q,
+                                  chiAtFixedPoint: point.chi, phase: Phase(chi: point.chi).rawValue)
+            computed.withLock { $0[key] = full }
         }
-        var gains = [String: [Double]](), points = [String: (q: Double, chi: Double)]()
-        for (k, family) in families {
-            gains[k] = family.theory.squaredGains(family.deepest)
-            points[k] = family.theory.fixedPoint
-        }
+        let theories = computed.withLock { $0 }
         var result = [Int: CellTheory]()
         for (index, cell) in cells.enumerated() {
-            let k = key(cell)
-            guard let all = gains[k], let point = points[k] else { continue }
-            result[index] = CellTheory(squaredGains: Array(all.prefix(cell.depth)), fixedPoint: point.q,
-                                       chiAtFixedPoint: point.chi, phase: Phase(chi: point.chi).rawValue)
+            guard let full = theories[TheoryKey(cell)] else { continue }
+            result[index] = CellTheory(squaredGains: Array(full.squaredGains.prefix(cell.depth)), fixedPoint: full.fixedPoint,
+                                       chiAtFixedPoint: full.chiAtFixedPoint, phase: full.phase)
         }
         return result
+    }
+}
+
+/// Everything mean-field theory reads from a cell except its depth.
+private struct TheoryKey: Hashable {
+    let activation: Activation
+    let weightVariance: Double, biasVariance: Double, inputStd: Double
+    let architecture: Architecture
+    let residualScale: Double
+
+    init(_ cell: Cell) {
+        let field = MeanField(cell)
+        (activation, weightVariance, biasVariance) = (field.activation, field.weightVariance, field.biasVariance)
+        (inputStd, architecture, residualScale) = (cell.inputStd, cell.architecture, cell.architecture == .residual ? cell.residualScale : 1)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// `<output>/<name>/`: a sweep's results folder, its store and its exports.
 public struct ResultsFolder: Sendable {
@@ -52,8 +53,15 @@ public struct ResultsFolder: Sendable {
 
     /// Writes the CSV files and manifest.json from the store.
     func export(_ experiment: Experiment, store: ResultStore, run: RunContext) throws {
+        // Theory (for deep sweeps, seconds of quadrature) runs while the store is read.
+        let computed = Mutex([Int: CellTheory]()), group = DispatchGroup()
+        DispatchQueue.global().async(group: group) {
+            let theories = CellTheory.forCells(experiment.cells.map(\.cell))
+            computed.withLock { $0 = theories }
+        }
         let runs = try store.allRuns()
-        let theories = CellTheory.forCells(experiment.cells.map(\.cell))
+        group.wait()
+        let theories = computed.withLock { $0 }
         let cells = experiment.cells.map {
             CellColumns(index: $0.index, id: $0.id, depth: $0.cell.depth, parameters: $0.draft.columns,
                         trains: $0.draft.training != nil, theory: theories[$0.index], jacobian: $0.draft.jacobian)

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A cell as the exports see it: its id, its depth, and its parameters as columns.
 public struct CellColumns: Sendable {
@@ -52,13 +53,28 @@ public enum Export {
         }
         let present = cells.filter { byCell[$0.index] != nil }
         let profiles = Dictionary(uniqueKeysWithValues: present.map { ($0.index, logProfiles(byCell[$0.index] ?? [], depth: $0.depth)) })
-        try runsTable(present, byCell).write(to: directory.appendingPathComponent("runs.csv"))
-        try layersTable(present, byCell, profiles).write(to: directory.appendingPathComponent("layers.csv"))
-        try summaryTable(present, byCell, profiles, seedCount: seeds.count).write(to: directory.appendingPathComponent("summary.csv"))
+        try writeConcurrently([
+            ("runs.csv", { runsTable(present, byCell) }),
+            ("layers.csv", { layersTable(present, byCell, profiles) }),
+            ("summary.csv", { summaryTable(present, byCell, profiles, seedCount: seeds.count) }),
+        ], to: directory)
         let training = present.filter(\.trains)
         if !training.isEmpty { try TrainingExport.write(training, byCell, seedCount: seeds.count, to: directory) }
         let spectra = present.filter(\.jacobian)
         if !spectra.isEmpty { try SpectraExport.write(spectra, byCell, to: directory) }
+    }
+
+    /// Builds and writes each (file name, table) on its own thread; throws the first error.
+    static func writeConcurrently(_ tables: [(name: String, build: @Sendable () -> CSVTable)], to directory: URL) throws {
+        let failure = Mutex<Error?>(nil)
+        DispatchQueue.concurrentPerform(iterations: tables.count) { i in
+            do {
+                try tables[i].build().write(to: directory.appendingPathComponent(tables[i].name))
+            } catch {
+                failure.withLock { $0 = $0 ?? error }
+            }
+        }
+        if let error = failure.withLock({ $0 }) { throw error }
     }
 
     static func header(_ cells: [CellColumns]) -> [String] {
