@@ -157,21 +157,23 @@ private func callQR<S: BLASScalar>(
     let (m, n) = (a.rows, a.columns)
     precondition(m >= n && n >= 1, "qr: needs rows >= columns >= 1, got \(m) x \(n)")
     precondition(m <= Int(Int32.max), "qr: dimension exceeds 32-bit LAPACK")
-    var q = a
+    // LAPACKE's row-major path would copy A to column-major and back around each of the two
+    // calls, in unblocked loops; one tiled transpose each way does the same copies once.
+    var q = a.transposed
     var tau = [S](repeating: 0, count: n)
     var diagonal = [S](repeating: 0, count: n)
     let info: (Int32, String) = q.elements.withUnsafeMutableBufferPointer { pq in
         tau.withUnsafeMutableBufferPointer { pt in
-            let lda = Int32(n)
-            let factored = factor.0(LAPACK_ROW_MAJOR, Int32(m), Int32(n), pq.baseAddress, lda, pt.baseAddress)
+            let lda = Int32(m)
+            let factored = factor.0(LAPACK_COL_MAJOR, Int32(m), Int32(n), pq.baseAddress, lda, pt.baseAddress)
             guard factored == 0 else { return (factored, factor.1) }
-            for j in 0..<n { diagonal[j] = pq[j * n + j] }
-            let expanded = expand.0(LAPACK_ROW_MAJOR, Int32(m), Int32(n), Int32(n), pq.baseAddress, lda, pt.baseAddress)
+            for j in 0..<n { diagonal[j] = pq[j * m + j] }
+            let expanded = expand.0(LAPACK_COL_MAJOR, Int32(m), Int32(n), Int32(n), pq.baseAddress, lda, pt.baseAddress)
             return (expanded, expand.1)
         }
     }
     guard info.0 == 0 else { throw LAPACKError(routine: info.1, info: info.0) }
-    return (q, diagonal)
+    return (q.transposed, diagonal)
 }
 
 private typealias GESDDRoutine<S> = (

@@ -48,12 +48,20 @@ public struct Matrix<Scalar: BLASScalar>: Equatable, Sendable {
         }
     }
 
-    /// The transpose, as a new matrix.
+    /// The transpose, as a new matrix: copied in 32 x 32 tiles, so that both the reads and the
+    /// strided writes stay within a few cache lines and pages at a time.
     public var transposed: Matrix {
         var result = Matrix(rows: columns, columns: rows)
-        for i in 0..<rows {
-            for j in 0..<columns {
-                result.elements[j * rows + i] = elements[i * columns + j]
+        let tile = 32
+        let source = elements.span
+        var target = result.elements.mutableSpan
+        for rowStart in stride(from: 0, to: rows, by: tile) {
+            for columnStart in stride(from: 0, to: columns, by: tile) {
+                for i in rowStart..<min(rowStart + tile, rows) {
+                    for j in columnStart..<min(columnStart + tile, columns) {
+                        target[j * rows + i] = source[i * columns + j]
+                    }
+                }
             }
         }
         return result

@@ -36,8 +36,14 @@ public struct RandomStream: Sendable, Equatable {
     /// the vectorised kernel; `normal(count: n, scale: s)[i]` equals `normal(count: n)[i] * s`.
     public func normal(count: Int, scale: Double = 1) -> [Double] {
         var result = [Double](repeating: 0, count: count)
-        Gaussian.fill(&result, from: generator, pairs: (count + 1) / 2, scale: scale)
+        fillNormal(&result, scale: scale)
         return result
+    }
+
+    /// Overwrites `values` with `normal(count: values.count, scale: scale)`, reusing its storage
+    /// (no allocation when `values` is uniquely referenced).
+    public func fillNormal(_ values: inout [Double], scale: Double = 1) {
+        Gaussian.fill(&values, from: generator, pairs: (values.count + 1) / 2, scale: scale)
     }
 
     /// `count` standard normal numbers conditioned on |z| <= `bound` (rejection
