@@ -57,14 +57,19 @@ public enum Initializer: Equatable, Sendable {
     }
 
     /// The weights of layer `layer` (1-based), fan-in x fan-out, in float64.
-    /// They depend only on (seed, layer, fan-in, fan-out, this initialiser).
-    public func weights(seed: Int, layer: Int, fanIn: Int, fanOut: Int) throws(LAPACKError) -> Matrix<Double> {
+    /// They depend only on (seed, layer, fan-in, fan-out, this initialiser). Gaussian draws are
+    /// written into `storage` when it has fan-in x fan-out elements (and is not shared).
+    public func weights(seed: Int, layer: Int, fanIn: Int, fanOut: Int,
+                        reusing storage: consuming [Double] = []) throws(LAPACKError) -> Matrix<Double> {
         let count = fanIn * fanOut
         func stream(_ purpose: String) -> RandomStream {
             RandomStream(seed: seed, purpose: purpose, layer, fanIn, fanOut)
         }
+        var values = consume storage
         func normal(times std: Double) -> Matrix<Double> {
-            Matrix(rows: fanIn, columns: fanOut, exactly: stream("weights.normal").normal(count: count, scale: std))
+            if values.count != count { values = [Double](repeating: 0, count: count) }
+            stream("weights.normal").fillNormal(&values, scale: std)
+            return Matrix(rows: fanIn, columns: fanOut, exactly: values)
         }
         func matrix(_ values: [Double], times factor: Double) -> Matrix<Double> {
             var scaled = values  // uniquely referenced: scaled in place, no copy

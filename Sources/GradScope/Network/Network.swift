@@ -39,6 +39,8 @@ public final class Network<Scalar: BLASScalar> {
     /// Gram matrices of the layer input's and of D_l's rows (batch x batch), for ||dW_l|| when batch < width.
     var inputGram = Matrix<Scalar>(rows: 0, columns: 0)
     var deltaGram = Matrix<Scalar>(rows: 0, columns: 0)
+    /// Where the per-example buffers come from and go back to (the thread's `WeightCache`), if anywhere.
+    private let pool: BufferPool<Scalar>?
 
     /// Draws the network of `cell` for `seed`: weights (from `cache` when it holds
     /// them), biases, input and loss. Throws `ParameterError` for an invalid cell,
@@ -48,6 +50,7 @@ public final class Network<Scalar: BLASScalar> {
         self.cell = cell
         self.seed = seed
         let (n, b, depth) = (cell.width, cell.batch, cell.depth)
+        pool = cache?.buffers(Scalar.self)
         let drawn = try (cache ?? WeightCache()).weights(for: cell, seed: seed)
         weights = drawn as? [Matrix<Scalar>] ?? drawn.map { $0.converted(to: Scalar.self) }
         biases = (1...depth).map { l in
@@ -56,19 +59,34 @@ public final class Network<Scalar: BLASScalar> {
         }
         input = Objective.gaussian(seed: seed, purpose: "input", rows: b, columns: n, std: cell.inputStd).converted(to: Scalar.self)
         objective = Objective(loss: cell.loss, seed: seed, batch: b, width: n, classes: cell.classes)
-        (hidden, branch, slopes, scratch, gradient, delta) = ([], [], [], input, input, input)
+        let empty = Matrix<Scalar>(rows: 0, columns: 0)
+        (hidden, branch, slopes, scratch, gradient, delta) = ([], [], [], empty, empty, empty)
         statistics = Array(repeating: .zero, count: depth)
         allocateBuffers(rows: b)
     }
 
-    /// (Re)allocates every per-example buffer for batches of `rows` examples.
+    deinit { releaseBuffers() }
+
+    /// (Re)allocates every per-example buffer for batches of `rows` examples, each its own
+    /// array (from the pool when it has them), so that no write has to copy a shared one first.
     private func allocateBuffers(rows: Int) {
-        let zero = Matrix<Scalar>(rows: rows, columns: cell.width)
-        hidden = Array(repeating: zero, count: cell.depth + 1)
-        hidden[0] = input
-        branch = cell.architecture == .residual ? Array(repeating: zero, count: cell.depth) : []
-        slopes = Array(repeating: zero, count: cell.depth)
-        (scratch, gradient, delta) = (zero, zero, zero)
+        releaseBuffers()
+        let count = rows * cell.width
+        func buffers(_ n: Int) -> [Matrix<Scalar>] {
+            (0..<n).map { _ in Matrix(rows: rows, columns: cell.width, exactly: pool?.take(count: count) ?? [Scalar](repeating: 0, count: count)) }
+        }
+        hidden = [input] + buffers(cell.depth)
+        branch = cell.architecture == .residual ? buffers(cell.depth) : []
+        slopes = buffers(cell.depth)
+        (scratch, gradient, delta) = (buffers(1)[0], buffers(1)[0], buffers(1)[0])
+    }
+
+    /// Hands the per-example buffers (not the input) back to the pool.
+    private func releaseBuffers() {
+        guard let pool else { return }
+        pool.give(hidden.dropFirst().map(\.elements) + branch.map(\.elements) + slopes.map(\.elements)
+                  + [scratch, gradient, delta].map(\.elements).filter { !$0.isEmpty })
+        (hidden, branch, slopes) = ([], [], [])
     }
 
     /// Replaces the input batch and the objective that scores it (any number of rows, `width` columns),

@@ -15,20 +15,31 @@ public final class WeightCache {
 
     private var key: Key?
     private var layers: [Matrix<Double>] = []
+    /// The per-example buffers of the networks built on this thread, by precision.
+    private let doubleBuffers = BufferPool<Double>(), floatBuffers = BufferPool<Float>()
 
     /// An empty cache.
     public init() {}
 
-    /// W_1 ... W_depth of `cell` for `seed`, drawing only the layers not yet held.
+    /// W_1 ... W_depth of `cell` for `seed`, drawing only the layers not yet held. The
+    /// storage of matrices no longer wanted is refilled in place (no allocation or page faults).
     public func weights(for cell: Cell, seed: Int) throws(LAPACKError) -> [Matrix<Double>] {
         let wanted = Key(seed: seed, width: cell.width, initializer: cell.initializer)
+        var spare = [[Double]]()
         if key != wanted {
             key = wanted
+            spare = layers.map(\.elements)
             layers = []
         }
         while layers.count < cell.depth {
-            layers.append(try cell.initializer.weights(seed: seed, layer: layers.count + 1, fanIn: cell.width, fanOut: cell.width))
+            layers.append(try cell.initializer.weights(seed: seed, layer: layers.count + 1, fanIn: cell.width, fanOut: cell.width,
+                                                       reusing: spare.popLast() ?? []))
         }
         return Array(layers.prefix(cell.depth))
+    }
+
+    /// The buffer pool of networks in precision `S`.
+    func buffers<S: BLASScalar>(_: S.Type) -> BufferPool<S>? {
+        doubleBuffers as? BufferPool<S> ?? floatBuffers as? BufferPool<S>
     }
 }

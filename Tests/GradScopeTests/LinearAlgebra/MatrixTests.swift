@@ -27,6 +27,15 @@ struct MatrixTests {
         }
     }
 
+    @Test("The tiled transpose moves every entry (i, j) to (j, i), on shapes that are not multiples of the tile",
+          arguments: [(1, 1), (1, 70), (33, 31), (70, 45), (64, 64)])
+    func transpose(shape: (Int, Int)) {
+        let a = random(shape.0, shape.1, seed: 3), t = a.transposed
+        #expect(t.rows == a.columns && t.columns == a.rows)
+        for i in 0..<a.rows { for j in 0..<a.columns { #expect(t[j, i] == a[i, j]) } }
+        #expect(t.transposed == a)
+    }
+
     @Test("GEMM accumulates with alpha and beta, in float32 too")
     func gemmAlphaBeta() {
         let a = random(4, 3, seed: 3), b = random(3, 5, seed: 4)

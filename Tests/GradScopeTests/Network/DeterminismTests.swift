@@ -29,6 +29,31 @@ struct DeterminismTests {
         #expect(try Network<Float>(cell: cell, seed: 2).weights == shallow.weights.map { $0.converted(to: Float.self) })
     }
 
+    @Test("One thread's cache (reused buffers, weight storage refilled in place) changes no number")
+    func sharedCacheChangesNothing() throws {
+        func cell(_ activation: Activation, depth: Int, width: Int, _ initializer: Initializer, _ precision: Precision = .float64,
+                  residual: Bool = false) -> Cell {
+            var c = Cell()
+            (c.activation, c.depth, c.width, c.batch, c.initializer, c.precision) = (activation, depth, width, 12, initializer, precision)
+            c.architecture = residual ? .residual : .plain
+            return c
+        }
+        // Deeper then shallower, another width, another initialiser, float32, residual, an overflow, back again:
+        // every buffer and weight array a run leaves behind holds numbers the next one must not see.
+        let sequence: [(Cell, Int)] = [
+            (cell(.tanh, depth: 12, width: 24, .orthogonal(gain: 1)), 0), (cell(.relu, depth: 5, width: 24, .orthogonal(gain: 1)), 0),
+            (cell(.sigmoid, depth: 7, width: 24, .normal(std: 0.3)), 1), (cell(.tanh, depth: 9, width: 16, .normal(std: 0.3), .float32), 1),
+            (cell(.elu, depth: 6, width: 16, .normal(std: 0.3), residual: true), 1), (cell(.linear, depth: 200, width: 16, .normal(std: 30)), 2),
+            (cell(.tanh, depth: 12, width: 24, .orthogonal(gain: 1)), 0),
+        ]
+        let cache = WeightCache()
+        for (c, seed) in sequence {
+            let shared = try measure(c, seed: seed, cache: cache), fresh = try measure(c, seed: seed)
+            #expect(shared == fresh, "\(c.activation) depth \(c.depth) width \(c.width) seed \(seed)")
+        }
+        #expect(try measure(sequence[5].0, seed: 2).status == .overflow)
+    }
+
     /// The output of `gradscope measure` with a given thread count for the matrix products.
     func measured(threads: Int, _ arguments: [String]) throws -> String {
         let result = try runGradscope(["measure", "--depth", "6", "--width", "600", "--seed", "9",

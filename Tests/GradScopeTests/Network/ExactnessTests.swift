@@ -24,7 +24,7 @@ struct ExactnessTests {
             }
             let first = try #require(run.layers[0].gradZ.log10)
             #expect(first < -1000, "layer 1 at 10^\(first): the gradient must have vanished far below float64's range")
-            gains[precision] = try #require(Statistics.gainPerLayer(run.layers.map { $0.gradZ.log10! }))
+            gains[precision] = Statistics.gainPerLayer(run.layers.map { $0.gradZ.log10! })
         }
         let g64 = try #require(gains[.float64]), g32 = try #require(gains[.float32])
         #expect(abs(g64 - g32) < 0.01, "float64 gain \(g64), float32 gain \(g32)")
