@@ -28,6 +28,7 @@ enum Manifest {
             ])),
             ("runs", .object([("done", .integer(runs.count)), ("total", .integer(experiment.cells.count * experiment.seeds.count))])),
             ("gradscope_version", .string(gradscopeVersion)),
+            ("numerics_revision", .integer(try ResultsFolder.numericsRevision(of: store))),
             ("blas", .object([
                 ("config", .string(BLASLibrary.configuration)),
                 ("core", .string(BLASLibrary.coreName)),

@@ -35,6 +35,12 @@ public struct ResultsFolder: Sendable {
     enum Key {
         static let configHash = "config_hash", configText = "config_text", configFile = "config_file"
         static let shard = "shard", version = "gradscope_version", started = "started", finished = "finished"
+        static let numerics = "numerics_revision"
+    }
+
+    /// The numerics revision of the runs in `store` (1 when it predates the key).
+    static func numericsRevision(of store: ResultStore) throws -> Int {
+        try store.meta(Key.numerics).flatMap(Int.init) ?? 1
     }
 
     /// Opens the store and the experiment it was written for (from the config text it keeps).

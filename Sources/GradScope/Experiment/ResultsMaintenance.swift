@@ -16,11 +16,17 @@ public enum ResultsMaintenance {
         var experiment: Experiment?
         var runs = [RunKey: RunRecord]()
         var started = [String]()
+        var revision: Int?
         for path in paths {
             let (store, e) = try ResultsFolder(url: URL(fileURLWithPath: path)).openExisting()
             if let first = experiment, first.configHash != e.configHash || first.name != e.name {
                 throw RunFailure.usage("\(path) holds results of a different config (\(e.name), \(e.configHash)) than \(paths[0]) (\(first.name), \(first.configHash)); merge only shards of one sweep")
             }
+            let shardRevision = try ResultsFolder.numericsRevision(of: store)
+            if let first = revision, first != shardRevision {
+                throw RunFailure.usage("\(path) was computed with numerics revision \(shardRevision), \(paths[0]) with revision \(first): their numbers differ in the last digits; rerun the older shards with --force and merge again")
+            }
+            revision = shardRevision
             experiment = e
             for run in try store.allRuns() where runs[RunKey(cellIndex: run.cellIndex, seed: run.seed)] == nil {
                 runs[RunKey(cellIndex: run.cellIndex, seed: run.seed)] = run  // shards may overlap; runs are identical
@@ -44,7 +50,7 @@ public enum ResultsMaintenance {
             ResultsFolder.Key.configHash: experiment.configHash, ResultsFolder.Key.configText: experiment.document.serialized(),
             ResultsFolder.Key.configFile: experiment.file, ResultsFolder.Key.shard: Shard.whole.description,
             ResultsFolder.Key.version: gradscopeVersion, ResultsFolder.Key.started: started.min() ?? Manifest.now,
-            ResultsFolder.Key.finished: Manifest.now,
+            ResultsFolder.Key.finished: Manifest.now, ResultsFolder.Key.numerics: "\(revision ?? numericsRevision)",
         ])
         try store.record(runs.values.sorted { ($0.cellIndex, $0.seed) < ($1.cellIndex, $1.seed) })
         try folder.export(experiment, store: store, run: RunContext(jobs: 1, threadsPerRun: BLASLibrary.threadsPerRun, shard: .whole))

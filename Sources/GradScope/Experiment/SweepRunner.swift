@@ -39,6 +39,11 @@ public struct SweepRunner {
         if let hash = try store.meta(ResultsFolder.Key.configHash), hash != experiment.configHash {
             throw RunFailure.usage("\(experiment.file) has changed since \(folder.url.path) was written; rerun with --force to start that experiment afresh (make sweep FORCE=1)")
         }
+        let revision = try ResultsFolder.numericsRevision(of: store)
+        if revision != numericsRevision {
+            let version = try store.meta(ResultsFolder.Key.version) ?? "an earlier version"
+            throw RunFailure.usage("\(folder.url.path) was computed by gradscope \(version) (numerics revision \(revision)); this gradscope \(gradscopeVersion) computes revision \(numericsRevision), whose numbers differ in their last digits, and one table must not mix the two; rerun with --force to start that experiment afresh (make sweep FORCE=1)")
+        }
         if let shard = try store.meta(ResultsFolder.Key.shard), shard != options.shard.description {
             throw RunFailure.usage("\(folder.url.path) holds shard \(shard), not \(options.shard); use the same --shard or another --output")
         }
@@ -79,6 +84,7 @@ public struct SweepRunner {
             ResultsFolder.Key.configHash: experiment.configHash, ResultsFolder.Key.configText: text,
             ResultsFolder.Key.configFile: experiment.file, ResultsFolder.Key.shard: options.shard.description,
             ResultsFolder.Key.version: gradscopeVersion, ResultsFolder.Key.started: Manifest.now,
+            ResultsFolder.Key.numerics: "\(numericsRevision)",
         ])
     }
 

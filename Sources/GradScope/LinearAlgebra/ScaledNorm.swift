@@ -19,7 +19,12 @@ public struct ScaledNorm: Equatable, Sendable, Codable {
     /// backward pass keeps its signals near norm 1), else a second pass that scales
     /// the entries by a power of two first.
     public init<S: BinaryFloatingPoint>(of values: [S]) {
-        let sum = ScaledNorm.sumOfSquares(values)
+        self.init(sumOfSquares: ScaledNorm.sumOfSquares(values), of: values)
+    }
+
+    /// The norm of `values` from their sum of squares `sum` already accumulated in `Double`;
+    /// `values` are read again only when `sum` is out of comfortable range.
+    init<S: BinaryFloatingPoint>(sumOfSquares sum: Double, of values: [S]) {
         if sum.isNaN {
             self.init(significand: .nan)
         } else if sum.isFinite, sum > 0x1p-900 {
@@ -40,8 +45,7 @@ public struct ScaledNorm: Equatable, Sendable, Codable {
             for k in 0..<8 { v[k] = Double(input[start &+ k]) }
             partial += v * v
         }
-        var sum = 0.0
-        for k in 0..<8 { sum += partial[k] }
+        var sum = partial.inOrderSum
         for i in whole..<input.count { sum += Double(input[i]) * Double(input[i]) }
         return sum
     }
@@ -88,6 +92,15 @@ public struct ScaledNorm: Equatable, Sendable, Codable {
     /// This norm times 2^shift.
     public func scaled(byPowerOfTwo shift: Int) -> ScaledNorm {
         ScaledNorm(significand: significand, exponent: exponent + shift)
+    }
+}
+
+extension SIMD8 where Scalar == Double {
+    /// Lane 0 + lane 1 + ... + lane 7, added left to right (a fixed order, unlike `sum()`'s unspecified one).
+    var inOrderSum: Double {
+        var total = 0.0
+        for k in 0..<8 { total += self[k] }
+        return total
     }
 }
 

@@ -95,11 +95,12 @@ public enum Activation: String, CaseIterable, Codable, Sendable {
             }
         case .tanh:
             // With e = e^{-2|x|} and t = e - 1 (both from one `Exponential`, so no cancellation
-            // near 0): tanh|x| = -t/(2 + t), 1/cosh^2 x = 4e/(1 + e)^2.
+            // near 0) and one reciprocal r = 1/(1 + e): tanh|x| = -t r, 1/cosh^2 x = 4e r^2.
             let z = Double(x)
             let (scale, p) = Exponential.parts(-2 * Swift.abs(z))
             let t = scale * p + (scale - 1), e = scale * p + scale
-            let magnitude = -t / (2 + t), slope = 4 * e / ((1 + e) * (1 + e))
+            let r = 1 / (1 + e)
+            let magnitude = -t * r, slope = 4 * e * r * r
             return (T(z < 0 ? -magnitude : magnitude), T(slope))
         default:
             return (value(x), derivative(x))

@@ -32,27 +32,73 @@ enum Kernels {
         }
     }
 
-    /// The statistics of a layer from its values and slopes (sums in order), or the status of a non-finite z.
+    /// The statistics of a layer from its values and slopes, or the status of a non-finite z. The sums
+    /// run in eight interleaved lanes (element i in lane i mod 8, the lanes added in a fixed order):
+    /// the same bits on every run and build, and a loop that vectorises. z * 0 is 0 exactly when z is
+    /// finite, so one lane sum of it tells whether any z is NaN or infinite.
     private static func statistics<S: BLASScalar>(
         _ activation: Activation, _ z: [S], _ values: [S], _ slopes: [S]
     ) -> (RunStatus, ActivationStatistics) {
-        let threshold = activation.saturationThreshold
-        let n = min(z.count, values.count, slopes.count)
+        let threshold = SIMD8<Double>(repeating: activation.saturationThreshold)
+        // Spans of exactly n elements, so the compiler sees every index below in range and loads whole vectors.
+        let n = min(z.count, values.count, slopes.count), whole = n - n % 8
         guard n > 0 else { return (.ok, .zero) }
-        let shift = Double(values[0])
-        var sum = 0.0, squares = 0.0, saturated = 0, finite = true
-        for i in 0..<n {
-            finite = finite && z[i].isFinite
-            let (value, slope) = (values[i], slopes[i])
-            let d = Double(value) - shift
+        let input = z.span.extracting(0..<n), output = values.span.extracting(0..<n), derivative = slopes.span.extracting(0..<n)
+        let shift = Double(output[0])
+        var sum = SIMD8<Double>(), squares = sum, saturated = sum, nonFinite = sum
+        for start in stride(from: 0, to: whole, by: 8) {
+            var d = SIMD8<Double>(), slope = d, zero = d
+            for k in 0..<8 {
+                d[k] = Double(output[start &+ k]) - shift
+                slope[k] = Swift.abs(Double(derivative[start &+ k]))
+                zero[k] = Double(input[start &+ k]) * 0
+            }
             sum += d
             squares += d * d
-            saturated += Swift.abs(Double(slope)) < threshold ? 1 : 0
+            saturated += SIMD8<Double>().replacing(with: 1, where: slope .< threshold)
+            nonFinite += zero
         }
-        guard finite else { return (z.contains { $0.isNaN } ? .nan : .overflow, .zero) }
-        let count = Double(n), mean = sum / count
-        let variance = Swift.max(0, squares / count - mean * mean)
-        return (.ok, ActivationStatistics(mean: shift + mean, std: variance.squareRoot(), saturatedFraction: Double(saturated) / count))
+        for i in whole..<n {
+            let d = Double(output[i]) - shift, k = i - whole
+            sum[k] += d
+            squares[k] += d * d
+            saturated[k] += Swift.abs(Double(derivative[i])) < threshold[k] ? 1 : 0
+            nonFinite[k] += Double(input[i]) * 0
+        }
+        guard nonFinite.inOrderSum == 0 else { return (z.contains { $0.isNaN } ? .nan : .overflow, .zero) }
+        let count = Double(n), mean = sum.inOrderSum / count
+        let variance = Swift.max(0, squares.inOrderSum / count - mean * mean)
+        return (.ok, ActivationStatistics(mean: shift + mean, std: variance.squareRoot(), saturatedFraction: saturated.inOrderSum / count))
+    }
+
+    /// Each row's sum of squares of the row-major `values` (`columns` per row) and, when
+    /// `columnSums` is set, each column's sum, in float64: per row eight interleaved lanes added
+    /// in a fixed order, so the same bits on every run and build, and loops that vectorise.
+    static func rowSquares<S: BLASScalar>(_ values: [S], columns: Int, columnSums: Bool = false) -> (rows: [Double], columns: [Double]) {
+        let v = values.span
+        let rowCount = columns > 0 ? v.count / columns : 0, whole = columns - columns % 8
+        var rowResult = [Double](repeating: 0, count: rowCount)
+        var chunkSums = [SIMD8<Double>](repeating: .zero, count: columnSums ? whole / 8 : 0)
+        var tailSums = [Double](repeating: 0, count: columnSums ? columns - whole : 0)
+        var squares = rowResult.mutableSpan
+        for row in 0..<rowCount {
+            let r = v.extracting((row * columns)..<((row + 1) * columns))  // exactly `columns` long: no index checks left in the loop
+            var lane = SIMD8<Double>(), tail = 0.0
+            for j in stride(from: 0, to: whole, by: 8) {
+                var x = SIMD8<Double>()
+                for k in 0..<8 { x[k] = Double(r[j &+ k]) }
+                lane += x * x
+                if columnSums { chunkSums[j / 8] += x }
+            }
+            for j in whole..<columns {
+                let x = Double(r[j])
+                tail += x * x
+                if columnSums { tailSums[j - whole] += x }
+            }
+            squares[row] = lane.inOrderSum + tail
+        }
+        guard columnSums else { return (rowResult, []) }
+        return (rowResult, chunkSums.flatMap { chunk in (0..<8).map { chunk[$0] } } + tailSums)
     }
 
     /// Adds the row vector `bias` to every row of the row-major `matrix` with `columns` columns.

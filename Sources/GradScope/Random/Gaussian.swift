@@ -5,8 +5,9 @@
 ///
 /// The polynomials (fdlibm's minimax coefficients for log, sin and cos) agree with libm
 /// to a few units in the last place (tested), and they are gradscope's own: the numbers
-/// do not depend on the C library. No operation is fused into an FMA, so host-CPU and
-/// portable builds give the same bits.
+/// do not depend on the C library. Their Horner steps are explicit fused multiply-adds
+/// (`addingProduct`, rounded once): one instruction on the host CPU, a correctly rounded
+/// libm `fma` call in a portable build, so both builds give the same bits.
 enum Gaussian {
     /// Counters per block.
     static let block = 512
@@ -97,12 +98,12 @@ enum Gaussian {
         let e = Double(Int32(truncatingIfNeeded: bits >> 52) &- (big ? 1022 : 1023))
         let s = (m - 1) / (m + 1), z = s * s
         var p = 1.479819860511658591e-01
-        p = p * z + 1.531383769920937332e-01
-        p = p * z + 1.818357216161805012e-01
-        p = p * z + 2.222219843214978396e-01
-        p = p * z + 2.857142874366239149e-01
-        p = p * z + 3.999999999940941908e-01
-        p = p * z + 6.666666666666735130e-01
+        p = (1.531383769920937332e-01).addingProduct(p, z)
+        p = (1.818357216161805012e-01).addingProduct(p, z)
+        p = (2.222219843214978396e-01).addingProduct(p, z)
+        p = (2.857142874366239149e-01).addingProduct(p, z)
+        p = (3.999999999940941908e-01).addingProduct(p, z)
+        p = (6.666666666666735130e-01).addingProduct(p, z)
         let log = e * ln2High + (e * ln2Low + (2 * s + s * (z * p)))
         return (-2 * log).squareRoot()
     }
@@ -115,18 +116,18 @@ enum Gaussian {
         let q = t.rounded(.down)
         let x = (t - q - 0.5) * 1.5707963267948966, z = x * x
         var s = 1.58969099521155010221e-10
-        s = s * z - 2.50507602534068634195e-08
-        s = s * z + 2.75573137070700676789e-06
-        s = s * z - 1.98412698298579493134e-04
-        s = s * z + 8.33333333332248946124e-03
-        s = s * z - 1.66666666666666324348e-01
+        s = (-2.50507602534068634195e-08).addingProduct(s, z)
+        s = (2.75573137070700676789e-06).addingProduct(s, z)
+        s = (-1.98412698298579493134e-04).addingProduct(s, z)
+        s = (8.33333333332248946124e-03).addingProduct(s, z)
+        s = (-1.66666666666666324348e-01).addingProduct(s, z)
         let sine = x + x * z * s
         var c = -1.13596475577881948265e-11
-        c = c * z + 2.08757232129817482790e-09
-        c = c * z - 2.75573143513906633035e-07
-        c = c * z + 2.48015872894767294178e-05
-        c = c * z - 1.38888888888741095749e-03
-        c = c * z + 4.16666666666666019037e-02
+        c = (2.08757232129817482790e-09).addingProduct(c, z)
+        c = (-2.75573143513906633035e-07).addingProduct(c, z)
+        c = (2.48015872894767294178e-05).addingProduct(c, z)
+        c = (-1.38888888888741095749e-03).addingProduct(c, z)
+        c = (4.16666666666666019037e-02).addingProduct(c, z)
         let cosine = 1 - 0.5 * z + z * z * c
         let cosSign: Double = abs(q - 1.5) < 1 ? -1 : 1  // q = 1, 2
         let sinSign: Double = q >= 2 ? -1 : 1  // q = 2, 3

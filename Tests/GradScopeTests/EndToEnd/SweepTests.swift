@@ -83,6 +83,30 @@ struct SweepTests {
         #expect(resumed.status == 2 && resumed.stderr.contains("changed") && resumed.stderr.contains("make sweep FORCE=1"))
     }
 
+    @Test("Results of another numerics revision are neither resumed nor merged with: one table never mixes two arithmetics")
+    func numericsRevision() throws {
+        let folder = try temporaryFolder()
+        let config = try write(Self.config, to: folder, as: "tiny.json")
+        let shards = (0..<2).map { folder.appendingPathComponent("shard\($0)") }
+        for (k, out) in shards.enumerated() {
+            #expect(try run(["run", config, "--output", out.path, "--shard", "\(k)/2", "--quiet"]).status == 0)
+        }
+        // Shard 1 as an older gradscope would have left it.
+        try ResultStore(path: shards[1].appendingPathComponent("tiny/results.sqlite").path)
+            .setMeta(["numerics_revision": "1", "gradscope_version": "0.1.0"])
+        let resumed = try run(["run", config, "--output", shards[1].path, "--shard", "1/2", "--resume", "--quiet"])
+        #expect(resumed.status == 2 && resumed.stderr.contains("numerics revision 1") && resumed.stderr.contains("--force"), "\(resumed.stderr)")
+        let paths = shards.map { $0.appendingPathComponent("tiny").path }
+        let mixed = try run(["merge"] + paths + ["--output", folder.appendingPathComponent("mixed").path])
+        #expect(mixed.status == 2 && mixed.stderr.contains("numerics revision"), "\(mixed.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("mixed").path))
+        #expect(try run(["run", config, "--output", shards[1].path, "--shard", "1/2", "--force", "--quiet"]).status == 0)
+        let merged = try run(["merge"] + paths + ["--output", folder.appendingPathComponent("merged").path])
+        #expect(merged.status == 0, "\(merged.stderr)")
+        let manifest = String(decoding: contents(folder.appendingPathComponent("merged/tiny"), "manifest.json") ?? Data(), as: UTF8.self)
+        #expect(manifest.contains("\"numerics_revision\": \(GradScope.numericsRevision)"), "\(manifest)")
+    }
+
     @Test("--jobs 1 and --jobs 2 give byte-identical CSVs")
     func jobsAreInvisible() throws {
         let folder = try temporaryFolder()
