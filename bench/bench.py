@@ -2,8 +2,9 @@
 
 Runs each line alternately (gradscope, NumPy, gradscope, ...), takes the median
 of the repeats, and prints one Markdown table (also written to bench/results.md):
-wall times, their ratio, gradscope's Gaussian sampling rate, and its effective
-GEMM rate as a fraction of this machine's dgemm peak measured in the same run.
+wall times, their ratio, the GEMM floor (the plain implementation's matrix
+products alone), gradscope's Gaussian sampling rate, and its effective GEMM rate
+as a fraction of this machine's dgemm peak measured in the same run.
 """
 import json
 import os
@@ -57,24 +58,29 @@ def main():
     rows = []
     for line in LINES:
         config = os.path.join(HERE, line + ".json")
-        ours, theirs = [], []
+        ours, theirs, floors = [], [], []
         for _ in range(REPEATS):
             ours.append(timed([GRADSCOPE, "run", config, "--output", out, "--force", "--quiet", "--jobs", JOBS]))
             theirs.append(timed([python, os.path.join(HERE, "numpy_sweep.py"), config]))
+            floors.append(float(subprocess.run([GRADSCOPE, "gemm-floor", config, "--jobs", JOBS], check=True,
+                                               capture_output=True, text=True).stdout))
         flops, runs = plain_flops(config)
-        g, n = statistics.median(ours), statistics.median(theirs)
-        rows.append((line, runs, g, n, n / g, flops / g / 1e9, flops / g / 1e9 / peak))
+        g, n, f = statistics.median(ours), statistics.median(theirs), statistics.median(floors)
+        rows.append((line, runs, g, n, n / g, f, n / f, flops / g / 1e9, flops / g / 1e9 / peak))
     rss = max_rss_kib([GRADSCOPE, "run", os.path.join(HERE, "standard.json"), "--output", out, "--force", "--quiet", "--jobs", JOBS])
     table = [
         f"dgemm peak through gradscope's BLAS layer, {os.cpu_count()} cores: {peak:.1f} GFLOP/s; "
         f"Gaussian sampling: {normals / 1e6:.0f} million float64 normals/s on one core; "
         f"median of {REPEATS} alternating repeats, --jobs {JOBS}.",
         "",
-        "| line | runs | gradscope (s) | NumPy (s) | NumPy / gradscope | effective GFLOP/s | of dgemm peak |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| line | runs | gradscope (s) | NumPy (s) | NumPy / gradscope | GEMM floor (s) | NumPy / floor | effective GFLOP/s | of dgemm peak |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for line, runs, g, n, ratio, rate, fraction in rows:
-        table.append(f"| {line} | {runs} | {g:.2f} | {n:.2f} | {ratio:.1f}x | {rate:.1f} | {100 * fraction:.0f}% |")
+    for line, runs, g, n, ratio, f, best, rate, fraction in rows:
+        table.append(f"| {line} | {runs} | {g:.2f} | {n:.2f} | {ratio:.1f}x | {f:.2f} | {best:.1f}x | {rate:.1f} | {100 * fraction:.0f}% |")
+    table += ["", "GEMM floor: the plain implementation's products alone (per run and layer H W, D W^T, H^T D; "
+              "`gradscope gemm-floor`), on the same threads; NumPy / floor is the best ratio an implementation "
+              "doing those products with this BLAS could reach."]
     table += ["", f"Peak memory of the standard sweep (/usr/bin/time -v): {rss / 1024:.0f} MiB."]
     text = "\n".join(table) + "\n"
     print(text)

@@ -10,7 +10,7 @@ struct GradScopeCommand: ParsableCommand {
         discussion: "Exit codes: 0 success, 1 a failure while running, 2 a usage or config error.",
         version: gradscopeVersion,
         subcommands: [RunCommand.self, ValidateCommand.self, MergeCommand.self, ExportCommand.self, SlurmCommand.self, ReportCommand.self,
-                      ActivationsCommand.self, MeasureCommand.self, PeakCommand.self, NormalsRateCommand.self]
+                      ActivationsCommand.self, MeasureCommand.self, PeakCommand.self, NormalsRateCommand.self, FloorCommand.self]
     )
 
     /// Parses and runs a command, mapping every usage error to exit code 2 (the contract's code).
