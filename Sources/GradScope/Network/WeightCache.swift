@@ -5,7 +5,9 @@
 /// initialiser): cells that differ in activation, depth, loss, architecture or
 /// precision share their weights, and a shallower network's weights are a prefix
 /// of a deeper one's. A sweep that runs such cells one after another (deepest
-/// first) draws each matrix once. One cache per thread; it is not thread-safe.
+/// first) draws each matrix once. It also keeps the per-example buffers of the
+/// thread's last network (`BufferPool`) for the next one. One cache per thread;
+/// it is not thread-safe.
 public final class WeightCache {
     private struct Key: Equatable {
         var seed: Int
