@@ -88,8 +88,9 @@ public struct SweepRunner {
         ])
     }
 
-    /// Groups runs that share their weights (same seed, width and initialiser), deepest
-    /// first, so one thread runs a family with one `WeightCache`; largest families first.
+    /// Groups runs that share their weights (same seed, width and initialiser), so one thread
+    /// runs a family with one `WeightCache`; largest families first. Within a family, runs
+    /// that share their forward pass (the same `forwardIdentity`) follow each other, deepest first.
     static func families(_ work: [(GridCell, Int)]) -> [[(GridCell, Int)]] {
         var groups = [String: [(GridCell, Int)]](), order = [String]()
         for item in work {
@@ -98,8 +99,20 @@ public struct SweepRunner {
             groups[key, default: []].append(item)
         }
         let cost = { (family: [(GridCell, Int)]) in family.reduce(0.0) { $0 + $1.0.estimate.flops } }
-        return order.map { key in groups[key]!.sorted { $0.0.cell.depth > $1.0.cell.depth } }
+        return order.map { key in forwardSharersTogether(groups[key] ?? []) }
             .enumerated().sorted { (cost($0.element), -$0.offset) > (cost($1.element), -$1.offset) }.map(\.element)
+    }
+
+    /// `family` ordered by forward identity (in order of first appearance), then deepest first.
+    static func forwardSharersTogether(_ family: [(GridCell, Int)]) -> [(GridCell, Int)] {
+        var identities = [Cell]()
+        let keyed = family.map { run -> (group: Int, run: (GridCell, Int)) in
+            let identity = run.0.cell.forwardIdentity
+            if let i = identities.firstIndex(of: identity) { return (i, run) }
+            identities.append(identity)
+            return (identities.count - 1, run)
+        }
+        return keyed.sorted { ($0.group, -$0.run.0.cell.depth) < ($1.group, -$1.run.0.cell.depth) }.map(\.run)
     }
 
     /// Runs `work` on `options.jobs` threads, a family at a time per thread; each finished run is stored at once.

@@ -23,6 +23,14 @@ public struct Cell: Equatable, Sendable {
     /// The contract's defaults.
     public init() {}
 
+    /// The cell with its depth and loss set aside: cells equal in this (for one seed) compute the
+    /// same forward pass, a shallower network's being the first layers of a deeper one's.
+    public var forwardIdentity: Cell {
+        var shared = self
+        (shared.depth, shared.loss, shared.classes) = (0, .mse, 2)
+        return shared
+    }
+
     /// The valid ranges of the integer parameters.
     public static let depthRange = 1...10_000
     public static let widthRange = 1...16_384

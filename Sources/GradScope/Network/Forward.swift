@@ -3,10 +3,12 @@ extension Network {
     /// and `statistics`; stops at the first layer whose numbers are not finite.
     func forward(from start: Int) -> RunStatus {
         guard start < cell.depth else { return .ok }
+        forwardDepth = min(forwardDepth, start)  // layers past `start` are being rewritten
         for layer in (start + 1)...cell.depth {
             let status = cell.architecture == .plain ? forwardPlain(layer) : forwardResidual(layer)
             guard status == .ok else { return status }
         }
+        if start == 0 { forwardDepth = cell.depth }
         return .ok
     }
 

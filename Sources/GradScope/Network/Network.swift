@@ -9,9 +9,9 @@ public final class Network<Scalar: BLASScalar> {
     /// The seed its random numbers were drawn from.
     public let seed: Int
     /// W_1 ... W_L (index l - 1), each width x width.
-    public internal(set) var weights: [Matrix<Scalar>]
+    public internal(set) var weights: [Matrix<Scalar>] { didSet { invalidateForward() } }
     /// b_1 ... b_L (index l - 1), each of length width.
-    public internal(set) var biases: [[Scalar]]
+    public internal(set) var biases: [[Scalar]] { didSet { invalidateForward() } }
     /// The input batch X = H_0 (batch x width; `setBatch` may change it and its row count).
     public private(set) var input: Matrix<Scalar>
     /// The loss and its targets.
@@ -41,6 +41,11 @@ public final class Network<Scalar: BLASScalar> {
     var deltaGram = Matrix<Scalar>(rows: 0, columns: 0)
     /// Where the per-example buffers come from and go back to (the thread's `WeightCache`), if anywhere.
     private let pool: BufferPool<Scalar>?
+    /// Whether the network is still as drawn: no weights, biases, batch or hidden layer replaced.
+    private var pristine = true
+    /// While pristine: layers 1 ... forwardDepth of `hidden`, `branch`, `slopes` and `statistics` hold
+    /// the forward pass from the drawn input (a pass taken over from a deeper network may reach past L).
+    var forwardDepth = 0
 
     /// Draws the network of `cell` for `seed`: weights (from `cache` when it holds
     /// them), biases, input and loss. Throws `ParameterError` for an invalid cell,
@@ -62,7 +67,13 @@ public final class Network<Scalar: BLASScalar> {
         let empty = Matrix<Scalar>(rows: 0, columns: 0)
         (hidden, branch, slopes, scratch, gradient, delta) = ([], [], [], empty, empty, empty)
         statistics = Array(repeating: .zero, count: depth)
-        allocateBuffers(rows: b)
+        if let pass = pool?.takeForward(ForwardPass.Key(cell, seed: seed), depth: depth) {
+            (hidden, branch, slopes, statistics, forwardDepth) = (pass.hidden, pass.branch, pass.slopes, pass.statistics, pass.depth)
+            hidden[0] = input
+            (scratch, gradient, delta) = (buffer(rows: b), buffer(rows: b), buffer(rows: b))
+        } else {
+            allocateBuffers(rows: b)
+        }
     }
 
     deinit { releaseBuffers() }
@@ -71,22 +82,38 @@ public final class Network<Scalar: BLASScalar> {
     /// array (from the pool when it has them), so that no write has to copy a shared one first.
     private func allocateBuffers(rows: Int) {
         releaseBuffers()
-        let count = rows * cell.width
-        func buffers(_ n: Int) -> [Matrix<Scalar>] {
-            (0..<n).map { _ in Matrix(rows: rows, columns: cell.width, exactly: pool?.take(count: count) ?? [Scalar](repeating: 0, count: count)) }
-        }
+        let buffers = { (n: Int) in (0..<n).map { _ in self.buffer(rows: rows) } }
         hidden = [input] + buffers(cell.depth)
         branch = cell.architecture == .residual ? buffers(cell.depth) : []
         slopes = buffers(cell.depth)
-        (scratch, gradient, delta) = (buffers(1)[0], buffers(1)[0], buffers(1)[0])
+        (scratch, gradient, delta) = (buffer(rows: rows), buffer(rows: rows), buffer(rows: rows))
     }
 
-    /// Hands the per-example buffers (not the input) back to the pool.
+    /// A rows x width matrix from the pool (contents unspecified) or newly allocated.
+    private func buffer(rows: Int) -> Matrix<Scalar> {
+        let count = rows * cell.width
+        return Matrix(rows: rows, columns: cell.width, exactly: pool?.take(count: count) ?? [Scalar](repeating: 0, count: count))
+    }
+
+    /// Hands the per-example buffers (not the input) back to the pool: a complete forward pass
+    /// from the drawn input as such, for the next network that can take it over.
     private func releaseBuffers() {
         guard let pool else { return }
-        pool.give(hidden.dropFirst().map(\.elements) + branch.map(\.elements) + slopes.map(\.elements)
-                  + [scratch, gradient, delta].map(\.elements).filter { !$0.isEmpty })
+        pool.give([scratch, gradient, delta].map(\.elements).filter { !$0.isEmpty })
+        if pristine, forwardDepth > 0 {
+            pool.keep(ForwardPass(key: ForwardPass.Key(cell, seed: seed), depth: forwardDepth, hidden: hidden, branch: branch,
+                                  slopes: slopes, statistics: statistics))
+        } else {
+            pool.give(hidden.dropFirst().map(\.elements) + branch.map(\.elements) + slopes.map(\.elements))
+        }
         (hidden, branch, slopes) = ([], [], [])
+        forwardDepth = 0
+    }
+
+    /// Marks the network as changed since it was drawn: its forward pass is no longer one to share.
+    private func invalidateForward() {
+        pristine = false
+        forwardDepth = 0
     }
 
     /// Replaces the input batch and the objective that scores it (any number of rows, `width` columns),
@@ -95,6 +122,7 @@ public final class Network<Scalar: BLASScalar> {
         guard x.columns == cell.width, x.rows > 0 else {
             throw ShapeError("a batch must have \(cell.width) columns and at least one row, got \(x.rows) x \(x.columns)")
         }
+        invalidateForward()
         let resize = x.rows != input.rows
         input = x
         self.objective = objective
@@ -122,7 +150,7 @@ public final class Network<Scalar: BLASScalar> {
 
     /// Runs the forward and backward pass and records every layer's numbers.
     public func measure() -> RunMeasurement {
-        let forwardStatus = forward(from: 0)
+        let forwardStatus = forwardDepth >= cell.depth ? .ok : forward(from: 0)
         guard forwardStatus == .ok else { return RunMeasurement(status: forwardStatus, loss: nil, layers: []) }
         var layers = [LayerMeasurement]()
         layers.reserveCapacity(cell.depth)
@@ -153,6 +181,7 @@ public final class Network<Scalar: BLASScalar> {
         guard h.hasShape(of: hidden[layer]) else {
             throw ShapeError("H_\(layer) must be \(batchRows) x \(cell.width), got \(h.rows) x \(h.columns)")
         }
+        invalidateForward()
         hidden[layer] = h
         defer { hidden[0] = input }
         guard forward(from: layer) == .ok else { return nil }

@@ -29,19 +29,23 @@ struct DeterminismTests {
         #expect(try Network<Float>(cell: cell, seed: 2).weights == shallow.weights.map { $0.converted(to: Float.self) })
     }
 
-    @Test("One thread's cache (reused buffers, weight storage refilled in place) changes no number")
+    @Test("One thread's cache (reused buffers, weight storage refilled in place, forward passes taken over) changes no number")
     func sharedCacheChangesNothing() throws {
         func cell(_ activation: Activation, depth: Int, width: Int, _ initializer: Initializer, _ precision: Precision = .float64,
-                  residual: Bool = false) -> Cell {
+                  residual: Bool = false, loss: Loss = .mse) -> Cell {
             var c = Cell()
             (c.activation, c.depth, c.width, c.batch, c.initializer, c.precision) = (activation, depth, width, 12, initializer, precision)
             c.architecture = residual ? .residual : .plain
+            c.loss = loss
             return c
         }
-        // Deeper then shallower, another width, another initialiser, float32, residual, an overflow, back again:
-        // every buffer and weight array a run leaves behind holds numbers the next one must not see.
+        // Deeper then shallower (the forward pass taken over, also with another loss), shallower then deeper,
+        // another width, another initialiser, float32, residual, an overflow, back again: every buffer, weight
+        // array and forward pass a run leaves behind holds numbers the next one must not see, or must see exactly.
         let sequence: [(Cell, Int)] = [
-            (cell(.tanh, depth: 12, width: 24, .orthogonal(gain: 1)), 0), (cell(.relu, depth: 5, width: 24, .orthogonal(gain: 1)), 0),
+            (cell(.tanh, depth: 12, width: 24, .orthogonal(gain: 1)), 0), (cell(.tanh, depth: 7, width: 24, .orthogonal(gain: 1), loss: .probe), 0),
+            (cell(.tanh, depth: 12, width: 24, .orthogonal(gain: 1), loss: .crossEntropy), 0), (cell(.tanh, depth: 12, width: 24, .orthogonal(gain: 1)), 1),
+            (cell(.relu, depth: 5, width: 24, .orthogonal(gain: 1)), 0), (cell(.relu, depth: 9, width: 24, .orthogonal(gain: 1)), 0),
             (cell(.sigmoid, depth: 7, width: 24, .normal(std: 0.3)), 1), (cell(.tanh, depth: 9, width: 16, .normal(std: 0.3), .float32), 1),
             (cell(.elu, depth: 6, width: 16, .normal(std: 0.3), residual: true), 1), (cell(.linear, depth: 200, width: 16, .normal(std: 30)), 2),
             (cell(.tanh, depth: 12, width: 24, .orthogonal(gain: 1)), 0),
@@ -51,7 +55,15 @@ struct DeterminismTests {
             let shared = try measure(c, seed: seed, cache: cache), fresh = try measure(c, seed: seed)
             #expect(shared == fresh, "\(c.activation) depth \(c.depth) width \(c.width) seed \(seed)")
         }
-        #expect(try measure(sequence[5].0, seed: 2).status == .overflow)
+        #expect(try measure(sequence[9].0, seed: 2).status == .overflow)
+        // A network that took a forward pass over, then had a weight replaced, runs its own forward pass again.
+        let shared = try Network<Double>(cell: sequence[0].0, seed: 0, cache: cache)
+        _ = shared.measure()
+        let fresh = try Network<Double>(cell: sequence[0].0, seed: 0)
+        let replaced = try Matrix(rows: 24, columns: 24, elements: RandomStream(seed: 7, purpose: "test").normal(count: 576, scale: 0.2))
+        try shared.setWeights(replaced, layer: 3)
+        try fresh.setWeights(replaced, layer: 3)
+        #expect(shared.measure() == fresh.measure())
     }
 
     /// The output of `gradscope measure` with a given thread count for the matrix products.
