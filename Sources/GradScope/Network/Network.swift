@@ -43,8 +43,8 @@ public final class Network<Scalar: BLASScalar> {
     private let pool: BufferPool<Scalar>?
     /// Whether the network is still as drawn: no weights, biases, batch or hidden layer replaced.
     private var pristine = true
-    /// While pristine: layers 1 ... forwardDepth of `hidden`, `branch`, `slopes` and `statistics` hold
-    /// the forward pass from the drawn input (a pass taken over from a deeper network may reach past L).
+    /// Layers 1 ... forwardDepth of `hidden`, `branch`, `slopes` and `statistics` hold the forward pass of
+    /// the current input and weights (a pass taken over from a deeper network may reach past L); 0 after any change.
     var forwardDepth = 0
 
     /// Draws the network of `cell` for `seed`: weights (from `cache` when it holds

@@ -1,0 +1,25 @@
+import Foundation
+import GradScope
+import Testing
+
+@Suite("CSV encoding")
+struct CSVTests {
+    @Test("RFC 4180: commas, quotes and line breaks quoted, quotes doubled, nil empty, UTF-8, CRLF line ends")
+    func rfc4180() {
+        var table = CSVTable(header: ["plain", "comma", "quote", "lines", "empty", "text"])
+        table.append(["1.5e-07", "a,b", "say \"hi\"", "one\r\ntwo\nthree", nil, "σ_w² = 2"])
+        table.append([CSVTable.number(0), CSVTable.number(-0.1), CSVTable.number(.infinity), CSVTable.number(.nan), CSVTable.number(nil), ""])
+        let expected = "plain,comma,quote,lines,empty,text\r\n"
+            + "1.5e-07,\"a,b\",\"say \"\"hi\"\"\",\"one\r\ntwo\nthree\",,σ_w² = 2\r\n"
+            + "0,-0.1,,,,\r\n"
+        #expect(table.data == Data(expected.utf8))
+    }
+
+    @Test("Numbers read back as the same float64")
+    func roundTrip() {
+        for value in [0.1, 1e-300, 123456789.123456789, -2.5e300, 5e-324, Double.pi] {
+            let text = CSVTable.number(value)
+            #expect(text.flatMap(Double.init) == value, "\(value) -> \(text ?? "nil")")
+        }
+    }
+}
