@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import GradScope
-import Synchronization
 
 /// `gradscope gemm-peak`: this machine's float64 GEMM rate through gradscope's own BLAS layer (for `make bench`).
 struct PeakCommand: ParsableCommand {
@@ -56,8 +55,8 @@ struct NormalsRateCommand: ParsableCommand {
 
 /// `gradscope gemm-floor CONFIG`: the seconds that the matrix products alone of a plain implementation
 /// of the sweep take on this machine (for `make bench`): per run and layer the forward product
-/// H W, the backward product D W^T and dW = H^T D, on `jobs` threads with one BLAS thread each,
-/// nothing else. No implementation that does these products with this BLAS can be faster.
+/// H W, the backward product D W^T and dW = H^T D, the runs spread over all cores with one BLAS
+/// thread each, nothing else. No implementation that does these products with this BLAS can be faster.
 struct FloorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gemm-floor",
@@ -66,7 +65,6 @@ struct FloorCommand: ParsableCommand {
     )
 
     @Argument(help: "The experiment config.") var config: String
-    @Option(help: "Threads (default: all cores).") var jobs: Int?
 
     func run() throws {
         BLASLibrary.configure(threadsPerRun: 1)
@@ -74,25 +72,17 @@ struct FloorCommand: ParsableCommand {
         func cost(_ cell: Cell) -> Int { cell.batch * cell.width * cell.width * cell.depth }
         let runs: [Cell] = experiment.cells.flatMap { grid in experiment.seeds.map { _ in grid.cell } }
         let shapes = runs.sorted { cost($0) > cost($1) }  // largest first, for an even split
-        let next = Mutex(0), group = DispatchGroup()
         let start = DispatchTime.now().uptimeNanoseconds
-        for _ in 0..<max(1, jobs ?? machineCores) {
-            DispatchQueue.global().async(group: group) {
-                while true {
-                    let index = next.withLock { i -> Int in defer { i += 1 }; return i }
-                    guard index < shapes.count else { return }
-                    let (b, n) = (shapes[index].batch, shapes[index].width)
-                    let h = Matrix<Double>(rows: b, columns: n, repeating: 0.5), w = Matrix<Double>(rows: n, columns: n, repeating: 0.01)
-                    var z = h, g = h, dW = w
-                    for _ in 0..<shapes[index].depth {
-                        Double.gemm(h, transposeA: false, w, transposeB: false, into: &z, alpha: 1, beta: 0)
-                        Double.gemm(z, transposeA: false, w, transposeB: true, into: &g, alpha: 1, beta: 0)
-                        Double.gemm(h, transposeA: true, g, transposeB: false, into: &dW, alpha: 1, beta: 0)
-                    }
-                }
+        DispatchQueue.concurrentPerform(iterations: shapes.count) { index in
+            let (b, n) = (shapes[index].batch, shapes[index].width)
+            let h = Matrix<Double>(rows: b, columns: n, repeating: 0.5), w = Matrix<Double>(rows: n, columns: n, repeating: 0.01)
+            var z = h, g = h, dW = w
+            for _ in 0..<shapes[index].depth {
+                Double.gemm(h, transposeA: false, w, transposeB: false, into: &z, alpha: 1, beta: 0)
+                Double.gemm(z, transposeA: false, w, transposeB: true, into: &g, alpha: 1, beta: 0)
+                Double.gemm(h, transposeA: true, g, transposeB: false, into: &dW, alpha: 1, beta: 0)
             }
         }
-        group.wait()
         print(String(format: "%.3f", Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9))
     }
 }

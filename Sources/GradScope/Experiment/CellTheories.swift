@@ -1,6 +1,3 @@
-import Foundation
-import Synchronization
-
 extension CellTheory {
     /// Mean-field theory for each cell (index in `cells`), computed once per distinct theory: cells whose
     /// theory has the same inputs (activation, sigma_w^2, sigma_b^2, input_std, architecture, alpha) share
@@ -12,15 +9,12 @@ extension CellTheory {
             deepest[TheoryKey(cell)] = cell
         }
         let families = Array(deepest)
-        let computed = Mutex([TheoryKey: CellTheory]())
-        DispatchQueue.concurrentPerform(iterations: families.count) { i in
-            let (key, cell) = families[i]
+        let computed = families.concurrentMap { _, cell in
             let theory = MeanField(cell), point = theory.fixedPoint
-            let full = CellTheory(squaredGains: theory.squaredGains(cell), fixedPoint: point.q,
-                                  chiAtFixedPoint: point.chi, phase: Phase(chi: point.chi).rawValue)
-            computed.withLock { $0[key] = full }
+            return CellTheory(squaredGains: theory.squaredGains(cell), fixedPoint: point.q,
+                              chiAtFixedPoint: point.chi, phase: Phase(chi: point.chi).rawValue)
         }
-        let theories = computed.withLock { $0 }
+        let theories = Dictionary(uniqueKeysWithValues: zip(families.map(\.key), computed))
         var result = [Int: CellTheory]()
         for (index, cell) in cells.enumerated() {
             guard let full = theories[TheoryKey(cell)] else { continue }

@@ -72,25 +72,25 @@ extension Network {
     }
 
     /// The four gradient norms of layer l and its activation statistics; `weightNorm`: ||dW_l|| x 2^-exponent
-    /// when the caller has formed dW_l already (training), else it is computed here. One pass over D_l gives
-    /// its column sums (db_l), and its rows' sums of squares, which add up to ||D_l||^2 and give the per-example norms.
+    /// when the caller has formed dW_l already (training), else it is computed here. The sums of squares of
+    /// D_l's rows add up to ||D_l||^2 and give the per-example norms.
     func measureLayer(_ layer: Int, exponent: Int, weightNorm: ScaledNorm? = nil) -> LayerMeasurement {
-        let sums = Kernels.rowSquares(delta.elements, columns: cell.width, columnSums: true)
+        let rowSquares = Kernels.rowSquares(delta.elements, columns: cell.width)
         var total = 0.0
-        for square in sums.rows { total += square }
+        for square in rowSquares { total += square }
         return LayerMeasurement(
             gradW: (weightNorm ?? weightGradientNorm(layer)).scaled(byPowerOfTwo: exponent),
-            gradB: ScaledNorm(of: sums.columns).scaled(byPowerOfTwo: exponent),
+            gradB: ScaledNorm(of: delta.columnSums).scaled(byPowerOfTwo: exponent),
             gradZ: ScaledNorm(sumOfSquares: total, of: delta.elements).scaled(byPowerOfTwo: exponent),
             gradH: gradientNorm.scaled(byPowerOfTwo: exponent),
             activations: statistics[layer - 1],
-            perExample: perExampleQuantiles(layer, deltaRowSquares: sums.rows).map { $0.scaled(byPowerOfTwo: exponent) })
+            perExample: perExampleQuantiles(layer, deltaRowSquares: rowSquares).map { $0.scaled(byPowerOfTwo: exponent) })
     }
 
     /// The quantiles 10, 50, 90% of ||d_b|| sqrt(||x_b||^2 + 1) over the batch, from row norms only
     /// (the outer product x_b^T d_b has norm ||x_b|| ||d_b||), times 2^-exponent like `delta`.
     func perExampleQuantiles(_ layer: Int, deltaRowSquares: [Double]) -> [ScaledNorm] {
-        let inputRowSquares = Kernels.rowSquares(layerInput(layer).elements, columns: cell.width).rows
+        let inputRowSquares = Kernels.rowSquares(layerInput(layer).elements, columns: cell.width)
         let shares = zip(deltaRowSquares, inputRowSquares).map { d, x in (d * (x + 1)).squareRoot() }.sorted()
         return [0.1, 0.5, 0.9].map { ScaledNorm(significand: Quantile.of(sorted: shares, $0)) }
     }

@@ -10,7 +10,6 @@ final class BufferPool<Scalar: BLASScalar> {
 
     /// An array of `count` elements with unspecified contents (zeros when newly allocated).
     func take(count: Int) -> [Scalar] {
-        if let last = free.last, last.count == count { return free.removeLast() }
         if let i = free.lastIndex(where: { $0.count == count }) { return free.remove(at: i) }
         free.removeAll()
         return [Scalar](repeating: 0, count: count)

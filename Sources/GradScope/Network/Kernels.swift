@@ -71,16 +71,14 @@ enum Kernels {
         return (.ok, ActivationStatistics(mean: shift + mean, std: variance.squareRoot(), saturatedFraction: saturated.inOrderSum / count))
     }
 
-    /// Each row's sum of squares of the row-major `values` (`columns` per row) and, when
-    /// `columnSums` is set, each column's sum, in float64: per row eight interleaved lanes added
-    /// in a fixed order, so the same bits on every run and build, and loops that vectorise.
-    static func rowSquares<S: BLASScalar>(_ values: [S], columns: Int, columnSums: Bool = false) -> (rows: [Double], columns: [Double]) {
+    /// Each row's sum of squares of the row-major `values` (`columns` per row), in float64:
+    /// per row eight interleaved lanes added in a fixed order, so the same bits on every run
+    /// and build, and a loop that vectorises.
+    static func rowSquares<S: BLASScalar>(_ values: [S], columns: Int) -> [Double] {
         let v = values.span
         let rowCount = columns > 0 ? v.count / columns : 0, whole = columns - columns % 8
-        var rowResult = [Double](repeating: 0, count: rowCount)
-        var chunkSums = [SIMD8<Double>](repeating: .zero, count: columnSums ? whole / 8 : 0)
-        var tailSums = [Double](repeating: 0, count: columnSums ? columns - whole : 0)
-        var squares = rowResult.mutableSpan
+        var result = [Double](repeating: 0, count: rowCount)
+        var squares = result.mutableSpan
         for row in 0..<rowCount {
             let r = v.extracting((row * columns)..<((row + 1) * columns))  // exactly `columns` long: no index checks left in the loop
             var lane = SIMD8<Double>(), tail = 0.0
@@ -88,17 +86,11 @@ enum Kernels {
                 var x = SIMD8<Double>()
                 for k in 0..<8 { x[k] = Double(r[j &+ k]) }
                 lane += x * x
-                if columnSums { chunkSums[j / 8] += x }
             }
-            for j in whole..<columns {
-                let x = Double(r[j])
-                tail += x * x
-                if columnSums { tailSums[j - whole] += x }
-            }
+            for j in whole..<columns { tail += Double(r[j]) * Double(r[j]) }
             squares[row] = lane.inOrderSum + tail
         }
-        guard columnSums else { return (rowResult, []) }
-        return (rowResult, chunkSums.flatMap { chunk in (0..<8).map { chunk[$0] } } + tailSums)
+        return result
     }
 
     /// Adds the row vector `bias` to every row of the row-major `matrix` with `columns` columns.
@@ -165,13 +157,20 @@ extension ActivationStatistics {
 }
 
 extension Matrix {
-    /// The sum of each column, accumulated in float64.
+    /// The sum of each column, accumulated in float64 row after row, eight columns at a time.
     public var columnSums: [Double] {
-        var sums = [Double](repeating: 0, count: columns)
-        for start in stride(from: 0, to: elements.count, by: max(1, columns)) {
-            for j in 0..<columns { sums[j] += Double(elements[start + j]) }
+        let v = elements.span, whole = columns - columns % 8
+        var chunks = [SIMD8<Double>](repeating: .zero, count: whole / 8), tail = [Double](repeating: 0, count: columns - whole)
+        for row in 0..<rows {
+            let r = v.extracting((row * columns)..<((row + 1) * columns))  // exactly `columns` long: whole-vector loads
+            for j in stride(from: 0, to: whole, by: 8) {
+                var x = SIMD8<Double>()
+                for k in 0..<8 { x[k] = Double(r[j &+ k]) }
+                chunks[j / 8] += x
+            }
+            for j in whole..<columns { tail[j - whole] += Double(r[j]) }
         }
-        return sums
+        return chunks.flatMap { chunk in (0..<8).map { chunk[$0] } } + tail
     }
 }
 

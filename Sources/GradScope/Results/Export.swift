@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// A cell as the exports see it: its id, its depth, and its parameters as columns.
 public struct CellColumns: Sendable {
@@ -53,28 +52,16 @@ public enum Export {
         }
         let present = cells.filter { byCell[$0.index] != nil }
         let profiles = Dictionary(uniqueKeysWithValues: present.map { ($0.index, logProfiles(byCell[$0.index] ?? [], depth: $0.depth)) })
-        try writeConcurrently([
+        let training = present.filter(\.trains), spectra = present.filter(\.jacobian)
+        var tables: [(name: String, build: @Sendable () -> CSVTable)] = [
             ("runs.csv", { runsTable(present, byCell) }),
             ("layers.csv", { layersTable(present, byCell, profiles) }),
             ("summary.csv", { summaryTable(present, byCell, profiles, seedCount: seeds.count) }),
-        ], to: directory)
-        let training = present.filter(\.trains)
-        if !training.isEmpty { try TrainingExport.write(training, byCell, seedCount: seeds.count, to: directory) }
-        let spectra = present.filter(\.jacobian)
-        if !spectra.isEmpty { try SpectraExport.write(spectra, byCell, to: directory) }
-    }
-
-    /// Builds and writes each (file name, table) on its own thread; throws the first error.
-    static func writeConcurrently(_ tables: [(name: String, build: @Sendable () -> CSVTable)], to directory: URL) throws {
-        let failure = Mutex<Error?>(nil)
-        DispatchQueue.concurrentPerform(iterations: tables.count) { i in
-            do {
-                try tables[i].build().write(to: directory.appendingPathComponent(tables[i].name))
-            } catch {
-                failure.withLock { $0 = $0 ?? error }
-            }
-        }
-        if let error = failure.withLock({ $0 }) { throw error }
+        ]
+        if !training.isEmpty { tables += TrainingExport.tables(training, byCell, seedCount: seeds.count) }
+        if !spectra.isEmpty { tables += SpectraExport.tables(spectra, byCell) }
+        // Each table is built and written on a core of its own.
+        _ = try tables.concurrentMap { table in try table.build().write(to: directory.appendingPathComponent(table.name)) }
     }
 
     static func header(_ cells: [CellColumns]) -> [String] {

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Writes `spectra.csv` (per cell and seed: summary numbers of the Jacobian's singular values) and
+/// `spectra.csv` (per cell and seed: summary numbers of the Jacobian's singular values) and
 /// `spectra_histogram.csv` (per cell: a fixed histogram of log10 sigma over all its seeds).
 enum SpectraExport {
     static let files = ["spectra.csv", "spectra_histogram.csv"]
@@ -9,9 +9,9 @@ enum SpectraExport {
     /// Histogram bins of log10 sigma: [-20, 20) in steps of 1/4, plus one open bin below and one above.
     static let binWidth = 0.25, lowest = -20.0, binCount = 160
 
-    static func write(_ cells: [CellColumns], _ byCell: [Int: [RunRecord]], to directory: URL) throws {
-        try table(cells, byCell).write(to: directory.appendingPathComponent(files[0]))
-        try histogram(cells, byCell).write(to: directory.appendingPathComponent(files[1]))
+    /// The two tables as (file name, builder), for `Export.write` to build and write.
+    static func tables(_ cells: [CellColumns], _ byCell: [Int: [RunRecord]]) -> [(name: String, build: @Sendable () -> CSVTable)] {
+        [(files[0], { table(cells, byCell) }), (files[1], { histogram(cells, byCell) })]
     }
 
     static func table(_ cells: [CellColumns], _ byCell: [Int: [RunRecord]]) -> CSVTable {

@@ -1,13 +1,13 @@
 import Foundation
 
-/// Writes `training.csv` (one row per cell, seed, recorded step and layer) and
+/// `training.csv` (one row per cell, seed, recorded step and layer) and
 /// `training_summary.csv` (one row per cell) for the cells that train.
 enum TrainingExport {
     static let files = ["training.csv", "training_summary.csv"]
 
-    static func write(_ cells: [CellColumns], _ byCell: [Int: [RunRecord]], seedCount: Int, to directory: URL) throws {
-        try table(cells, byCell).write(to: directory.appendingPathComponent(files[0]))
-        try summary(cells, byCell, seedCount: seedCount).write(to: directory.appendingPathComponent(files[1]))
+    /// The two tables as (file name, builder), for `Export.write` to build and write.
+    static func tables(_ cells: [CellColumns], _ byCell: [Int: [RunRecord]], seedCount: Int) -> [(name: String, build: @Sendable () -> CSVTable)] {
+        [(files[0], { table(cells, byCell) }), (files[1], { summary(cells, byCell, seedCount: seedCount) })]
     }
 
     static func table(_ cells: [CellColumns], _ byCell: [Int: [RunRecord]]) -> CSVTable {
