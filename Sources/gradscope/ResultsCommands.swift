@@ -22,7 +22,7 @@ struct MergeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "merge",
         abstract: "Join shard results folders of one sweep into OUTPUT/<name>/.",
-        discussion: "Refuses folders written for different configs, and names the cells whose runs are missing."
+        discussion: "Refuses folders written for different configs or by a gradscope of another numerics revision, and names the cells whose runs are missing."
     )
 
     @Argument(help: "Shard results folders (each holds results.sqlite).", completion: .directory)

@@ -24,7 +24,7 @@ struct RunCommand: ParsableCommand {
     var jobs = 1
     @Option(help: "Run only shard K of N (K in 0..N-1): a fixed subset of the cells, for job arrays.")
     var shard: String?
-    @Flag(help: "Continue an interrupted sweep in an existing results folder.")
+    @Flag(help: "Continue an interrupted sweep in an existing results folder (refused if its config changed or another numerics revision wrote it).")
     var resume = false
     @Flag(help: "Delete existing results of these experiments and start afresh.")
     var force = false
