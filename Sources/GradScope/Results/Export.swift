@@ -72,29 +72,42 @@ public enum Export {
         [cell.id] + cell.parameters.map(\.value)
     }
 
+    /// A table of the cell columns and `columns`: each cell's rows (which `rows` appends after the
+    /// cell columns) are built on a core of their own, and joined in the cells' order.
+    static func cellTable(_ cells: [CellColumns], columns: [String], rows: @Sendable (CellColumns, inout CSVRows) -> Void) -> CSVTable {
+        var table = CSVTable(header: header(cells) + columns)
+        let width = table.header.count
+        let blocks = cells.concurrentMap { cell in
+            var block = CSVRows(lead: prefix(cell), width: width)
+            rows(cell, &block)
+            return block
+        }
+        for block in blocks { table.append(block) }
+        return table
+    }
+
     static func runsTable(_ cells: [CellColumns], _ byCell: [Int: [RunRecord]]) -> CSVTable {
-        var table = CSVTable(header: header(cells) + ["seed", "layer", "status", "loss_value"]
+        let columns = ["seed", "layer", "status", "loss_value"]
             + norms.map { "grad_\($0)_norm" } + norms.map { "log10_grad_\($0)_norm" }
             + ["act_mean", "act_std", "saturated_fraction"]
-            + perExampleNames.map { "per_example_grad_norm_\($0)" } + perExampleNames.map { "log10_per_example_grad_norm_\($0)" })
-        for cell in cells {
+            + perExampleNames.map { "per_example_grad_norm_\($0)" } + perExampleNames.map { "log10_per_example_grad_norm_\($0)" }
+        return cellTable(cells, columns: columns) { cell, rows in
             for run in byCell[cell.index] ?? [] {
                 for layer in 1...max(1, cell.depth) {
-                    let common = prefix(cell) + ["\(run.seed)", "\(layer)", run.status]
+                    let common = ["\(run.seed)", "\(layer)", run.status]
                     guard run.layers.indices.contains(layer - 1) else {
-                        table.append(common + Array(repeating: nil, count: 12 + 2 * perExampleNames.count))
+                        rows.append(common + Array(repeating: nil, count: 12 + 2 * perExampleNames.count))
                         continue
                     }
                     let l = run.layers[layer - 1]
                     let perExample = l.perExample.count == perExampleNames.count ? l.perExample.map(Optional.some) : perExampleNames.map { _ in nil }
-                    table.append(common + [CSVTable.number(run.loss)]
+                    rows.append(common + [CSVTable.number(run.loss)]
                         + l.norms.map { CSVTable.number($0.value) } + l.norms.map { CSVTable.number($0.log10) }
                         + [l.actMean, l.actStd, l.saturatedFraction].map(CSVTable.number)
                         + perExample.map { CSVTable.number($0?.value) } + perExample.map { CSVTable.number($0?.log10) })
                 }
             }
         }
-        return table
     }
 
     /// Per layer (index l - 1), per aggregated norm: the log10 values of the ok seeds.
@@ -110,15 +123,15 @@ public enum Export {
         for (x, _) in aggregated {
             columns += ["mean", "std", "min", "max"].map { "log10_grad_\(x)_norm_\($0)" } + ["grad_\(x)_norm_geomean"]
         }
-        var table = CSVTable(header: header(cells) + columns + ["act_std_mean", "saturated_fraction_mean", "theory_log10_grad_z_norm"]
-            + perExampleNames.map { "log10_per_example_grad_norm_\($0)_mean" })
-        for cell in cells {
+        columns += ["act_std_mean", "saturated_fraction_mean", "theory_log10_grad_z_norm"]
+            + perExampleNames.map { "log10_per_example_grad_norm_\($0)_mean" }
+        return cellTable(cells, columns: columns) { cell, rows in
             let runs = byCell[cell.index] ?? []
             let ok = runs.filter { $0.status == "ok" && $0.layers.count == cell.depth }
             let profiles = profilesByCell[cell.index] ?? []
             let theory = cell.theoryProfile(profiles)
             for layer in 1...max(1, cell.depth) {
-                var row = prefix(cell) + ["\(layer)", "\(ok.count)"]
+                var row: [String?] = ["\(layer)", "\(ok.count)"]
                 for values in profiles.indices.contains(layer - 1) ? profiles[layer - 1] : aggregated.map({ _ in [] }) {
                     let mean = Statistics.mean(values)
                     row += [mean, Statistics.sampleStd(values), values.min(), values.max()].map(CSVTable.number)
@@ -130,22 +143,20 @@ public enum Export {
                 row += perExampleNames.indices.map { q in
                     CSVTable.number(Statistics.mean(stats.compactMap { $0.perExample.indices.contains(q) ? $0.perExample[q].log10 : nil }))
                 }
-                table.append(row)
+                rows.append(row)
             }
         }
-        return table
     }
 
     static func summaryTable(_ cells: [CellColumns], _ byCell: [Int: [RunRecord]], _ profilesByCell: [Int: [[[Double]]]], seedCount: Int) -> CSVTable {
         var columns = ["seeds"]
         for (x, _) in aggregated { columns += ["\(x)_log10_ratio_first_last", "\(x)_log10_gain_per_layer"] }
         columns += ["theory_z_log10_ratio_first_last", "theory_z_log10_gain_per_layer", "theory_q_star", "theory_chi_star",
-                    "theory_phase", "theory_depth_scale"]
-        var table = CSVTable(header: header(cells) + columns + ["status"])
-        for cell in cells {
+                    "theory_phase", "theory_depth_scale", "status"]
+        return cellTable(cells, columns: columns) { cell, rows in
             let runs = byCell[cell.index] ?? []
             let profiles = profilesByCell[cell.index] ?? []
-            var row = prefix(cell) + ["\(runs.filter { $0.status == "ok" }.count)"]
+            var row: [String?] = ["\(runs.filter { $0.status == "ok" }.count)"]
             for k in aggregated.indices {
                 let means = profiles.map { Statistics.mean($0[k]) }
                 let ratio: Double? = {
@@ -157,9 +168,8 @@ public enum Export {
             row += theoryColumns(cell, profiles)
             let failed = runs.first { $0.status != "ok" }?.status
             row.append(failed ?? (runs.count < seedCount ? "incomplete" : "ok"))
-            table.append(row)
+            rows.append(row)
         }
-        return table
     }
 
     /// The theory columns of summary.csv: the predicted z ratio and gain, q*, chi_1, the phase and the depth scale.

@@ -105,6 +105,12 @@ public final class ResultStore: Sendable {
         t.column("saturated_fraction", .double).notNull()
     }
 
+    /// The columns `LayerRecord(_:from:)` reads, in its order, as a SELECT list: those of
+    /// `layerColumns`, then the per-example quantiles (significand, exponent).
+    static let layerSelection = (["w", "b", "z", "h"].flatMap { ["grad_\($0)_significand", "grad_\($0)_exponent"] }
+        + ["act_mean", "act_std", "saturated_fraction"]
+        + perExampleQuantiles.flatMap { ["per_example_\($0)_significand", "per_example_\($0)_exponent"] }).joined(separator: ", ")
+
     /// The value stored under `key` in the metadata table.
     public func meta(_ key: String) throws -> String? {
         try database.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key]) }
@@ -175,9 +181,9 @@ public final class ResultStore: Sendable {
     public func allRuns() throws -> [RunRecord] {
         try database.read { db in
             var layers = [RunKey: [LayerRecord]]()
-            let layerRows = try Row.fetchCursor(db, sql: "SELECT * FROM layer ORDER BY cell_index, seed, layer")
+            let layerRows = try Row.fetchCursor(db, sql: "SELECT cell_index, seed, \(Self.layerSelection) FROM layer ORDER BY cell_index, seed, layer")
             while let row = try layerRows.next() {
-                layers[RunKey(cellIndex: row["cell_index"], seed: row["seed"]), default: []].append(LayerRecord(row))
+                layers[RunKey(cellIndex: row[0], seed: row[1]), default: []].append(LayerRecord(row, from: 2))
             }
             let training = try Self.allTraining(db)
             var spectra = [RunKey: [ScaledNorm]]()
@@ -198,10 +204,12 @@ public final class ResultStore: Sendable {
     private static func allTraining(_ db: Database) throws -> [RunKey: [TrainingStepRecord]] {
         struct StepKey: Hashable { var run: RunKey; var step: Int }
         var layers = [StepKey: [(LayerRecord, Double)]]()
-        let layerRows = try Row.fetchCursor(db, sql: "SELECT * FROM training_layer ORDER BY cell_index, seed, step, layer")
+        let layerRows = try Row.fetchCursor(db, sql: """
+            SELECT cell_index, seed, step, relative_update, \(layerSelection) FROM training_layer ORDER BY cell_index, seed, step, layer
+            """)
         while let row = try layerRows.next() {
-            let key = StepKey(run: RunKey(cellIndex: row["cell_index"], seed: row["seed"]), step: row["step"])
-            layers[key, default: []].append((LayerRecord(row), row["relative_update"]))
+            let key = StepKey(run: RunKey(cellIndex: row[0], seed: row[1]), step: row[2])
+            layers[key, default: []].append((LayerRecord(row, from: 4), row[3]))
         }
         var result = [RunKey: [TrainingStepRecord]]()
         for row in try Row.fetchAll(db, sql: "SELECT * FROM training_step ORDER BY cell_index, seed, step") {
@@ -230,17 +238,16 @@ extension LayerRecord {
         return perExample.flatMap { [$0.significand, $0.exponent] as [DatabaseValueConvertible?] }
     }
 
-    /// Reads a layer's numbers from a row with the columns of `layerColumns` and the per-example ones.
-    init(_ row: Row) {
-        func norm(_ name: String) -> ScaledNorm {
-            ScaledNorm(significand: row["grad_\(name)_significand"], exponent: row["grad_\(name)_exponent"])
-        }
-        let perExample = ResultStore.perExampleQuantiles.compactMap { q -> ScaledNorm? in
-            guard let significand: Double = row["per_example_\(q)_significand"], let exponent: Int = row["per_example_\(q)_exponent"] else { return nil }
+    /// Reads a layer's numbers from the columns of `ResultStore.layerSelection`, which start at
+    /// index `first` of `row` (by position: a name lookup per value was most of reading a store).
+    init(_ row: Row, from first: Int) {
+        func norm(_ i: Int) -> ScaledNorm { ScaledNorm(significand: row[first + 2 * i], exponent: row[first + 2 * i + 1]) }
+        let stored = ResultStore.perExampleQuantiles.indices.compactMap { q -> ScaledNorm? in
+            guard let significand: Double = row[first + 11 + 2 * q], let exponent: Int = row[first + 12 + 2 * q] else { return nil }
             return ScaledNorm(significand: significand, exponent: exponent)
         }
-        self.init(gradW: norm("w"), gradB: norm("b"), gradZ: norm("z"), gradH: norm("h"),
-                  actMean: row["act_mean"], actStd: row["act_std"], saturatedFraction: row["saturated_fraction"],
-                  perExample: perExample.count == ResultStore.perExampleQuantiles.count ? perExample : [])
+        self.init(gradW: norm(0), gradB: norm(1), gradZ: norm(2), gradH: norm(3),
+                  actMean: row[first + 8], actStd: row[first + 9], saturatedFraction: row[first + 10],
+                  perExample: stored.count == ResultStore.perExampleQuantiles.count ? stored : [])
     }
 }

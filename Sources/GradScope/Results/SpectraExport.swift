@@ -15,14 +15,14 @@ enum SpectraExport {
     }
 
     static func table(_ cells: [CellColumns], _ byCell: [Int: [RunRecord]]) -> CSVTable {
-        var table = CSVTable(header: Export.header(cells) + ["seed", "status", "singular_values", "sigma2_mean", "log10_sigma2_mean",
-            "sigma_max", "sigma_min", "log10_sigma_max", "log10_sigma_min", "condition_number", "sigma2_normalized_variance"]
-            + quantiles.map { "log10_sigma_q\(String(format: "%02d", $0))" })
-        for cell in cells {
+        let columns = ["seed", "status", "singular_values", "sigma2_mean", "log10_sigma2_mean", "sigma_max", "sigma_min",
+                       "log10_sigma_max", "log10_sigma_min", "condition_number", "sigma2_normalized_variance"]
+            + quantiles.map { "log10_sigma_q\(String(format: "%02d", $0))" }
+        return Export.cellTable(cells, columns: columns) { cell, rows in
             for run in byCell[cell.index] ?? [] {
-                var row = Export.prefix(cell) + ["\(run.seed)", run.status]
+                var row: [String?] = ["\(run.seed)", run.status]
                 guard let spectrum = Summary(run.singularValues) else {
-                    table.append(row + Array(repeating: nil, count: 9 + quantiles.count))
+                    rows.append(row + Array(repeating: nil, count: 9 + quantiles.count))
                     continue
                 }
                 row += ["\(run.singularValues.count)", CSVTable.number(spectrum.meanSquare.value), CSVTable.number(spectrum.meanSquare.log10),
@@ -30,15 +30,13 @@ enum SpectraExport {
                         CSVTable.number(spectrum.largest.log10), CSVTable.number(spectrum.smallest.log10),
                         CSVTable.number(spectrum.condition), CSVTable.number(spectrum.normalizedVariance)]
                 row += spectrum.quantiles.map { CSVTable.number($0.log10) }
-                table.append(row)
+                rows.append(row)
             }
         }
-        return table
     }
 
     static func histogram(_ cells: [CellColumns], _ byCell: [Int: [RunRecord]]) -> CSVTable {
-        var table = CSVTable(header: Export.header(cells) + ["bin", "log10_sigma_low", "log10_sigma_high", "count", "fraction"])
-        for cell in cells {
+        Export.cellTable(cells, columns: ["bin", "log10_sigma_low", "log10_sigma_high", "count", "fraction"]) { cell, rows in
             var counts = [Int](repeating: 0, count: binCount + 2)
             let values = (byCell[cell.index] ?? []).flatMap(\.singularValues)
             for sigma in values {
@@ -49,10 +47,9 @@ enum SpectraExport {
                 let low: Double? = bin == 0 ? nil : lowest + Double(bin - 1) * binWidth
                 let high: Double? = bin == binCount + 1 ? nil : lowest + Double(bin) * binWidth
                 let fraction = values.isEmpty ? nil : Double(count) / Double(values.count)
-                table.append(Export.prefix(cell) + ["\(bin)", CSVTable.number(low), CSVTable.number(high), "\(count)", CSVTable.number(fraction)])
+                rows.append(["\(bin)", CSVTable.number(low), CSVTable.number(high), "\(count)", CSVTable.number(fraction)])
             }
         }
-        return table
     }
 
     /// The summary numbers of one spectrum (singular values sharing one exponent, largest first).

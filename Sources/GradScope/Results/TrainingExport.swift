@@ -11,39 +11,35 @@ enum TrainingExport {
     }
 
     static func table(_ cells: [CellColumns], _ byCell: [Int: [RunRecord]]) -> CSVTable {
-        var table = CSVTable(header: Export.header(cells) + ["seed", "step", "layer", "status"]
-            + ["train_loss", "test_loss", "train_accuracy", "test_accuracy"]
+        let columns = ["seed", "step", "layer", "status"] + ["train_loss", "test_loss", "train_accuracy", "test_accuracy"]
             + Export.norms.map { "grad_\($0)_norm" } + Export.norms.map { "log10_grad_\($0)_norm" }
-            + ["relative_update", "act_mean", "act_std", "saturated_fraction"])
-        for cell in cells {
+            + ["relative_update", "act_mean", "act_std", "saturated_fraction"]
+        return Export.cellTable(cells, columns: columns) { cell, rows in
             for run in byCell[cell.index] ?? [] {
                 for point in run.training {
                     let losses = [point.trainLoss, point.testLoss, point.trainAccuracy, point.testAccuracy].map(CSVTable.number)
                     for layer in 1...max(1, cell.depth) {
-                        let common = Export.prefix(cell) + ["\(run.seed)", "\(point.step)", "\(layer)", point.status]
+                        let common = ["\(run.seed)", "\(point.step)", "\(layer)", point.status]
                         guard point.layers.indices.contains(layer - 1) else {
-                            table.append(common + Array(repeating: nil, count: 16))
+                            rows.append(common + Array(repeating: nil, count: 16))
                             continue
                         }
                         let l = point.layers[layer - 1]
-                        table.append(common + losses + l.norms.map { CSVTable.number($0.value) } + l.norms.map { CSVTable.number($0.log10) }
+                        rows.append(common + losses + l.norms.map { CSVTable.number($0.value) } + l.norms.map { CSVTable.number($0.log10) }
                             + [point.relativeUpdates[layer - 1], l.actMean, l.actStd, l.saturatedFraction].map(CSVTable.number))
                     }
                 }
             }
         }
-        return table
     }
 
     /// Means over the seeds whose training finished: losses at the first and last step, the
     /// first recorded step whose mean test loss is at most half the initial one, and
     /// log10(relative update of layer 1 / that of layer L) at the last step.
     static func summary(_ cells: [CellColumns], _ byCell: [Int: [RunRecord]], seedCount: Int) -> CSVTable {
-        var table = CSVTable(header: Export.header(cells) + [
-            "seeds", "initial_test_loss", "final_train_loss", "final_test_loss", "final_train_accuracy",
-            "final_test_accuracy", "steps_to_half_test_loss", "log10_update_ratio_first_last", "status",
-        ])
-        for cell in cells {
+        let columns = ["seeds", "initial_test_loss", "final_train_loss", "final_test_loss", "final_train_accuracy",
+                       "final_test_accuracy", "steps_to_half_test_loss", "log10_update_ratio_first_last", "status"]
+        return Export.cellTable(cells, columns: columns) { cell, rows in
             let runs = byCell[cell.index] ?? []
             let finished = runs.filter { $0.training.last?.status == "ok" && !$0.training.isEmpty }
             let curves = finished.map(\.training)
@@ -56,14 +52,13 @@ enum TrainingExport {
                 guard let first = point.relativeUpdates.first, let final = point.relativeUpdates.last, first > 0, final > 0 else { return nil }
                 return log10(first / final)
             }
-            var row = Export.prefix(cell) + ["\(finished.count)"]
+            var row: [String?] = ["\(finished.count)"]
             row += [initial, Statistics.mean(last.compactMap(\.trainLoss)), Statistics.mean(last.compactMap(\.testLoss)),
                     Statistics.mean(last.compactMap(\.trainAccuracy)), Statistics.mean(last.compactMap(\.testAccuracy))].map(CSVTable.number)
             row += [half.map { "\($0)" }, CSVTable.number(Statistics.mean(ratios))]
             let failed = runs.compactMap { $0.training.last?.status }.first { $0 != "ok" }
             row.append(failed ?? (runs.count < seedCount ? "incomplete" : "ok"))
-            table.append(row)
+            rows.append(row)
         }
-        return table
     }
 }
