@@ -14,7 +14,7 @@ extension Double: BLASScalar {
     }
 
     public static func qr(_ a: Matrix<Double>) throws(LAPACKError) -> (q: Matrix<Double>, rDiagonal: [Double]) {
-        try callQR(a, factor: (LAPACKE_dgeqrf, "LAPACKE_dgeqrf"), expand: (LAPACKE_dorgqr, "LAPACKE_dorgqr"))
+        try callQR(a, factor: (LAPACKE_dgeqrf_work, "LAPACKE_dgeqrf_work"), expand: (LAPACKE_dorgqr_work, "LAPACKE_dorgqr_work"))
     }
 
     public static func singularValues(_ a: Matrix<Double>) throws(LAPACKError) -> [Double] {
@@ -35,7 +35,7 @@ extension Float: BLASScalar {
     }
 
     public static func qr(_ a: Matrix<Float>) throws(LAPACKError) -> (q: Matrix<Float>, rDiagonal: [Float]) {
-        try callQR(a, factor: (LAPACKE_sgeqrf, "LAPACKE_sgeqrf"), expand: (LAPACKE_sorgqr, "LAPACKE_sorgqr"))
+        try callQR(a, factor: (LAPACKE_sgeqrf_work, "LAPACKE_sgeqrf_work"), expand: (LAPACKE_sorgqr_work, "LAPACKE_sorgqr_work"))
     }
 
     public static func singularValues(_ a: Matrix<Float>) throws(LAPACKError) -> [Float] {
@@ -148,9 +148,15 @@ private func callSYRK<S: BLASScalar>(_ routine: SYRKRoutine<S>, _ a: Matrix<S>, 
     }
 }
 
-private typealias GEQRFRoutine<S> = (Int32, Int32, Int32, UnsafeMutablePointer<S>?, Int32, UnsafeMutablePointer<S>?) -> Int32
-private typealias ORGQRRoutine<S> = (Int32, Int32, Int32, Int32, UnsafeMutablePointer<S>?, Int32, UnsafePointer<S>?) -> Int32
+private typealias GEQRFRoutine<S> = (Int32, Int32, Int32, UnsafeMutablePointer<S>?, Int32, UnsafeMutablePointer<S>?,
+                                      UnsafeMutablePointer<S>?, Int32) -> Int32
+private typealias ORGQRRoutine<S> = (Int32, Int32, Int32, Int32, UnsafeMutablePointer<S>?, Int32, UnsafePointer<S>?,
+                                     UnsafeMutablePointer<S>?, Int32) -> Int32
 
+/// QR through the `_work` routines: LAPACKE's plain ones scan A for NaN (our A is drawn, never
+/// NaN) and allocate their workspace on every call. The workspace is the size LAPACK asks for
+/// (a query with lwork = -1), as LAPACKE's plain routines give it, so the blocking and the bits
+/// are theirs.
 private func callQR<S: BLASScalar>(
     _ a: Matrix<S>, factor: (GEQRFRoutine<S>, String), expand: (ORGQRRoutine<S>, String)
 ) throws(LAPACKError) -> (q: Matrix<S>, rDiagonal: [S]) {
@@ -164,12 +170,21 @@ private func callQR<S: BLASScalar>(
     var diagonal = [S](repeating: 0, count: n)
     let info: (Int32, String) = q.elements.withUnsafeMutableBufferPointer { pq in
         tau.withUnsafeMutableBufferPointer { pt in
-            let lda = Int32(m)
-            let factored = factor.0(LAPACK_COL_MAJOR, Int32(m), Int32(n), pq.baseAddress, lda, pt.baseAddress)
-            guard factored == 0 else { return (factored, factor.1) }
-            for j in 0..<n { diagonal[j] = pq[j * m + j] }
-            let expanded = expand.0(LAPACK_COL_MAJOR, Int32(m), Int32(n), Int32(n), pq.baseAddress, lda, pt.baseAddress)
-            return (expanded, expand.1)
+            let (rows, lda) = (Int32(m), Int32(m))
+            var sizes: (S, S) = (0, 0)
+            let queried = (factor.0(LAPACK_COL_MAJOR, rows, Int32(n), pq.baseAddress, lda, pt.baseAddress, &sizes.0, -1),
+                           expand.0(LAPACK_COL_MAJOR, rows, Int32(n), Int32(n), pq.baseAddress, lda, pt.baseAddress, &sizes.1, -1))
+            guard queried.0 == 0 else { return (queried.0, factor.1) }
+            guard queried.1 == 0 else { return (queried.1, expand.1) }
+            let length = Int32(max(1, Int(sizes.0), Int(sizes.1)))
+            var work = [S](repeating: 0, count: Int(length))
+            return work.withUnsafeMutableBufferPointer { pw in
+                let factored = factor.0(LAPACK_COL_MAJOR, rows, Int32(n), pq.baseAddress, lda, pt.baseAddress, pw.baseAddress, length)
+                guard factored == 0 else { return (factored, factor.1) }
+                for j in 0..<n { diagonal[j] = pq[j * m + j] }
+                let expanded = expand.0(LAPACK_COL_MAJOR, rows, Int32(n), Int32(n), pq.baseAddress, lda, pt.baseAddress, pw.baseAddress, length)
+                return (expanded, expand.1)
+            }
         }
     }
     guard info.0 == 0 else { throw LAPACKError(routine: info.1, info: info.0) }

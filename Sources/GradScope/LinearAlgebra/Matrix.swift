@@ -48,6 +48,17 @@ public struct Matrix<Scalar: BLASScalar>: Equatable, Sendable {
         }
     }
 
+    /// Column j times `factors[j]`, in place.
+    public mutating func scaleColumns(by factors: [Scalar]) {
+        precondition(factors.count == columns, "scaleColumns: \(factors.count) factors for \(columns) columns")
+        let (rows, columns) = (rows, columns), factor = factors.span
+        var values = elements.mutableSpan
+        for row in 0..<rows {
+            let start = row * columns
+            for j in 0..<factor.count { values[start + j] *= factor[j] }
+        }
+    }
+
     /// The transpose, as a new matrix: copied in 32 x 32 tiles, so that both the reads and the
     /// strided writes stay within a few cache lines and pages at a time.
     public var transposed: Matrix {

@@ -93,19 +93,18 @@ public enum Initializer: Equatable, Sendable {
             }
         case .orthogonal(let gain):
             let gaussian = normal(times: 1)
-            return try Initializer.haarOrthogonal(from: gaussian).scaled(by: gain)
+            return try Initializer.haarOrthogonal(from: gaussian, gain: gain)
         }
     }
 
     /// The orthogonal factor Q of A = QR with R's diagonal made positive (Householder QR,
-    /// then column j of Q times the sign of R_jj; Mezzadri 2007): for a Gaussian A it is
-    /// exactly Haar-distributed. Wide matrices go through their transpose.
-    public static func haarOrthogonal(from gaussian: Matrix<Double>) throws(LAPACKError) -> Matrix<Double> {
+    /// then column j of Q times the sign of R_jj; Mezzadri 2007), times `gain`: for a Gaussian A
+    /// (and gain 1) it is exactly Haar-distributed. Wide matrices go through their transpose.
+    /// Signs and gain are one pass: (-q) gain and q (-gain) are the same number.
+    public static func haarOrthogonal(from gaussian: Matrix<Double>, gain: Double = 1) throws(LAPACKError) -> Matrix<Double> {
         let tall = gaussian.rows >= gaussian.columns
         var (q, r) = try Double.qr(tall ? gaussian : gaussian.transposed)
-        for i in 0..<q.rows {
-            for j in 0..<q.columns where r[j] < 0 { q[i, j] = -q[i, j] }
-        }
+        q.scaleColumns(by: r.map { $0 < 0 ? -gain : gain })
         return tall ? q : q.transposed
     }
 }
