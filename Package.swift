@@ -22,6 +22,7 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
         ),
+        .systemLibrary(name: "CMalloc", path: "Modules/CMalloc"),
         .target(
             name: "GradScope",
             dependencies: [
@@ -39,6 +40,7 @@ let package = Package(
             name: "gradscope",
             dependencies: [
                 "GradScope",
+                "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
