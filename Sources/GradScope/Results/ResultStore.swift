@@ -91,12 +91,15 @@ public final class ResultStore: Sendable {
         return migrator
     }
 
+    /// The four gradient norms of a layer, as named in the columns (`LayerRecord.norms` order).
+    private static let normNames = ["w", "b", "z", "h"]
+
     /// The quantiles of the per-example gradient norms that are stored, as named in the columns.
     static let perExampleQuantiles = ["q10", "q50", "q90"]
 
     /// The columns of one layer's numbers: four norms as significand and exponent, then the activation statistics.
     private static func layerColumns(_ t: TableDefinition) {
-        for name in ["w", "b", "z", "h"] {
+        for name in normNames {
             t.column("grad_\(name)_significand", .double).notNull()
             t.column("grad_\(name)_exponent", .integer).notNull()
         }
@@ -107,7 +110,7 @@ public final class ResultStore: Sendable {
 
     /// The columns `LayerRecord(_:from:)` reads, in its order, as a SELECT list: those of
     /// `layerColumns`, then the per-example quantiles (significand, exponent).
-    static let layerSelection = (["w", "b", "z", "h"].flatMap { ["grad_\($0)_significand", "grad_\($0)_exponent"] }
+    static let layerSelection = (normNames.flatMap { ["grad_\($0)_significand", "grad_\($0)_exponent"] }
         + ["act_mean", "act_std", "saturated_fraction"]
         + perExampleQuantiles.flatMap { ["per_example_\($0)_significand", "per_example_\($0)_exponent"] }).joined(separator: ", ")
 
@@ -241,13 +244,14 @@ extension LayerRecord {
     /// Reads a layer's numbers from the columns of `ResultStore.layerSelection`, which start at
     /// index `first` of `row` (by position: a name lookup per value was most of reading a store).
     init(_ row: Row, from first: Int) {
+        let statistics = first + 8, perExampleStart = statistics + 3  // after four (significand, exponent) pairs
         func norm(_ i: Int) -> ScaledNorm { ScaledNorm(significand: row[first + 2 * i], exponent: row[first + 2 * i + 1]) }
         let stored = ResultStore.perExampleQuantiles.indices.compactMap { q -> ScaledNorm? in
-            guard let significand: Double = row[first + 11 + 2 * q], let exponent: Int = row[first + 12 + 2 * q] else { return nil }
+            guard let significand: Double = row[perExampleStart + 2 * q], let exponent: Int = row[perExampleStart + 2 * q + 1] else { return nil }
             return ScaledNorm(significand: significand, exponent: exponent)
         }
         self.init(gradW: norm(0), gradB: norm(1), gradZ: norm(2), gradH: norm(3),
-                  actMean: row[first + 8], actStd: row[first + 9], saturatedFraction: row[first + 10],
+                  actMean: row[statistics], actStd: row[statistics + 1], saturatedFraction: row[statistics + 2],
                   perExample: stored.count == ResultStore.perExampleQuantiles.count ? stored : [])
     }
 }
