@@ -2,8 +2,10 @@
 SWIFT   ?= swift
 CONFIG  ?=
 OUTPUT  ?= results
-# Host-CPU code generation (AVX2/AVX-512 where present) by default; PORTABLE=1 builds for baseline x86-64.
-CPU_FLAGS := $(if $(PORTABLE),,-Xswiftc -target-cpu -Xswiftc native)
+# Code generation for this machine's CPU (AVX2/AVX-512 where present) by default; CPU=haswell (or another
+# LLVM CPU name) for a set of machines, PORTABLE=1 for baseline x86-64. Every choice gives the same numbers.
+CPU ?= native
+CPU_FLAGS := $(if $(PORTABLE),,-Xswiftc -target-cpu -Xswiftc $(CPU))
 BUILD_FLAGS := -c release $(CPU_FLAGS)
 BIN := .build/release/gradscope
 APT_PACKAGES := libopenblas-dev liblapacke-dev
