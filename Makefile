@@ -29,7 +29,7 @@ setup:
 	  fi; \
 	fi
 
-## build: release build of the gradscope binary
+## build: release build of the gradscope binary (this CPU; CPU=haswell for any AVX2 machine, PORTABLE=1 for any x86-64)
 build: setup
 	$(SWIFT) build $(BUILD_FLAGS) --product gradscope
 
