@@ -91,7 +91,8 @@ extension Network {
     /// (the outer product x_b^T d_b has norm ||x_b|| ||d_b||), times 2^-exponent like `delta`.
     func perExampleQuantiles(_ layer: Int, deltaRowSquares: [Double]) -> [ScaledNorm] {
         let inputRowSquares = Kernels.rowSquares(layerInput(layer).elements, columns: cell.width)
-        let shares = zip(deltaRowSquares, inputRowSquares).map { d, x in (d * (x + 1)).squareRoot() }.sorted()
+        var shares = zip(deltaRowSquares, inputRowSquares).map { d, x in (d * (x + 1)).squareRoot() }
+        shares.sort()  // in place: one array per layer, not two
         return [0.1, 0.5, 0.9].map { ScaledNorm(significand: Quantile.of(sorted: shares, $0)) }
     }
 }
