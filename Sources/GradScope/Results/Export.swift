@@ -60,8 +60,9 @@ public enum Export {
         ]
         if !training.isEmpty { tables += TrainingExport.tables(training, byCell, seedCount: seeds.count) }
         if !spectra.isEmpty { tables += SpectraExport.tables(spectra, byCell) }
-        // Each table is built and written on a core of its own.
-        _ = try tables.concurrentMap { table in try table.build().write(to: directory.appendingPathComponent(table.name)) }
+        // One table at a time, each with its cells' rows built on all cores (`cellTable`): a
+        // concurrent map nested in another runs serially, which left the largest table on one core.
+        for table in tables { try table.build().write(to: directory.appendingPathComponent(table.name)) }
     }
 
     static func header(_ cells: [CellColumns]) -> [String] {
