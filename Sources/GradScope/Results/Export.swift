@@ -53,7 +53,7 @@ public enum Export {
         let present = cells.filter { byCell[$0.index] != nil }
         let profiles = Dictionary(uniqueKeysWithValues: present.map { ($0.index, logProfiles(byCell[$0.index] ?? [], depth: $0.depth)) })
         let training = present.filter(\.trains), spectra = present.filter(\.jacobian)
-        var tables: [(name: String, build: @Sendable () -> CSVTable)] = [
+        var tables: [(name: String, build: () -> CSVTable)] = [
             ("runs.csv", { runsTable(present, byCell) }),
             ("layers.csv", { layersTable(present, byCell, profiles) }),
             ("summary.csv", { summaryTable(present, byCell, profiles, seedCount: seeds.count) }),

@@ -10,7 +10,7 @@ enum SpectraExport {
     static let binWidth = 0.25, lowest = -20.0, binCount = 160
 
     /// The two tables as (file name, builder), for `Export.write` to build and write.
-    static func tables(_ cells: [CellColumns], _ byCell: [Int: [RunRecord]]) -> [(name: String, build: @Sendable () -> CSVTable)] {
+    static func tables(_ cells: [CellColumns], _ byCell: [Int: [RunRecord]]) -> [(name: String, build: () -> CSVTable)] {
         [(files[0], { table(cells, byCell) }), (files[1], { histogram(cells, byCell) })]
     }
 

@@ -6,7 +6,7 @@ enum TrainingExport {
     static let files = ["training.csv", "training_summary.csv"]
 
     /// The two tables as (file name, builder), for `Export.write` to build and write.
-    static func tables(_ cells: [CellColumns], _ byCell: [Int: [RunRecord]], seedCount: Int) -> [(name: String, build: @Sendable () -> CSVTable)] {
+    static func tables(_ cells: [CellColumns], _ byCell: [Int: [RunRecord]], seedCount: Int) -> [(name: String, build: () -> CSVTable)] {
         [(files[0], { table(cells, byCell) }), (files[1], { summary(cells, byCell, seedCount: seedCount) })]
     }
 
