@@ -5,8 +5,9 @@ extension CellTheory {
     /// of the deepest one's). The distinct theories are computed concurrently.
     static func forCells(_ cells: [Cell]) -> [Int: CellTheory] {
         var deepest = [TheoryKey: Cell]()
-        for cell in cells where deepest[TheoryKey(cell)].map({ $0.depth < cell.depth }) ?? true {
-            deepest[TheoryKey(cell)] = cell
+        for cell in cells {
+            let key = TheoryKey(cell)
+            if deepest[key].map({ $0.depth < cell.depth }) ?? true { deepest[key] = cell }
         }
         let families = Array(deepest)
         let computed = families.concurrentMap { _, cell in

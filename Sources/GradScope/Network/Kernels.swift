@@ -170,7 +170,11 @@ extension Matrix {
             }
             for j in whole..<columns { tail[j - whole] += Double(r[j]) }
         }
-        return chunks.flatMap { chunk in (0..<8).map { chunk[$0] } } + tail
+        var sums = [Double]()  // one array, not one per chunk: this runs for every layer of every run
+        sums.reserveCapacity(columns)
+        for chunk in chunks { for k in 0..<8 { sums.append(chunk[k]) } }
+        sums.append(contentsOf: tail)
+        return sums
     }
 }
 
