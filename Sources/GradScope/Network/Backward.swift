@@ -27,9 +27,18 @@ extension Network {
                 Kernels.residualBackward(gradient: gradient.elements, slopes: slopes[layer - 1].elements, accumulated: &scratch.elements)
             }
             swap(&gradient, &scratch)
-            let shift: Int
+            var shift: Int
             (shift, gradientNorm, status) = Kernels.normalize(&gradient.elements)
-            guard status == .ok else { return (loss, status) }
+            if status != .ok {  // a product of finite factors that the kernel spelt as inf or NaN: recompute it in range
+                swap(&gradient, &scratch)  // G_l back in `gradient` for the recomputation
+                let rescue: Int
+                (rescue, status) = backwardProductInRange(layer)
+                guard status == .ok else { return (loss, status) }
+                swap(&gradient, &scratch)
+                (shift, gradientNorm, status) = Kernels.normalize(&gradient.elements)
+                guard status == .ok else { return (loss, status) }
+                shift += rescue
+            }
             exponent += shift
         }
         return (loss, .ok)
