@@ -4,7 +4,7 @@ import Foundation
 import GradScope
 
 @main
-struct GradScopeCommand: ParsableCommand {
+struct GradScopeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gradscope",
         abstract: "Measure how gradients vanish or explode, layer by layer, in deep networks.",
@@ -15,7 +15,7 @@ struct GradScopeCommand: ParsableCommand {
     )
 
     /// Parses and runs a command, mapping every usage error to exit code 2 (the contract's code).
-    static func main() {
+    static func main() async {
         // Buffers of 1 MiB and more (weight matrices, activations of wide layers) are mapped and
         // unmapped on their own. glibc's default threshold rises after the first large free and
         // from then on keeps freed matrices in per-thread heaps, which grew the standard bench
@@ -25,7 +25,7 @@ struct GradScopeCommand: ParsableCommand {
         #endif
         do {
             var command = try parseAsRoot()
-            try command.run()
+            if var asynchronous = command as? AsyncParsableCommand { try await asynchronous.run() } else { try command.run() }
         } catch {
             Foundation.exit(report(error))
         }

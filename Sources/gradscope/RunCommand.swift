@@ -51,6 +51,7 @@ struct RunCommand: ParsableCommand {
         guard memoryErrors.isEmpty else { throw ConfigErrors(memoryErrors) }
         let runners = experiments.map { SweepRunner(experiment: $0, options: options) }
         for runner in runners { try runner.checkFolder() }
+        for warning in experiments.compactMap(\.spreadsheetWarning) { FileHandle.standardError.write(Data((warning + "\n").utf8)) }
         BLASLibrary.configure(threadsPerRun: max(1, machineCores / jobs))
         Interrupt.install()
         for runner in runners {

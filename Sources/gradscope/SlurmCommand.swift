@@ -3,7 +3,7 @@ import Foundation
 import GradScope
 
 /// `gradscope slurm`: write (and submit) a Slurm job array that runs one shard per task, and a merge job.
-struct SlurmCommand: ParsableCommand {
+struct SlurmCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "slurm",
         abstract: "Write (and with --submit, submit) a Slurm job array with one shard per task, and a merge job.",
@@ -34,7 +34,7 @@ struct SlurmCommand: ParsableCommand {
         guard (1...1024).contains(cpusPerTask) else { throw ValidationError("--cpus-per-task must be in 1 ... 1024, got \(cpusPerTask)") }
     }
 
-    func run() throws {
+    func run() async throws {
         let experiments = try configs.load()
         let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
         for (experiment, config) in zip(experiments, configs.configs) {
@@ -43,7 +43,7 @@ struct SlurmCommand: ParsableCommand {
             let tasks = try job.write()
             print("\(experiment.name): \(job.arrayScript.path) (\(tasks.isEmpty ? "all \(shards) shards finished" : "\(tasks.count) of \(shards) shards to run")), \(job.mergeScript.path)")
             guard submit else { continue }
-            let ids = try job.submit()
+            let ids = try await job.submit()
             print("\(experiment.name): submitted array job \(ids.array) and merge job \(ids.merge)")
         }
     }

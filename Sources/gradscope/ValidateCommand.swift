@@ -6,7 +6,7 @@ import GradScope
 struct ValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
-        abstract: "Check experiment configs; print cells, runs, estimated GFLOP and peak memory per run."
+        abstract: "Check experiment configs; print cells, runs, estimated GFLOP and peak memory per run, and warn of CSV files too long for a spreadsheet."
     )
 
     @OptionGroup var configs: ConfigArguments
@@ -23,6 +23,7 @@ struct ValidateCommand: ParsableCommand {
             print("\(e.file): \(e.name): \(e.cells.count) cells x \(e.seeds.count) seeds = \(runs) runs (\(axes)); "
                 + "about \(String(format: "%.1f", e.totalFlops / 1e9)) GFLOP; peak memory per run \(peak)"
                 + (available.map { " of \(Format.bytes($0)) available" } ?? ""))
+            if let warning = e.spreadsheetWarning { print(warning) }
         }
         let memoryErrors = experiments.compactMap { $0.memoryCheck(jobs: jobs, available: available) }
         guard memoryErrors.isEmpty else { throw ConfigErrors(memoryErrors) }

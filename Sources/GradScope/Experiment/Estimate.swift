@@ -115,3 +115,59 @@ public enum Format {
         return h > 0 ? String(format: "%d:%02d:%02d", h, m, r) : String(format: "%d:%02d", m, r)
     }
 }
+
+/// The tables a sweep writes and whether a spreadsheet can open them.
+extension Experiment {
+    /// Spreadsheets open at most this many rows, the header included (Excel; LibreOffice Calc by default).
+    public static let spreadsheetRows = 1_048_576
+
+    /// Each CSV file this sweep writes, with the number of data rows it will hold when every run finishes
+    /// (a run that overflows writes fewer: these are upper bounds).
+    public var csvRowCounts: [(file: String, rows: Int)] {
+        let seedCount = seeds.count
+        var runs = 0, layers = 0, training = 0, trainingCells = 0, spectra = 0
+        for cell in cells {
+            let depth = cell.cell.depth
+            runs += seedCount * depth
+            layers += depth
+            if let settings = cell.draft.training {
+                training += seedCount * settings.recordedSteps.count * depth
+                trainingCells += 1
+            }
+            if cell.draft.jacobian { spectra += 1 }
+        }
+        var counts = [("runs.csv", runs), ("layers.csv", layers), ("summary.csv", cells.count)]
+        if trainingCells > 0 { counts += [("training.csv", training), ("training_summary.csv", trainingCells)] }
+        if spectra > 0 { counts += [("spectra.csv", spectra * seedCount), ("spectra_histogram.csv", spectra * (SpectraExport.binCount + 2))] }
+        return counts
+    }
+
+    /// A warning when some CSV file will have more rows than a spreadsheet opens (nothing is refused):
+    /// which files will not open whole, and which will.
+    public var spreadsheetWarning: String? {
+        let counts = csvRowCounts
+        let tooLong = counts.filter { $0.rows + 1 > Self.spreadsheetRows }
+        guard !tooLong.isEmpty else { return nil }
+        let opening = counts.filter { $0.rows + 1 <= Self.spreadsheetRows }
+        let list = { (files: [(file: String, rows: Int)]) in
+            files.map { "\($0.file) (\(Format.count($0.rows)) rows)" }.joined(separator: ", ")
+        }
+        return "\(file): warning: \(list(tooLong)) will have more rows than a spreadsheet opens (\(Format.count(Self.spreadsheetRows)) with the header); "
+            + (opening.isEmpty ? "read it with a script or a database (results.sqlite)" : "\(list(opening)) will open; read the rest with a script or results.sqlite")
+            + ". Nothing is refused."
+    }
+}
+
+extension Format {
+    /// 1048576 -> "1,048,576".
+    public static func count(_ n: Int) -> String {
+        let digits = String(n.magnitude)
+        var groups = [Substring](), end = digits.endIndex
+        while end > digits.startIndex {
+            let start = digits.index(end, offsetBy: -3, limitedBy: digits.startIndex) ?? digits.startIndex
+            groups.insert(digits[start..<end], at: 0)
+            end = start
+        }
+        return (n < 0 ? "-" : "") + groups.joined(separator: ",")
+    }
+}

@@ -32,8 +32,8 @@ public struct Experiment: Sendable {
 public struct GridCell: Sendable {
     /// Position in grid order, from 0.
     public let index: Int
-    /// The short stable id: `c` and 7 hex digits of a hash of the canonical parameters.
-    public let id: String
+    /// The short stable id of the CSV files' `cell` column (see `CellID`).
+    public let id: CellID
     public let draft: CellDraft
 
     public var cell: Cell { draft.cell }
@@ -41,12 +41,56 @@ public struct GridCell: Sendable {
     /// `key=value;...` over every parameter: what the id hashes.
     public let canonical: String
 
-    init(index: Int, draft: CellDraft) {
-        self.index = index
-        self.draft = draft
-        canonical = draft.columns.map { "\($0.key)=\($0.value)" }.joined(separator: ";")
-        id = "c" + String(RandomStream.fnv1a(canonical) >> 36, radix: 16).leftPadded(to: 7)
+    init(index: Int, draft: CellDraft, canonical: String, id: CellID) {
+        (self.index, self.draft, self.canonical, self.id) = (index, draft, canonical, id)
     }
+
+    /// `key=value;...` of a draft's columns.
+    static func canonical(_ draft: CellDraft) -> String {
+        draft.columns.map { "\($0.key)=\($0.value)" }.joined(separator: ";")
+    }
+}
+
+/// A cell's id: `c` and ten base-32 digits (`0-9` and `a-z` without `i`, `l`, `o`, `u`: Crockford's
+/// alphabet, lower case) of a 64-bit hash of its canonical parameters, e.g. `c7k2m9x0qad`.
+///
+/// Short, stable (it depends on the cell's parameters only) and read by no spreadsheet as a number
+/// or a date (it starts with a letter and holds no separator). Distinct within a grid by construction:
+/// 50 bits make a clash among 100,000 cells a chance of about 4e-6, and `assign` gives a clashing cell
+/// (the later one in grid order) the hash of its parameters with a salt, the first free one.
+public struct CellID: Hashable, Sendable, Comparable, CustomStringConvertible {
+    public let description: String
+
+    /// Crockford's base-32 digits, lower case.
+    private static let digits = Array("0123456789abcdefghjkmnpqrstvwxyz")
+
+    /// The id of `canonical` with `salt` (0: none), from the top `bits` bits of its hash (bits <= 60, a multiple of 5).
+    public init(canonical: String, salt: Int = 0, bits: Int = 50) {
+        let text = salt == 0 ? canonical : canonical + "#\(salt)"
+        var hash = RandomStream.mix(RandomStream.fnv1a(text)) >> UInt64(64 - bits)
+        var characters = [Character](repeating: "0", count: bits / 5)
+        for i in characters.indices.reversed() {
+            characters[i] = Self.digits[Int(hash & 31)]
+            hash >>= 5
+        }
+        description = "c" + String(characters)
+    }
+
+    /// Ids for `canonicals` in grid order, all distinct: each its own hash unless an earlier one holds it.
+    public static func assign(_ canonicals: [String], bits: Int = 50) -> [CellID] {
+        var taken = Set<CellID>()
+        taken.reserveCapacity(canonicals.count)
+        return canonicals.map { canonical in
+            var salt = 0, id = CellID(canonical: canonical, bits: bits)
+            while !taken.insert(id).inserted {
+                salt += 1
+                id = CellID(canonical: canonical, salt: salt, bits: bits)
+            }
+            return id
+        }
+    }
+
+    public static func < (a: CellID, b: CellID) -> Bool { a.description < b.description }
 }
 
 /// A fixed subset of a grid's cells: `index` of `count` (K/N on the command line).

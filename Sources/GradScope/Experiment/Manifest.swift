@@ -10,7 +10,7 @@ enum Manifest {
         var seconds = [Int: Double]()
         for r in runs { seconds[r.cellIndex, default: 0] += r.seconds }
         let cells: [JSONNode] = experiment.cells.map { cell in
-            .object([("cell", .string(cell.id)), ("index", .integer(cell.index))]
+            .object([("cell", .string(cell.id.description)), ("index", .integer(cell.index))]
                 + cell.draft.columns.map { ($0.key, .string($0.value)) }
                 + [("seconds", seconds[cell.index].map { .number(($0 * 1000).rounded() / 1000) } ?? JSONNode(.null))])
         }

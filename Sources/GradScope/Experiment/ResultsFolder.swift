@@ -69,7 +69,7 @@ public struct ResultsFolder: Sendable {
         group.wait()
         let theories = computed.withLock { $0 }
         let cells = experiment.cells.map {
-            CellColumns(index: $0.index, id: $0.id, depth: $0.cell.depth, parameters: $0.draft.columns,
+            CellColumns(index: $0.index, id: $0.id.description, depth: $0.cell.depth, parameters: $0.draft.columns,
                         trains: $0.draft.training != nil, theory: theories[$0.index], jacobian: $0.draft.jacobian)
         }
         try Export.write(cells: cells, seeds: experiment.seeds, runs: runs, to: url)

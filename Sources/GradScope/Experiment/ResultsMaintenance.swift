@@ -36,7 +36,7 @@ public enum ResultsMaintenance {
         guard let experiment else { throw RunFailure.usage("no results folders given") }
         let missing = experiment.cells.filter { cell in experiment.seeds.contains { runs[RunKey(cellIndex: cell.index, seed: $0)] == nil } }
         guard missing.isEmpty else {
-            let names = missing.prefix(10).map(\.id).joined(separator: ", ") + (missing.count > 10 ? ", ..." : "")
+            let names = missing.prefix(10).map(\.id.description).joined(separator: ", ") + (missing.count > 10 ? ", ..." : "")
             throw RunFailure.failed("\(missing.count) of \(experiment.cells.count) cells have missing runs (\(names)); finish their shards (run them again with --resume) and merge again")
         }
         let folder = ResultsFolder(output: output, name: experiment.name)

@@ -74,9 +74,9 @@ public struct SlurmJob: Sendable {
 
     /// Submits the array, then the merge with `--dependency=afterok:<array> --kill-on-invalid-dep=yes`
     /// (a failed or cancelled task cancels the merge); returns both job ids.
-    public func submit(sbatch: String = "sbatch") throws -> (array: String, merge: String) {
-        let array = try SlurmJob.sbatch(sbatch, [arrayScript.path])
-        let merge = try SlurmJob.sbatch(sbatch, ["--dependency=afterok:\(array)", "--kill-on-invalid-dep=yes", mergeScript.path])
+    public func submit(sbatch: String = "sbatch") async throws -> (array: String, merge: String) {
+        let array = try await SlurmJob.sbatch(sbatch, [arrayScript.path])
+        let merge = try await SlurmJob.sbatch(sbatch, ["--dependency=afterok:\(array)", "--kill-on-invalid-dep=yes", mergeScript.path])
         return (array, merge)
     }
 
@@ -90,18 +90,14 @@ public struct SlurmJob: Sendable {
     }
 
     /// `sbatch --parsable ARGS`: the job id it prints (`id` or `id;cluster`).
-    static func sbatch(_ command: String, _ arguments: [String]) throws -> String {
-        let process = Process(), out = Pipe(), err = Pipe()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [command, "--parsable"] + arguments
-        (process.standardOutput, process.standardError) = (out, err)
-        do { try process.run() } catch { throw RunFailure.failed("cannot start \(command): \(error)") }
-        let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        let id = output.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
-        guard process.terminationStatus == 0, !id.isEmpty, id.allSatisfy(\.isNumber) else {
-            throw RunFailure.failed("\(command) \(arguments.joined(separator: " ")) failed (exit \(process.terminationStatus)): \(errors)\(output)")
+    static func sbatch(_ command: String, _ arguments: [String]) async throws -> String {
+        let outcome: ChildProcess.Outcome
+        do { outcome = try await ChildProcess.run(command, ["--parsable"] + arguments) } catch {
+            throw RunFailure.failed("cannot start \(command): \(error)")
+        }
+        let id = outcome.standardOutput.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
+        guard outcome.status == 0, !id.isEmpty, id.allSatisfy(\.isNumber) else {
+            throw RunFailure.failed("\(command) \(arguments.joined(separator: " ")) failed (exit \(outcome.status)): \(outcome.standardError)\(outcome.standardOutput)")
         }
         return id
     }

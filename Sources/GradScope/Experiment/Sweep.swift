@@ -100,8 +100,8 @@ extension ConfigReader {
             }
             count = product
         }
-        var cells = [GridCell]()
-        cells.reserveCapacity(count)
+        var drafts = [CellDraft]()
+        drafts.reserveCapacity(count)
         for index in 0..<count {
             var draft = base
             var rest = index
@@ -116,16 +116,11 @@ extension ConfigReader {
                 fail(error.key, document, error.message)
                 return nil
             }
-            cells.append(GridCell(index: index, draft: draft))
+            drafts.append(draft)
         }
-        var ids = [String: Int]()
-        for cell in cells {
-            if let other = ids[cell.id] {
-                fail("sweep", document["sweep"], "cells \(other) and \(cell.index) hash to the same id \(cell.id); please report this")
-                return nil
-            }
-            ids[cell.id] = cell.index
-        }
+        let canonicals = drafts.map(GridCell.canonical)
+        let ids = CellID.assign(canonicals)
+        let cells = drafts.indices.map { GridCell(index: $0, draft: drafts[$0], canonical: canonicals[$0], id: ids[$0]) }
         return Experiment(file: file, name: name, description: description, document: document,
                           axes: axes.map(\.key), cells: cells, seeds: seeds)
     }

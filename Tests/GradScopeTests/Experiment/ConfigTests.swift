@@ -30,18 +30,43 @@ struct ConfigTests {
         #expect(c.loss == .mse && c.precision == .float64 && c.architecture == .plain && c.classes == 10 && c.inputStd == 1 && c.biasStd == 0)
     }
 
-    @Test("Cell ids: c + 7 hex digits, stable, distinct, never all digits")
+    @Test("Cell ids: c + 10 base-32 digits, stable, distinct, never read as a number or a date")
     func cellIds() throws {
         let text = #"{"name": "a", "sweep": {"depth": [1, 2, 3], "width": [4, 8]}}"#
         let a = try loadConfig(text), b = try loadConfig(text)
         #expect(a.cells.map(\.id) == b.cells.map(\.id))
         #expect(Set(a.cells.map(\.id)).count == 6)
-        for id in a.cells.map(\.id) {
-            #expect(id.count == 8 && id.first == "c" && id.dropFirst().allSatisfy { $0.isHexDigit && !$0.isUppercase })
-        }
+        for id in a.cells.map(\.id.description) { #expect(Self.isCellID(id), "\(id)") }
         // The id depends on the parameters, not on the position in the grid.
         let reordered = try loadConfig(#"{"name": "a", "sweep": {"width": [4, 8], "depth": [1, 2, 3]}}"#)
         #expect(Set(reordered.cells.map(\.id)) == Set(a.cells.map(\.id)))
+    }
+
+    /// `c` and ten digits of Crockford's lower-case base-32 alphabet.
+    static func isCellID(_ id: String) -> Bool {
+        id.count == 11 && id.first == "c" && id.dropFirst().allSatisfy { "0123456789abcdefghjkmnpqrstvwxyz".contains($0) }
+    }
+
+    @Test("A 100,000-cell grid (the limit) loads, every id distinct and well formed")
+    func largestGrid() throws {
+        let widths = (1...100).map(String.init).joined(separator: ", "), depths = (1...500).map(String.init).joined(separator: ", ")
+        let e = try loadConfig(#"{"name": "big", "batch": 4, "seeds": 1, "sweep": {"width": [\#(widths)], "depth": [\#(depths)], "activation": ["tanh", "relu"]}}"#)
+        #expect(e.cells.count == 100_000)
+        #expect(Set(e.cells.map(\.id)).count == 100_000)
+        #expect(e.cells.allSatisfy { Self.isCellID($0.id.description) })
+    }
+
+    @Test("Ids that clash get the first free salted hash: distinct, deterministic, the first holder keeps its id")
+    func clashingIds() {
+        // 10 bits for 500 cells: clashes are certain (the birthday bound is at about 38).
+        let canonicals = (0..<500).map { "depth=\($0)" }
+        let ids = CellID.assign(canonicals, bits: 10), again = CellID.assign(canonicals, bits: 10)
+        #expect(Set(ids).count == 500 && ids == again)
+        let unsalted = canonicals.map { CellID(canonical: $0, bits: 10) }
+        #expect(ids.first == unsalted.first)
+        #expect(zip(ids, unsalted).contains { $0 != $1 }, "no clash happened: the test tests nothing")
+        // A cell keeps its own hash unless an earlier cell holds it.
+        for i in ids.indices where ids[i] != unsalted[i] { #expect(ids[..<i].contains(unsalted[i])) }
     }
 
     @Test("Initialisers by name, as objects, and swept by a dotted key")

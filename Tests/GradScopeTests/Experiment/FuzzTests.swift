@@ -78,7 +78,7 @@ struct FuzzTests {
     }
 
     @Test("Mutated configs through the binary: exit 0 or 2 with a message, nothing written on error")
-    func binary() throws {
+    func binary() async throws {
         let folder = try temporaryFolder()
         let configs = try Self.shippedConfigs()
         let u = RandomStream(seed: 8, purpose: "fuzz").uniform(count: 60 * 16)
@@ -87,7 +87,7 @@ struct FuzzTests {
             let mutated = Self.mutate(text, Array(u[(i * 16)..<(i * 16 + 16)]))
             let path = folder.appendingPathComponent(name).path
             try Data(mutated).write(to: URL(fileURLWithPath: path))
-            let result = try runGradscope(["validate", path])
+            let result = try await runGradscope(["validate", path])
             #expect(result.status == 0 || result.status == 2, "exit \(result.status): \(result.stderr)")
             if result.status == 2 { #expect(result.stderr.hasPrefix("error: ")) }
         }

@@ -27,11 +27,11 @@ struct SlurmTests {
     }
 
     @Test("After a run, only the shards that did not finish are in the array")
-    func unfinishedShards() throws {
+    func unfinishedShards() async throws {
         let folder = try temporaryFolder()
         let job = try job(folder, shards: 3)
         for k in [0, 2] {
-            let r = try runGradscope(["run", job.config, "--shard", "\(k)/3", "--output", job.shardFolder(k).deletingLastPathComponent().path, "--quiet"])
+            let r = try await runGradscope(["run", job.config, "--shard", "\(k)/3", "--output", job.shardFolder(k).deletingLastPathComponent().path, "--quiet"])
             #expect(r.status == 0, "\(r.stderr)")
         }
         #expect(job.unfinishedShards() == [1])
@@ -40,12 +40,12 @@ struct SlurmTests {
     }
 
     @Test("slurm checks --shards and reports a missing sbatch as a failure")
-    func command() throws {
+    func command() async throws {
         let folder = try temporaryFolder()
         let config = try write(#"{"name": "tiny", "width": 8, "batch": 4, "seeds": 1}"#, to: folder, as: "tiny.json")
-        let bad = try runGradscope(["slurm", config, "--shards", "0"])
+        let bad = try await runGradscope(["slurm", config, "--shards", "0"])
         #expect(bad.status == 2 && bad.stderr.contains("--shards"))
-        let written = try runGradscope(["slurm", config, "--shards", "2", "--output", folder.path])
+        let written = try await runGradscope(["slurm", config, "--shards", "2", "--output", folder.path])
         #expect(written.status == 0 && written.stdout.contains("array.sbatch"), "\(written.stderr)")
     }
 }

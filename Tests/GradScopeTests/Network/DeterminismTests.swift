@@ -67,8 +67,8 @@ struct DeterminismTests {
     }
 
     /// The output of `gradscope measure` with a given thread count for the matrix products.
-    func measured(threads: Int, _ arguments: [String]) throws -> String {
-        let result = try runGradscope(["measure", "--depth", "6", "--width", "600", "--seed", "9",
+    func measured(threads: Int, _ arguments: [String]) async throws -> String {
+        let result = try await runGradscope(["measure", "--depth", "6", "--width", "600", "--seed", "9",
                                        "--threads", "\(threads)"] + arguments)
         #expect(result.status == 0, "\(result.stderr)")
         return result.stdout
@@ -76,8 +76,8 @@ struct DeterminismTests {
 
     @Test("1 and 2 threads give the same log10 norms to 1e-12 (in fact bit for bit)",
           arguments: [["--initializer", "orthogonal", "--batch", "7"], ["--activation", "tanh", "--batch", "300"]])
-    func threadCountIndependence(arguments: [String]) throws {
-        let one = try measured(threads: 1, arguments), two = try measured(threads: 2, arguments)
+    func threadCountIndependence(arguments: [String]) async throws {
+        let one = try await measured(threads: 1, arguments), two = try await measured(threads: 2, arguments)
         func columns(_ text: String) -> [Double] {
             text.split(separator: "\n").dropFirst().flatMap { line in
                 line.split(separator: ",", omittingEmptySubsequences: false)[2...5].compactMap { Double($0) }

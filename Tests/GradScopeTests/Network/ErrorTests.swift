@@ -35,10 +35,10 @@ struct ErrorTests {
     }
 
     @Test("Bad CLI arguments exit with code 2 and a message")
-    func cliErrors() throws {
-        let zero = try runGradscope(["measure", "--width", "0"])
+    func cliErrors() async throws {
+        let zero = try await runGradscope(["measure", "--width", "0"])
         #expect(zero.status == 2 && zero.stderr.contains("width"))
-        let unknown = try runGradscope(["measure", "--initializer", "xavier_normall"])
+        let unknown = try await runGradscope(["measure", "--initializer", "xavier_normall"])
         #expect(unknown.status == 2 && unknown.stderr.contains("xavier_normal"))
     }
 }

@@ -39,11 +39,11 @@ struct ReportTests {
         """
 
     /// A finished sweep with every kind of table, drawn by `gradscope report`.
-    func drawnFolder() throws -> URL {
+    func drawnFolder() async throws -> URL {
         let folder = try temporaryFolder()
         let config = try write(Self.config, to: folder, as: "pictures.json")
-        #expect(try runGradscope(["run", config, "--output", folder.path, "--quiet"]).status == 0)
-        let report = try runGradscope(["report", folder.path])
+        #expect(try await runGradscope(["run", config, "--output", folder.path, "--quiet"]).status == 0)
+        let report = try await runGradscope(["report", folder.path])
         #expect(report.status == 0 && report.stderr.contains("6 figures"), "\(report.stderr)")
         return folder.appendingPathComponent("pictures")
     }
@@ -57,8 +57,8 @@ struct ReportTests {
     }
 
     @Test("report.html and every SVG parse; each figure has its title, axes, labels and one line per cell")
-    func wellFormed() throws {
-        let folder = try drawnFolder()
+    func wellFormed() async throws {
+        let folder = try await drawnFolder()
         let figures = ["gradient-z", "gradient-h", "gradient-w", "gain-heatmap", "saturation", "jacobian-spectrum", "training-loss", "training-update"]
         for name in figures {
             let (svg, error) = Elements.parse(try Data(contentsOf: folder.appendingPathComponent(name + ".svg")))
@@ -82,8 +82,8 @@ struct ReportTests {
     }
 
     @Test("The numbers plotted are the numbers in the CSV files, and the drawn coordinates follow them on one scale")
-    func numbersMatch() throws {
-        let folder = try drawnFolder()
+    func numbersMatch() async throws {
+        let folder = try await drawnFolder()
         let layers = try csv(folder.appendingPathComponent("layers.csv"))
         let svg = try #require(Elements.parse(try Data(contentsOf: folder.appendingPathComponent("gradient-z.svg"))).0)
         var pairs = [(Double, Double)]()
@@ -111,8 +111,8 @@ struct ReportTests {
     }
 
     @Test("activations --svg draws phi and phi' for every activation")
-    func activations() throws {
-        let result = try runGradscope(["activations", "--svg"])
+    func activations() async throws {
+        let result = try await runGradscope(["activations", "--svg"])
         let svg = try #require(Elements.parse(Data(result.stdout.utf8)).0)
         #expect(svg.named("path", class: "line").count == 20 && svg.named("text", class: "panel-title").count == 10)
         let sigmoid = try #require(svg.named("path", class: "line").first { $0.attributes["data-cell"] == "sigmoid" && $0.attributes["stroke-dasharray"] != nil })
@@ -123,23 +123,17 @@ struct ReportTests {
 
     @Test("Rendered by a real browser (headless Chromium): the page shows all its figures and is not blank",
           .enabled(if: chromium != nil, "needs Chromium (CI installs Debian's chromium)"))
-    func browser() throws {
-        let folder = try drawnFolder()
+    func browser() async throws {
+        let folder = try await drawnFolder()
         let page = folder.appendingPathComponent("report.html"), shot = folder.appendingPathComponent("screenshot.png")
-        func chrome(_ arguments: [String]) throws -> String {
-            let process = Process(), out = Pipe()
-            process.executableURL = URL(fileURLWithPath: Self.chromium!)
-            process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--user-data-dir=\(folder.path)/chrome"] + arguments + [page.absoluteString]
-            (process.standardOutput, process.standardError) = (out, FileHandle.nullDevice)
-            try process.run()
-            let data = out.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return String(decoding: data, as: UTF8.self)
+        func chrome(_ arguments: [String]) async throws -> String {
+            let flags = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--user-data-dir=\(folder.path)/chrome"]
+            return try await runProcess(Self.chromium!, flags + arguments + [page.absoluteString])
         }
-        let dom = try chrome(["--dump-dom"])
+        let dom = try await chrome(["--dump-dom"])
         #expect(dom.components(separatedBy: "<figure").count - 1 == 6 && dom.components(separatedBy: "<svg").count - 1 == 8)
-        _ = try chrome(["--window-size=1200,3000", "--screenshot=\(shot.path)"])
-        let colours = try runProcess("/usr/bin/python3", [repositoryRoot.appendingPathComponent("Tests/GradScopeTests/Support/png_colours.py").path, shot.path])
+        _ = try await chrome(["--window-size=1200,3000", "--screenshot=\(shot.path)"])
+        let colours = try await runProcess("/usr/bin/python3", [repositoryRoot.appendingPathComponent("Tests/GradScopeTests/Support/png_colours.py").path, shot.path])
         let counts = colours.split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
         try #require(counts.count == 2, "png_colours.py: \(colours)")
         #expect(counts[0] >= 50, "only \(counts[0]) distinct colours: blank?")
@@ -148,13 +142,6 @@ struct ReportTests {
 }
 
 /// Runs `executable` and returns its standard output.
-func runProcess(_ executable: String, _ arguments: [String]) throws -> String {
-    let process = Process(), out = Pipe()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    process.standardOutput = out
-    try process.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return String(decoding: data, as: UTF8.self)
+func runProcess(_ executable: String, _ arguments: [String]) async throws -> String {
+    try await ChildProcess.run(executable, arguments).standardOutput
 }

@@ -35,20 +35,10 @@ func gradscopeBinary() -> URL {
     return executable.deletingLastPathComponent().appendingPathComponent("gradscope")
 }
 
-/// Runs the gradscope binary; returns its exit code, stdout and stderr.
-func runGradscope(_ arguments: [String], in directory: URL? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
-    let process = Process()
-    process.executableURL = gradscopeBinary()
-    process.arguments = arguments
-    if let directory { process.currentDirectoryURL = directory }
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+/// Runs the gradscope binary; returns its exit code, stdout and stderr (both read concurrently).
+func runGradscope(_ arguments: [String], in directory: URL? = nil) async throws -> (status: Int32, stdout: String, stderr: String) {
+    let outcome = try await ChildProcess.run(gradscopeBinary().path, arguments, in: directory?.path)
+    return (outcome.status, outcome.standardOutput, outcome.standardError)
 }
 
 /// A fresh temporary folder for one test.
