@@ -46,7 +46,7 @@ struct MeasureCommand: ParsableCommand {
     }
 
     func run() throws {
-        BLASLibrary.configure(threadsPerRun: threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        BLASLibrary.configure(threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
         var cell = Cell()
         cell.activation = activation
         cell.depth = depth

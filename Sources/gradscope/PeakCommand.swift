@@ -15,7 +15,7 @@ struct PeakCommand: ParsableCommand {
     @Option(help: "Threads (default: all cores).") var threads: Int?
 
     func run() {
-        BLASLibrary.configure(threadsPerRun: max(1, threads ?? machineCores))
+        BLASLibrary.configure(threads: max(1, threads ?? machineCores))
         let stream = RandomStream(seed: 0, purpose: "gemm-peak")
         let a = try! Matrix(rows: size, columns: size, elements: stream.uniform(count: size * size))
         var c = Matrix<Double>(rows: size, columns: size)
@@ -41,7 +41,7 @@ struct NormalsRateCommand: ParsableCommand {
     @Option(help: "Timed fills (the best is reported).") var repeats = 30
 
     func run() {
-        BLASLibrary.configure(threadsPerRun: 1)  // no idle OpenBLAS threads spinning beside the timed loop
+        BLASLibrary.configure(threads: 1)  // no idle OpenBLAS threads spinning beside the timed loop
         var best = Double.infinity
         var values = [Double](repeating: 0, count: count)  // one buffer, refilled: as the weight cache refills its matrices
         for repeat_ in 0..<max(1, repeats) {
@@ -67,7 +67,7 @@ struct FloorCommand: ParsableCommand {
     @Argument(help: "The experiment config.") var config: String
 
     func run() throws {
-        BLASLibrary.configure(threadsPerRun: 1)
+        BLASLibrary.configure(threads: 1)
         let experiment = try ExperimentLoader.load(path: config)
         func cost(_ cell: Cell) -> Int { cell.batch * cell.width * cell.width * cell.depth }
         let runs: [Cell] = experiment.cells.flatMap { grid in experiment.seeds.map { _ in grid.cell } }

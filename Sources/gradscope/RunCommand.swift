@@ -12,16 +12,17 @@ struct RunCommand: ParsableCommand {
             runs.csv, layers.csv, summary.csv and manifest.json, plus training.csv and training_summary.csv \
             with a train object and spectra.csv and spectra_histogram.csv with jacobian: true \
             (`gradscope report` draws them). Ctrl-C stops after the runs in flight; \
-            --resume continues. Runs execute on --jobs threads; each run's matrix products use \
-            cores / jobs threads, so jobs x threads = cores and the numbers do not depend on either.
+            --resume continues. Without --jobs gradscope runs one run per core (fewer when the sweep has \
+            fewer weight families or memory is short) and gives the cores that runs leave idle to their \
+            matrix products; the numbers do not depend on either choice.
             """
     )
 
     @OptionGroup var configs: ConfigArguments
     @Option(name: .long, help: "Folder for the results (one subfolder per experiment).")
     var output = "results"
-    @Option(help: "Runs in parallel (default: 1; each uses cores / jobs threads).")
-    var jobs = 1
+    @Option(help: "Runs in parallel (default: chosen from the cells and the cores; the products of each use the cores left).")
+    var jobs: Int?
     @Option(help: "Run only shard K of N (K in 0..N-1): a fixed subset of the cells, for job arrays.")
     var shard: String?
     @Flag(help: "Continue an interrupted sweep in an existing results folder (refused if its config changed or another numerics revision wrote it).")
@@ -32,7 +33,7 @@ struct RunCommand: ParsableCommand {
     var quiet = false
 
     func validate() throws {
-        guard jobs >= 1, jobs <= 1024 else { throw ValidationError("--jobs must be in 1 ... 1024, got \(jobs)") }
+        if let jobs, !(1...1024).contains(jobs) { throw ValidationError("--jobs must be in 1 ... 1024, got \(jobs)") }
         guard !(resume && force) else { throw ValidationError("--resume and --force exclude each other") }
         if let shard, case .failure(let why) = Shard.parse(shard) { throw ValidationError(why.description) }
     }
@@ -47,12 +48,12 @@ struct RunCommand: ParsableCommand {
         options.progress = !quiet && isatty(STDERR_FILENO) == 1
         options.verbose = !quiet
         let experiments = try configs.load()
-        let memoryErrors = experiments.compactMap { $0.memoryCheck(jobs: jobs, available: MachineMemory.available) }
+        let memoryErrors = experiments.compactMap { $0.memoryCheck(jobs: jobs ?? 1, available: MachineMemory.available) }
         guard memoryErrors.isEmpty else { throw ConfigErrors(memoryErrors) }
         let runners = experiments.map { SweepRunner(experiment: $0, options: options) }
         for runner in runners { try runner.checkFolder() }
         for warning in experiments.compactMap(\.spreadsheetWarning) { FileHandle.standardError.write(Data((warning + "\n").utf8)) }
-        BLASLibrary.configure(threadsPerRun: max(1, machineCores / jobs))
+        BLASLibrary.configure(threads: machineCores)
         Interrupt.install()
         for runner in runners {
             guard try runner.run() else {

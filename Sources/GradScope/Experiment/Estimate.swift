@@ -171,3 +171,17 @@ extension Format {
         return (n < 0 ? "-" : "") + groups.joined(separator: ",")
     }
 }
+
+/// How many runs a sweep runs at a time when `--jobs` is not given.
+public enum Schedule {
+    /// One run per core, as many as there are weight families to share out (a family runs on one
+    /// thread, with one weight cache) and as fit in `memory` beside each other; at least 1. The cores
+    /// left over, and those freed as the last families finish, go to the runs' matrix products
+    /// (`BLASLibrary.threadsPerRun`): a product split over column panels on two threads is slower than
+    /// two runs side by side, each on one (docs/performance.md), so runs come first.
+    public static func jobs(families: Int, cores: Int, runBytes: Double, memory: Double?) -> Int {
+        var jobs = max(1, min(cores, families))
+        if let memory, runBytes > 0 { jobs = min(jobs, max(1, Int(memory / runBytes))) }
+        return jobs
+    }
+}

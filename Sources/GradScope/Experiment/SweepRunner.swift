@@ -4,7 +4,12 @@ import Synchronization
 /// How `gradscope run` runs a sweep.
 public struct RunOptions: Sendable {
     public var output = "results"
-    public var jobs = 1
+    /// Runs in parallel; nil: chosen by `Schedule` from the cells and the machine.
+    public var jobs: Int?
+    /// The cores the sweep may use (jobs x threads per run).
+    public var cores = ProcessInfo.processInfo.activeProcessorCount
+    /// Bytes of memory the runs in flight may use together; nil where unknown.
+    public var memory = MachineMemory.available
     public var shard = Shard.whole
     public var resume = false
     public var force = false
@@ -61,11 +66,14 @@ public struct SweepRunner {
             experiment.seeds.map { (cell, $0) }
         }.filter { !done.contains(RunKey(cellIndex: $0.0.index, seed: $0.1)) }
         let progress = Progress(name: experiment.name, total: work.count, enabled: options.progress)
-        try execute(work, store: store, progress: progress)
+        let families = SweepRunner.families(work)
+        let jobs = options.jobs ?? Schedule.jobs(families: families.count, cores: options.cores,
+                                                 runBytes: experiment.peakEstimate?.bytes ?? 0, memory: options.memory)
+        try execute(families, jobs: jobs, store: store, progress: progress)
         progress.finish()
         let interrupted = Interrupt.isRequested
         if !interrupted { try store.setMeta([ResultsFolder.Key.finished: Manifest.now]) }
-        try folder.export(experiment, store: store, run: context)
+        try folder.export(experiment, store: store, run: context(jobs: jobs))
         if options.verbose {
             let verb = interrupted ? "stopped" : "done"
             FileHandle.standardError.write(Data("\(experiment.name): \(verb), \(progress.completed) of \(work.count) runs this time (\(Format.duration(progress.elapsed))) -> \(folder.url.path)\n".utf8))
@@ -73,8 +81,8 @@ public struct SweepRunner {
         return !interrupted
     }
 
-    var context: RunContext {
-        RunContext(jobs: options.jobs, threadsPerRun: BLASLibrary.threadsPerRun, shard: options.shard)
+    func context(jobs: Int) -> RunContext {
+        RunContext(jobs: jobs, threadsPerRun: max(1, options.cores / jobs), shard: options.shard)
     }
 
     private func initialiseMeta(_ store: ResultStore) throws {
@@ -115,27 +123,28 @@ public struct SweepRunner {
         return keyed.sorted { ($0.group, -$0.run.0.cell.depth) < ($1.group, -$1.run.0.cell.depth) }.map(\.run)
     }
 
-    /// Runs `work` on `options.jobs` threads, a family at a time per thread; each finished run is stored at once.
-    private func execute(_ work: [(GridCell, Int)], store: ResultStore, progress: Progress) throws {
-        let families = SweepRunner.families(work)
+    /// Runs `families` on `jobs` threads, a family at a time per thread; each finished run is stored at once.
+    private func execute(_ families: [[(GridCell, Int)]], jobs: Int, store: ResultStore, progress: Progress) throws {
         let next = Mutex(0)
         let failure = Mutex<Error?>(nil)
         let group = DispatchGroup()
-        for _ in 0..<max(1, min(options.jobs, families.count)) {
+        for _ in 0..<max(1, min(jobs, families.count)) {
             group.enter()
             let thread = Thread {
                 defer { group.leave() }
                 let cache = WeightCache()
-                while true {
-                    let index = next.withLock { i -> Int in defer { i += 1 }; return i }
-                    guard index < families.count else { return }
-                    for (cell, seed) in families[index] {
-                        guard !Interrupt.isRequested, failure.withLock({ $0 == nil }) else { return }
-                        do {
-                            try store.record(try SweepRunner.measureRun(cell, seed: seed, cache: cache))
-                            progress.advance()
-                        } catch {
-                            failure.withLock { $0 = $0 ?? error }
+                BLASLibrary.asWorker {
+                    while true {
+                        let index = next.withLock { i -> Int in defer { i += 1 }; return i }
+                        guard index < families.count else { return }
+                        for (cell, seed) in families[index] {
+                            guard !Interrupt.isRequested, failure.withLock({ $0 == nil }) else { return }
+                            do {
+                                try store.record(try SweepRunner.measureRun(cell, seed: seed, cache: cache))
+                                progress.advance()
+                            } catch {
+                                failure.withLock { $0 = $0 ?? error }
+                            }
                         }
                     }
                 }

@@ -1,5 +1,6 @@
 internal import CBLAS
 import Dispatch
+import Synchronization
 import RealModule
 
 // The BLAS and LAPACK boundary: the only file where pointers meet C.
@@ -54,21 +55,36 @@ extension Float: BLASScalar {
 /// would make a sweep's CSV depend on `--jobs`. Instead gradscope splits every large
 /// product into fixed column panels, each one single-threaded BLAS call, and runs
 /// the panels on `threadsPerRun` threads: the same bits for any thread count.
+///
+/// The threads are shared out as the sweep goes: a budget of threads (the cores) divided by the
+/// runs in flight, so that when a sweep's last families run alone (or a sweep has one family)
+/// their products use the cores the finished ones left.
 public enum BLASLibrary {
     /// Columns of C per panel of a split GEMM (fixed: it defines the rounding).
     public static let panelColumns = 256
 
-    /// Threads one run's GEMMs use (set once at start-up by `configure`).
-    public static var threadsPerRun: Int { threadCount }
+    /// Threads one run's GEMMs use now: the budget over the runs in flight (at least 1).
+    public static var threadsPerRun: Int {
+        let (budget, workers) = (threadBudget.load(ordering: .relaxed), activeWorkers.load(ordering: .relaxed))
+        return max(1, budget / max(1, workers))
+    }
 
-    nonisolated(unsafe) private static var threadCount = 1
+    private static let threadBudget = Atomic<Int>(1)
+    private static let activeWorkers = Atomic<Int>(0)
 
-    /// Sets OpenBLAS to one thread and each run's GEMMs to `threadsPerRun` threads.
-    /// Call once at start-up, before any BLAS call runs.
-    public static func configure(threadsPerRun: Int) {
-        precondition(threadsPerRun >= 1, "threads per run must be at least 1, got \(threadsPerRun)")
+    /// Sets OpenBLAS to one thread and the threads all runs' GEMMs may use together to `threads`.
+    /// Call at start-up, before any BLAS call runs.
+    public static func configure(threads: Int) {
+        precondition(threads >= 1, "threads must be at least 1, got \(threads)")
         openblas_set_num_threads(1)
-        threadCount = threadsPerRun
+        threadBudget.store(threads, ordering: .relaxed)
+    }
+
+    /// Runs `body` as one of the sweep's workers: while it runs, the thread budget is shared with it.
+    public static func asWorker<T>(_ body: () throws -> T) rethrows -> T {
+        activeWorkers.add(1, ordering: .relaxed)
+        defer { activeWorkers.subtract(1, ordering: .relaxed) }
+        return try body()
     }
 
     /// OpenBLAS's build description (`openblas_get_config()`), e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH ...".
