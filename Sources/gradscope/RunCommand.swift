@@ -45,20 +45,28 @@ struct RunCommand: ParsableCommand {
         options.shard = shard.flatMap { try? Shard.parse($0).get() } ?? .whole
         options.resume = resume
         options.force = force
-        options.progress = !quiet && isatty(STDERR_FILENO) == 1
-        options.verbose = !quiet
+        let bar = !quiet && isatty(STDERR_FILENO) == 1 ? ProgressBar() : nil
+        if let bar { options.progress = { snapshot in bar.draw(snapshot) } }
         let experiments = try configs.load()
         let memoryErrors = experiments.compactMap { $0.memoryCheck(jobs: jobs ?? 1, available: MachineMemory.available) }
         guard memoryErrors.isEmpty else { throw ConfigErrors(memoryErrors) }
         let runners = experiments.map { SweepRunner(experiment: $0, options: options) }
         for runner in runners { try runner.checkFolder() }
-        for warning in experiments.compactMap(\.spreadsheetWarning) { FileHandle.standardError.write(Data((warning + "\n").utf8)) }
+        for warning in experiments.compactMap(\.spreadsheetWarning) { standardError(warning) }
         BLASLibrary.configure(threads: machineCores)
         Interrupt.install()
         for runner in runners {
-            guard try runner.run() else {
-                throw RunFailure.failed("interrupted; what finished is saved: rerun with --resume to continue")
+            let outcome = try runner.run()
+            bar?.finish()
+            if !quiet {
+                standardError("\(outcome.name): \(outcome.interrupted ? "stopped" : "done"), \(outcome.runsDone) of \(outcome.runsTotal) runs this time (\(Format.duration(outcome.seconds))) -> \(outcome.folder)")
             }
+            if outcome.interrupted { throw RunFailure.failed("interrupted; what finished is saved: rerun with --resume to continue") }
         }
     }
+}
+
+/// Writes a line to stderr.
+func standardError(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
 }

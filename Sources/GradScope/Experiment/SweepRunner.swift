@@ -13,10 +13,8 @@ public struct RunOptions: Sendable {
     public var shard = Shard.whole
     public var resume = false
     public var force = false
-    /// Draw a live progress line on stderr.
-    public var progress = false
-    /// Print the closing line of each sweep.
-    public var verbose = true
+    /// Called with the sweep's progress after every finished run and every quarter second (the CLI draws it).
+    public var progress: (@Sendable (ProgressSnapshot) -> Void)?
 
     public init() {}
 }
@@ -54,8 +52,8 @@ public struct SweepRunner {
         }
     }
 
-    /// Runs the sweep; returns false when it was interrupted (what finished is stored and exported).
-    public func run() throws -> Bool {
+    /// Runs the sweep (what finished is stored and exported, also when it was interrupted).
+    public func run() throws -> SweepOutcome {
         try checkFolder()
         if options.force, folder.hasStore { try folder.clear() }
         try folder.create()
@@ -65,20 +63,35 @@ public struct SweepRunner {
         let work = experiment.cells(in: options.shard).flatMap { cell in
             experiment.seeds.map { (cell, $0) }
         }.filter { !done.contains(RunKey(cellIndex: $0.0.index, seed: $0.1)) }
-        let progress = Progress(name: experiment.name, total: work.count, enabled: options.progress)
         let families = SweepRunner.families(work)
-        let jobs = options.jobs ?? Schedule.jobs(families: families.count, cores: options.cores,
-                                                 runBytes: experiment.peakEstimate?.bytes ?? 0, memory: options.memory)
-        try execute(families, jobs: jobs, store: store, progress: progress)
-        progress.finish()
+        let jobs = max(1, min(families.count, options.jobs ?? Schedule.jobs(
+            families: families.count, cores: options.cores, runBytes: experiment.peakEstimate?.bytes ?? 0, memory: options.memory)))
+        let progress = SweepProgress(name: experiment.name, costs: WorkModel.costs(families), workers: jobs)
+        try reporting(progress) { try execute(families, jobs: jobs, store: store, progress: progress) }
         let interrupted = Interrupt.isRequested
         if !interrupted { try store.setMeta([ResultsFolder.Key.finished: Manifest.now]) }
         try folder.export(experiment, store: store, run: context(jobs: jobs))
-        if options.verbose {
-            let verb = interrupted ? "stopped" : "done"
-            FileHandle.standardError.write(Data("\(experiment.name): \(verb), \(progress.completed) of \(work.count) runs this time (\(Format.duration(progress.elapsed))) -> \(folder.url.path)\n".utf8))
+        let last = progress.snapshot()
+        return SweepOutcome(name: experiment.name, folder: folder.url.path, runsDone: last.runsDone, runsTotal: work.count,
+                            seconds: last.elapsed, interrupted: interrupted)
+    }
+
+    /// Runs `body` while a thread hands `progress` to `options.progress` every quarter second, and once at the end.
+    private func reporting(_ progress: SweepProgress, _ body: () throws -> Void) rethrows {
+        guard let report = options.progress else { return try body() }
+        let stop = Atomic(false)
+        let ticker = Thread {
+            while !stop.load(ordering: .relaxed) {
+                report(progress.snapshot())
+                usleep(250_000)
+            }
         }
-        return !interrupted
+        ticker.start()
+        defer {
+            stop.store(true, ordering: .relaxed)
+            report(progress.snapshot())
+        }
+        try body()
     }
 
     func context(jobs: Int) -> RunContext {
@@ -123,25 +136,30 @@ public struct SweepRunner {
         return keyed.sorted { ($0.group, -$0.run.0.cell.depth) < ($1.group, -$1.run.0.cell.depth) }.map(\.run)
     }
 
-    /// Runs `families` on `jobs` threads, a family at a time per thread; each finished run is stored at once.
-    private func execute(_ families: [[(GridCell, Int)]], jobs: Int, store: ResultStore, progress: Progress) throws {
+    /// Runs `families` on `jobs` threads (at most one per family), a family at a time per thread; each finished run is stored at once.
+    private func execute(_ families: [[(GridCell, Int)]], jobs: Int, store: ResultStore, progress: SweepProgress) throws {
         let next = Mutex(0)
         let failure = Mutex<Error?>(nil)
         let group = DispatchGroup()
-        for _ in 0..<max(1, min(jobs, families.count)) {
+        for worker in 0..<jobs {
             group.enter()
             let thread = Thread {
                 defer { group.leave() }
+                defer { progress.finished(worker: worker) }
                 let cache = WeightCache()
                 BLASLibrary.asWorker {
                     while true {
-                        let index = next.withLock { i -> Int in defer { i += 1 }; return i }
+                        let index = next.withLock { i -> Int in
+                            defer { i += 1 }
+                            if i < families.count { progress.started(family: i, worker: worker) }
+                            return i
+                        }
                         guard index < families.count else { return }
                         for (cell, seed) in families[index] {
                             guard !Interrupt.isRequested, failure.withLock({ $0 == nil }) else { return }
                             do {
                                 try store.record(try SweepRunner.measureRun(cell, seed: seed, cache: cache))
-                                progress.advance()
+                                progress.finishedRun(worker: worker)
                             } catch {
                                 failure.withLock { $0 = $0 ?? error }
                             }
@@ -169,50 +187,17 @@ public struct SweepRunner {
     }
 }
 
-/// A live progress line on stderr: runs done/total, rate, time left.
-final class Progress: Sendable {
-    let name: String
-    let total: Int
-    let enabled: Bool
-    private let state = Mutex((done: 0, lastDraw: 0.0))
-    private let start = Date()
-
-    init(name: String, total: Int, enabled: Bool) {
-        self.name = name
-        self.total = total
-        self.enabled = enabled
-        draw(force: true)
-    }
-
-    var completed: Int { state.withLock { $0.done } }
-    var elapsed: Double { Date().timeIntervalSince(start) }
-
-    func advance() {
-        state.withLock { $0.done += 1 }
-        draw(force: false)
-    }
-
-    func finish() {
-        guard enabled else { return }
-        draw(force: true)
-        FileHandle.standardError.write(Data("\n".utf8))
-    }
-
-    private func draw(force: Bool) {
-        guard enabled else { return }
-        let now = elapsed
-        let done: Int? = state.withLock { s in
-            guard force || now - s.lastDraw >= 0.2 else { return nil }
-            s.lastDraw = now
-            return s.done
-        }
-        guard let done else { return }
-        let rate = now > 0 ? Double(done) / now : 0
-        let left = rate > 0 ? Format.duration(Double(total - done) / rate) : "?"
-        let percent = total > 0 ? 100 * done / total : 100
-        let line = "\r\u{1B}[K\(name): \(done)/\(total) runs (\(percent)%), \(String(format: "%.1f", rate)) runs/s, \(left) left"
-        FileHandle.standardError.write(Data(line.utf8))
-    }
+/// What one `SweepRunner.run` did.
+public struct SweepOutcome: Sendable {
+    public let name: String
+    /// The results folder.
+    public let folder: String
+    /// Runs finished this time, of the runs that were missing when it started.
+    public let runsDone: Int
+    public let runsTotal: Int
+    public let seconds: Double
+    /// Stopped by Ctrl-C or SIGTERM before every run finished.
+    public let interrupted: Bool
 }
 
 extension LayerRecord {
