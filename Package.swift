@@ -53,7 +53,8 @@ let package = Package(
         .testTarget(
             name: "GradScopeTests",
             dependencies: ["GradScope"],
-            exclude: ["Support/png_colours.py"]  // run by the browser test with python3
+            // png_colours.py is run by the browser test with python3; Reference/ is read by the reference test.
+            exclude: ["Support/png_colours.py", "Reference"]
         ),
     ]
 )

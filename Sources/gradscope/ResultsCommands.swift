@@ -34,6 +34,7 @@ struct MergeCommand: ParsableCommand {
 
     func run() throws {
         let merged = try ResultsMaintenance.merge(folders: folders, output: output, force: force)
-        FileHandle.standardError.write(Data("merged \(folders.count) folders -> \(merged)\n".utf8))
+        if let warning = merged.warning { standardError(warning) }
+        standardError("merged \(folders.count) folders -> \(merged.folder)")
     }
 }

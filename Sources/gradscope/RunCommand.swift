@@ -51,7 +51,7 @@ struct RunCommand: ParsableCommand {
         let memoryErrors = experiments.compactMap { $0.memoryCheck(jobs: jobs ?? 1, available: MachineMemory.available) }
         guard memoryErrors.isEmpty else { throw ConfigErrors(memoryErrors) }
         let runners = experiments.map { SweepRunner(experiment: $0, options: options) }
-        for runner in runners { try runner.checkFolder() }
+        for runner in runners { if let warning = try runner.checkFolder() { standardError(warning) } }
         for warning in experiments.compactMap(\.spreadsheetWarning) { standardError(warning) }
         BLASLibrary.configure(threads: machineCores)
         Interrupt.install()

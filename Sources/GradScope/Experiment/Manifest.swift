@@ -32,6 +32,7 @@ enum Manifest {
             ("blas", .object([
                 ("config", .string(BLASLibrary.configuration)),
                 ("core", .string(BLASLibrary.coreName)),
+                ("cores_of_runs", .array(try ResultsFolder.blasCores(of: store).map(JSONNode.string))),
                 ("openblas_threads", .integer(1)),
                 ("threads_per_run", .integer(run.threadsPerRun)),
             ])),

@@ -36,6 +36,28 @@ public struct ResultsFolder: Sendable {
         static let configHash = "config_hash", configText = "config_text", configFile = "config_file"
         static let shard = "shard", version = "gradscope_version", started = "started", finished = "finished"
         static let numerics = "numerics_revision"
+        /// The OpenBLAS cores (`openblas_get_corename()`) whose runs the store holds, comma-separated, in order of first use.
+        static let blasCores = "blas_cores"
+    }
+
+    /// The BLAS cores whose runs `store` holds (empty for a store written before gradscope recorded them).
+    static func blasCores(of store: ResultStore) throws -> [String] {
+        try store.meta(Key.blasCores).map { $0.split(separator: ",").map(String.init) } ?? []
+    }
+
+    /// Records that runs of this machine's BLAS core go into `store`.
+    static func recordBLASCore(in store: ResultStore) throws {
+        let cores = try blasCores(of: store), core = BLASLibrary.coreName
+        guard !cores.contains(core) else { return }
+        try store.setMeta([Key.blasCores: (cores + [core]).joined(separator: ",")])
+    }
+
+    /// The warning for results computed on several BLAS cores.
+    static func mixedCoresWarning(_ folder: String, _ cores: [String]) -> String {
+        "warning: runs computed with the OpenBLAS kernels of \(cores.joined(separator: " and ")) meet in \(folder): "
+            + "kernels round differently, so its numbers agree with a run on one machine to the tolerance that docs/numerics.md states "
+            + "(1e-9 relative in float64, 1e-5 in float32, on the reference sweep), not to the byte; "
+            + "for byte-identical files run the whole sweep on machines of one kind (--force)"
     }
 
     /// The numerics revision of the runs in `store` (1 when it predates the key).

@@ -10,13 +10,15 @@ public enum ResultsMaintenance {
         try folder.export(experiment, store: store, run: RunContext(jobs: 1, threadsPerRun: BLASLibrary.threadsPerRun, shard: shard))
     }
 
-    /// Joins shard folders of one sweep into `<output>/<name>/`; returns that folder's path.
-    public static func merge(folders paths: [String], output: String, force: Bool) throws -> String {
+    /// Joins shard folders of one sweep into `<output>/<name>/`; returns that folder's path and a warning
+    /// when the shards were computed with different BLAS cores.
+    public static func merge(folders paths: [String], output: String, force: Bool) throws -> (folder: String, warning: String?) {
         guard !paths.isEmpty else { throw RunFailure.usage("merge needs at least one results folder") }
         var experiment: Experiment?
         var runs = [RunKey: RunRecord]()
         var started = [String]()
         var revision: Int?
+        var cores = [String]()
         for path in paths {
             let (store, e) = try ResultsFolder(url: URL(fileURLWithPath: path)).openExisting()
             if let first = experiment, first.configHash != e.configHash || first.name != e.name {
@@ -32,6 +34,7 @@ public enum ResultsMaintenance {
                 runs[RunKey(cellIndex: run.cellIndex, seed: run.seed)] = run  // shards may overlap; runs are identical
             }
             started += try store.meta(ResultsFolder.Key.started).map { [$0] } ?? []
+            for core in try ResultsFolder.blasCores(of: store) where !cores.contains(core) { cores.append(core) }
         }
         guard let experiment else { throw RunFailure.usage("no results folders given") }
         let missing = experiment.cells.filter { cell in experiment.seeds.contains { runs[RunKey(cellIndex: cell.index, seed: $0)] == nil } }
@@ -51,9 +54,10 @@ public enum ResultsMaintenance {
             ResultsFolder.Key.configFile: experiment.file, ResultsFolder.Key.shard: Shard.whole.description,
             ResultsFolder.Key.version: gradscopeVersion, ResultsFolder.Key.started: started.min() ?? Manifest.now,
             ResultsFolder.Key.finished: Manifest.now, ResultsFolder.Key.numerics: "\(revision ?? numericsRevision)",
+            ResultsFolder.Key.blasCores: cores.joined(separator: ","),
         ])
         try store.record(runs.values.sorted { ($0.cellIndex, $0.seed) < ($1.cellIndex, $1.seed) })
         try folder.export(experiment, store: store, run: RunContext(jobs: 1, threadsPerRun: BLASLibrary.threadsPerRun, shard: .whole))
-        return folder.url.path
+        return (folder.url.path, cores.count > 1 ? ResultsFolder.mixedCoresWarning(folder.url.path, cores) : nil)
     }
 }

@@ -33,8 +33,10 @@ public struct SweepRunner {
     }
 
     /// Checks the results folder against --resume/--force before anything is written; throws `RunFailure.usage`.
-    public func checkFolder() throws {
-        guard folder.hasStore, !options.force else { return }
+    /// Returns a warning when resuming would add runs of this machine's BLAS core to runs of another.
+    @discardableResult
+    public func checkFolder() throws -> String? {
+        guard folder.hasStore, !options.force else { return nil }
         guard options.resume else {
             throw RunFailure.usage("\(folder.url.path) already holds results of \(experiment.name); use --resume to finish it or --force to start afresh")
         }
@@ -50,6 +52,9 @@ public struct SweepRunner {
         if let shard = try store.meta(ResultsFolder.Key.shard), shard != options.shard.description {
             throw RunFailure.usage("\(folder.url.path) holds shard \(shard), not \(options.shard); use the same --shard or another --output")
         }
+        let cores = try ResultsFolder.blasCores(of: store)
+        guard !cores.isEmpty, !cores.contains(BLASLibrary.coreName) else { return nil }
+        return ResultsFolder.mixedCoresWarning(folder.url.path, cores + [BLASLibrary.coreName])
     }
 
     /// Runs the sweep (what finished is stored and exported, also when it was interrupted).
@@ -59,6 +64,7 @@ public struct SweepRunner {
         try folder.create()
         let store = try ResultStore(path: folder.storePath)
         try initialiseMeta(store)
+        try ResultsFolder.recordBLASCore(in: store)
         let done = try store.completedRuns()
         let work = experiment.cells(in: options.shard).flatMap { cell in
             experiment.seeds.map { (cell, $0) }

@@ -107,6 +107,30 @@ struct SweepTests {
         #expect(manifest.contains("\"numerics_revision\": \(GradScope.numericsRevision)"), "\(manifest)")
     }
 
+    @Test("Shards of different BLAS cores: --resume and merge warn (and go on), and the manifest names the cores")
+    func mixedBLASCores() async throws {
+        let folder = try temporaryFolder()
+        let config = try write(Self.config, to: folder, as: "tiny.json")
+        let shards = (0..<2).map { folder.appendingPathComponent("shard\($0)") }
+        for (k, out) in shards.enumerated() {
+            let r = try await run(["run", config, "--output", out.path, "--shard", "\(k)/2", "--quiet"])
+            #expect(r.status == 0 && !r.stderr.contains("warning"), "\(r.stderr)")
+        }
+        let store = try ResultStore(path: shards[1].appendingPathComponent("tiny/results.sqlite").path)
+        let core = try #require(try store.meta("blas_cores"))
+        #expect(!core.isEmpty && !core.contains(","))
+        // Shard 1 as a machine whose OpenBLAS chose other kernels would have left it.
+        try store.setMeta(["blas_cores": "OtherCore"])
+        let resumed = try await run(["run", config, "--output", shards[1].path, "--shard", "1/2", "--resume", "--quiet"])
+        #expect(resumed.status == 0 && resumed.stderr.contains("OtherCore and \(core)") && resumed.stderr.contains("numerics.md"), "\(resumed.stderr)")
+        let merged = try await run(["merge"] + shards.map { $0.appendingPathComponent("tiny").path } + ["--output", folder.appendingPathComponent("merged").path])
+        #expect(merged.status == 0 && merged.stderr.contains("warning") && merged.stderr.contains("OtherCore"), "\(merged.stderr)")
+        let manifest = String(decoding: contents(folder.appendingPathComponent("merged/tiny"), "manifest.json") ?? Data(), as: UTF8.self)
+        #expect(manifest.contains("\"cores_of_runs\"") && manifest.contains("\"OtherCore\""), "\(manifest)")
+        let same = try await run(["merge"] + [shards[0].appendingPathComponent("tiny").path] + ["--output", folder.appendingPathComponent("one").path])
+        #expect(same.status == 1 && !same.stderr.contains("warning"))  // missing cells, but no mixed cores
+    }
+
     @Test("--jobs 1 and --jobs 2 give byte-identical CSVs")
     func jobsAreInvisible() async throws {
         let folder = try temporaryFolder()

@@ -48,13 +48,7 @@ struct ReportTests {
         return folder.appendingPathComponent("pictures")
     }
 
-    func csv(_ url: URL) throws -> [[String: String]] {
-        let lines = try String(contentsOf: url, encoding: .utf8).components(separatedBy: "\r\n").filter { !$0.isEmpty }
-        let header = lines[0].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-        return lines.dropFirst().map { line in
-            Dictionary(uniqueKeysWithValues: zip(header, line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)))
-        }
-    }
+    func csv(_ url: URL) throws -> [[String: String]] { try csvRows(url) }
 
     @Test("report.html and every SVG parse; each figure has its title, axes, labels and one line per cell")
     func wellFormed() async throws {

@@ -70,3 +70,13 @@ let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
 func loadConfig(_ text: String) throws(ConfigErrors) -> Experiment {
     try ExperimentLoader.load(bytes: Array(text.utf8), file: "test.json")
 }
+
+/// The rows of a CSV file gradscope wrote (no quoted fields), each as column -> text.
+func csvRows(_ url: URL) throws -> [[String: String]] {
+    let lines = try String(contentsOf: url, encoding: .utf8).components(separatedBy: "\r\n").filter { !$0.isEmpty }
+    guard let first = lines.first else { return [] }
+    let header = first.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+    return lines.dropFirst().map { line in
+        Dictionary(uniqueKeysWithValues: zip(header, line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)))
+    }
+}
