@@ -1,11 +1,18 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// The layers, arrows down only (docs/architecture.md):
+//   gradscope (CLI) -> GradScopeSweep -> GradScopeResults -> GradScopeCore -> CBLAS
+//   gradscope (CLI) -> GradScopeReport -> GradScopeResults (and the core's activations)
+// The core links neither GRDB nor Plot; only the CLI talks to the terminal.
 let package = Package(
     name: "gradscope",
     platforms: [.macOS(.v15)],
     products: [
-        .library(name: "GradScope", targets: ["GradScope"]),
+        .library(name: "GradScopeCore", targets: ["GradScopeCore"]),
+        .library(name: "GradScopeResults", targets: ["GradScopeResults"]),
+        .library(name: "GradScopeSweep", targets: ["GradScopeSweep"]),
+        .library(name: "GradScopeReport", targets: ["GradScopeReport"]),
         .executable(name: "gradscope", targets: ["gradscope"]),
     ],
     dependencies: [
@@ -17,8 +24,66 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-algorithms", from: "1.2.1"),
     ],
     targets: [
+        // The numerical core: the BLAS/LAPACK boundary, random streams, activations, initialisers,
+        // the network, training and mean-field theory. One module, so generic hot loops stay specialised.
+        .target(
+            name: "GradScopeCore",
+            dependencies: [
+                "CBLAS",
+                .product(name: "RealModule", package: "swift-numerics"),
+            ],
+            // Square roots as instructions, not errno-setting libm calls: lets the
+            // Gaussian and activation loops vectorise (results are unchanged).
+            swiftSettings: [.unsafeFlags(["-Xcc", "-fno-math-errno"])]
+        ),
+        // Results: the store, the CSV tables and their columns, statistics, theory columns.
+        .target(
+            name: "GradScopeResults",
+            dependencies: [
+                "GradScopeCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        // Sweeps: configs and their errors, the grid, the runner, results folders, manifest, shards, Slurm.
+        .target(
+            name: "GradScopeSweep",
+            dependencies: [
+                "GradScopeCore",
+                "GradScopeResults",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "HeapModule", package: "swift-collections"),
+                .product(name: "Algorithms", package: "swift-algorithms"),
+            ]
+        ),
+        // The report: figures and report.html from a results folder's files.
+        .target(
+            name: "GradScopeReport",
+            dependencies: [
+                "GradScopeCore",
+                "GradScopeResults",
+                .product(name: "Plot", package: "Plot"),
+                .product(name: "Algorithms", package: "swift-algorithms"),
+                .product(name: "SwiftCSV", package: "SwiftCSV"),
+            ]
+        ),
+        // The command line: one file per command; progress, signals, messages.
+        .executableTarget(
+            name: "gradscope",
+            dependencies: [
+                "GradScopeCore",
+                "GradScopeResults",
+                "GradScopeSweep",
+                "GradScopeReport",
+                "CMalloc",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // MARK: - Implementation details
         .systemLibrary(
             name: "CBLAS",
             path: "Modules/CBLAS",
@@ -26,33 +91,9 @@ let package = Package(
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
         ),
         .systemLibrary(name: "CMalloc", path: "Modules/CMalloc"),
-        .target(
-            name: "GradScope",
-            dependencies: [
-                "CBLAS",
-                .product(name: "RealModule", package: "swift-numerics"),
-                .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "Plot", package: "Plot"),
-                .product(name: "SwiftCSV", package: "SwiftCSV"),
-                .product(name: "Subprocess", package: "swift-subprocess"),
-                .product(name: "SystemPackage", package: "swift-system"),
-                .product(name: "HeapModule", package: "swift-collections"),
-            ],
-            // Square roots as instructions, not errno-setting libm calls: lets the
-            // Gaussian and activation loops vectorise (results are unchanged).
-            swiftSettings: [.unsafeFlags(["-Xcc", "-fno-math-errno"])]
-        ),
-        .executableTarget(
-            name: "gradscope",
-            dependencies: [
-                "GradScope",
-                "CMalloc",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
-        ),
         .testTarget(
             name: "GradScopeTests",
-            dependencies: ["GradScope"],
+            dependencies: ["GradScopeCore", "GradScopeResults", "GradScopeSweep", "GradScopeReport"],
             // png_colours.py is run by the browser test with python3; Reference/ is read by the reference test.
             exclude: ["Support/png_colours.py", "Reference"]
         ),

@@ -1,5 +1,8 @@
 import ArgumentParser
-import GradScope
+import GradScopeCore
+import GradScopeResults
+import GradScopeSweep
+import GradScopeReport
 
 /// `gradscope activations`: each activation and its derivative on a grid, as CSV.
 struct ActivationsCommand: ParsableCommand {

@@ -1,7 +1,10 @@
 import ArgumentParser
 import CMalloc
 import Foundation
-import GradScope
+import GradScopeCore
+import GradScopeResults
+import GradScopeSweep
+import GradScopeReport
 
 @main
 struct GradScopeCommand: AsyncParsableCommand {

@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
-import GradScope
+import GradScopeCore
+import GradScopeResults
+import GradScopeSweep
+import GradScopeReport
 
 /// `gradscope measure`: one network, one seed, its per-layer numbers as CSV on stdout.
 struct MeasureCommand: ParsableCommand {
@@ -62,7 +65,7 @@ struct MeasureCommand: ParsableCommand {
         cell.precision = precision
         let result: RunMeasurement
         do {
-            result = try GradScope.measure(cell, seed: seed)
+            result = try GradScopeCore.measure(cell, seed: seed)
         } catch let error as ParameterError {
             throw ValidationError("--\(error.key.replacingOccurrences(of: "_", with: "-")): \(error.message)")
         }

@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
-import GradScope
+import GradScopeCore
+import GradScopeResults
+import GradScopeSweep
+import GradScopeReport
 
 /// The config files a command reads, loaded together so every mistake is reported at once.
 struct ConfigArguments: ParsableArguments {

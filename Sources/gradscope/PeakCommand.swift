@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
-import GradScope
+import GradScopeCore
+import GradScopeResults
+import GradScopeSweep
+import GradScopeReport
 
 /// `gradscope gemm-peak`: this machine's float64 GEMM rate through gradscope's own BLAS layer (for `make bench`).
 struct PeakCommand: ParsableCommand {

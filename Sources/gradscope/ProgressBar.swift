@@ -1,5 +1,8 @@
 import Foundation
-import GradScope
+import GradScopeCore
+import GradScopeResults
+import GradScopeSweep
+import GradScopeReport
 import Synchronization
 
 /// The live progress line of `gradscope run` on a terminal's stderr:

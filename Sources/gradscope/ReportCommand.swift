@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
-import GradScope
+import GradScopeCore
+import GradScopeResults
+import GradScopeSweep
+import GradScopeReport
 
 /// `gradscope report`: draw results folders as report.html and one SVG per figure.
 struct ReportCommand: ParsableCommand {

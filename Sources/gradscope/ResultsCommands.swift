@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
-import GradScope
+import GradScopeCore
+import GradScopeResults
+import GradScopeSweep
+import GradScopeReport
 
 /// `gradscope export`: rewrite the CSV files and manifest of a results folder from its store.
 struct ExportCommand: ParsableCommand {

@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
-import GradScope
+import GradScopeCore
+import GradScopeResults
+import GradScopeSweep
+import GradScopeReport
 
 /// `gradscope run`: run sweeps into results folders, resumable and shardable.
 struct RunCommand: ParsableCommand {
@@ -47,6 +50,7 @@ struct RunCommand: ParsableCommand {
         options.force = force
         let bar = !quiet && isatty(STDERR_FILENO) == 1 ? ProgressBar() : nil
         if let bar { options.progress = { snapshot in bar.draw(snapshot) } }
+        options.stopRequested = { Interrupt.isRequested }
         let experiments = try configs.load()
         let memoryErrors = experiments.compactMap { $0.memoryCheck(jobs: jobs ?? 1, available: MachineMemory.available) }
         guard memoryErrors.isEmpty else { throw ConfigErrors(memoryErrors) }

@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
-import GradScope
+import GradScopeCore
+import GradScopeResults
+import GradScopeSweep
+import GradScopeReport
 
 /// `gradscope slurm`: write (and submit) a Slurm job array that runs one shard per task, and a merge job.
 struct SlurmCommand: AsyncParsableCommand {

@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
-import GradScope
+import GradScopeCore
+import GradScopeResults
+import GradScopeSweep
+import GradScopeReport
 
 /// `gradscope validate`: check configs and estimate their work, without running anything.
 struct ValidateCommand: ParsableCommand {

@@ -1,5 +1,8 @@
 import Foundation
-import GradScope
+import GradScopeCore
+import GradScopeResults
+import GradScopeSweep
+import GradScopeReport
 import Testing
 
 /// The built binary, driven the way users drive it.
@@ -104,7 +107,7 @@ struct SweepTests {
         let merged = try await run(["merge"] + paths + ["--output", folder.appendingPathComponent("merged").path])
         #expect(merged.status == 0, "\(merged.stderr)")
         let manifest = String(decoding: contents(folder.appendingPathComponent("merged/tiny"), "manifest.json") ?? Data(), as: UTF8.self)
-        #expect(manifest.contains("\"numerics_revision\": \(GradScope.numericsRevision)"), "\(manifest)")
+        #expect(manifest.contains("\"numerics_revision\": \(GradScopeCore.numericsRevision)"), "\(manifest)")
     }
 
     @Test("Shards of different BLAS cores: --resume and merge warn (and go on), and the manifest names the cores")

@@ -1,4 +1,7 @@
-import GradScope
+import GradScopeCore
+import GradScopeResults
+import GradScopeSweep
+import GradScopeReport
 import Testing
 
 /// Central finite differences of the loss against the engine's dLoss/dW_l, dLoss/db_l, dLoss/dH_l.

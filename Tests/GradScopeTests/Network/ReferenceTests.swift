@@ -1,4 +1,7 @@
-import GradScope
+import GradScopeCore
+import GradScopeResults
+import GradScopeSweep
+import GradScopeReport
 import Testing
 
 @Suite("BLAS engine against the naive reference")

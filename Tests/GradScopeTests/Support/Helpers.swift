@@ -1,5 +1,8 @@
 import Foundation
-import GradScope
+import GradScopeCore
+import GradScopeResults
+import GradScopeSweep
+import GradScopeReport
 
 /// A tiny cell for gradient checks.
 func tinyCell(_ activation: Activation, _ loss: Loss, _ architecture: Architecture,

@@ -1,4 +1,7 @@
-import GradScope
+import GradScopeCore
+import GradScopeResults
+import GradScopeSweep
+import GradScopeReport
 import RealModule
 
 /// A second, naive implementation of the whole pass: triple loops over plain

@@ -1,5 +1,8 @@
 import Foundation
-import GradScope
+import GradScopeCore
+import GradScopeResults
+import GradScopeSweep
+import GradScopeReport
 import Testing
 
 /// E[f(sqrt(q) z)] by adaptive Simpson on |z| <= 14, split at 0: an independent second integrator.

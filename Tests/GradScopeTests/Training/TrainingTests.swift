@@ -1,5 +1,8 @@
 import Foundation
-import GradScope
+import GradScopeCore
+import GradScopeResults
+import GradScopeSweep
+import GradScopeReport
 import Testing
 
 /// A training cell: `activation`, depth, width, batch; the teacher task's loss.

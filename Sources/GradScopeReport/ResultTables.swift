@@ -1,0 +1,53 @@
+import GradScopeResults
+import Algorithms
+import Foundation
+import SwiftCSV
+
+/// The tables of a results folder as the report reads them: the CSV files users open
+/// (so the pictures show exactly the numbers in them) and manifest.json.
+struct ResultTables {
+    let folder: URL
+    /// Each table's rows grouped by their `cell`, in file order (read once, looked up per cell).
+    let layers: [String: [[String: String]]]
+    let summary: [[String: String]]
+    let spectra: [String: [[String: String]]]
+    let training: [String: [[String: String]]]
+    let manifest: [String: Any]
+
+    init(folder: URL) throws {
+        func table(_ name: String) throws -> [[String: String]] {
+            let url = folder.appendingPathComponent(name)
+            guard FileManager.default.fileExists(atPath: url.path) else { return [] }
+            return try CSV<Named>(url: url, delimiter: .comma).rows
+        }
+        self.folder = folder
+        func byCell(_ name: String) throws -> [String: [[String: String]]] {
+            Dictionary(grouping: try table(name), by: { $0["cell"] ?? "" })
+        }
+        layers = try byCell("layers.csv")
+        summary = try table("summary.csv")
+        spectra = try byCell("spectra_histogram.csv")
+        training = try byCell("training.csv")
+        let data = try Data(contentsOf: folder.appendingPathComponent(ManifestFile.name))
+        manifest = (try JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
+    }
+
+    /// The swept keys as CSV columns (`init.gain` is in `init`, `train.steps` in `train_steps`).
+    var axes: [String] {
+        let grid = manifest["grid"] as? [String: Any]
+        let columns = (grid?["axes"] as? [String] ?? []).map { key in
+            if key.hasPrefix("init.") { return "init" }
+            if key == "train.train_size" { return "train_size" }
+            return key.replacingOccurrences(of: ".", with: "_")
+        }
+        return Array(columns.uniqued())
+    }
+
+    /// The cells in grid order, with the summary row of each.
+    var cells: [[String: String]] { summary }
+}
+
+extension Dictionary where Key == String, Value == String {
+    /// The column as a number; nil when empty or not a number.
+    func number(_ column: String) -> Double? { self[column].flatMap { Double($0) } }
+}

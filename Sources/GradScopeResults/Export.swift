@@ -1,0 +1,185 @@
+import GradScopeCore
+import Foundation
+
+/// A cell as the exports see it: its id, its depth, and its parameters as columns.
+public struct CellColumns: Sendable {
+    public let index: Int
+    public let id: String
+    public let depth: Int
+    public let parameters: [(key: String, value: String)]
+    /// Whether the cell trains (and so has rows in the training tables).
+    public let trains: Bool
+    /// Mean-field theory's prediction for the cell.
+    public let theory: CellTheory?
+    /// Whether the cell records the Jacobian's spectrum.
+    public let jacobian: Bool
+
+    public init(index: Int, id: String, depth: Int, parameters: [(key: String, value: String)], trains: Bool = false,
+                theory: CellTheory? = nil, jacobian: Bool = false) {
+        self.jacobian = jacobian
+        self.index = index
+        self.id = id
+        self.depth = depth
+        self.parameters = parameters
+        self.trains = trains
+        self.theory = theory
+    }
+
+    /// The predicted mean log10 ||D_l|| per layer, anchored at the measured mean at layer L (from `profiles`).
+    func theoryProfile(_ profiles: [[[Double]]]) -> [Double]? {
+        guard let theory, let last = profiles.last.flatMap({ Statistics.mean($0[Export.zIndex]) }) else { return nil }
+        return theory.zProfile(anchoredAt: last)
+    }
+}
+
+/// Writes `runs.csv`, `layers.csv` and `summary.csv` from stored runs: rows in grid
+/// order, then seed (in the config's order), then layer, so the bytes depend only on the numbers.
+public enum Export {
+    /// The file names written (the training and spectra tables only for experiments that have them).
+    public static let files = ["runs.csv", "layers.csv", "summary.csv"] + TrainingExport.files + SpectraExport.files
+    static let norms = ["w", "b", "z", "h"]
+    /// The norms aggregated over seeds in layers.csv and summary.csv.
+    static let aggregated = [("w", 0), ("z", 2), ("h", 3)]
+    /// The position of z in `aggregated`.
+    static let zIndex = 1
+    /// The per-example gradient-norm quantiles, as named in the columns.
+    static let perExampleNames = ["q10", "q50", "q90"]
+
+    /// Writes the three tables into `directory`, and the training tables when a cell trains.
+    public static func write(cells: [CellColumns], seeds: [Int], runs: [RunRecord], to directory: URL) throws {
+        let seedOrder = Dictionary(uniqueKeysWithValues: seeds.enumerated().map { ($1, $0) })
+        let byCell = Dictionary(grouping: runs, by: \.cellIndex).mapValues { runs in
+            runs.sorted { (seedOrder[$0.seed] ?? Int.max, $0.seed) < (seedOrder[$1.seed] ?? Int.max, $1.seed) }
+        }
+        let present = cells.filter { byCell[$0.index] != nil }
+        let profiles = Dictionary(uniqueKeysWithValues: present.map { ($0.index, logProfiles(byCell[$0.index] ?? [], depth: $0.depth)) })
+        let training = present.filter(\.trains), spectra = present.filter(\.jacobian)
+        var tables: [(name: String, build: () -> CSVTable)] = [
+            ("runs.csv", { runsTable(present, byCell) }),
+            ("layers.csv", { layersTable(present, byCell, profiles) }),
+            ("summary.csv", { summaryTable(present, byCell, profiles, seedCount: seeds.count) }),
+        ]
+        if !training.isEmpty { tables += TrainingExport.tables(training, byCell, seedCount: seeds.count) }
+        if !spectra.isEmpty { tables += SpectraExport.tables(spectra, byCell) }
+        // One table at a time, each with its cells' rows built on all cores (`cellTable`): a
+        // concurrent map nested in another runs serially, which left the largest table on one core.
+        for table in tables { try table.build().write(to: directory.appendingPathComponent(table.name)) }
+    }
+
+    static func header(_ cells: [CellColumns]) -> [String] {
+        ["cell"] + (cells.first?.parameters.map(\.key) ?? [])
+    }
+
+    static func prefix(_ cell: CellColumns) -> [String?] {
+        [cell.id] + cell.parameters.map(\.value)
+    }
+
+    /// A table of the cell columns and `columns`: each cell's rows (which `rows` appends after the
+    /// cell columns) are built on a core of their own, and joined in the cells' order.
+    static func cellTable(_ cells: [CellColumns], columns: [String], rows: @Sendable (CellColumns, inout CSVRows) -> Void) -> CSVTable {
+        var table = CSVTable(header: header(cells) + columns)
+        let width = table.header.count
+        let blocks = cells.concurrentMap { cell in
+            var block = CSVRows(lead: prefix(cell), width: width)
+            rows(cell, &block)
+            return block
+        }
+        for block in blocks { table.append(block) }
+        return table
+    }
+
+    static func runsTable(_ cells: [CellColumns], _ byCell: [Int: [RunRecord]]) -> CSVTable {
+        let columns = ["seed", "layer", "status", "loss_value"]
+            + norms.map { "grad_\($0)_norm" } + norms.map { "log10_grad_\($0)_norm" }
+            + ["act_mean", "act_std", "saturated_fraction"]
+            + perExampleNames.map { "per_example_grad_norm_\($0)" } + perExampleNames.map { "log10_per_example_grad_norm_\($0)" }
+        return cellTable(cells, columns: columns) { cell, rows in
+            for run in byCell[cell.index] ?? [] {
+                for layer in 1...max(1, cell.depth) {
+                    let common = ["\(run.seed)", "\(layer)", run.status]
+                    guard run.layers.indices.contains(layer - 1) else {
+                        rows.append(common + Array(repeating: nil, count: 12 + 2 * perExampleNames.count))
+                        continue
+                    }
+                    let l = run.layers[layer - 1]
+                    let perExample = l.perExample.count == perExampleNames.count ? l.perExample.map(Optional.some) : perExampleNames.map { _ in nil }
+                    rows.append(common + [CSVTable.number(run.loss)]
+                        + l.norms.map { CSVTable.number($0.value) } + l.norms.map { CSVTable.number($0.log10) }
+                        + [l.actMean, l.actStd, l.saturatedFraction].map(CSVTable.number)
+                        + perExample.map { CSVTable.number($0?.value) } + perExample.map { CSVTable.number($0?.log10) })
+                }
+            }
+        }
+    }
+
+    /// Per layer (index l - 1), per aggregated norm: the log10 values of the ok seeds.
+    static func logProfiles(_ runs: [RunRecord], depth: Int) -> [[[Double]]] {
+        let ok = runs.filter { $0.status == "ok" && $0.layers.count == depth }
+        return (0..<depth).map { l in
+            aggregated.map { _, k in ok.compactMap { $0.layers[l].norms[k].log10 } }
+        }
+    }
+
+    static func layersTable(_ cells: [CellColumns], _ byCell: [Int: [RunRecord]], _ profilesByCell: [Int: [[[Double]]]]) -> CSVTable {
+        var columns = ["layer", "seeds"]
+        for (x, _) in aggregated {
+            columns += ["mean", "std", "min", "max"].map { "log10_grad_\(x)_norm_\($0)" } + ["grad_\(x)_norm_geomean"]
+        }
+        columns += ["act_std_mean", "saturated_fraction_mean", "theory_log10_grad_z_norm"]
+            + perExampleNames.map { "log10_per_example_grad_norm_\($0)_mean" }
+        return cellTable(cells, columns: columns) { cell, rows in
+            let runs = byCell[cell.index] ?? []
+            let ok = runs.filter { $0.status == "ok" && $0.layers.count == cell.depth }
+            let profiles = profilesByCell[cell.index] ?? []
+            let theory = cell.theoryProfile(profiles)
+            for layer in 1...max(1, cell.depth) {
+                var row: [String?] = ["\(layer)", "\(ok.count)"]
+                for values in profiles.indices.contains(layer - 1) ? profiles[layer - 1] : aggregated.map({ _ in [] }) {
+                    let mean = Statistics.mean(values)
+                    row += [mean, Statistics.sampleStd(values), values.min(), values.max()].map(CSVTable.number)
+                    row.append(CSVTable.number(mean.flatMap { $0 > -300 && $0 < 300 ? pow(10, $0) : nil }))
+                }
+                let stats = ok.map { $0.layers[layer - 1] }
+                row += [Statistics.mean(stats.map(\.actStd)), Statistics.mean(stats.map(\.saturatedFraction))].map(CSVTable.number)
+                row.append(CSVTable.number(theory.flatMap { $0.indices.contains(layer - 1) ? $0[layer - 1] : nil }))
+                row += perExampleNames.indices.map { q in
+                    CSVTable.number(Statistics.mean(stats.compactMap { $0.perExample.indices.contains(q) ? $0.perExample[q].log10 : nil }))
+                }
+                rows.append(row)
+            }
+        }
+    }
+
+    static func summaryTable(_ cells: [CellColumns], _ byCell: [Int: [RunRecord]], _ profilesByCell: [Int: [[[Double]]]], seedCount: Int) -> CSVTable {
+        var columns = ["seeds"]
+        for (x, _) in aggregated { columns += ["\(x)_log10_ratio_first_last", "\(x)_log10_gain_per_layer"] }
+        columns += ["theory_z_log10_ratio_first_last", "theory_z_log10_gain_per_layer", "theory_q_star", "theory_chi_star",
+                    "theory_phase", "theory_depth_scale", "status"]
+        return cellTable(cells, columns: columns) { cell, rows in
+            let runs = byCell[cell.index] ?? []
+            let profiles = profilesByCell[cell.index] ?? []
+            var row: [String?] = ["\(runs.filter { $0.status == "ok" }.count)"]
+            for k in aggregated.indices {
+                let means = profiles.map { Statistics.mean($0[k]) }
+                let ratio: Double? = {
+                    guard let first = means.first ?? nil, let last = means.last ?? nil else { return nil }
+                    return first - last
+                }()
+                row += [CSVTable.number(ratio), CSVTable.number(Statistics.gainPerLayer(means))]
+            }
+            row += theoryColumns(cell, profiles)
+            let failed = runs.first { $0.status != "ok" }?.status
+            row.append(failed ?? (runs.count < seedCount ? "incomplete" : "ok"))
+            rows.append(row)
+        }
+    }
+
+    /// The theory columns of summary.csv: the predicted z ratio and gain, q*, chi_1, the phase and the depth scale.
+    static func theoryColumns(_ cell: CellColumns, _ profiles: [[[Double]]]) -> [String?] {
+        let profile = cell.theoryProfile(profiles)
+        let ratio = profile.flatMap { p in p.first.flatMap { first in p.last.map { first - $0 } } }
+        return [CSVTable.number(ratio), CSVTable.number(profile.flatMap(Statistics.gainPerLayer)),
+                CSVTable.number(cell.theory?.fixedPoint), CSVTable.number(cell.theory?.chiAtFixedPoint),
+                cell.theory?.phase, CSVTable.number(cell.theory?.depthScale)]
+    }
+}

@@ -1,0 +1,75 @@
+import GradScopeCore
+/// The stored numbers of one finished (cell, seed) run.
+public struct RunRecord: Equatable, Sendable {
+    /// The cell's position in grid order.
+    public var cellIndex: Int
+    public var seed: Int
+    /// `ok`, `overflow` or `nan`.
+    public var status: String
+    public var loss: Double?
+    /// Wall time of the run (kept out of the CSV files, which must be reproducible).
+    public var seconds: Double
+    /// Layer 1 first; empty unless `ok`.
+    public var layers: [LayerRecord]
+    /// The recorded steps of training, in step order; empty when the cell does not train.
+    public var training: [TrainingStepRecord]
+    /// The singular values of the input-output Jacobian, largest first; empty unless `jacobian` is on.
+    public var singularValues: [ScaledNorm]
+
+    public init(cellIndex: Int, seed: Int, status: String, loss: Double?, seconds: Double, layers: [LayerRecord],
+                training: [TrainingStepRecord] = [], singularValues: [ScaledNorm] = []) {
+        self.singularValues = singularValues
+        self.cellIndex = cellIndex
+        self.seed = seed
+        self.status = status
+        self.loss = loss
+        self.seconds = seconds
+        self.layers = layers
+        self.training = training
+    }
+}
+
+/// The stored numbers of one recorded training step of one run.
+public struct TrainingStepRecord: Equatable, Sendable {
+    public var step: Int
+    /// `ok`, `overflow` or `nan` (training stopped at a step that failed).
+    public var status: String
+    public var trainLoss, testLoss, trainAccuracy, testAccuracy: Double?
+    /// Layer 1 first; empty unless `ok`.
+    public var layers: [LayerRecord]
+    /// ||W_l(t) - W_l(0)||_F / ||W_l(0)||_F, index l - 1.
+    public var relativeUpdates: [Double]
+
+    public init(step: Int, status: String, trainLoss: Double?, testLoss: Double?, trainAccuracy: Double?,
+                testAccuracy: Double?, layers: [LayerRecord], relativeUpdates: [Double]) {
+        (self.step, self.status, self.trainLoss, self.testLoss) = (step, status, trainLoss, testLoss)
+        (self.trainAccuracy, self.testAccuracy, self.layers, self.relativeUpdates) = (trainAccuracy, testAccuracy, layers, relativeUpdates)
+    }
+}
+
+/// The stored numbers of one layer of one run.
+public struct LayerRecord: Equatable, Sendable {
+    public var gradW, gradB, gradZ, gradH: ScaledNorm
+    public var actMean, actStd, saturatedFraction: Double
+    /// The 10, 50 and 90% quantiles over the batch of the per-example gradient norms (empty when not recorded).
+    public var perExample: [ScaledNorm]
+
+    public init(gradW: ScaledNorm, gradB: ScaledNorm, gradZ: ScaledNorm, gradH: ScaledNorm,
+                actMean: Double, actStd: Double, saturatedFraction: Double, perExample: [ScaledNorm] = []) {
+        (self.gradW, self.gradB, self.gradZ, self.gradH) = (gradW, gradB, gradZ, gradH)
+        (self.actMean, self.actStd, self.saturatedFraction, self.perExample) = (actMean, actStd, saturatedFraction, perExample)
+    }
+
+    /// The four norms in column order w, b, z, h.
+    public var norms: [ScaledNorm] { [gradW, gradB, gradZ, gradH] }
+}
+
+/// Identifies a run within a sweep.
+public struct RunKey: Hashable, Sendable {
+    public var cellIndex: Int
+    public var seed: Int
+    public init(cellIndex: Int, seed: Int) {
+        self.cellIndex = cellIndex
+        self.seed = seed
+    }
+}

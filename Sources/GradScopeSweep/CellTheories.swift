@@ -1,0 +1,43 @@
+import GradScopeCore
+import GradScopeResults
+extension CellTheory {
+    /// Mean-field theory for each cell (index in `cells`), computed once per distinct theory: cells whose
+    /// theory has the same inputs (activation, sigma_w^2, sigma_b^2, input_std, architecture, alpha) share
+    /// it whatever their width, initialiser's name or depth (a shallower net's layer sequence is a prefix
+    /// of the deepest one's). The distinct theories are computed concurrently.
+    static func forCells(_ cells: [Cell]) -> [Int: CellTheory] {
+        var deepest = [TheoryKey: Cell]()
+        for cell in cells {
+            let key = TheoryKey(cell)
+            if deepest[key].map({ $0.depth < cell.depth }) ?? true { deepest[key] = cell }
+        }
+        let families = Array(deepest)
+        let computed = families.concurrentMap { _, cell in
+            let theory = MeanField(cell), point = theory.fixedPoint
+            return CellTheory(squaredGains: theory.squaredGains(cell), fixedPoint: point.q,
+                              chiAtFixedPoint: point.chi, phase: Phase(chi: point.chi).rawValue)
+        }
+        let theories = Dictionary(uniqueKeysWithValues: zip(families.map(\.key), computed))
+        var result = [Int: CellTheory]()
+        for (index, cell) in cells.enumerated() {
+            guard let full = theories[TheoryKey(cell)] else { continue }
+            result[index] = CellTheory(squaredGains: Array(full.squaredGains.prefix(cell.depth)), fixedPoint: full.fixedPoint,
+                                       chiAtFixedPoint: full.chiAtFixedPoint, phase: full.phase)
+        }
+        return result
+    }
+}
+
+/// Everything mean-field theory reads from a cell except its depth.
+private struct TheoryKey: Hashable {
+    let activation: Activation
+    let weightVariance: Double, biasVariance: Double, inputStd: Double
+    let architecture: Architecture
+    let residualScale: Double
+
+    init(_ cell: Cell) {
+        let field = MeanField(cell)
+        (activation, weightVariance, biasVariance) = (field.activation, field.weightVariance, field.biasVariance)
+        (inputStd, architecture, residualScale) = (cell.inputStd, cell.architecture, cell.architecture == .residual ? cell.residualScale : 1)
+    }
+}

@@ -1,0 +1,141 @@
+import GradScopeCore
+import GradScopeResults
+import Foundation
+
+/// The work and memory one run of a cell needs, estimated before anything runs.
+public struct RunEstimate: Sendable, Equatable {
+    /// Floating-point operations of one run: 6 batch width^2 per layer for the forward and
+    /// backward GEMMs, plus 8/3 width^3 per layer for the QR of `orthogonal`.
+    public let flops: Double
+    /// Peak bytes of one run: weights, the per-layer forward state, scratch and draws.
+    public let bytes: Double
+
+    /// With `training`: plus (steps + 1) forward and backward passes that form every dW_l,
+    /// 2 width^2 per layer and example for each evaluation of the training subset and held-out set,
+    /// and the training state (initial weights, gradients, two optimiser moments, the data).
+    public init(_ cell: Cell, training: TrainingSettings?) {
+        let base = RunEstimate(cell)
+        guard let training else {
+            self = base
+            return
+        }
+        let (w, b, l) = (Double(cell.width), Double(cell.batch), Double(cell.depth))
+        let scalar = cell.precision == .float64 ? 8.0 : 4.0
+        let examples = Double(training.trainSize + TrainingSettings.testSize)
+        let evaluated = Double(min(training.trainSize, TrainingSettings.testSize) + TrainingSettings.testSize)
+        let evaluations = Double(training.recordedSteps.count) * evaluated * 2 * w * w * l
+        flops = base.flops + Double(training.steps + 1) * 6 * b * w * w * l + evaluations
+        let task = training.task == .teacher ? 2 * w * w * 8 : Double(cell.classes) * w * 8  // the teacher, or the cluster centres
+        bytes = base.bytes + 4 * l * w * w * scalar + 2 * examples * w * 8 + task
+    }
+
+    /// Plus the Jacobian spectrum: a second forward pass, one width^3 product per layer (2 width^3 FLOPs)
+    /// and an SVD (about 10 width^3), with three width x width matrices.
+    func addingJacobian(_ cell: Cell) -> RunEstimate {
+        let (w, b, l) = (Double(cell.width), Double(cell.batch), Double(cell.depth))
+        return RunEstimate(flops: flops + 2 * b * w * w * l + 2 * w * w * w * l + 10 * w * w * w, bytes: bytes + 3 * w * w * 8)
+    }
+
+    init(flops: Double, bytes: Double) {
+        (self.flops, self.bytes) = (flops, bytes)
+    }
+
+    public init(_ cell: Cell) {
+        let (w, b, l) = (Double(cell.width), Double(cell.batch), Double(cell.depth))
+        let scalar = cell.precision == .float64 ? 8.0 : 4.0
+        let orthogonal: Bool = { if case .orthogonal = cell.initializer { return true } else { return false } }()
+        flops = 6 * b * w * w * l + (orthogonal ? 8.0 / 3 * w * w * w * l : 0)
+        let perLayerStates = cell.architecture == .plain ? 2.0 : 3.0
+        let weights = l * w * w * scalar
+        let forward = (perLayerStates * l + 1) * b * w * scalar
+        let scratch = 3 * b * w * scalar + w * w * scalar
+        let draws = 3 * w * w * 8 + 3 * b * w * 8  // float64 draws and their scaled copies
+        bytes = weights + forward + scratch + draws
+    }
+}
+
+extension GridCell {
+    /// The work and memory of one run of this cell, training and the Jacobian spectrum included.
+    var estimate: RunEstimate {
+        let base = RunEstimate(cell, training: draft.training)
+        return draft.jacobian ? base.addingJacobian(cell) : base
+    }
+}
+
+/// This machine's memory that a sweep may use.
+public enum MachineMemory {
+    /// `MemAvailable` from /proc/meminfo, in bytes; nil where it cannot be read.
+    public static var available: Double? {
+        guard let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8) else { return nil }
+        for line in text.split(separator: "\n") where line.hasPrefix("MemAvailable:") {
+            let fields = line.split(separator: " ")
+            if fields.count >= 2, let kib = Double(fields[1]) { return kib * 1024 }
+        }
+        return nil
+    }
+}
+
+extension Experiment {
+    /// The largest per-run estimate over the grid.
+    public var peakEstimate: RunEstimate? { largestCell?.estimate }
+
+    /// The cell whose run needs the most memory, with its estimate.
+    var largestCell: (cell: GridCell, estimate: RunEstimate)? {
+        cells.map { ($0, $0.estimate) }.max { $0.1.bytes < $1.1.bytes }
+    }
+
+    /// Total floating-point operations of the whole sweep (all cells, all seeds).
+    public var totalFlops: Double {
+        cells.reduce(0) { $0 + $1.estimate.flops } * Double(seeds.count)
+    }
+
+    /// An error when `jobs` runs at a time cannot fit in `available` bytes.
+    public func memoryCheck(jobs: Int, available: Double?) -> ConfigError? {
+        guard let available, let (cell, peak) = largestCell else { return nil }
+        guard peak.bytes * Double(jobs) > available else { return nil }
+        return ConfigError(file: file, path: "sweep", position: document["sweep"]?.position,
+            message: "cell \(cell.id) (depth \(cell.cell.depth), width \(cell.cell.width), batch \(cell.cell.batch)) needs about \(Format.bytes(peak.bytes)) per run\(jobs > 1 ? " x \(jobs) jobs" : ""), but this machine has \(Format.bytes(available)) available; lower depth, width or batch\(jobs > 1 ? ", or use fewer --jobs" : "")")
+    }
+}
+
+/// The tables a sweep writes and whether a spreadsheet can open them.
+extension Experiment {
+    /// Spreadsheets open at most this many rows, the header included (Excel; LibreOffice Calc by default).
+    public static let spreadsheetRows = 1_048_576
+
+    /// Each CSV file this sweep writes, with the number of data rows it will hold when every run finishes
+    /// (a run that overflows writes fewer: these are upper bounds).
+    public var csvRowCounts: [(file: String, rows: Int)] {
+        let seedCount = seeds.count
+        var runs = 0, layers = 0, training = 0, trainingCells = 0, spectra = 0
+        for cell in cells {
+            let depth = cell.cell.depth
+            runs += seedCount * depth
+            layers += depth
+            if let settings = cell.draft.training {
+                training += seedCount * settings.recordedSteps.count * depth
+                trainingCells += 1
+            }
+            if cell.draft.jacobian { spectra += 1 }
+        }
+        var counts = [("runs.csv", runs), ("layers.csv", layers), ("summary.csv", cells.count)]
+        if trainingCells > 0 { counts += [("training.csv", training), ("training_summary.csv", trainingCells)] }
+        if spectra > 0 { counts += [("spectra.csv", spectra * seedCount), ("spectra_histogram.csv", spectra * (SpectraExport.binCount + 2))] }
+        return counts
+    }
+
+    /// A warning when some CSV file will have more rows than a spreadsheet opens (nothing is refused):
+    /// which files will not open whole, and which will.
+    public var spreadsheetWarning: String? {
+        let counts = csvRowCounts
+        let tooLong = counts.filter { $0.rows + 1 > Self.spreadsheetRows }
+        guard !tooLong.isEmpty else { return nil }
+        let opening = counts.filter { $0.rows + 1 <= Self.spreadsheetRows }
+        let list = { (files: [(file: String, rows: Int)]) in
+            files.map { "\($0.file) (\(Format.count($0.rows)) rows)" }.joined(separator: ", ")
+        }
+        return "\(file): warning: \(list(tooLong)) will have more rows than a spreadsheet opens (\(Format.count(Self.spreadsheetRows)) with the header); "
+            + (opening.isEmpty ? "read it with a script or a database (results.sqlite)" : "\(list(opening)) will open; read the rest with a script or results.sqlite")
+            + ". Nothing is refused."
+    }
+}

@@ -1,0 +1,128 @@
+import GradScopeCore
+import GradScopeResults
+import Foundation
+import Synchronization
+
+/// `<output>/<name>/`: a sweep's results folder, its store and its exports.
+public struct ResultsFolder: Sendable {
+    public let url: URL
+
+    public init(output: String, name: String) {
+        url = URL(fileURLWithPath: output).appendingPathComponent(name)
+    }
+
+    public init(url: URL) { self.url = url }
+
+    public var storePath: String { url.appendingPathComponent(ResultStore.fileName).path }
+    public var hasStore: Bool { FileManager.default.fileExists(atPath: storePath) }
+
+    /// Everything gradscope writes into the folder (the store and its WAL files, the exports).
+    var ownedFiles: [String] {
+        [ResultStore.fileName, ResultStore.fileName + "-wal", ResultStore.fileName + "-shm", Manifest.fileName] + Export.files
+    }
+
+    /// Deletes what gradscope wrote here (for --force); other files stay.
+    func clear() throws {
+        for name in ownedFiles {
+            let path = url.appendingPathComponent(name).path
+            if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
+        }
+    }
+
+    func create() throws {
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    /// Meta keys of the store.
+    enum Key {
+        static let configHash = "config_hash", configText = "config_text", configFile = "config_file"
+        static let shard = "shard", version = "gradscope_version", started = "started", finished = "finished"
+        static let numerics = "numerics_revision"
+        /// The OpenBLAS cores (`openblas_get_corename()`) whose runs the store holds, comma-separated, in order of first use.
+        static let blasCores = "blas_cores"
+    }
+
+    /// The BLAS cores whose runs `store` holds (empty for a store written before gradscope recorded them).
+    static func blasCores(of store: ResultStore) throws -> [String] {
+        try store.meta(Key.blasCores).map { $0.split(separator: ",").map(String.init) } ?? []
+    }
+
+    /// Records that runs of this machine's BLAS core go into `store`.
+    static func recordBLASCore(in store: ResultStore) throws {
+        let cores = try blasCores(of: store), core = BLASLibrary.coreName
+        guard !cores.contains(core) else { return }
+        try store.setMeta([Key.blasCores: (cores + [core]).joined(separator: ",")])
+    }
+
+    /// The warning for results computed on several BLAS cores.
+    static func mixedCoresWarning(_ folder: String, _ cores: [String]) -> String {
+        "warning: runs computed with the OpenBLAS kernels of \(cores.joined(separator: " and ")) meet in \(folder): "
+            + "kernels round differently, so its numbers agree with a run on one machine to the tolerance that docs/numerics.md states "
+            + "(1e-9 relative in float64, 1e-5 in float32, on the reference sweep), not to the byte; "
+            + "for byte-identical files run the whole sweep on machines of one kind (--force)"
+    }
+
+    /// The numerics revision of the runs in `store` (1 when it predates the key).
+    static func numericsRevision(of store: ResultStore) throws -> Int {
+        try store.meta(Key.numerics).flatMap(Int.init) ?? 1
+    }
+
+    /// Opens the store and the experiment it was written for (from the config text it keeps).
+    func openExisting() throws -> (ResultStore, Experiment) {
+        guard hasStore else { throw RunFailure.usage("\(url.path) holds no \(ResultStore.fileName): not a gradscope results folder") }
+        let store = try ResultStore(path: storePath)
+        guard let text = try store.meta(Key.configText), let file = try store.meta(Key.configFile) else {
+            throw RunFailure.failed("\(storePath) has no stored config: it was not finished being created")
+        }
+        do {
+            return (store, try ExperimentLoader.load(bytes: Array(text.utf8), file: file))
+        } catch {
+            throw RunFailure.failed("\(storePath): its stored config no longer loads: \(error)")
+        }
+    }
+
+    /// Writes the CSV files and manifest.json from the store.
+    func export(_ experiment: Experiment, store: ResultStore, run: RunContext) throws {
+        // Theory (for deep sweeps, seconds of quadrature) runs while the store is read.
+        let computed = Mutex([Int: CellTheory]()), group = DispatchGroup()
+        DispatchQueue.global().async(group: group) {
+            let theories = CellTheory.forCells(experiment.cells.map(\.cell))
+            computed.withLock { $0 = theories }
+        }
+        let runs = try store.allRuns()
+        group.wait()
+        let theories = computed.withLock { $0 }
+        let cells = experiment.cells.map {
+            CellColumns(index: $0.index, id: $0.id.description, depth: $0.cell.depth, parameters: $0.draft.columns,
+                        trains: $0.draft.training != nil, theory: theories[$0.index], jacobian: $0.draft.jacobian)
+        }
+        try Export.write(cells: cells, seeds: experiment.seeds, runs: runs, to: url)
+        let manifest = try Manifest.document(experiment, store: store, runs: runs, run: run)
+        try Data((manifest.serialized() + "\n").utf8).write(to: url.appendingPathComponent(Manifest.fileName), options: .atomic)
+    }
+}
+
+/// How a command failed: `usage` (exit 2: a mistake in the command or config) or `failed` (exit 1).
+public enum RunFailure: Error, CustomStringConvertible {
+    case usage(String)
+    case failed(String)
+
+    public var description: String {
+        switch self {
+        case .usage(let m), .failed(let m): return m
+        }
+    }
+}
+
+/// Facts about the current invocation that go into the manifest.
+public struct RunContext: Sendable {
+    public var jobs: Int
+    public var threadsPerRun: Int
+    public var shard: Shard
+
+    public init(jobs: Int, threadsPerRun: Int, shard: Shard) {
+        self.jobs = jobs
+        self.threadsPerRun = threadsPerRun
+        self.shard = shard
+    }
+}

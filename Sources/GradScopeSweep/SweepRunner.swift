@@ -1,0 +1,229 @@
+import GradScopeCore
+import GradScopeResults
+import Foundation
+import Synchronization
+
+/// How `gradscope run` runs a sweep.
+public struct RunOptions: Sendable {
+    public var output = "results"
+    /// Runs in parallel; nil: chosen by `Schedule` from the cells and the machine.
+    public var jobs: Int?
+    /// The cores the sweep may use (jobs x threads per run).
+    public var cores = ProcessInfo.processInfo.activeProcessorCount
+    /// Bytes of memory the runs in flight may use together; nil where unknown.
+    public var memory = MachineMemory.available
+    public var shard = Shard.whole
+    public var resume = false
+    public var force = false
+    /// Called with the sweep's progress after every finished run and every quarter second (the CLI draws it).
+    public var progress: (@Sendable (ProgressSnapshot) -> Void)?
+    /// The stop token: once it returns true, the sweep stops after the runs in flight (the CLI sets it on Ctrl-C).
+    public var stopRequested: @Sendable () -> Bool = { false }
+
+    public init() {}
+}
+
+/// Runs one experiment into its results folder: prepares (or resumes) the store,
+/// runs the missing (cell, seed) pairs on `jobs` threads, and exports.
+public struct SweepRunner {
+    public let experiment: Experiment
+    public let options: RunOptions
+    let folder: ResultsFolder
+
+    public init(experiment: Experiment, options: RunOptions) {
+        self.experiment = experiment
+        self.options = options
+        folder = ResultsFolder(output: options.output, name: experiment.name)
+    }
+
+    /// Checks the results folder against --resume/--force before anything is written; throws `RunFailure.usage`.
+    /// Returns a warning when resuming would add runs of this machine's BLAS core to runs of another.
+    @discardableResult
+    public func checkFolder() throws -> String? {
+        guard folder.hasStore, !options.force else { return nil }
+        guard options.resume else {
+            throw RunFailure.usage("\(folder.url.path) already holds results of \(experiment.name); use --resume to finish it or --force to start afresh")
+        }
+        let store = try ResultStore(path: folder.storePath)
+        if let hash = try store.meta(ResultsFolder.Key.configHash), hash != experiment.configHash {
+            throw RunFailure.usage("\(experiment.file) has changed since \(folder.url.path) was written; rerun with --force to start that experiment afresh (make sweep FORCE=1)")
+        }
+        let revision = try ResultsFolder.numericsRevision(of: store)
+        if revision != numericsRevision {
+            let version = try store.meta(ResultsFolder.Key.version) ?? "an earlier version"
+            throw RunFailure.usage("\(folder.url.path) was computed by gradscope \(version) (numerics revision \(revision)); this gradscope \(gradscopeVersion) computes revision \(numericsRevision), whose numbers differ in their last digits, and one table must not mix the two; rerun with --force to start that experiment afresh (make sweep FORCE=1)")
+        }
+        if let shard = try store.meta(ResultsFolder.Key.shard), shard != options.shard.description {
+            throw RunFailure.usage("\(folder.url.path) holds shard \(shard), not \(options.shard); use the same --shard or another --output")
+        }
+        let cores = try ResultsFolder.blasCores(of: store)
+        guard !cores.isEmpty, !cores.contains(BLASLibrary.coreName) else { return nil }
+        return ResultsFolder.mixedCoresWarning(folder.url.path, cores + [BLASLibrary.coreName])
+    }
+
+    /// Runs the sweep (what finished is stored and exported, also when it was interrupted).
+    public func run() throws -> SweepOutcome {
+        try checkFolder()
+        if options.force, folder.hasStore { try folder.clear() }
+        try folder.create()
+        let store = try ResultStore(path: folder.storePath)
+        try initialiseMeta(store)
+        try ResultsFolder.recordBLASCore(in: store)
+        let done = try store.completedRuns()
+        let work = experiment.cells(in: options.shard).flatMap { cell in
+            experiment.seeds.map { (cell, $0) }
+        }.filter { !done.contains(RunKey(cellIndex: $0.0.index, seed: $0.1)) }
+        let families = SweepRunner.families(work)
+        let jobs = max(1, min(families.count, options.jobs ?? Schedule.jobs(
+            families: families.count, cores: options.cores, runBytes: experiment.peakEstimate?.bytes ?? 0, memory: options.memory)))
+        let progress = SweepProgress(name: experiment.name, costs: WorkModel.costs(families), workers: jobs)
+        try reporting(progress) { try execute(families, jobs: jobs, store: store, progress: progress) }
+        let interrupted = options.stopRequested()
+        if !interrupted { try store.setMeta([ResultsFolder.Key.finished: Manifest.now]) }
+        try folder.export(experiment, store: store, run: context(jobs: jobs))
+        let last = progress.snapshot()
+        return SweepOutcome(name: experiment.name, folder: folder.url.path, runsDone: last.runsDone, runsTotal: work.count,
+                            seconds: last.elapsed, interrupted: interrupted)
+    }
+
+    /// Runs `body` while a thread hands `progress` to `options.progress` every quarter second, and once at the end.
+    private func reporting(_ progress: SweepProgress, _ body: () throws -> Void) rethrows {
+        guard let report = options.progress else { return try body() }
+        let stop = Atomic(false)
+        let ticker = Thread {
+            while !stop.load(ordering: .relaxed) {
+                report(progress.snapshot())
+                usleep(250_000)
+            }
+        }
+        ticker.start()
+        defer {
+            stop.store(true, ordering: .relaxed)
+            report(progress.snapshot())
+        }
+        try body()
+    }
+
+    func context(jobs: Int) -> RunContext {
+        RunContext(jobs: jobs, threadsPerRun: max(1, options.cores / jobs), shard: options.shard)
+    }
+
+    private func initialiseMeta(_ store: ResultStore) throws {
+        guard try store.meta(ResultsFolder.Key.configHash) == nil else { return }
+        let text = experiment.document.serialized()
+        try store.setMeta([
+            ResultsFolder.Key.configHash: experiment.configHash, ResultsFolder.Key.configText: text,
+            ResultsFolder.Key.configFile: experiment.file, ResultsFolder.Key.shard: options.shard.description,
+            ResultsFolder.Key.version: gradscopeVersion, ResultsFolder.Key.started: Manifest.now,
+            ResultsFolder.Key.numerics: "\(numericsRevision)",
+        ])
+    }
+
+    /// Groups runs that share their weights (same seed, width and initialiser), so one thread
+    /// runs a family with one `WeightCache`; largest families first. Within a family, runs
+    /// that share their forward pass (the same `forwardIdentity`) follow each other, deepest first.
+    static func families(_ work: [(GridCell, Int)]) -> [[(GridCell, Int)]] {
+        var groups = [String: [(GridCell, Int)]](), order = [String]()
+        for item in work {
+            let key = "\(item.1);\(item.0.cell.width);\(item.0.draft.initializer.text)"
+            if groups[key] == nil { order.append(key) }
+            groups[key, default: []].append(item)
+        }
+        let cost = { (family: [(GridCell, Int)]) in family.reduce(0.0) { $0 + $1.0.estimate.flops } }
+        return order.map { key in forwardSharersTogether(groups[key] ?? []) }
+            .enumerated().sorted { (cost($0.element), -$0.offset) > (cost($1.element), -$1.offset) }.map(\.element)
+    }
+
+    /// `family` ordered by forward identity (in order of first appearance), then deepest first.
+    static func forwardSharersTogether(_ family: [(GridCell, Int)]) -> [(GridCell, Int)] {
+        var identities = [Cell]()
+        let keyed = family.map { run -> (group: Int, run: (GridCell, Int)) in
+            let identity = run.0.cell.forwardIdentity
+            if let i = identities.firstIndex(of: identity) { return (i, run) }
+            identities.append(identity)
+            return (identities.count - 1, run)
+        }
+        return keyed.sorted { ($0.group, -$0.run.0.cell.depth) < ($1.group, -$1.run.0.cell.depth) }.map(\.run)
+    }
+
+    /// Runs `families` on `jobs` threads (at most one per family), a family at a time per thread; each finished run is stored at once.
+    private func execute(_ families: [[(GridCell, Int)]], jobs: Int, store: ResultStore, progress: SweepProgress) throws {
+        let next = Mutex(0)
+        let failure = Mutex<Error?>(nil)
+        let group = DispatchGroup(), stopRequested = options.stopRequested
+        for worker in 0..<jobs {
+            group.enter()
+            let thread = Thread {
+                defer { group.leave() }
+                defer { progress.finished(worker: worker) }
+                let cache = WeightCache()
+                BLASLibrary.asWorker {
+                    while true {
+                        let index = next.withLock { i -> Int in
+                            defer { i += 1 }
+                            if i < families.count { progress.started(family: i, worker: worker) }
+                            return i
+                        }
+                        guard index < families.count else { return }
+                        for (cell, seed) in families[index] {
+                            guard !stopRequested(), failure.withLock({ $0 == nil }) else { return }
+                            do {
+                                try store.record(try SweepRunner.measureRun(cell, seed: seed, cache: cache))
+                                progress.finishedRun(worker: worker)
+                            } catch {
+                                failure.withLock { $0 = $0 ?? error }
+                            }
+                        }
+                    }
+                }
+            }
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+        group.wait()
+        if let error = failure.withLock({ $0 }) { throw RunFailure.failed("\(experiment.name): \(error)") }
+    }
+
+    /// One (cell, seed): measured and turned into a stored record.
+    static func measureRun(_ cell: GridCell, seed: Int, cache: WeightCache) throws -> RunRecord {
+        let start = DispatchTime.now()
+        let result = try measure(cell.cell, seed: seed, cache: cache)
+        let training = try cell.draft.training.map { try train(cell.cell, settings: $0, seed: seed, cache: cache) } ?? []
+        let spectrum = cell.draft.jacobian && result.status == .ok ? try jacobianSpectrum(cell.cell, seed: seed, cache: cache) : nil
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+        return RunRecord(cellIndex: cell.index, seed: seed, status: result.status.rawValue, loss: result.loss, seconds: seconds,
+                         layers: result.layers.map(LayerRecord.init), training: training.map(TrainingStepRecord.init),
+                         singularValues: spectrum?.singularValues ?? [])
+    }
+}
+
+/// What one `SweepRunner.run` did.
+public struct SweepOutcome: Sendable {
+    public let name: String
+    /// The results folder.
+    public let folder: String
+    /// Runs finished this time, of the runs that were missing when it started.
+    public let runsDone: Int
+    public let runsTotal: Int
+    public let seconds: Double
+    /// Stopped by Ctrl-C or SIGTERM before every run finished.
+    public let interrupted: Bool
+}
+
+extension LayerRecord {
+    /// The stored form of a measured layer.
+    init(_ l: LayerMeasurement) {
+        self.init(gradW: l.gradW, gradB: l.gradB, gradZ: l.gradZ, gradH: l.gradH,
+                  actMean: l.activations.mean, actStd: l.activations.std, saturatedFraction: l.activations.saturatedFraction,
+                  perExample: l.perExample)
+    }
+}
+
+extension TrainingStepRecord {
+    /// The stored form of a recorded training step.
+    init(_ p: TrainingPoint) {
+        self.init(step: p.step, status: p.status.rawValue, trainLoss: p.trainLoss, testLoss: p.testLoss,
+                  trainAccuracy: p.trainAccuracy, testAccuracy: p.testAccuracy,
+                  layers: p.layers.map { LayerRecord($0.measurement) }, relativeUpdates: p.layers.map(\.relativeUpdate))
+    }
+}

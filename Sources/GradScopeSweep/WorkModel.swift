@@ -1,0 +1,35 @@
+import GradScopeCore
+import GradScopeResults
+/// What each run of a sweep will cost, in the order the runs execute: the weights of the progress bar.
+///
+/// The unit is a float64 GEMM FLOP on one core; other work is converted at the rates measured on
+/// the bench machines (docs/performance.md: a normal draw costs about 160 GEMM FLOPs, a FLOP of the
+/// Householder QR of `orthogonal` about 4, an elementwise pass about 600 per entry, and every layer
+/// and run a fixed overhead). Runs of one weight family share their weights: the first run draws
+/// W_1 ... W_L, a deeper one later only the layers it adds.
+enum WorkModel {
+    static let normal = 160.0, qrFlop = 4.0, entry = 600.0, layer = 2e6, run = 3e7
+
+    /// The cost of each run of each family, in the families' order.
+    static func costs(_ families: [[(GridCell, Int)]]) -> [[Double]] {
+        families.map { family in
+            var drawn = 0
+            return family.map { item in
+                let cell = item.0.cell
+                defer { drawn = max(drawn, cell.depth) }
+                return cost(of: item.0, drawingLayers: max(0, cell.depth - drawn))
+            }
+        }
+    }
+
+    /// One run of `cell` that draws `layers` new weight matrices.
+    static func cost(of cell: GridCell, drawingLayers layers: Int) -> Double {
+        let c = cell.cell
+        let (w, b, l) = (Double(c.width), Double(c.batch), Double(c.depth))
+        let orthogonal = if case .orthogonal = c.initializer { true } else { false }
+        let qr = 8.0 / 3 * w * w * w
+        let compute = cell.estimate.flops - (orthogonal ? qr * l : 0)  // the estimate counts one QR per layer and run
+        let draw = w * w * normal + (orthogonal ? qr * qrFlop : 0)
+        return compute + Double(layers) * draw + 3 * b * w * l * entry + l * layer + run
+    }
+}
