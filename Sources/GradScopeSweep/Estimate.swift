@@ -94,7 +94,7 @@ extension Experiment {
         guard let available, let (cell, peak) = largestCell else { return nil }
         guard peak.bytes * Double(jobs) > available else { return nil }
         return ConfigError(file: file, path: "sweep", position: document["sweep"]?.position,
-            message: "cell \(cell.id) (depth \(cell.cell.depth), width \(cell.cell.width), batch \(cell.cell.batch)) needs about \(Format.bytes(peak.bytes)) per run\(jobs > 1 ? " x \(jobs) jobs" : ""), but this machine has \(Format.bytes(available)) available; lower depth, width or batch\(jobs > 1 ? ", or use fewer --jobs" : "")")
+            message: "cell \(cell.id) (depth \(cell.cell.depth), width \(cell.cell.width), batch \(cell.cell.batch)) needs about \(Format.bytes(peak.bytes)) per run\(jobs > 1 ? " x \(jobs) jobs" : ""), but this machine has \(Format.bytes(available)) available; lower depth, width or batch\(jobs > 1 ? ", or run fewer jobs at a time" : "")")
     }
 }
 

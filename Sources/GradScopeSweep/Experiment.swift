@@ -111,10 +111,10 @@ public struct Shard: Sendable, Equatable, CustomStringConvertible {
     public static func parse(_ text: String) -> Result<Shard, ValueMessage> {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 2, let k = Int(parts[0]), let n = Int(parts[1]) else {
-            return .failure(ValueMessage("--shard must be K/N, e.g. 0/4; got '\(text)'"))
+            return .failure(ValueMessage("a shard is K/N, e.g. 0/4; got '\(text)'"))
         }
         guard n >= 1, (0..<n).contains(k) else {
-            return .failure(ValueMessage("--shard K/N needs N >= 1 and 0 <= K < N (K counts from 0, as SLURM_ARRAY_TASK_ID with --array=0-\(max(0, n - 1))); got \(text)"))
+            return .failure(ValueMessage("a shard K/N needs N >= 1 and 0 <= K < N (K counts from 0, as SLURM_ARRAY_TASK_ID in an array 0-\(max(0, n - 1))); got \(text)"))
         }
         return .success(Shard(index: k, count: n))
     }

@@ -54,13 +54,6 @@ public struct ResultsFolder: Sendable {
         try store.setMeta([Key.blasCores: (cores + [core]).joined(separator: ",")])
     }
 
-    /// The warning for results computed on several BLAS cores.
-    static func mixedCoresWarning(_ folder: String, _ cores: [String]) -> String {
-        "warning: runs computed with the OpenBLAS kernels of \(cores.joined(separator: " and ")) meet in \(folder): "
-            + "kernels round differently, so its numbers agree with a run on one machine to the tolerance that docs/numerics.md states "
-            + "(1e-9 relative in float64, 1e-5 in float32, on the reference sweep), not to the byte; "
-            + "for byte-identical files run the whole sweep on machines of one kind (--force)"
-    }
 
     /// The numerics revision of the runs in `store` (1 when it predates the key).
     static func numericsRevision(of store: ResultStore) throws -> Int {

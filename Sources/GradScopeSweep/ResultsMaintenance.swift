@@ -12,9 +12,9 @@ public enum ResultsMaintenance {
         try folder.export(experiment, store: store, run: RunContext(jobs: 1, threadsPerRun: BLASLibrary.threadsPerRun, shard: shard))
     }
 
-    /// Joins shard folders of one sweep into `<output>/<name>/`; returns that folder's path and a warning
-    /// when the shards were computed with different BLAS cores.
-    public static func merge(folders paths: [String], output: String, force: Bool) throws -> (folder: String, warning: String?) {
+    /// Joins shard folders of one sweep into `<output>/<name>/`; returns that folder's path, and the cores
+    /// when the shards were computed with different BLAS cores. Throws `FolderConflict`.
+    public static func merge(folders paths: [String], output: String, force: Bool) throws -> (folder: String, mixed: MixedBLASCores?) {
         guard !paths.isEmpty else { throw RunFailure.usage("merge needs at least one results folder") }
         var experiment: Experiment?
         var runs = [RunKey: RunRecord]()
@@ -24,11 +24,11 @@ public enum ResultsMaintenance {
         for path in paths {
             let (store, e) = try ResultsFolder(url: URL(fileURLWithPath: path)).openExisting()
             if let first = experiment, first.configHash != e.configHash || first.name != e.name {
-                throw RunFailure.usage("\(path) holds results of a different config (\(e.name), \(e.configHash)) than \(paths[0]) (\(first.name), \(first.configHash)); merge only shards of one sweep")
+                throw FolderConflict.otherConfig(path: path, name: e.name, hash: e.configHash, firstPath: paths[0], firstName: first.name, firstHash: first.configHash)
             }
             let shardRevision = try ResultsFolder.numericsRevision(of: store)
             if let first = revision, first != shardRevision {
-                throw RunFailure.usage("\(path) was computed with numerics revision \(shardRevision), \(paths[0]) with revision \(first): their numbers differ in the last digits; rerun the older shards with --force and merge again")
+                throw FolderConflict.shardRevisions(path: path, revision: shardRevision, firstPath: paths[0], firstRevision: first)
             }
             revision = shardRevision
             experiment = e
@@ -41,12 +41,11 @@ public enum ResultsMaintenance {
         guard let experiment else { throw RunFailure.usage("no results folders given") }
         let missing = experiment.cells.filter { cell in experiment.seeds.contains { runs[RunKey(cellIndex: cell.index, seed: $0)] == nil } }
         guard missing.isEmpty else {
-            let names = missing.prefix(10).map(\.id.description).joined(separator: ", ") + (missing.count > 10 ? ", ..." : "")
-            throw RunFailure.failed("\(missing.count) of \(experiment.cells.count) cells have missing runs (\(names)); finish their shards (run them again with --resume) and merge again")
+            throw FolderConflict.missingRuns(count: missing.count, cells: experiment.cells.count, examples: missing.prefix(10).map(\.id.description))
         }
         let folder = ResultsFolder(output: output, name: experiment.name)
         if folder.hasStore {
-            guard force else { throw RunFailure.usage("\(folder.url.path) already exists; use --force to replace it") }
+            guard force else { throw FolderConflict.outputExists(folder: folder.url.path) }
             try folder.clear()
         }
         try folder.create()
@@ -60,6 +59,6 @@ public enum ResultsMaintenance {
         ])
         try store.record(runs.values.sorted { ($0.cellIndex, $0.seed) < ($1.cellIndex, $1.seed) })
         try folder.export(experiment, store: store, run: RunContext(jobs: 1, threadsPerRun: BLASLibrary.threadsPerRun, shard: .whole))
-        return (folder.url.path, cores.count > 1 ? ResultsFolder.mixedCoresWarning(folder.url.path, cores) : nil)
+        return (folder.url.path, cores.count > 1 ? MixedBLASCores(folder: folder.url.path, cores: cores) : nil)
     }
 }

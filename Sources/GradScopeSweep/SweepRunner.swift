@@ -36,29 +36,29 @@ public struct SweepRunner {
         folder = ResultsFolder(output: options.output, name: experiment.name)
     }
 
-    /// Checks the results folder against --resume/--force before anything is written; throws `RunFailure.usage`.
-    /// Returns a warning when resuming would add runs of this machine's BLAS core to runs of another.
+    /// Checks the results folder against `resume` and `force` before anything is written; throws a
+    /// `FolderConflict`. Returns `MixedBLASCores` when resuming would add runs of this machine's BLAS
+    /// core to runs of another.
     @discardableResult
-    public func checkFolder() throws -> String? {
+    public func checkFolder() throws -> MixedBLASCores? {
         guard folder.hasStore, !options.force else { return nil }
-        guard options.resume else {
-            throw RunFailure.usage("\(folder.url.path) already holds results of \(experiment.name); use --resume to finish it or --force to start afresh")
-        }
+        let path = folder.url.path
+        guard options.resume else { throw FolderConflict.holdsResults(folder: path, experiment: experiment.name) }
         let store = try ResultStore(path: folder.storePath)
         if let hash = try store.meta(ResultsFolder.Key.configHash), hash != experiment.configHash {
-            throw RunFailure.usage("\(experiment.file) has changed since \(folder.url.path) was written; rerun with --force to start that experiment afresh (make sweep FORCE=1)")
+            throw FolderConflict.configChanged(file: experiment.file, folder: path)
         }
         let revision = try ResultsFolder.numericsRevision(of: store)
         if revision != numericsRevision {
             let version = try store.meta(ResultsFolder.Key.version) ?? "an earlier version"
-            throw RunFailure.usage("\(folder.url.path) was computed by gradscope \(version) (numerics revision \(revision)); this gradscope \(gradscopeVersion) computes revision \(numericsRevision), whose numbers differ in their last digits, and one table must not mix the two; rerun with --force to start that experiment afresh (make sweep FORCE=1)")
+            throw FolderConflict.otherRevision(folder: path, version: version, revision: revision)
         }
         if let shard = try store.meta(ResultsFolder.Key.shard), shard != options.shard.description {
-            throw RunFailure.usage("\(folder.url.path) holds shard \(shard), not \(options.shard); use the same --shard or another --output")
+            throw FolderConflict.otherShard(folder: path, stored: shard, requested: options.shard)
         }
         let cores = try ResultsFolder.blasCores(of: store)
         guard !cores.isEmpty, !cores.contains(BLASLibrary.coreName) else { return nil }
-        return ResultsFolder.mixedCoresWarning(folder.url.path, cores + [BLASLibrary.coreName])
+        return MixedBLASCores(folder: path, cores: cores + [BLASLibrary.coreName])
     }
 
     /// Runs the sweep (what finished is stored and exported, also when it was interrupted).

@@ -44,6 +44,9 @@ struct GradScopeCommand: AsyncParsableCommand {
         case let errors as ConfigErrors:
             say(errors.errors.map(\.description))
             return 2
+        case let conflict as FolderConflict:
+            say([conflict.description])
+            return conflict.isUsage ? 2 : 1
         case RunFailure.usage(let message):
             say([message])
             return 2

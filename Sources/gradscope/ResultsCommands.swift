@@ -37,7 +37,7 @@ struct MergeCommand: ParsableCommand {
 
     func run() throws {
         let merged = try ResultsMaintenance.merge(folders: folders, output: output, force: force)
-        if let warning = merged.warning { standardError(warning) }
+        if let mixed = merged.mixed { standardError(mixed.description) }
         standardError("merged \(folders.count) folders -> \(merged.folder)")
     }
 }

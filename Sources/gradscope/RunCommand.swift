@@ -38,7 +38,7 @@ struct RunCommand: ParsableCommand {
     func validate() throws {
         if let jobs, !(1...1024).contains(jobs) { throw ValidationError("--jobs must be in 1 ... 1024, got \(jobs)") }
         guard !(resume && force) else { throw ValidationError("--resume and --force exclude each other") }
-        if let shard, case .failure(let why) = Shard.parse(shard) { throw ValidationError(why.description) }
+        if let shard, case .failure(let why) = Shard.parse(shard) { throw ValidationError("--shard: \(why.description)") }
     }
 
     func run() throws {
@@ -55,7 +55,7 @@ struct RunCommand: ParsableCommand {
         let memoryErrors = experiments.compactMap { $0.memoryCheck(jobs: jobs ?? 1, available: MachineMemory.available) }
         guard memoryErrors.isEmpty else { throw ConfigErrors(memoryErrors) }
         let runners = experiments.map { SweepRunner(experiment: $0, options: options) }
-        for runner in runners { if let warning = try runner.checkFolder() { standardError(warning) } }
+        for runner in runners { if let mixed = try runner.checkFolder() { standardError(mixed.description) } }
         for warning in experiments.compactMap(\.spreadsheetWarning) { standardError(warning) }
         BLASLibrary.configure(threads: machineCores)
         Interrupt.install()
