@@ -91,11 +91,19 @@ let package = Package(
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
         ),
         .systemLibrary(name: "CMalloc", path: "Modules/CMalloc"),
+        .target(name: "GradScopeTestSupport", dependencies: ["GradScopeCore", "GradScopeSweep"], path: "Tests/GradScopeTestSupport"),
+        // The core's tests fit gains with the results layer's least-squares slope (Statistics).
+        .testTarget(name: "GradScopeCoreTests", dependencies: ["GradScopeCore", "GradScopeResults", "GradScopeTestSupport"]),
+        .testTarget(name: "GradScopeResultsTests", dependencies: ["GradScopeCore", "GradScopeResults", "GradScopeTestSupport"]),
         .testTarget(
-            name: "GradScopeTests",
-            dependencies: ["GradScopeCore", "GradScopeResults", "GradScopeSweep", "GradScopeReport"],
-            // png_colours.py is run by the browser test with python3; Reference/ is read by the reference test.
-            exclude: ["Support/png_colours.py", "Reference"]
+            name: "GradScopeSweepTests",
+            dependencies: ["GradScopeCore", "GradScopeResults", "GradScopeSweep", "GradScopeTestSupport"],
+            exclude: ["Reference"]  // the reference sweep and its committed values, read by ReferenceValuesTests
+        ),
+        .testTarget(
+            name: "GradScopeReportTests",
+            dependencies: ["GradScopeCore", "GradScopeResults", "GradScopeSweep", "GradScopeReport", "GradScopeTestSupport"],
+            exclude: ["Support/png_colours.py"]  // run by the browser test with python3
         ),
     ]
 )

@@ -1,0 +1,109 @@
+import GradScopeCore
+import GradScopeTestSupport
+import Testing
+
+@Suite("Initialisers")
+struct InitializerTests {
+    static let allNamed = Initializer.named.keys.sorted()
+    static let explicit: [Initializer] = [
+        .normal(std: 0.3), .uniform(limit: 0.2),
+        .varianceScaling(scale: 2, mode: .fanOut, distribution: .truncatedNormal),
+        .varianceScaling(scale: 0.5, mode: .fanAverage, distribution: .truncatedNormal),
+    ]
+
+    func checkVariance(_ initializer: Initializer, fanIn: Int = 200, fanOut: Int = 300) throws {
+        let w = try initializer.weights(seed: 7, layer: 1, fanIn: fanIn, fanOut: fanOut).elements
+        let n = Double(w.count), mean = w.reduce(0, +) / n
+        let variance = w.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / n
+        let m4 = w.reduce(0) { $0 + ($1 - mean) * ($1 - mean) * ($1 - mean) * ($1 - mean) } / n
+        let expected = initializer.variance(fanIn: fanIn, fanOut: fanOut)
+        let standardError = ((m4 - variance * variance) / n).squareRoot()
+        #expect(abs(variance - expected) < 3 * standardError, "\(initializer): variance \(variance), expected \(expected) +- \(standardError)")
+        #expect(abs(mean) < 3 * (variance / n).squareRoot(), "\(initializer): mean \(mean)")
+    }
+
+    @Test("Every named initialiser has Var(W) = scale / fan within 3 standard errors", arguments: allNamed)
+    func namedVariance(name: String) throws {
+        let initializer = try #require(Initializer.named[name])
+        if case .orthogonal = initializer {
+            try checkVariance(initializer, fanIn: 300, fanOut: 300)
+        } else {
+            try checkVariance(initializer)
+        }
+    }
+
+    @Test("Explicit normal, uniform and truncated-normal initialisers have the requested variance", arguments: explicit)
+    func explicitVariance(initializer: Initializer) throws {
+        try checkVariance(initializer)
+    }
+
+    @Test("glorot_standard stays inside +-1/sqrt(n); truncated normal inside 2 sigma")
+    func bounds() throws {
+        let n = 150
+        let w = try Initializer.named["glorot_standard"]!.weights(seed: 1, layer: 2, fanIn: n, fanOut: n).elements
+        let limit = 1 / Double(n).squareRoot()
+        #expect(w.allSatisfy { abs($0) <= limit })
+        #expect(w.max()! > 0.99 * limit && w.min()! < -0.99 * limit)
+        let t = Initializer.varianceScaling(scale: 1, mode: .fanIn, distribution: .truncatedNormal)
+        let sigma = 1 / Double(n).squareRoot() / Initializer.truncatedNormalStd
+        #expect(try t.weights(seed: 1, layer: 1, fanIn: n, fanOut: n).elements.allSatisfy { abs($0) <= 2 * sigma * (1 + 1e-15) })
+    }
+
+    @Test("orthogonal: Q^T Q = gain^2 I to 1e-12, square and rectangular", arguments: [(64, 64), (50, 30), (30, 50)])
+    func orthogonality(shape: (Int, Int)) throws {
+        let gain = 1.3
+        let q = try Initializer.orthogonal(gain: gain).weights(seed: 2, layer: 3, fanIn: shape.0, fanOut: shape.1)
+        let tall = shape.0 >= shape.1
+        let gram = tall ? q.multiplied(by: q, transposeSelf: true) : q.multiplied(by: q, transposeOther: true)
+        var deviation = 0.0
+        for i in 0..<gram.rows { for j in 0..<gram.columns { deviation = max(deviation, abs(gram[i, j] / (gain * gain) - (i == j ? 1 : 0))) } }
+        #expect(deviation < 1e-12)
+    }
+
+    @Test("orthogonal is Haar: the first column is uniform on the sphere (KS test per coordinate, n = 3)")
+    func haarUniformity() throws {
+        let samples = 3000
+        var coordinates: [[Double]] = [[], [], []]
+        for seed in 0..<samples {
+            let q = try Initializer.orthogonal(gain: 1).weights(seed: seed, layer: 1, fanIn: 3, fanOut: 3)
+            for i in 0..<3 { coordinates[i].append(q[i, 0]) }
+        }
+        // Archimedes: each coordinate of a uniform point on S^2 is uniform on [-1, 1].
+        for values in coordinates {
+            let sorted = values.sorted()
+            var statistic = 0.0
+            for (k, x) in sorted.enumerated() {
+                let cdf = (x + 1) / 2
+                statistic = max(statistic, abs(cdf - Double(k) / Double(samples)), abs(cdf - Double(k + 1) / Double(samples)))
+            }
+            #expect(statistic < 1.63 / Double(samples).squareRoot(), "KS statistic \(statistic) rejects uniformity at 1%")
+        }
+    }
+
+    @Test("Gaussian-based initialisers share draws: xavier_normal and he_normal differ only by scale")
+    func pairedDraws() throws {
+        let a = try Initializer.named["xavier_normal"]!.weights(seed: 5, layer: 4, fanIn: 20, fanOut: 20).elements
+        let b = try Initializer.named["he_normal"]!.weights(seed: 5, layer: 4, fanIn: 20, fanOut: 20).elements
+        for (x, y) in zip(a, b) { #expect(abs(y - x * 2.0.squareRoot()) <= 1e-15 * abs(y)) }
+    }
+}
+
+extension Initializer: CustomTestStringConvertible {
+    public var testDescription: String { "\(self)" }
+}
+
+
+@Suite("Gram matrices")
+struct GramTests {
+    @Test("gram(of: .columns) is A^T A and gram(of: .rows) is A A^T (upper triangles)", arguments: [(7, 3), (3, 7), (1, 5)])
+    func gram(shape: (Int, Int)) throws {
+        let a = try Matrix(rows: shape.0, columns: shape.1,
+                           elements: RandomStream(seed: 3, purpose: "test.gram").normal(count: shape.0 * shape.1))
+        for (vectors, expected) in [(GramVectors.columns, a.multiplied(by: a, transposeSelf: true)),
+                                    (.rows, a.multiplied(by: a, transposeOther: true))] {
+            var g = Matrix<Double>(rows: expected.rows, columns: expected.columns)
+            Double.gram(a, of: vectors, into: &g)
+            for i in 0..<g.rows { for j in i..<g.columns { #expect(abs(g[i, j] - expected[i, j]) < 1e-13) } }
+        }
+    }
+}

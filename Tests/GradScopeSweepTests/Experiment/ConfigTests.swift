@@ -1,0 +1,194 @@
+import GradScopeCore
+import GradScopeResults
+import GradScopeSweep
+import GradScopeTestSupport
+import Testing
+
+@Suite("Config loading and validation")
+struct ConfigTests {
+    /// The single error of loading `text`.
+    func error(_ text: String) throws -> ConfigError {
+        do {
+            _ = try loadConfig(text)
+        } catch {
+            try #require(error.errors.count >= 1)
+            return error.errors[0]
+        }
+        Issue.record("config loaded but should not: \(text)")
+        return ConfigError(file: "", path: "", position: nil, message: "")
+    }
+
+    @Test("The contract's example loads; defaults fill the rest; first axis varies slowest")
+    func example() throws {
+        let e = try loadConfig("""
+            {"name": "sigmoid-vs-tanh-depth", "description": "d", "width": 256, "batch": 128, "seeds": 5,
+             "init": "xavier_normal", "sweep": {"activation": ["sigmoid", "tanh", "relu"], "depth": [2, 4, 8, 16, 32, 64]}}
+            """)
+        #expect(e.cells.count == 18 && e.seeds == [0, 1, 2, 3, 4])
+        #expect(e.axes == ["activation", "depth"])
+        #expect(e.cells.prefix(6).allSatisfy { $0.cell.activation == .sigmoid })
+        #expect(e.cells.prefix(6).map(\.cell.depth) == [2, 4, 8, 16, 32, 64])
+        #expect(e.cells[6].cell.activation == .tanh)
+        let c = e.cells[0].cell
+        #expect(c.loss == .mse && c.precision == .float64 && c.architecture == .plain && c.classes == 10 && c.inputStd == 1 && c.biasStd == 0)
+    }
+
+    @Test("Cell ids: c + 10 base-32 digits, stable, distinct, never read as a number or a date")
+    func cellIds() throws {
+        let text = #"{"name": "a", "sweep": {"depth": [1, 2, 3], "width": [4, 8]}}"#
+        let a = try loadConfig(text), b = try loadConfig(text)
+        #expect(a.cells.map(\.id) == b.cells.map(\.id))
+        #expect(Set(a.cells.map(\.id)).count == 6)
+        for id in a.cells.map(\.id.description) { #expect(Self.isCellID(id), "\(id)") }
+        // The id depends on the parameters, not on the position in the grid.
+        let reordered = try loadConfig(#"{"name": "a", "sweep": {"width": [4, 8], "depth": [1, 2, 3]}}"#)
+        #expect(Set(reordered.cells.map(\.id)) == Set(a.cells.map(\.id)))
+    }
+
+    /// `c` and ten digits of Crockford's lower-case base-32 alphabet.
+    static func isCellID(_ id: String) -> Bool {
+        id.count == 11 && id.first == "c" && id.dropFirst().allSatisfy { "0123456789abcdefghjkmnpqrstvwxyz".contains($0) }
+    }
+
+    @Test("A 100,000-cell grid (the limit) loads, every id distinct and well formed")
+    func largestGrid() throws {
+        let widths = (1...100).map(String.init).joined(separator: ", "), depths = (1...500).map(String.init).joined(separator: ", ")
+        let e = try loadConfig(#"{"name": "big", "batch": 4, "seeds": 1, "sweep": {"width": [\#(widths)], "depth": [\#(depths)], "activation": ["tanh", "relu"]}}"#)
+        #expect(e.cells.count == 100_000)
+        #expect(Set(e.cells.map(\.id)).count == 100_000)
+        #expect(e.cells.allSatisfy { Self.isCellID($0.id.description) })
+    }
+
+    @Test("Ids that clash get the first free salted hash: distinct, deterministic, the first holder keeps its id")
+    func clashingIds() {
+        // 10 bits for 500 cells: clashes are certain (the birthday bound is at about 38).
+        let canonicals = (0..<500).map { "depth=\($0)" }
+        let ids = CellID.assign(canonicals, bits: 10), again = CellID.assign(canonicals, bits: 10)
+        #expect(Set(ids).count == 500 && ids == again)
+        let unsalted = canonicals.map { CellID(canonical: $0, bits: 10) }
+        #expect(ids.first == unsalted.first)
+        #expect(zip(ids, unsalted).contains { $0 != $1 }, "no clash happened: the test tests nothing")
+        // A cell keeps its own hash unless an earlier cell holds it.
+        for i in ids.indices where ids[i] != unsalted[i] { #expect(ids[..<i].contains(unsalted[i])) }
+    }
+
+    @Test("Initialisers by name, as objects, and swept by a dotted key")
+    func initializers() throws {
+        let e = try loadConfig("""
+            {"name": "i", "init": {"name": "orthogonal"}, "sweep": {"init.gain": [1, 2]}}
+            """)
+        #expect(e.cells.map(\.cell.initializer) == [.orthogonal(gain: 1), .orthogonal(gain: 2)])
+        #expect(e.cells.map(\.draft.initializer.text) == ["orthogonal(gain=1.0)", "orthogonal(gain=2.0)"])
+        let v = try loadConfig(#"{"name": "v", "init": {"name": "variance_scaling", "scale": 2, "mode": "fan_avg", "distribution": "uniform"}}"#)
+        #expect(v.cells[0].cell.initializer == .varianceScaling(scale: 2, mode: .fanAverage, distribution: .uniform))
+        let g = try loadConfig(#"{"name": "g", "init": "glorot_standard"}"#)
+        #expect(g.cells[0].cell.initializer == .varianceScaling(scale: 1.0 / 3, mode: .fanIn, distribution: .uniform))
+    }
+
+    /// Each of the contract's mistakes: (config, JSON path in the message, words the message contains).
+    static let mistakes: [(String, String, String)] = [
+        (#"{"name": "x", "depth": 2,"#, "", "invalid JSON"),
+        (#"{"name": "x", "activaton": "relu"}"#, "activaton", "did you mean `activation`"),
+        (#"{"name": "x", "activation": "sigmod"}"#, "activation", "did you mean `sigmoid`"),
+        (#"{"name": "x", "depth": 3, "sweep": {"depth": [1, 2]}}"#, "sweep.depth", "top level and also swept"),
+        (#"{"name": "x", "sweep": {"depth": []}}"#, "sweep.depth", "non-empty"),
+        (#"{"name": "x", "sweep": {"depth": [2, 4, 0]}}"#, "sweep.depth[2]", "1 ... 10000"),
+        (#"{"name": "x", "sweep": {"width": [8, 8]}}"#, "sweep.width[1]", "repeats"),
+        (#"{"name": "x", "sweep": {"widht": [8]}}"#, "sweep.widht", "did you mean `width`"),
+        (#"{"name": "x", "width": 16385}"#, "width", "1 ... 16384"),
+        (#"{"name": "x", "batch": 2.5}"#, "batch", "integer"),
+        (#"{"name": "x", "depth": "10"}"#, "depth", "got a string"),
+        (#"{"name": "x", "bias_std": -1}"#, "bias_std", ">= 0"),
+        (#"{"name": "x", "residual_scale": 0}"#, "residual_scale", "> 0"),
+        (#"{"name": "x", "input_std": 1e999}"#, "input_std", "finite"),
+        (#"{"name": "x", "classes": 1}"#, "classes", "2 ..."),
+        (#"{"name": "x", "loss": "cross-entropy"}"#, "loss", "did you mean `cross_entropy`"),
+        (#"{"name": "x", "precision": "float16"}"#, "precision", "float64"),
+        (#"{"name": "x", "architecture": "resnet"}"#, "architecture", "residual"),
+        (#"{"name": "x", "init": "he_normall"}"#, "init.name", "did you mean `he_normal`"),
+        (#"{"name": "x", "init": {"name": "orthogonal", "gian": 2}}"#, "init.gian", "did you mean `gain`"),
+        (#"{"name": "x", "init": {"name": "normal"}}"#, "init.std", "needs"),
+        (#"{"name": "x", "init": {"name": "orthogonal", "gain": 2}, "sweep": {"init.gain": [1]}}"#, "sweep.init.gain", "one place"),
+        (#"{"name": "x", "seeds": 0}"#, "seeds", "1 ..."),
+        (#"{"name": "x", "seeds": [1, 1]}"#, "seeds[1]", "repeats"),
+        (#"{"name": "x", "sweep": {"seeds": [1, 2]}}"#, "sweep.seeds", "cannot be swept"),
+        (#"{"name": "Bad"}"#, "name", "[a-z0-9]"),
+        (#"{"depth": 3}"#, "name", "missing"),
+        (#"[1, 2]"#, "", "must be a JSON object"),
+        (#"{"name": "x", "name": "y"}"#, "", "duplicate key"),
+        (#"{"name": "x", "jacobian": 1}"#, "jacobian", "true or false"),
+        (#"{"name": "x", "sweep": {"jacobian": [true]}}"#, "sweep.jacobian", "cannot be swept"),
+        (#"{"name": "x", "train": 5}"#, "train", "must be an object"),
+        (#"{"name": "x", "train": {"stpes": 10}}"#, "train.stpes", "did you mean `steps`"),
+        (#"{"name": "x", "train": {"steps": 0}}"#, "train.steps", "1 ... 1000000"),
+        (#"{"name": "x", "train": {"optimizer": "adamw"}}"#, "train.optimizer", "did you mean `adam`"),
+        (#"{"name": "x", "train": {"momentum": 1}}"#, "train.momentum", "[0, 1)"),
+        (#"{"name": "x", "train": {"task": "clusters"}}"#, "loss", "set \"loss\": \"cross_entropy\""),
+        (#"{"name": "x", "batch": 64, "train": {"train_size": 32}}"#, "train.train_size", "at least batch"),
+        (#"{"name": "x", "train": {"learning_rate": 0.1}, "sweep": {"train.learning_rate": [0.2]}}"#, "sweep.train.learning_rate", "one place"),
+        (#"{"name": "x", "sweep": {"train.lerning_rate": [0.1]}}"#, "sweep.train.lerning_rate", "did you mean `learning_rate`"),
+        (#"{"name": "x", "sweep": {"train": [{}]}}"#, "sweep.train", "cannot be swept"),
+        (#"{"name": "x", "sweep": {"depth": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], "width": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], "batch": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], "input_std": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], "bias_std": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], "classes": [2, 3]}}"#, "sweep", "more than"),
+    ]
+
+    @Test("Every mistake: one message with the file, the JSON path and what would be valid", arguments: mistakes)
+    func mistake(config: String, path: String, words: String) throws {
+        let e = try error(config)
+        #expect(e.file == "test.json")
+        #expect(e.path == path, "\(e)")
+        #expect(e.description.contains(words), "\(e)")
+        #expect(e.description.hasPrefix("test.json") && !e.description.contains("\n"))
+    }
+
+    @Test("train: an object with defaults, swept by dotted keys, written as train_* columns")
+    func training() throws {
+        let e = try loadConfig(#"{"name": "t", "train": {"steps": 40, "optimizer": "adam"}, "sweep": {"train.learning_rate": [0.01, 0.1]}}"#)
+        #expect(e.cells.map { $0.draft.training?.learningRate } == [0.01, 0.1])
+        let training = try #require(e.cells[0].draft.training)
+        #expect(training.steps == 40 && training.optimizer == .adam && training.recordEvery == 10 && training.trainSize == 4096)
+        let columns = e.cells[1].draft.columns
+        #expect(columns.suffix(7).map(\.key) == ["train_steps", "train_learning_rate", "train_optimizer", "train_momentum",
+                                                "train_record_every", "train_task", "train_size"])
+        #expect(columns.first { $0.key == "train_learning_rate" }?.value == "0.1")
+        let swept = try loadConfig(#"{"name": "u", "sweep": {"train.steps": [5]}}"#)
+        #expect(swept.cells[0].draft.training?.steps == 5)
+        let plain = try loadConfig(#"{"name": "p"}"#)
+        #expect(plain.cells[0].draft.training == nil && !plain.cells[0].draft.columns.contains { $0.key.hasPrefix("train") })
+    }
+
+    @Test("Invalid JSON reports line and column")
+    func syntaxPosition() throws {
+        let e = try error("{\n  \"name\": \"x\",\n  \"depth\": 3,,\n}")
+        #expect(e.position == SourcePosition(line: 3, column: 14))
+        #expect(e.description.hasPrefix("test.json:3:14: invalid JSON"))
+    }
+
+    @Test("All mistakes of a config are reported, not just the first")
+    func allMistakes() {
+        #expect {
+            _ = try loadConfig(#"{"name": "x", "depth": 0, "width": 0, "activation": "tanhh"}"#)
+        } throws: { error in
+            (error as? ConfigErrors)?.errors.map(\.path) == ["depth", "width", "activation"]
+        }
+    }
+
+    @Test("The shipped experiments load and fit in memory")
+    func shippedExperiments() throws {
+        let folder = repositoryRoot.appendingPathComponent("experiments")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".json") }
+        #expect(files.count >= 5)
+        for file in files {
+            let e = try ExperimentLoader.load(path: folder.appendingPathComponent(file).path)
+            #expect(e.memoryCheck(jobs: 2, available: 4e9) == nil)
+        }
+    }
+
+    @Test("A cell that cannot fit in memory is refused with the estimate and what is available")
+    func memory() throws {
+        let e = try loadConfig(#"{"name": "huge", "width": 16384, "depth": 10000}"#)
+        let refusal = try #require(e.memoryCheck(jobs: 1, available: 24e9))
+        #expect(refusal.description.contains("TiB") && refusal.description.contains("GiB available"))
+    }
+}
+
+import Foundation

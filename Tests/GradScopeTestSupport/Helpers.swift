@@ -1,0 +1,83 @@
+import Foundation
+import GradScopeCore
+import GradScopeSweep
+
+/// A tiny cell for gradient checks.
+public func tinyCell(_ activation: Activation, _ loss: Loss, _ architecture: Architecture,
+              width: Int = 3, batch: Int = 4, depth: Int = 3) -> Cell {
+    var cell = Cell()
+    cell.activation = activation
+    cell.loss = loss
+    cell.architecture = architecture
+    cell.width = width
+    cell.batch = batch
+    cell.depth = depth
+    cell.classes = 3
+    cell.biasStd = 0.5
+    cell.residualScale = 0.7
+    return cell
+}
+
+/// |a - b| / max(|b|, tiny): relative difference.
+public func relativeDifference(_ a: Double, _ b: Double) -> Double {
+    abs(a - b) / max(abs(b), 1e-300)
+}
+
+/// ||a - b|| / ||b|| over vectors.
+public func relativeError(_ a: [Double], _ b: [Double]) -> Double {
+    let diff = zip(a, b).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot()
+    let size = b.reduce(0) { $0 + $1 * $1 }.squareRoot()
+    return diff / max(size, 1e-300)
+}
+
+/// The built `gradscope` binary, next to the test bundle.
+public func gradscopeBinary() -> URL {
+    let executable = Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0])
+    return executable.deletingLastPathComponent().appendingPathComponent("gradscope")
+}
+
+/// Runs the gradscope binary; returns its exit code, stdout and stderr (both read concurrently).
+public func runGradscope(_ arguments: [String], in directory: URL? = nil) async throws -> (status: Int32, stdout: String, stderr: String) {
+    let outcome = try await ChildProcess.run(gradscopeBinary().path, arguments, in: directory?.path)
+    return (outcome.status, outcome.standardOutput, outcome.standardError)
+}
+
+/// A fresh temporary folder for one test.
+public func temporaryFolder(_ name: String = #function) throws -> URL {
+    let safe = name.filter { $0.isLetter || $0.isNumber }
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("gradscope-test-\(safe)-\(UUID().uuidString.prefix(8))")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+/// Writes `text` to `folder/name` and returns its path.
+@discardableResult
+public func write(_ text: String, to folder: URL, as name: String) throws -> String {
+    let url = folder.appendingPathComponent(name)
+    try Data(text.utf8).write(to: url)
+    return url.path
+}
+
+/// The file's bytes, or nil.
+public func contents(_ folder: URL, _ path: String) -> Data? {
+    FileManager.default.contents(atPath: folder.appendingPathComponent(path).path)
+}
+
+/// The repository's root (for the shipped experiments).
+public let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// Loads a config from text (file name `test.json`).
+public func loadConfig(_ text: String) throws(ConfigErrors) -> Experiment {
+    try ExperimentLoader.load(bytes: Array(text.utf8), file: "test.json")
+}
+
+/// The rows of a CSV file gradscope wrote (no quoted fields), each as column -> text.
+public func csvRows(_ url: URL) throws -> [[String: String]] {
+    let lines = try String(contentsOf: url, encoding: .utf8).components(separatedBy: "\r\n").filter { !$0.isEmpty }
+    guard let first = lines.first else { return [] }
+    let header = first.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+    return lines.dropFirst().map { line in
+        Dictionary(uniqueKeysWithValues: zip(header, line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)))
+    }
+}
