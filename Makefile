@@ -10,7 +10,7 @@ BUILD_FLAGS := -c release $(CPU_FLAGS)
 BIN := .build/release/gradscope
 APT_PACKAGES := libopenblas-dev liblapacke-dev
 
-.PHONY: setup build test sweep sweep-slurm bench clean
+.PHONY: setup build test sweep sweep-slurm bench format clean
 
 CONFIGS := $(if $(CONFIG),$(CONFIG),$(wildcard experiments/*.json))
 SWEEP_MODE := $(if $(FORCE),--force,--resume)
@@ -55,6 +55,10 @@ BENCH_VENV := bench/.venv
 bench: build
 	@test -x $(BENCH_VENV)/bin/python || { python3 -m venv $(BENCH_VENV) && $(BENCH_VENV)/bin/pip install -q -r bench/requirements.txt; }
 	$(BENCH_VENV)/bin/python bench/bench.py $(BENCH_VENV)/bin/python
+
+## format: reformat the Swift sources with the checked-in .swift-format (swift-format ships with Swift 6)
+format:
+	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
 
 clean:
 	rm -rf .build

@@ -91,10 +91,14 @@ let package = Package(
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
         ),
         .systemLibrary(name: "CMalloc", path: "Modules/CMalloc"),
-        .target(name: "GradScopeTestSupport", dependencies: ["GradScopeCore", "GradScopeSweep"], path: "Tests/GradScopeTestSupport"),
+        .target(
+            name: "GradScopeTestSupport", dependencies: ["GradScopeCore", "GradScopeSweep"],
+            path: "Tests/GradScopeTestSupport"),
         // The core's tests fit gains with the results layer's least-squares slope (Statistics).
-        .testTarget(name: "GradScopeCoreTests", dependencies: ["GradScopeCore", "GradScopeResults", "GradScopeTestSupport"]),
-        .testTarget(name: "GradScopeResultsTests", dependencies: ["GradScopeCore", "GradScopeResults", "GradScopeTestSupport"]),
+        .testTarget(
+            name: "GradScopeCoreTests", dependencies: ["GradScopeCore", "GradScopeResults", "GradScopeTestSupport"]),
+        .testTarget(
+            name: "GradScopeResultsTests", dependencies: ["GradScopeCore", "GradScopeResults", "GradScopeTestSupport"]),
         .testTarget(
             name: "GradScopeSweepTests",
             dependencies: ["GradScopeCore", "GradScopeResults", "GradScopeSweep", "GradScopeTestSupport"],
@@ -102,7 +106,9 @@ let package = Package(
         ),
         .testTarget(
             name: "GradScopeReportTests",
-            dependencies: ["GradScopeCore", "GradScopeResults", "GradScopeSweep", "GradScopeReport", "GradScopeTestSupport"],
+            dependencies: [
+                "GradScopeCore", "GradScopeResults", "GradScopeSweep", "GradScopeReport", "GradScopeTestSupport",
+            ],
             exclude: ["Support/png_colours.py"]  // run by the browser test with python3
         ),
     ]

@@ -52,13 +52,20 @@ struct LineChart {
         return longest > 44 ? 1 : (longest > 28 ? 2 : 3)
     }
     var legendHeight: Double { 18 * Double((legend.count + legendColumns - 1) / legendColumns) + 8 }
-    var width: Double { max(Double(columns) * cellWidth, 8.8 * Double(title.count) + 40, 7.0 * Double(legend.map(\.0.count).max() ?? 0) + 60) }
+    var width: Double {
+        max(
+            Double(columns) * cellWidth, 8.8 * Double(title.count) + 40,
+            7.0 * Double(legend.map(\.0.count).max() ?? 0) + 60)
+    }
     var height: Double { 36 + Double(rows) * cellHeight + legendHeight }
 
     /// The shared ranges: all x, and all y including the bands.
     var ranges: (x: ClosedRange<Double>, y: ClosedRange<Double>) {
         let series = panels.flatMap(\.series)
-        let xs = series.flatMap(\.x), ys = series.flatMap { s in s.y.compactMap { $0 } + (s.band.map { ($0.low + $0.high).compactMap { $0 } } ?? []) }
+        let xs = series.flatMap(\.x),
+            ys = series.flatMap { s in
+                s.y.compactMap { $0 } + (s.band.map { ($0.low + $0.high).compactMap { $0 } } ?? [])
+            }
         return (ChartAxis.padded(xs), ChartAxis.padded(ys))
     }
 
@@ -66,13 +73,22 @@ struct LineChart {
     func nodes() -> [SVGNode] {
         let (xRange, yRange) = ranges
         var nodes: [SVGNode] = [
-            .element(named: "rect", attributes: [.attribute(named: "width", value: "100%"), .attribute(named: "height", value: "100%"),
-                                                  .attribute(named: "fill", value: "white")]),
+            .element(
+                named: "rect",
+                attributes: [
+                    .attribute(named: "width", value: "100%"), .attribute(named: "height", value: "100%"),
+                    .attribute(named: "fill", value: "white"),
+                ]),
             SVG.text(title, x: width / 2, y: 22, size: 15, anchor: "middle", weight: "bold", className: "title"),
         ]
         for (i, panel) in panels.enumerated() {
-            let origin = (x: Double(i % columns) * cellWidth + LineChart.margin.left, y: 36 + Double(i / columns) * cellHeight + LineChart.margin.top)
-            let frame = Frame(x: origin.x, y: origin.y, width: LineChart.panelSize.width, height: LineChart.panelSize.height, xRange: xRange, yRange: yRange)
+            let origin = (
+                x: Double(i % columns) * cellWidth + LineChart.margin.left,
+                y: 36 + Double(i / columns) * cellHeight + LineChart.margin.top
+            )
+            let frame = Frame(
+                x: origin.x, y: origin.y, width: LineChart.panelSize.width, height: LineChart.panelSize.height,
+                xRange: xRange, yRange: yRange)
             nodes += panelNodes(panel, frame)
         }
         nodes += legendNodes(y: 36 + Double(rows) * cellHeight + 4)
@@ -81,18 +97,28 @@ struct LineChart {
 
     private func panelNodes(_ panel: Panel, _ frame: Frame) -> [SVGNode] {
         var nodes = ChartAxis.nodes(frame, xLabel: xLabel, yLabel: yLabel, logY: logY)
-        nodes.append(SVG.text(panel.title, x: frame.x + frame.width / 2, y: frame.y - 8, size: 12, anchor: "middle", className: "panel-title"))
+        nodes.append(
+            SVG.text(
+                panel.title, x: frame.x + frame.width / 2, y: frame.y - 8, size: 12, anchor: "middle",
+                className: "panel-title"))
         for series in panel.series {
             if let band = series.band, let d = SVG.bandPath(series.x, band.low, band.high, frame) {
-                nodes.append(.element(named: "path", attributes: [
-                    .attribute(named: "class", value: "band"), .attribute(named: "d", value: d), .attribute(named: "fill", value: series.colour),
-                    .attribute(named: "fill-opacity", value: "0.18"), .attribute(named: "stroke", value: "none"),
-                    .attribute(named: "data-cell", value: series.key)]))
+                nodes.append(
+                    .element(
+                        named: "path",
+                        attributes: [
+                            .attribute(named: "class", value: "band"), .attribute(named: "d", value: d),
+                            .attribute(named: "fill", value: series.colour),
+                            .attribute(named: "fill-opacity", value: "0.18"),
+                            .attribute(named: "stroke", value: "none"),
+                            .attribute(named: "data-cell", value: series.key),
+                        ]))
             }
         }
         for series in panel.series {
             var attributes: [Attribute<SVGContext>] = [
-                .attribute(named: "class", value: series.kind), .attribute(named: "d", value: SVG.linePath(series.x, series.y, frame)),
+                .attribute(named: "class", value: series.kind),
+                .attribute(named: "d", value: SVG.linePath(series.x, series.y, frame)),
                 .attribute(named: "fill", value: "none"), .attribute(named: "stroke", value: series.colour),
                 .attribute(named: "stroke-width", value: series.kind == "theory" ? "1.2" : "1.8"),
                 .attribute(named: "data-cell", value: series.key),
@@ -100,7 +126,8 @@ struct LineChart {
                 .attribute(named: "data-y", value: series.y.map { $0.map(SVG.number) ?? "" }.joined(separator: " ")),
             ]
             if let dash = series.dash { attributes.append(.attribute(named: "stroke-dasharray", value: dash)) }
-            nodes.append(.element(named: "path", attributes: attributes + [.attribute(named: "aria-label", value: series.name)]))
+            nodes.append(
+                .element(named: "path", attributes: attributes + [.attribute(named: "aria-label", value: series.name)]))
         }
         return nodes
     }
@@ -129,7 +156,9 @@ struct Frame {
     var xRange, yRange: ClosedRange<Double>
 
     func px(_ v: Double) -> Double { x + (v - xRange.lowerBound) / (xRange.upperBound - xRange.lowerBound) * width }
-    func py(_ v: Double) -> Double { y + height - (v - yRange.lowerBound) / (yRange.upperBound - yRange.lowerBound) * height }
+    func py(_ v: Double) -> Double {
+        y + height - (v - yRange.lowerBound) / (yRange.upperBound - yRange.lowerBound) * height
+    }
 }
 
 /// Axes with readable ticks.
@@ -154,25 +183,50 @@ enum ChartAxis {
     }
 
     static func nodes(_ frame: Frame, xLabel: String, yLabel: String, logY: Bool) -> [SVGNode] {
-        var nodes: [SVGNode] = [.element(named: "rect", attributes: [
-            .attribute(named: "class", value: "axes"), .attribute(named: "x", value: SVG.number(frame.x)), .attribute(named: "y", value: SVG.number(frame.y)),
-            .attribute(named: "width", value: SVG.number(frame.width)), .attribute(named: "height", value: SVG.number(frame.height)),
-            .attribute(named: "fill", value: "none"), .attribute(named: "stroke", value: "#444")])]
+        var nodes: [SVGNode] = [
+            .element(
+                named: "rect",
+                attributes: [
+                    .attribute(named: "class", value: "axes"), .attribute(named: "x", value: SVG.number(frame.x)),
+                    .attribute(named: "y", value: SVG.number(frame.y)),
+                    .attribute(named: "width", value: SVG.number(frame.width)),
+                    .attribute(named: "height", value: SVG.number(frame.height)),
+                    .attribute(named: "fill", value: "none"), .attribute(named: "stroke", value: "#444"),
+                ])
+        ]
         for t in ticks(frame.xRange, integers: true) {
             let x = frame.px(t)
             nodes.append(SVG.line(x, frame.y + frame.height, x, frame.y + frame.height + 4, colour: "#444"))
-            nodes.append(SVG.text(SVG.label(t), x: x, y: frame.y + frame.height + 16, size: 10, anchor: "middle", className: "tick"))
+            nodes.append(
+                SVG.text(
+                    SVG.label(t), x: x, y: frame.y + frame.height + 16, size: 10, anchor: "middle", className: "tick"))
         }
         for t in ticks(frame.yRange, integers: logY) {
             let y = frame.py(t)
             nodes.append(SVG.line(frame.x, y, frame.x + frame.width, y, colour: "#e3e3e3"))
-            nodes.append(logY ? SVG.power(t, x: frame.x - 6, y: y + 4) : SVG.text(SVG.label(t), x: frame.x - 6, y: y + 4, size: 10, anchor: "end", className: "tick"))
+            nodes.append(
+                logY
+                    ? SVG.power(t, x: frame.x - 6, y: y + 4)
+                    : SVG.text(SVG.label(t), x: frame.x - 6, y: y + 4, size: 10, anchor: "end", className: "tick"))
         }
-        nodes.append(SVG.text(xLabel, x: frame.x + frame.width / 2, y: frame.y + frame.height + 34, size: 11, anchor: "middle", className: "x-label"))
-        nodes.append(.element(named: "text", nodes: [
-            .attribute(named: "class", value: "y-label"), .attribute(named: "font-size", value: "11"), .attribute(named: "text-anchor", value: "middle"),
-            .attribute(named: "transform", value: "translate(\(SVG.number(frame.x - 46)) \(SVG.number(frame.y + frame.height / 2))) rotate(-90)"),
-            .text(yLabel)]))
+        nodes.append(
+            SVG.text(
+                xLabel, x: frame.x + frame.width / 2, y: frame.y + frame.height + 34, size: 11, anchor: "middle",
+                className: "x-label"))
+        nodes.append(
+            .element(
+                named: "text",
+                nodes: [
+                    .attribute(named: "class", value: "y-label"), .attribute(named: "font-size", value: "11"),
+                    .attribute(named: "text-anchor", value: "middle"),
+                    .attribute(
+                        named: "transform",
+                        value:
+                            "translate(\(SVG.number(frame.x - 46)) \(SVG.number(frame.y + frame.height / 2))) "
+                            + "rotate(-90)"
+                    ),
+                    .text(yLabel),
+                ]))
         return nodes
     }
 }
@@ -189,28 +243,46 @@ enum SVG {
         v == v.rounded() && abs(v) < 1e9 ? String(Int(v)) : String(format: "%g", v)
     }
 
-    static func text(_ content: String, x: Double, y: Double, size: Double, anchor: String = "start",
-                     weight: String = "normal", className: String) -> SVGNode {
-        .element(named: "text", nodes: [
-            .attribute(named: "class", value: className), .attribute(named: "x", value: coordinate(x)), .attribute(named: "y", value: coordinate(y)),
-            .attribute(named: "font-size", value: number(size)), .attribute(named: "text-anchor", value: anchor),
-            .attribute(named: "font-weight", value: weight), .text(content)])
+    static func text(
+        _ content: String, x: Double, y: Double, size: Double, anchor: String = "start",
+        weight: String = "normal", className: String
+    ) -> SVGNode {
+        .element(
+            named: "text",
+            nodes: [
+                .attribute(named: "class", value: className), .attribute(named: "x", value: coordinate(x)),
+                .attribute(named: "y", value: coordinate(y)),
+                .attribute(named: "font-size", value: number(size)), .attribute(named: "text-anchor", value: anchor),
+                .attribute(named: "font-weight", value: weight), .text(content),
+            ])
     }
 
     /// "10^k" with k raised, right-aligned at (x, y).
     static func power(_ k: Double, x: Double, y: Double) -> SVGNode {
-        .element(named: "text", nodes: [
-            .attribute(named: "class", value: "tick"), .attribute(named: "x", value: coordinate(x)), .attribute(named: "y", value: coordinate(y)),
-            .attribute(named: "font-size", value: "10"), .attribute(named: "text-anchor", value: "end"),
-            .text("10"),
-            .element(named: "tspan", nodes: [.attribute(named: "dy", value: "-5"), .attribute(named: "font-size", value: "8"), .text(label(k))])])
+        .element(
+            named: "text",
+            nodes: [
+                .attribute(named: "class", value: "tick"), .attribute(named: "x", value: coordinate(x)),
+                .attribute(named: "y", value: coordinate(y)),
+                .attribute(named: "font-size", value: "10"), .attribute(named: "text-anchor", value: "end"),
+                .text("10"),
+                .element(
+                    named: "tspan",
+                    nodes: [
+                        .attribute(named: "dy", value: "-5"), .attribute(named: "font-size", value: "8"),
+                        .text(label(k)),
+                    ]),
+            ])
     }
 
     static func line(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, colour: String) -> SVGNode {
-        .element(named: "line", attributes: [
-            .attribute(named: "x1", value: coordinate(x1)), .attribute(named: "y1", value: coordinate(y1)),
-            .attribute(named: "x2", value: coordinate(x2)), .attribute(named: "y2", value: coordinate(y2)),
-            .attribute(named: "stroke", value: colour)])
+        .element(
+            named: "line",
+            attributes: [
+                .attribute(named: "x1", value: coordinate(x1)), .attribute(named: "y1", value: coordinate(y1)),
+                .attribute(named: "x2", value: coordinate(x2)), .attribute(named: "y2", value: coordinate(y2)),
+                .attribute(named: "stroke", value: colour),
+            ])
     }
 
     static func coordinate(_ v: Double) -> String { String(format: "%.2f", v) }
@@ -219,7 +291,10 @@ enum SVG {
     static func linePath(_ x: [Double], _ y: [Double?], _ frame: Frame) -> String {
         var parts = [String](), pen = false
         for (xi, yi) in zip(x, y) {
-            guard let yi, yi.isFinite else { pen = false; continue }
+            guard let yi, yi.isFinite else {
+                pen = false
+                continue
+            }
             parts.append("\(pen ? "L" : "M")\(coordinate(frame.px(xi))) \(coordinate(frame.py(yi)))")
             pen = true
         }
@@ -229,7 +304,9 @@ enum SVG {
     /// The closed outline of a band between `low` and `high` over the points where both exist.
     static func bandPath(_ x: [Double], _ low: [Double?], _ high: [Double?], _ frame: Frame) -> String? {
         let points = x.indices.compactMap { i -> (Double, Double, Double)? in
-            guard i < low.count, i < high.count, let l = low[i], let h = high[i], l.isFinite, h.isFinite else { return nil }
+            guard i < low.count, i < high.count, let l = low[i], let h = high[i], l.isFinite, h.isFinite else {
+                return nil
+            }
             return (x[i], l, h)
         }
         guard points.count >= 2 else { return nil }
@@ -245,8 +322,13 @@ enum SVG {
 
     /// The root element's attributes and children.
     static func root(_ nodes: [SVGNode], width: Double, height: Double) -> [SVGNode] {
-        [.attribute(named: "xmlns", value: "http://www.w3.org/2000/svg"), .attribute(named: "width", value: coordinate(width)),
-         .attribute(named: "height", value: coordinate(height)), .attribute(named: "viewBox", value: "0 0 \(coordinate(width)) \(coordinate(height))"),
-         .attribute(named: "font-family", value: "DejaVu Sans, Helvetica, Arial, sans-serif"), .attribute(named: "role", value: "img")] + nodes
+        [
+            .attribute(named: "xmlns", value: "http://www.w3.org/2000/svg"),
+            .attribute(named: "width", value: coordinate(width)),
+            .attribute(named: "height", value: coordinate(height)),
+            .attribute(named: "viewBox", value: "0 0 \(coordinate(width)) \(coordinate(height))"),
+            .attribute(named: "font-family", value: "DejaVu Sans, Helvetica, Arial, sans-serif"),
+            .attribute(named: "role", value: "img"),
+        ] + nodes
     }
 }

@@ -26,7 +26,8 @@ struct Grouping {
     func colourLabel(_ cell: [String: String]) -> String { Grouping.label(cell, colourAxes) }
 
     private static func label(_ cell: [String: String], _ colourAxes: [String]) -> String {
-        colourAxes.isEmpty ? (cell["cell"] ?? "") : colourAxes.map { "\($0) = \(cell[$0] ?? "")" }.joined(separator: ", ")
+        colourAxes.isEmpty
+            ? (cell["cell"] ?? "") : colourAxes.map { "\($0) = \(cell[$0] ?? "")" }.joined(separator: ", ")
     }
 
     /// The colour of the cell's label, and (past the palette's eight colours) a dotted pattern.
@@ -48,7 +49,10 @@ struct Grouping {
         var panels = [String: Panel](), order = [String]()
         for s in series {
             let facet = cells[s.key].map(self.facet) ?? ""
-            if panels[facet] == nil { order.append(facet); panels[facet] = Panel(title: facet, series: []) }
+            if panels[facet] == nil {
+                order.append(facet)
+                panels[facet] = Panel(title: facet, series: [])
+            }
             panels[facet]?.series.append(s)
         }
         return order.compactMap { panels[$0] }

@@ -23,32 +23,57 @@ struct HeatMap {
     func nodes() -> [SVGNode] {
         let scale = values.joined().compactMap { $0 }.map(abs).max() ?? 1
         var nodes: [SVGNode] = [
-            .element(named: "rect", attributes: [.attribute(named: "width", value: "100%"), .attribute(named: "height", value: "100%"),
-                                                  .attribute(named: "fill", value: "white")]),
+            .element(
+                named: "rect",
+                attributes: [
+                    .attribute(named: "width", value: "100%"), .attribute(named: "height", value: "100%"),
+                    .attribute(named: "fill", value: "white"),
+                ]),
             SVG.text(title, x: width / 2, y: 22, size: 14, anchor: "middle", weight: "bold", className: "title"),
-            SVG.text(columnLabel, x: left + Double(columns.count) * squareWidth / 2, y: 44, size: 11, anchor: "middle", className: "x-label"),
+            SVG.text(
+                columnLabel, x: left + Double(columns.count) * squareWidth / 2, y: 44, size: 11, anchor: "middle",
+                className: "x-label"),
             SVG.text(rowLabel, x: 8, y: 64, size: 11, className: "y-label"),
         ]
         for (j, column) in columns.enumerated() {
-            nodes.append(SVG.text(column, x: left + (Double(j) + 0.5) * squareWidth, y: 64, size: 10, anchor: "middle", className: "tick"))
+            nodes.append(
+                SVG.text(
+                    column, x: left + (Double(j) + 0.5) * squareWidth, y: 64, size: 10, anchor: "middle",
+                    className: "tick"))
         }
         for (i, row) in rows.enumerated() {
             let y = 70 + Double(i) * HeatMap.squareHeight
-            nodes.append(SVG.text(row, x: left - 6, y: y + HeatMap.squareHeight / 2 + 4, size: 10, anchor: "end", className: "tick"))
+            nodes.append(
+                SVG.text(
+                    row, x: left - 6, y: y + HeatMap.squareHeight / 2 + 4, size: 10, anchor: "end", className: "tick"))
             for j in columns.indices {
                 let value = values[i][j], x = left + Double(j) * squareWidth
-                nodes.append(.element(named: "rect", attributes: [
-                    .attribute(named: "class", value: "cell"), .attribute(named: "x", value: SVG.coordinate(x)), .attribute(named: "y", value: SVG.coordinate(y)),
-                    .attribute(named: "width", value: SVG.coordinate(squareWidth - 2)), .attribute(named: "height", value: SVG.coordinate(HeatMap.squareHeight - 2)),
-                    .attribute(named: "fill", value: value.map { Palette.diverging($0 / max(scale, 1e-12)) } ?? "#ffffff"),
-                    .attribute(named: "data-cell", value: keys[i][j] ?? ""), .attribute(named: "data-value", value: value.map(SVG.number) ?? "")]))
-                nodes.append(SVG.text(value.map { String(format: "%.3f", $0) } ?? "", x: x + squareWidth / 2 - 1,
-                                      y: y + HeatMap.squareHeight / 2 + 3, size: 10, anchor: "middle", className: "value"))
+                nodes.append(
+                    .element(
+                        named: "rect",
+                        attributes: [
+                            .attribute(named: "class", value: "cell"), .attribute(named: "x", value: SVG.coordinate(x)),
+                            .attribute(named: "y", value: SVG.coordinate(y)),
+                            .attribute(named: "width", value: SVG.coordinate(squareWidth - 2)),
+                            .attribute(named: "height", value: SVG.coordinate(HeatMap.squareHeight - 2)),
+                            .attribute(
+                                named: "fill",
+                                value: value.map { Palette.diverging($0 / max(scale, 1e-12)) } ?? "#ffffff"),
+                            .attribute(named: "data-cell", value: keys[i][j] ?? ""),
+                            .attribute(named: "data-value", value: value.map(SVG.number) ?? ""),
+                        ]))
+                nodes.append(
+                    SVG.text(
+                        value.map { String(format: "%.3f", $0) } ?? "", x: x + squareWidth / 2 - 1,
+                        y: y + HeatMap.squareHeight / 2 + 3, size: 10, anchor: "middle", className: "value"))
             }
         }
         let legendY = 70 + Double(rows.count) * HeatMap.squareHeight + 22
-        nodes.append(SVG.text("blue: vanishing (negative), orange: exploding (positive); decades per layer, scale +-\(String(format: "%.3g", scale))",
-                              x: 8, y: legendY, size: 10, className: "legend"))
+        nodes.append(
+            SVG.text(
+                "blue: vanishing (negative), orange: exploding (positive); decades per layer, scale "
+                    + "+-\(String(format: "%.3g", scale))",
+                x: 8, y: legendY, size: 10, className: "legend"))
         return nodes
     }
 }

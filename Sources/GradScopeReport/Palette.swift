@@ -12,6 +12,7 @@ enum Palette {
         let s = Swift.min(1, Swift.max(-1, t.isFinite ? t : 0))
         let end = s < 0 ? negative : positive, f = Swift.abs(s)
         let channel = { (a: Double, b: Double) in Int((a + (b - a) * f).rounded()) }
-        return String(format: "#%02X%02X%02X", channel(middle.0, end.0), channel(middle.1, end.1), channel(middle.2, end.2))
+        return String(
+            format: "#%02X%02X%02X", channel(middle.0, end.0), channel(middle.1, end.1), channel(middle.2, end.2))
     }
 }

@@ -16,7 +16,8 @@ public struct Report {
     public init(folder: URL) throws {
         tables = try ResultTables(folder: folder)
         grouping = Grouping(axes: tables.axes, cells: tables.cells)
-        cellRows = Dictionary(tables.cells.compactMap { row in row["cell"].map { ($0, row) } }, uniquingKeysWith: { first, _ in first })
+        cellRows = Dictionary(
+            tables.cells.compactMap { row in row["cell"].map { ($0, row) } }, uniquingKeysWith: { first, _ in first })
     }
 
     /// The figures: (file stem, caption, chart SVG nodes, width, height).
@@ -44,8 +45,11 @@ public struct Report {
     func figures() -> [[Figure]] {
         var groups = [["z", "h", "w"].map(gradientFigure)]
         if let heat = gainHeatMap() { groups.append([heat]) }
-        groups.append([lineFigure("saturation", "Saturated fraction of units against layer",
-                                  y: "saturated fraction (mean over seeds)", column: "saturated_fraction_mean", logY: false)])
+        groups.append([
+            lineFigure(
+                "saturation", "Saturated fraction of units against layer",
+                y: "saturated fraction (mean over seeds)", column: "saturated_fraction_mean", logY: false)
+        ])
         if !tables.spectra.isEmpty { groups.append([spectrumFigure()]) }
         if !tables.training.isEmpty { groups += [[trainingLossFigure()], [trainingUpdateFigure()]] }
         return groups
@@ -56,39 +60,57 @@ public struct Report {
     func gradientFigure(_ x: String) -> Figure {
         let names = ["z": "dLoss/dZ (backpropagated error)", "h": "dLoss/dH", "w": "dLoss/dW"]
         let column = "log10_grad_\(x)_norm"
-        var chart = chart(title: "Gradient norm ‖\(names[x]!)‖ against layer (mean of log10 over seeds; band: min to max)",
-                          x: "layer (1 = next to the input)", y: "‖\(x == "w" ? "dW" : x == "h" ? "dH" : "dZ")‖", logY: true) { rows in
-            (rows.map { $0.number("\(column)_mean") }, (rows.map { $0.number("\(column)_min") }, rows.map { $0.number("\(column)_max") }))
+        var chart = chart(
+            title: "Gradient norm ‖\(names[x]!)‖ against layer (mean of log10 over seeds; band: min to max)",
+            x: "layer (1 = next to the input)", y: "‖\(x == "w" ? "dW" : x == "h" ? "dH" : "dZ")‖", logY: true
+        ) { rows in
+            (
+                rows.map { $0.number("\(column)_mean") },
+                (rows.map { $0.number("\(column)_min") }, rows.map { $0.number("\(column)_max") })
+            )
         }
         if x == "z", tables.layers.values.joined().contains(where: { $0.number("theory_log10_grad_z_norm") != nil }) {
             addTheory(&chart)
         }
-        return Figure(name: "gradient-\(x)", caption: "‖\(names[x]!)‖ per layer, one line per cell\(x == "z" ? "; dashed: mean-field theory anchored at the last layer" : "").",
-                      nodes: chart.nodes(), width: chart.width, height: chart.height)
+        return Figure(
+            name: "gradient-\(x)",
+            caption:
+                "‖\(names[x]!)‖ per layer, one line per "
+                + "cell\(x == "z" ? "; dashed: mean-field theory anchored at the last layer" : "").",
+            nodes: chart.nodes(), width: chart.width, height: chart.height)
     }
 
     func lineFigure(_ name: String, _ title: String, y: String, column: String, logY: Bool) -> Figure {
-        let chart = chart(title: title, x: "layer (1 = next to the input)", y: y, logY: logY) { rows in (rows.map { $0.number(column) }, nil) }
-        return Figure(name: name, caption: title + ", one line per cell.", nodes: chart.nodes(), width: chart.width, height: chart.height)
+        let chart = chart(title: title, x: "layer (1 = next to the input)", y: y, logY: logY) { rows in
+            (rows.map { $0.number(column) }, nil)
+        }
+        return Figure(
+            name: name, caption: title + ", one line per cell.", nodes: chart.nodes(), width: chart.width,
+            height: chart.height)
     }
 
     /// A faceted chart of a per-layer column of layers.csv, one series per cell.
-    func chart(title: String, x: String, y: String, logY: Bool,
-               values: ([[String: String]]) -> ([Double?], ([Double?], [Double?])?)) -> LineChart {
+    func chart(
+        title: String, x: String, y: String, logY: Bool,
+        values: ([[String: String]]) -> ([Double?], ([Double?], [Double?])?)
+    ) -> LineChart {
         let series = tables.cells.compactMap { cell -> Series? in
             guard let id = cell["cell"] else { return nil }
             let rows = tables.layers[id] ?? []
             let (ys, band) = values(rows)
             return self.series(cell, x: rows.compactMap { $0.number("layer") }, y: ys, band: band)
         }
-        return LineChart(title: title, xLabel: x, yLabel: y, logY: logY, panels: grouping.panels(series, cells: cellRows), legend: grouping.legend)
+        return LineChart(
+            title: title, xLabel: x, yLabel: y, logY: logY, panels: grouping.panels(series, cells: cellRows),
+            legend: grouping.legend)
     }
 
     /// The line of `cell`, in its colour and pattern.
     func series(_ cell: [String: String], x: [Double], y: [Double?], band: ([Double?], [Double?])? = nil) -> Series {
         let style = grouping.style(cell)
-        return Series(name: grouping.colourLabel(cell), colour: style.colour, x: x, y: y, band: band.map { ($0.0, $0.1) },
-                      dash: style.dash, key: cell["cell"] ?? "")
+        return Series(
+            name: grouping.colourLabel(cell), colour: style.colour, x: x, y: y, band: band.map { ($0.0, $0.1) },
+            dash: style.dash, key: cell["cell"] ?? "")
     }
 
     func addTheory(_ chart: inout LineChart) {
@@ -96,7 +118,9 @@ public struct Report {
             chart.panels[p].series += chart.panels[p].series.map { line in
                 let rows = tables.layers[line.key] ?? []
                 var theory = line
-                (theory.y, theory.band, theory.dash, theory.kind) = (rows.map { $0.number("theory_log10_grad_z_norm") }, nil, "5 3", "theory")
+                (theory.y, theory.band, theory.dash, theory.kind) = (
+                    rows.map { $0.number("theory_log10_grad_z_norm") }, nil, "5 3", "theory"
+                )
                 return theory
             }
         }
@@ -110,37 +134,54 @@ public struct Report {
         let cells = tables.cells.filter { cell in rest.allSatisfy { cell[$0] == tables.cells.first?[$0] } }
         let rows = Array(cells.compactMap { $0[rowAxis] }.uniqued())
         let columns = columnAxis.map { a in Array(cells.compactMap { $0[a] }.uniqued()) } ?? ["all"]
-        func find(_ r: String, _ c: String) -> [String: String]? { cells.first { $0[rowAxis] == r && (columnAxis == nil || $0[columnAxis!] == c) } }
+        func find(_ r: String, _ c: String) -> [String: String]? {
+            cells.first { $0[rowAxis] == r && (columnAxis == nil || $0[columnAxis!] == c) }
+        }
         let fixed = rest.map { "\($0) = \(tables.cells.first?[$0] ?? "")" }.joined(separator: ", ")
-        let map = HeatMap(title: "Gradient gain per layer, z_log10_gain_per_layer (decades)" + (fixed.isEmpty ? "" : " at \(fixed)"),
-                          rowLabel: rowAxis, columnLabel: columnAxis ?? "", rows: rows, columns: columns,
-                          values: rows.map { r in columns.map { c in find(r, c)?.number("z_log10_gain_per_layer") } },
-                          keys: rows.map { r in columns.map { c in find(r, c)?["cell"] } })
-        return Figure(name: "gain-heatmap", caption: "Decades the backpropagated error gains per layer towards the input, from summary.csv.",
-                      nodes: map.nodes(), width: map.width, height: map.height)
+        let map = HeatMap(
+            title: "Gradient gain per layer, z_log10_gain_per_layer (decades)" + (fixed.isEmpty ? "" : " at \(fixed)"),
+            rowLabel: rowAxis, columnLabel: columnAxis ?? "", rows: rows, columns: columns,
+            values: rows.map { r in columns.map { c in find(r, c)?.number("z_log10_gain_per_layer") } },
+            keys: rows.map { r in columns.map { c in find(r, c)?["cell"] } })
+        return Figure(
+            name: "gain-heatmap",
+            caption: "Decades the backpropagated error gains per layer towards the input, from summary.csv.",
+            nodes: map.nodes(), width: map.width, height: map.height)
     }
 
     func spectrumFigure() -> Figure {
         let series = tables.cells.compactMap { cell -> Series? in
             guard let id = cell["cell"] else { return nil }
-            let rows = (tables.spectra[id] ?? []).filter { $0.number("log10_sigma_low") != nil && $0.number("log10_sigma_high") != nil }
-            return self.series(cell, x: rows.map { ($0.number("log10_sigma_low")! + $0.number("log10_sigma_high")!) / 2 },
-                               y: rows.map { $0.number("fraction") })
+            let rows = (tables.spectra[id] ?? []).filter {
+                $0.number("log10_sigma_low") != nil && $0.number("log10_sigma_high") != nil
+            }
+            return self.series(
+                cell, x: rows.map { ($0.number("log10_sigma_low")! + $0.number("log10_sigma_high")!) / 2 },
+                y: rows.map { $0.number("fraction") })
         }
-        let chart = LineChart(title: "Singular values of the input-output Jacobian (histogram over seeds)", xLabel: "log10 singular value",
-                              yLabel: "fraction per 1/4 decade", panels: grouping.panels(series, cells: cellRows), legend: grouping.legend)
-        return Figure(name: "jacobian-spectrum", caption: "Histogram of log10 sigma from spectra_histogram.csv, one line per cell.",
-                      nodes: chart.nodes(), width: chart.width, height: chart.height)
+        let chart = LineChart(
+            title: "Singular values of the input-output Jacobian (histogram over seeds)",
+            xLabel: "log10 singular value",
+            yLabel: "fraction per 1/4 decade", panels: grouping.panels(series, cells: cellRows), legend: grouping.legend
+        )
+        return Figure(
+            name: "jacobian-spectrum",
+            caption: "Histogram of log10 sigma from spectra_histogram.csv, one line per cell.",
+            nodes: chart.nodes(), width: chart.width, height: chart.height)
     }
 
-    /// Per cell, per recorded step, the mean over seeds of `column` at `layer` (the step-level columns repeat on every layer).
+    /// Per cell, per recorded step, the mean over seeds of `column` at `layer` (the step-level columns repeat on every
+    /// layer).
     func trainingCurve(_ cell: String, column: String, layer: String, log: Bool) -> (x: [Double], y: [Double?]) {
         let rows = (tables.training[cell] ?? []).filter { $0["layer"] == layer }
         let steps = Array(rows.compactMap { $0.number("step") }.uniqued())
         let y = steps.map { step -> Double? in
-            let values = rows.filter { $0.number("step") == step }.compactMap { $0.number(column) }.filter { !log || $0 > 0 }
+            let values = rows.filter { $0.number("step") == step }.compactMap { $0.number(column) }.filter {
+                !log || $0 > 0
+            }
             guard !values.isEmpty else { return nil }
-            return log ? values.map(log10).reduce(0, +) / Double(values.count) : values.reduce(0, +) / Double(values.count)
+            return log
+                ? values.map(log10).reduce(0, +) / Double(values.count) : values.reduce(0, +) / Double(values.count)
         }
         return (steps, y)
     }
@@ -151,10 +192,13 @@ public struct Report {
             let curve = trainingCurve(id, column: "test_loss", layer: "1", log: true)
             return self.series(cell, x: curve.x, y: curve.y)
         }
-        let chart = LineChart(title: "Test loss during training (mean of log10 over seeds)", xLabel: "step", yLabel: "test loss", logY: true,
-                              panels: grouping.panels(series, cells: cellRows), legend: grouping.legend)
-        return Figure(name: "training-loss", caption: "Held-out loss against step, from training.csv, one line per cell.",
-                      nodes: chart.nodes(), width: chart.width, height: chart.height)
+        let chart = LineChart(
+            title: "Test loss during training (mean of log10 over seeds)", xLabel: "step", yLabel: "test loss",
+            logY: true,
+            panels: grouping.panels(series, cells: cellRows), legend: grouping.legend)
+        return Figure(
+            name: "training-loss", caption: "Held-out loss against step, from training.csv, one line per cell.",
+            nodes: chart.nodes(), width: chart.width, height: chart.height)
     }
 
     func trainingUpdateFigure() -> Figure {
@@ -168,11 +212,15 @@ public struct Report {
                 series.append(line)
             }
         }
-        var chart = LineChart(title: "How far each layer has moved: ‖W_l(t) - W_l(0)‖ / ‖W_l(0)‖", xLabel: "step", yLabel: "relative update",
-                              logY: true, panels: grouping.panels(series, cells: cellRows), legend: grouping.legend)
+        var chart = LineChart(
+            title: "How far each layer has moved: ‖W_l(t) - W_l(0)‖ / ‖W_l(0)‖", xLabel: "step",
+            yLabel: "relative update",
+            logY: true, panels: grouping.panels(series, cells: cellRows), legend: grouping.legend)
         chart.legend.append(("dashed: layer 1, solid: layer L", "#555555", "5 3"))
-        return Figure(name: "training-update", caption: "Relative update of the first (dashed) and last (solid) layer against step, from training.csv.",
-                      nodes: chart.nodes(), width: chart.width, height: chart.height)
+        return Figure(
+            name: "training-update",
+            caption: "Relative update of the first (dashed) and last (solid) layer against step, from training.csv.",
+            nodes: chart.nodes(), width: chart.width, height: chart.height)
     }
 }
 
@@ -182,13 +230,19 @@ extension Report {
     public static func activationsSVG(from: Double, to: Double, points: Int) -> String {
         let xs = (0..<points).map { from + (to - from) * Double($0) / Double(max(1, points - 1)) }
         let panels = Activation.allCases.map { a in
-            Panel(title: a.rawValue, series: [
-                Series(name: "phi", colour: Palette.colour(0), x: xs, y: xs.map { a.value($0) }, key: a.rawValue),
-                Series(name: "phi'", colour: Palette.colour(1), x: xs, y: xs.map { a.derivative($0) }, dash: "5 3", key: a.rawValue),
-            ])
+            Panel(
+                title: a.rawValue,
+                series: [
+                    Series(name: "phi", colour: Palette.colour(0), x: xs, y: xs.map { a.value($0) }, key: a.rawValue),
+                    Series(
+                        name: "phi'", colour: Palette.colour(1), x: xs, y: xs.map { a.derivative($0) }, dash: "5 3",
+                        key: a.rawValue),
+                ])
         }
-        let chart = LineChart(title: "Activations phi(x) and their derivatives phi'(x)", xLabel: "x", yLabel: "phi(x), phi'(x)",
-                              panels: panels, legend: [("phi(x)", Palette.colour(0), nil), ("phi'(x) (dashed)", Palette.colour(1), "5 3")])
+        let chart = LineChart(
+            title: "Activations phi(x) and their derivatives phi'(x)", xLabel: "x", yLabel: "phi(x), phi'(x)",
+            panels: panels,
+            legend: [("phi(x)", Palette.colour(0), nil), ("phi'(x) (dashed)", Palette.colour(1), "5 3")])
         return SVG.document(chart.nodes(), width: chart.width, height: chart.height)
     }
 }

@@ -27,20 +27,42 @@ extension Report {
         if group.count > 1 {
             for (i, figure) in group.enumerated() {
                 let id = "tab-\(figure.name)"
-                var input: [Attribute<HTML.BodyContext>] = [.attribute(named: "type", value: "radio"), .attribute(named: "name", value: "tabs-\(group[0].name)"),
-                                                            .attribute(named: "id", value: id), .attribute(named: "class", value: "tab-\(i)")]
+                var input: [Attribute<HTML.BodyContext>] = [
+                    .attribute(named: "type", value: "radio"),
+                    .attribute(named: "name", value: "tabs-\(group[0].name)"),
+                    .attribute(named: "id", value: id), .attribute(named: "class", value: "tab-\(i)"),
+                ]
                 if i == 0 { input.append(.attribute(named: "checked", value: "checked")) }
                 nodes.append(.selfClosedElement(named: "input", attributes: input))
-                nodes.append(.element(named: "label", nodes: [.attribute(named: "for", value: id), .text(String(figure.name.split(separator: "-").last ?? ""))]))
+                nodes.append(
+                    .element(
+                        named: "label",
+                        nodes: [
+                            .attribute(named: "for", value: id),
+                            .text(String(figure.name.split(separator: "-").last ?? "")),
+                        ]))
             }
         }
         for (i, figure) in group.enumerated() {
-            nodes.append(.element(named: "div", nodes: [
-                .attribute(named: "class", value: group.count > 1 ? "panel panel-\(i)" : "panel"),
-                .element(named: "svg", nodes: SVG.root(figure.nodes, width: figure.width, height: figure.height)),
-                .element(named: "figcaption", nodes: [.text(figure.caption + " "),
-                    .element(named: "a", nodes: [.attribute(named: "href", value: figure.name + ".svg"), .text(figure.name + ".svg")])]),
-            ]))
+            nodes.append(
+                .element(
+                    named: "div",
+                    nodes: [
+                        .attribute(named: "class", value: group.count > 1 ? "panel panel-\(i)" : "panel"),
+                        .element(
+                            named: "svg", nodes: SVG.root(figure.nodes, width: figure.width, height: figure.height)),
+                        .element(
+                            named: "figcaption",
+                            nodes: [
+                                .text(figure.caption + " "),
+                                .element(
+                                    named: "a",
+                                    nodes: [
+                                        .attribute(named: "href", value: figure.name + ".svg"),
+                                        .text(figure.name + ".svg"),
+                                    ]),
+                            ]),
+                    ]))
         }
         return .element(named: "figure", nodes: [.attribute(named: "id", value: group[0].name)] + nodes)
     }
@@ -56,40 +78,55 @@ extension Report {
         var facts: [(String, String)] = [
             ("config", m["config_file"] as? String ?? ""),
             ("swept", tables.axes.isEmpty ? "nothing (one cell)" : tables.axes.joined(separator: " x ")),
-            ("cells x seeds", "\(cells.count) x \((grid["seeds"] as? [Any])?.count ?? 0) (runs done: \(runs["done"].map { "\($0)" } ?? "?") of \(runs["total"].map { "\($0)" } ?? "?"))"),
+            (
+                "cells x seeds",
+                "\(cells.count) x \((grid["seeds"] as? [Any])?.count ?? 0) (runs done: "
+                    + "\(runs["done"].map { "\($0)" } ?? "?") of \(runs["total"].map { "\($0)" } ?? "?"))"
+            ),
             ("gradscope", m["gradscope_version"] as? String ?? ""),
             ("BLAS", "\(blas["config"] as? String ?? "") (core \(blas["core"] as? String ?? "?"))"),
             ("started / finished (UTC)", "\(m["started"] as? String ?? "") / \(m["finished"] as? String ?? "")"),
             ("compute time (sum over runs)", Format.duration(seconds)),
         ]
         if let config = m["config"] as? [String: Any] {
-            facts += config.keys.sorted().filter { !["name", "description", "sweep"].contains($0) }.map { ($0, Report.text(config[$0])) }
+            facts += config.keys.sorted().filter { !["name", "description", "sweep"].contains($0) }.map {
+                ($0, Report.text(config[$0]))
+            }
             if let sweep = config["sweep"] { facts.append(("sweep", Report.text(sweep))) }
         }
-        return .element(named: "table", nodes: [.attribute(named: "class", value: "facts")] + facts.map { key, value in
-            .element(named: "tr", nodes: [.element(named: "th", text: key), .element(named: "td", text: value)])
-        })
+        return .element(
+            named: "table",
+            nodes: [.attribute(named: "class", value: "facts")]
+                + facts.map { key, value in
+                    .element(
+                        named: "tr", nodes: [.element(named: "th", text: key), .element(named: "td", text: value)])
+                })
     }
 
     static func text(_ value: Any?) -> String {
         guard let value else { return "" }
-        if let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed, .withoutEscapingSlashes]) {
+        if let data = try? JSONSerialization.data(
+            withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed, .withoutEscapingSlashes])
+        {
             return String(decoding: data, as: UTF8.self)
         }
         return "\(value)"
     }
 
     static let css = """
-        body { font-family: DejaVu Sans, Helvetica, Arial, sans-serif; margin: 24px auto; max-width: 1120px; color: #222; }
+        body { font-family: DejaVu Sans, Helvetica, Arial, sans-serif; margin: 24px auto; max-width: 1120px;
+            color: #222; }
         h1 { font-size: 22px; }
         table.facts { border-collapse: collapse; font-size: 13px; margin-bottom: 24px; }
-        table.facts th { text-align: left; padding: 3px 14px 3px 0; color: #555; font-weight: normal; vertical-align: top; }
+        table.facts th { text-align: left; padding: 3px 14px 3px 0; color: #555; font-weight: normal;
+            vertical-align: top; }
         table.facts td { padding: 3px 0; font-family: DejaVu Sans Mono, monospace; }
         figure { margin: 0 0 36px 0; border-top: 1px solid #ddd; padding-top: 12px; }
         figcaption { font-size: 13px; color: #444; margin-top: 4px; }
         svg { max-width: 100%; height: auto; }
         figure input { display: none; }
-        figure label { display: inline-block; padding: 4px 14px; margin-right: 4px; border: 1px solid #bbb; border-radius: 4px; cursor: pointer; font-size: 13px; }
+        figure label { display: inline-block; padding: 4px 14px; margin-right: 4px; border: 1px solid #bbb;
+            border-radius: 4px; cursor: pointer; font-size: 13px; }
         figure input:checked + label { background: #0072B2; color: white; border-color: #0072B2; }
         figure .panel-1, figure .panel-2 { display: none; }
         .tab-0:checked ~ .panel-0 { display: block; }

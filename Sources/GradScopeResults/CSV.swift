@@ -58,7 +58,8 @@ public struct CSVRows: Sendable {
 
     /// Appends one row: the shared fields, then `fields` (`nil` written empty).
     public mutating func append(_ fields: [String?]) {
-        precondition(leadCount + fields.count == width, "CSV row has \(leadCount + fields.count) fields, header has \(width)")
+        precondition(
+            leadCount + fields.count == width, "CSV row has \(leadCount + fields.count) fields, header has \(width)")
         bytes += lead
         bytes.appendCSVLine(fields, continuing: leadCount > 0)
     }

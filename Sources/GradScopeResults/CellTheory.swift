@@ -12,7 +12,9 @@ public struct CellTheory: Sendable {
     public let phase: String
 
     public init(squaredGains: [Double], fixedPoint: Double, chiAtFixedPoint: Double, phase: String) {
-        (self.squaredGains, self.fixedPoint, self.chiAtFixedPoint, self.phase) = (squaredGains, fixedPoint, chiAtFixedPoint, phase)
+        (self.squaredGains, self.fixedPoint, self.chiAtFixedPoint, self.phase) = (
+            squaredGains, fixedPoint, chiAtFixedPoint, phase
+        )
     }
 
     /// xi = 1 / |ln chi_1|, the depth over which gradients change by e; nil at criticality.

@@ -14,8 +14,10 @@ public struct CellColumns: Sendable {
     /// Whether the cell records the Jacobian's spectrum.
     public let jacobian: Bool
 
-    public init(index: Int, id: String, depth: Int, parameters: [(key: String, value: String)], trains: Bool = false,
-                theory: CellTheory? = nil, jacobian: Bool = false) {
+    public init(
+        index: Int, id: String, depth: Int, parameters: [(key: String, value: String)], trains: Bool = false,
+        theory: CellTheory? = nil, jacobian: Bool = false
+    ) {
         self.jacobian = jacobian
         self.index = index
         self.id = id
@@ -52,7 +54,8 @@ public enum Export {
             runs.sorted { (seedOrder[$0.seed] ?? Int.max, $0.seed) < (seedOrder[$1.seed] ?? Int.max, $1.seed) }
         }
         let present = cells.filter { byCell[$0.index] != nil }
-        let profiles = Dictionary(uniqueKeysWithValues: present.map { ($0.index, logProfiles(byCell[$0.index] ?? [], depth: $0.depth)) })
+        let profiles = Dictionary(
+            uniqueKeysWithValues: present.map { ($0.index, logProfiles(byCell[$0.index] ?? [], depth: $0.depth)) })
         let training = present.filter(\.trains), spectra = present.filter(\.jacobian)
         var tables: [(name: String, build: () -> CSVTable)] = [
             ("runs.csv", { runsTable(present, byCell) }),
@@ -76,7 +79,9 @@ public enum Export {
 
     /// A table of the cell columns and `columns`: each cell's rows (which `rows` appends after the
     /// cell columns) are built on a core of their own, and joined in the cells' order.
-    static func cellTable(_ cells: [CellColumns], columns: [String], rows: @Sendable (CellColumns, inout CSVRows) -> Void) -> CSVTable {
+    static func cellTable(
+        _ cells: [CellColumns], columns: [String], rows: @Sendable (CellColumns, inout CSVRows) -> Void
+    ) -> CSVTable {
         var table = CSVTable(header: header(cells) + columns)
         let width = table.header.count
         let blocks = cells.concurrentMap { cell in
@@ -89,10 +94,12 @@ public enum Export {
     }
 
     static func runsTable(_ cells: [CellColumns], _ byCell: [Int: [RunRecord]]) -> CSVTable {
-        let columns = ["seed", "layer", "status", "loss_value"]
+        let columns =
+            ["seed", "layer", "status", "loss_value"]
             + norms.map { "grad_\($0)_norm" } + norms.map { "log10_grad_\($0)_norm" }
             + ["act_mean", "act_std", "saturated_fraction"]
-            + perExampleNames.map { "per_example_grad_norm_\($0)" } + perExampleNames.map { "log10_per_example_grad_norm_\($0)" }
+            + perExampleNames.map { "per_example_grad_norm_\($0)" }
+            + perExampleNames.map { "log10_per_example_grad_norm_\($0)" }
         return cellTable(cells, columns: columns) { cell, rows in
             for run in byCell[cell.index] ?? [] {
                 for layer in 1...max(1, cell.depth) {
@@ -102,11 +109,15 @@ public enum Export {
                         continue
                     }
                     let l = run.layers[layer - 1]
-                    let perExample = l.perExample.count == perExampleNames.count ? l.perExample.map(Optional.some) : perExampleNames.map { _ in nil }
-                    rows.append(common + [CSVTable.number(run.loss)]
-                        + l.norms.map { CSVTable.number($0.value) } + l.norms.map { CSVTable.number($0.log10) }
-                        + [l.actMean, l.actStd, l.saturatedFraction].map(CSVTable.number)
-                        + perExample.map { CSVTable.number($0?.value) } + perExample.map { CSVTable.number($0?.log10) })
+                    let perExample =
+                        l.perExample.count == perExampleNames.count
+                        ? l.perExample.map(Optional.some) : perExampleNames.map { _ in nil }
+                    rows.append(
+                        common + [CSVTable.number(run.loss)]
+                            + l.norms.map { CSVTable.number($0.value) } + l.norms.map { CSVTable.number($0.log10) }
+                            + [l.actMean, l.actStd, l.saturatedFraction].map(CSVTable.number)
+                            + perExample.map { CSVTable.number($0?.value) }
+                            + perExample.map { CSVTable.number($0?.log10) })
                 }
             }
         }
@@ -120,12 +131,15 @@ public enum Export {
         }
     }
 
-    static func layersTable(_ cells: [CellColumns], _ byCell: [Int: [RunRecord]], _ profilesByCell: [Int: [[[Double]]]]) -> CSVTable {
+    static func layersTable(_ cells: [CellColumns], _ byCell: [Int: [RunRecord]], _ profilesByCell: [Int: [[[Double]]]])
+        -> CSVTable
+    {
         var columns = ["layer", "seeds"]
         for (x, _) in aggregated {
             columns += ["mean", "std", "min", "max"].map { "log10_grad_\(x)_norm_\($0)" } + ["grad_\(x)_norm_geomean"]
         }
-        columns += ["act_std_mean", "saturated_fraction_mean", "theory_log10_grad_z_norm"]
+        columns +=
+            ["act_std_mean", "saturated_fraction_mean", "theory_log10_grad_z_norm"]
             + perExampleNames.map { "log10_per_example_grad_norm_\($0)_mean" }
         return cellTable(cells, columns: columns) { cell, rows in
             let runs = byCell[cell.index] ?? []
@@ -140,21 +154,28 @@ public enum Export {
                     row.append(CSVTable.number(mean.flatMap { $0 > -300 && $0 < 300 ? pow(10, $0) : nil }))
                 }
                 let stats = ok.map { $0.layers[layer - 1] }
-                row += [Statistics.mean(stats.map(\.actStd)), Statistics.mean(stats.map(\.saturatedFraction))].map(CSVTable.number)
+                row += [Statistics.mean(stats.map(\.actStd)), Statistics.mean(stats.map(\.saturatedFraction))].map(
+                    CSVTable.number)
                 row.append(CSVTable.number(theory.flatMap { $0.indices.contains(layer - 1) ? $0[layer - 1] : nil }))
                 row += perExampleNames.indices.map { q in
-                    CSVTable.number(Statistics.mean(stats.compactMap { $0.perExample.indices.contains(q) ? $0.perExample[q].log10 : nil }))
+                    CSVTable.number(
+                        Statistics.mean(
+                            stats.compactMap { $0.perExample.indices.contains(q) ? $0.perExample[q].log10 : nil }))
                 }
                 rows.append(row)
             }
         }
     }
 
-    static func summaryTable(_ cells: [CellColumns], _ byCell: [Int: [RunRecord]], _ profilesByCell: [Int: [[[Double]]]], seedCount: Int) -> CSVTable {
+    static func summaryTable(
+        _ cells: [CellColumns], _ byCell: [Int: [RunRecord]], _ profilesByCell: [Int: [[[Double]]]], seedCount: Int
+    ) -> CSVTable {
         var columns = ["seeds"]
         for (x, _) in aggregated { columns += ["\(x)_log10_ratio_first_last", "\(x)_log10_gain_per_layer"] }
-        columns += ["theory_z_log10_ratio_first_last", "theory_z_log10_gain_per_layer", "theory_q_star", "theory_chi_star",
-                    "theory_phase", "theory_depth_scale", "status"]
+        columns += [
+            "theory_z_log10_ratio_first_last", "theory_z_log10_gain_per_layer", "theory_q_star", "theory_chi_star",
+            "theory_phase", "theory_depth_scale", "status",
+        ]
         return cellTable(cells, columns: columns) { cell, rows in
             let runs = byCell[cell.index] ?? []
             let profiles = profilesByCell[cell.index] ?? []
@@ -178,8 +199,10 @@ public enum Export {
     static func theoryColumns(_ cell: CellColumns, _ profiles: [[[Double]]]) -> [String?] {
         let profile = cell.theoryProfile(profiles)
         let ratio = profile.flatMap { p in p.first.flatMap { first in p.last.map { first - $0 } } }
-        return [CSVTable.number(ratio), CSVTable.number(profile.flatMap(Statistics.gainPerLayer)),
-                CSVTable.number(cell.theory?.fixedPoint), CSVTable.number(cell.theory?.chiAtFixedPoint),
-                cell.theory?.phase, CSVTable.number(cell.theory?.depthScale)]
+        return [
+            CSVTable.number(ratio), CSVTable.number(profile.flatMap(Statistics.gainPerLayer)),
+            CSVTable.number(cell.theory?.fixedPoint), CSVTable.number(cell.theory?.chiAtFixedPoint),
+            cell.theory?.phase, CSVTable.number(cell.theory?.depthScale),
+        ]
     }
 }

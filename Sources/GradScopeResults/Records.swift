@@ -16,8 +16,10 @@ public struct RunRecord: Equatable, Sendable {
     /// The singular values of the input-output Jacobian, largest first; empty unless `jacobian` is on.
     public var singularValues: [ScaledNorm]
 
-    public init(cellIndex: Int, seed: Int, status: String, loss: Double?, seconds: Double, layers: [LayerRecord],
-                training: [TrainingStepRecord] = [], singularValues: [ScaledNorm] = []) {
+    public init(
+        cellIndex: Int, seed: Int, status: String, loss: Double?, seconds: Double, layers: [LayerRecord],
+        training: [TrainingStepRecord] = [], singularValues: [ScaledNorm] = []
+    ) {
         self.singularValues = singularValues
         self.cellIndex = cellIndex
         self.seed = seed
@@ -40,10 +42,14 @@ public struct TrainingStepRecord: Equatable, Sendable {
     /// ||W_l(t) - W_l(0)||_F / ||W_l(0)||_F, index l - 1.
     public var relativeUpdates: [Double]
 
-    public init(step: Int, status: String, trainLoss: Double?, testLoss: Double?, trainAccuracy: Double?,
-                testAccuracy: Double?, layers: [LayerRecord], relativeUpdates: [Double]) {
+    public init(
+        step: Int, status: String, trainLoss: Double?, testLoss: Double?, trainAccuracy: Double?,
+        testAccuracy: Double?, layers: [LayerRecord], relativeUpdates: [Double]
+    ) {
         (self.step, self.status, self.trainLoss, self.testLoss) = (step, status, trainLoss, testLoss)
-        (self.trainAccuracy, self.testAccuracy, self.layers, self.relativeUpdates) = (trainAccuracy, testAccuracy, layers, relativeUpdates)
+        (self.trainAccuracy, self.testAccuracy, self.layers, self.relativeUpdates) = (
+            trainAccuracy, testAccuracy, layers, relativeUpdates
+        )
     }
 }
 
@@ -54,10 +60,14 @@ public struct LayerRecord: Equatable, Sendable {
     /// The 10, 50 and 90% quantiles over the batch of the per-example gradient norms (empty when not recorded).
     public var perExample: [ScaledNorm]
 
-    public init(gradW: ScaledNorm, gradB: ScaledNorm, gradZ: ScaledNorm, gradH: ScaledNorm,
-                actMean: Double, actStd: Double, saturatedFraction: Double, perExample: [ScaledNorm] = []) {
+    public init(
+        gradW: ScaledNorm, gradB: ScaledNorm, gradZ: ScaledNorm, gradH: ScaledNorm,
+        actMean: Double, actStd: Double, saturatedFraction: Double, perExample: [ScaledNorm] = []
+    ) {
         (self.gradW, self.gradB, self.gradZ, self.gradH) = (gradW, gradB, gradZ, gradH)
-        (self.actMean, self.actStd, self.saturatedFraction, self.perExample) = (actMean, actStd, saturatedFraction, perExample)
+        (self.actMean, self.actStd, self.saturatedFraction, self.perExample) = (
+            actMean, actStd, saturatedFraction, perExample
+        )
     }
 
     /// The four norms in column order w, b, z, h.

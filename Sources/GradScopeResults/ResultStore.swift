@@ -111,13 +111,16 @@ public final class ResultStore: Sendable {
 
     /// The columns `LayerRecord(_:from:)` reads, in its order, as a SELECT list: those of
     /// `layerColumns`, then the per-example quantiles (significand, exponent).
-    static let layerSelection = (normNames.flatMap { ["grad_\($0)_significand", "grad_\($0)_exponent"] }
+    static let layerSelection =
+        (normNames.flatMap { ["grad_\($0)_significand", "grad_\($0)_exponent"] }
         + ["act_mean", "act_std", "saturated_fraction"]
-        + perExampleQuantiles.flatMap { ["per_example_\($0)_significand", "per_example_\($0)_exponent"] }).joined(separator: ", ")
+        + perExampleQuantiles.flatMap { ["per_example_\($0)_significand", "per_example_\($0)_exponent"] }).joined(
+            separator: ", ")
 
     /// The value stored under `key` in the metadata table.
     public func meta(_ key: String) throws -> String? {
-        try database.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key]) }
+        try database.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key])
+        }
     }
 
     /// Stores metadata (one transaction for all pairs).
@@ -150,15 +153,22 @@ public final class ResultStore: Sendable {
     }
 
     private static func insert(_ run: RunRecord, into db: Database) throws {
-        let exists = try Bool.fetchOne(db, sql: "SELECT 1 FROM run WHERE cell_index = ? AND seed = ?", arguments: [run.cellIndex, run.seed]) ?? false
+        let exists =
+            try Bool.fetchOne(
+                db, sql: "SELECT 1 FROM run WHERE cell_index = ? AND seed = ?", arguments: [run.cellIndex, run.seed])
+            ?? false
         guard !exists else { return }
-        try db.execute(sql: "INSERT INTO run(cell_index, seed, status, loss, seconds) VALUES (?, ?, ?, ?, ?)",
-                       arguments: [run.cellIndex, run.seed, run.status, run.loss, run.seconds])
-        let statement = try db.makeStatement(sql: """
-            INSERT INTO layer VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
+        try db.execute(
+            sql: "INSERT INTO run(cell_index, seed, status, loss, seconds) VALUES (?, ?, ?, ?, ?)",
+            arguments: [run.cellIndex, run.seed, run.status, run.loss, run.seconds])
+        let statement = try db.makeStatement(
+            sql: """
+                INSERT INTO layer VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
         for (i, layer) in run.layers.enumerated() {
-            try statement.execute(arguments: StatementArguments([run.cellIndex, run.seed, i + 1] + layer.databaseValues + layer.perExampleValues))
+            try statement.execute(
+                arguments: StatementArguments(
+                    [run.cellIndex, run.seed, i + 1] + layer.databaseValues + layer.perExampleValues))
         }
         try insertTraining(run, into: db)
         let spectrum = try db.makeStatement(sql: "INSERT INTO singular_value VALUES (?, ?, ?, ?, ?)")
@@ -170,13 +180,18 @@ public final class ResultStore: Sendable {
     private static func insertTraining(_ run: RunRecord, into db: Database) throws {
         guard !run.training.isEmpty else { return }
         let stepStatement = try db.makeStatement(sql: "INSERT INTO training_step VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-        let layerStatement = try db.makeStatement(sql: "INSERT INTO training_layer VALUES (\(Array(repeating: "?", count: 22).joined(separator: ", ")))")
+        let layerStatement = try db.makeStatement(
+            sql: "INSERT INTO training_layer VALUES (\(Array(repeating: "?", count: 22).joined(separator: ", ")))")
         for point in run.training {
-            try stepStatement.execute(arguments: [run.cellIndex, run.seed, point.step, point.status,
-                                                  point.trainLoss, point.testLoss, point.trainAccuracy, point.testAccuracy])
+            try stepStatement.execute(arguments: [
+                run.cellIndex, run.seed, point.step, point.status,
+                point.trainLoss, point.testLoss, point.trainAccuracy, point.testAccuracy,
+            ])
             for (i, layer) in point.layers.enumerated() {
-                let values: [DatabaseValueConvertible?] = [run.cellIndex, run.seed, point.step, i + 1] + layer.databaseValues
-                try layerStatement.execute(arguments: StatementArguments(values + [point.relativeUpdates[i]] + layer.perExampleValues))
+                let values: [DatabaseValueConvertible?] =
+                    [run.cellIndex, run.seed, point.step, i + 1] + layer.databaseValues
+                try layerStatement.execute(
+                    arguments: StatementArguments(values + [point.relativeUpdates[i]] + layer.perExampleValues))
             }
         }
     }
@@ -185,7 +200,8 @@ public final class ResultStore: Sendable {
     public func allRuns() throws -> [RunRecord] {
         try database.read { db in
             var layers = [RunKey: [LayerRecord]]()
-            let layerRows = try Row.fetchCursor(db, sql: "SELECT cell_index, seed, \(Self.layerSelection) FROM layer ORDER BY cell_index, seed, layer")
+            let layerRows = try Row.fetchCursor(
+                db, sql: "SELECT cell_index, seed, \(Self.layerSelection) FROM layer ORDER BY cell_index, seed, layer")
             while let row = try layerRows.next() {
                 layers[RunKey(cellIndex: row[0], seed: row[1]), default: []].append(LayerRecord(row, from: 2))
             }
@@ -197,20 +213,27 @@ public final class ResultStore: Sendable {
             }
             return try Row.fetchAll(db, sql: "SELECT * FROM run ORDER BY cell_index, seed").map { row in
                 let key = RunKey(cellIndex: row["cell_index"], seed: row["seed"])
-                return RunRecord(cellIndex: key.cellIndex, seed: key.seed, status: row["status"], loss: row["loss"],
-                                 seconds: row["seconds"], layers: layers[key] ?? [], training: training[key] ?? [],
-                                 singularValues: spectra[key] ?? [])
+                return RunRecord(
+                    cellIndex: key.cellIndex, seed: key.seed, status: row["status"], loss: row["loss"],
+                    seconds: row["seconds"], layers: layers[key] ?? [], training: training[key] ?? [],
+                    singularValues: spectra[key] ?? [])
             }
         }
     }
 
     /// The recorded training steps of every run, in step order with their layers.
     private static func allTraining(_ db: Database) throws -> [RunKey: [TrainingStepRecord]] {
-        struct StepKey: Hashable { var run: RunKey; var step: Int }
+        struct StepKey: Hashable {
+            var run: RunKey
+            var step: Int
+        }
         var layers = [StepKey: [(LayerRecord, Double)]]()
-        let layerRows = try Row.fetchCursor(db, sql: """
-            SELECT cell_index, seed, step, relative_update, \(layerSelection) FROM training_layer ORDER BY cell_index, seed, step, layer
-            """)
+        let layerRows = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT cell_index, seed, step, relative_update, \(layerSelection)
+                    FROM training_layer ORDER BY cell_index, seed, step, layer
+                """)
         while let row = try layerRows.next() {
             let key = StepKey(run: RunKey(cellIndex: row[0], seed: row[1]), step: row[2])
             layers[key, default: []].append((LayerRecord(row, from: 4), row[3]))
@@ -219,10 +242,11 @@ public final class ResultStore: Sendable {
         for row in try Row.fetchAll(db, sql: "SELECT * FROM training_step ORDER BY cell_index, seed, step") {
             let key = StepKey(run: RunKey(cellIndex: row["cell_index"], seed: row["seed"]), step: row["step"])
             let stepLayers = layers[key] ?? []
-            result[key.run, default: []].append(TrainingStepRecord(
-                step: key.step, status: row["status"], trainLoss: row["train_loss"], testLoss: row["test_loss"],
-                trainAccuracy: row["train_accuracy"], testAccuracy: row["test_accuracy"],
-                layers: stepLayers.map(\.0), relativeUpdates: stepLayers.map(\.1)))
+            result[key.run, default: []].append(
+                TrainingStepRecord(
+                    step: key.step, status: row["status"], trainLoss: row["train_loss"], testLoss: row["test_loss"],
+                    trainAccuracy: row["train_accuracy"], testAccuracy: row["test_accuracy"],
+                    layers: stepLayers.map(\.0), relativeUpdates: stepLayers.map(\.1)))
         }
         return result
     }
@@ -231,7 +255,9 @@ public final class ResultStore: Sendable {
 extension LayerRecord {
     /// A layer's numbers as stored: four (significand, exponent) pairs, then the activation statistics.
     var databaseValues: [DatabaseValueConvertible?] {
-        norms.flatMap { [$0.significand, $0.exponent] as [DatabaseValueConvertible?] } + [actMean, actStd, saturatedFraction]
+        norms.flatMap { [$0.significand, $0.exponent] as [DatabaseValueConvertible?] } + [
+            actMean, actStd, saturatedFraction,
+        ]
     }
 
     /// The per-example quantiles as stored: (significand, exponent) pairs, NULL when not recorded.
@@ -246,13 +272,18 @@ extension LayerRecord {
     /// index `first` of `row` (by position: a name lookup per value was most of reading a store).
     init(_ row: Row, from first: Int) {
         let statistics = first + 8, perExampleStart = statistics + 3  // after four (significand, exponent) pairs
-        func norm(_ i: Int) -> ScaledNorm { ScaledNorm(significand: row[first + 2 * i], exponent: row[first + 2 * i + 1]) }
+        func norm(_ i: Int) -> ScaledNorm {
+            ScaledNorm(significand: row[first + 2 * i], exponent: row[first + 2 * i + 1])
+        }
         let stored = ResultStore.perExampleQuantiles.indices.compactMap { q -> ScaledNorm? in
-            guard let significand: Double = row[perExampleStart + 2 * q], let exponent: Int = row[perExampleStart + 2 * q + 1] else { return nil }
+            guard let significand: Double = row[perExampleStart + 2 * q],
+                let exponent: Int = row[perExampleStart + 2 * q + 1]
+            else { return nil }
             return ScaledNorm(significand: significand, exponent: exponent)
         }
-        self.init(gradW: norm(0), gradB: norm(1), gradZ: norm(2), gradH: norm(3),
-                  actMean: row[statistics], actStd: row[statistics + 1], saturatedFraction: row[statistics + 2],
-                  perExample: stored.count == ResultStore.perExampleQuantiles.count ? stored : [])
+        self.init(
+            gradW: norm(0), gradB: norm(1), gradZ: norm(2), gradH: norm(3),
+            actMean: row[statistics], actStd: row[statistics + 1], saturatedFraction: row[statistics + 2],
+            perExample: stored.count == ResultStore.perExampleQuantiles.count ? stored : [])
     }
 }

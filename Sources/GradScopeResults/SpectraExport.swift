@@ -11,13 +11,17 @@ package enum SpectraExport {
     package static let binWidth = 0.25, lowest = -20.0, binCount = 160
 
     /// The two tables as (file name, builder), for `Export.write` to build and write.
-    static func tables(_ cells: [CellColumns], _ byCell: [Int: [RunRecord]]) -> [(name: String, build: () -> CSVTable)] {
+    static func tables(_ cells: [CellColumns], _ byCell: [Int: [RunRecord]]) -> [(name: String, build: () -> CSVTable)]
+    {
         [(files[0], { table(cells, byCell) }), (files[1], { histogram(cells, byCell) })]
     }
 
     static func table(_ cells: [CellColumns], _ byCell: [Int: [RunRecord]]) -> CSVTable {
-        let columns = ["seed", "status", "singular_values", "sigma2_mean", "log10_sigma2_mean", "sigma_max", "sigma_min",
-                       "log10_sigma_max", "log10_sigma_min", "condition_number", "sigma2_normalized_variance"]
+        let columns =
+            [
+                "seed", "status", "singular_values", "sigma2_mean", "log10_sigma2_mean", "sigma_max", "sigma_min",
+                "log10_sigma_max", "log10_sigma_min", "condition_number", "sigma2_normalized_variance",
+            ]
             + quantiles.map { "log10_sigma_q\(String(format: "%02d", $0))" }
         return Export.cellTable(cells, columns: columns) { cell, rows in
             for run in byCell[cell.index] ?? [] {
@@ -26,10 +30,13 @@ package enum SpectraExport {
                     rows.append(row + Array(repeating: nil, count: 9 + quantiles.count))
                     continue
                 }
-                row += ["\(run.singularValues.count)", CSVTable.number(spectrum.meanSquare.value), CSVTable.number(spectrum.meanSquare.log10),
-                        CSVTable.number(spectrum.largest.value), CSVTable.number(spectrum.smallest.value),
-                        CSVTable.number(spectrum.largest.log10), CSVTable.number(spectrum.smallest.log10),
-                        CSVTable.number(spectrum.condition), CSVTable.number(spectrum.normalizedVariance)]
+                row += [
+                    "\(run.singularValues.count)", CSVTable.number(spectrum.meanSquare.value),
+                    CSVTable.number(spectrum.meanSquare.log10),
+                    CSVTable.number(spectrum.largest.value), CSVTable.number(spectrum.smallest.value),
+                    CSVTable.number(spectrum.largest.log10), CSVTable.number(spectrum.smallest.log10),
+                    CSVTable.number(spectrum.condition), CSVTable.number(spectrum.normalizedVariance),
+                ]
                 row += spectrum.quantiles.map { CSVTable.number($0.log10) }
                 rows.append(row)
             }
@@ -37,7 +44,8 @@ package enum SpectraExport {
     }
 
     static func histogram(_ cells: [CellColumns], _ byCell: [Int: [RunRecord]]) -> CSVTable {
-        Export.cellTable(cells, columns: ["bin", "log10_sigma_low", "log10_sigma_high", "count", "fraction"]) { cell, rows in
+        Export.cellTable(cells, columns: ["bin", "log10_sigma_low", "log10_sigma_high", "count", "fraction"]) {
+            cell, rows in
             var counts = [Int](repeating: 0, count: binCount + 2)
             let values = (byCell[cell.index] ?? []).flatMap(\.singularValues)
             for sigma in values {
@@ -48,7 +56,9 @@ package enum SpectraExport {
                 let low: Double? = bin == 0 ? nil : lowest + Double(bin - 1) * binWidth
                 let high: Double? = bin == binCount + 1 ? nil : lowest + Double(bin) * binWidth
                 let fraction = values.isEmpty ? nil : Double(count) / Double(values.count)
-                rows.append(["\(bin)", CSVTable.number(low), CSVTable.number(high), "\(count)", CSVTable.number(fraction)])
+                rows.append([
+                    "\(bin)", CSVTable.number(low), CSVTable.number(high), "\(count)", CSVTable.number(fraction),
+                ])
             }
         }
     }
@@ -67,12 +77,15 @@ package enum SpectraExport {
             let exponent = first.exponent
             let sigma = values.map(\.significand).sorted()
             let squares = sigma.map { $0 * $0 }
-            let m1 = squares.reduce(0, +) / Double(squares.count), m2 = squares.reduce(0) { $0 + $1 * $1 } / Double(squares.count)
+            let m1 = squares.reduce(0, +) / Double(squares.count),
+                m2 = squares.reduce(0) { $0 + $1 * $1 } / Double(squares.count)
             meanSquare = ScaledNorm(significand: m1, exponent: 2 * exponent)
             (largest, smallest) = (first, last)
             condition = last.significand > 0 ? first.significand / last.significand : nil
             normalizedVariance = m2 / (m1 * m1) - 1
-            quantiles = SpectraExport.quantiles.map { ScaledNorm(significand: Quantile.of(sorted: sigma, Double($0) / 100), exponent: exponent) }
+            quantiles = SpectraExport.quantiles.map {
+                ScaledNorm(significand: Quantile.of(sorted: sigma, Double($0) / 100), exponent: exponent)
+            }
         }
     }
 }

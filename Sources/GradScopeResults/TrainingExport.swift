@@ -7,18 +7,22 @@ enum TrainingExport {
     static let files = ["training.csv", "training_summary.csv"]
 
     /// The two tables as (file name, builder), for `Export.write` to build and write.
-    static func tables(_ cells: [CellColumns], _ byCell: [Int: [RunRecord]], seedCount: Int) -> [(name: String, build: () -> CSVTable)] {
+    static func tables(_ cells: [CellColumns], _ byCell: [Int: [RunRecord]], seedCount: Int) -> [(
+        name: String, build: () -> CSVTable
+    )] {
         [(files[0], { table(cells, byCell) }), (files[1], { summary(cells, byCell, seedCount: seedCount) })]
     }
 
     static func table(_ cells: [CellColumns], _ byCell: [Int: [RunRecord]]) -> CSVTable {
-        let columns = ["seed", "step", "layer", "status"] + ["train_loss", "test_loss", "train_accuracy", "test_accuracy"]
+        let columns =
+            ["seed", "step", "layer", "status"] + ["train_loss", "test_loss", "train_accuracy", "test_accuracy"]
             + Export.norms.map { "grad_\($0)_norm" } + Export.norms.map { "log10_grad_\($0)_norm" }
             + ["relative_update", "act_mean", "act_std", "saturated_fraction"]
         return Export.cellTable(cells, columns: columns) { cell, rows in
             for run in byCell[cell.index] ?? [] {
                 for point in run.training {
-                    let losses = [point.trainLoss, point.testLoss, point.trainAccuracy, point.testAccuracy].map(CSVTable.number)
+                    let losses = [point.trainLoss, point.testLoss, point.trainAccuracy, point.testAccuracy].map(
+                        CSVTable.number)
                     for layer in 1...max(1, cell.depth) {
                         let common = ["\(run.seed)", "\(point.step)", "\(layer)", point.status]
                         guard point.layers.indices.contains(layer - 1) else {
@@ -26,8 +30,11 @@ enum TrainingExport {
                             continue
                         }
                         let l = point.layers[layer - 1]
-                        rows.append(common + losses + l.norms.map { CSVTable.number($0.value) } + l.norms.map { CSVTable.number($0.log10) }
-                            + [point.relativeUpdates[layer - 1], l.actMean, l.actStd, l.saturatedFraction].map(CSVTable.number))
+                        rows.append(
+                            common + losses + l.norms.map { CSVTable.number($0.value) }
+                                + l.norms.map { CSVTable.number($0.log10) }
+                                + [point.relativeUpdates[layer - 1], l.actMean, l.actStd, l.saturatedFraction].map(
+                                    CSVTable.number))
                     }
                 }
             }
@@ -38,24 +45,34 @@ enum TrainingExport {
     /// first recorded step whose mean test loss is at most half the initial one, and
     /// log10(relative update of layer 1 / that of layer L) at the last step.
     static func summary(_ cells: [CellColumns], _ byCell: [Int: [RunRecord]], seedCount: Int) -> CSVTable {
-        let columns = ["seeds", "initial_test_loss", "final_train_loss", "final_test_loss", "final_train_accuracy",
-                       "final_test_accuracy", "steps_to_half_test_loss", "log10_update_ratio_first_last", "status"]
+        let columns = [
+            "seeds", "initial_test_loss", "final_train_loss", "final_test_loss", "final_train_accuracy",
+            "final_test_accuracy", "steps_to_half_test_loss", "log10_update_ratio_first_last", "status",
+        ]
         return Export.cellTable(cells, columns: columns) { cell, rows in
             let runs = byCell[cell.index] ?? []
             let finished = runs.filter { $0.training.last?.status == "ok" && !$0.training.isEmpty }
             let curves = finished.map(\.training)
             let steps = curves.first?.map(\.step) ?? []
-            let meanTest = steps.indices.map { i in Statistics.mean(curves.compactMap { $0.indices.contains(i) ? $0[i].testLoss : nil }) }
+            let meanTest = steps.indices.map { i in
+                Statistics.mean(curves.compactMap { $0.indices.contains(i) ? $0[i].testLoss : nil })
+            }
             let initial = meanTest.first ?? nil
-            let half = initial.flatMap { start in meanTest.firstIndex { ($0 ?? .infinity) <= start / 2 }.map { steps[$0] } }
+            let half = initial.flatMap { start in
+                meanTest.firstIndex { ($0 ?? .infinity) <= start / 2 }.map { steps[$0] }
+            }
             let last = curves.compactMap(\.last)
             let ratios = last.compactMap { point -> Double? in
-                guard let first = point.relativeUpdates.first, let final = point.relativeUpdates.last, first > 0, final > 0 else { return nil }
+                guard let first = point.relativeUpdates.first, let final = point.relativeUpdates.last, first > 0,
+                    final > 0
+                else { return nil }
                 return log10(first / final)
             }
             var row: [String?] = ["\(finished.count)"]
-            row += [initial, Statistics.mean(last.compactMap(\.trainLoss)), Statistics.mean(last.compactMap(\.testLoss)),
-                    Statistics.mean(last.compactMap(\.trainAccuracy)), Statistics.mean(last.compactMap(\.testAccuracy))].map(CSVTable.number)
+            row += [
+                initial, Statistics.mean(last.compactMap(\.trainLoss)), Statistics.mean(last.compactMap(\.testLoss)),
+                Statistics.mean(last.compactMap(\.trainAccuracy)), Statistics.mean(last.compactMap(\.testAccuracy)),
+            ].map(CSVTable.number)
             row += [half.map { "\($0)" }, CSVTable.number(Statistics.mean(ratios))]
             let failed = runs.compactMap { $0.training.last?.status }.first { $0 != "ok" }
             row.append(failed ?? (runs.count < seedCount ? "incomplete" : "ok"))

@@ -14,15 +14,17 @@ extension CellTheory {
         let families = Array(deepest)
         let computed = families.concurrentMap { _, cell in
             let theory = MeanField(cell), point = theory.fixedPoint
-            return CellTheory(squaredGains: theory.squaredGains(cell), fixedPoint: point.q,
-                              chiAtFixedPoint: point.chi, phase: Phase(chi: point.chi).rawValue)
+            return CellTheory(
+                squaredGains: theory.squaredGains(cell), fixedPoint: point.q,
+                chiAtFixedPoint: point.chi, phase: Phase(chi: point.chi).rawValue)
         }
         let theories = Dictionary(uniqueKeysWithValues: zip(families.map(\.key), computed))
         var result = [Int: CellTheory]()
         for (index, cell) in cells.enumerated() {
             guard let full = theories[TheoryKey(cell)] else { continue }
-            result[index] = CellTheory(squaredGains: Array(full.squaredGains.prefix(cell.depth)), fixedPoint: full.fixedPoint,
-                                       chiAtFixedPoint: full.chiAtFixedPoint, phase: full.phase)
+            result[index] = CellTheory(
+                squaredGains: Array(full.squaredGains.prefix(cell.depth)), fixedPoint: full.fixedPoint,
+                chiAtFixedPoint: full.chiAtFixedPoint, phase: full.phase)
         }
         return result
     }
@@ -38,6 +40,8 @@ private struct TheoryKey: Hashable {
     init(_ cell: Cell) {
         let field = MeanField(cell)
         (activation, weightVariance, biasVariance) = (field.activation, field.weightVariance, field.biasVariance)
-        (inputStd, architecture, residualScale) = (cell.inputStd, cell.architecture, cell.architecture == .residual ? cell.residualScale : 1)
+        (inputStd, architecture, residualScale) = (
+            cell.inputStd, cell.architecture, cell.architecture == .residual ? cell.residualScale : 1
+        )
     }
 }

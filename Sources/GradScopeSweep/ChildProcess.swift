@@ -19,7 +19,9 @@ public enum ChildProcess {
     public static let outputLimit = 256 << 20
 
     /// Runs `executable` (a path, or a name looked up in PATH) with `arguments`, in `directory` if given.
-    public static func run(_ executable: String, _ arguments: [String], in directory: String? = nil) async throws -> Outcome {
+    public static func run(_ executable: String, _ arguments: [String], in directory: String? = nil) async throws
+        -> Outcome
+    {
         let program: Executable = executable.contains("/") ? .path(FilePath(executable)) : .name(executable)
         let result = try await Subprocess.run(
             program, arguments: Arguments(arguments), workingDirectory: directory.map { FilePath($0) },
@@ -29,6 +31,7 @@ public enum ChildProcess {
         case .exited(let code): status = Int32(code)
         case .signaled(let signal): status = 128 + Int32(signal)
         }
-        return Outcome(status: status, standardOutput: result.standardOutput ?? "", standardError: result.standardError ?? "")
+        return Outcome(
+            status: status, standardOutput: result.standardOutput ?? "", standardError: result.standardError ?? "")
     }
 }

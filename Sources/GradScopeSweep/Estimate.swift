@@ -25,7 +25,8 @@ public struct RunEstimate: Sendable, Equatable {
         let evaluated = Double(min(training.trainSize, TrainingSettings.testSize) + TrainingSettings.testSize)
         let evaluations = Double(training.recordedSteps.count) * evaluated * 2 * w * w * l
         flops = base.flops + Double(training.steps + 1) * 6 * b * w * w * l + evaluations
-        let task = training.task == .teacher ? 2 * w * w * 8 : Double(cell.classes) * w * 8  // the teacher, or the cluster centres
+        // the teacher, or the cluster centres
+        let task = training.task == .teacher ? 2 * w * w * 8 : Double(cell.classes) * w * 8
         bytes = base.bytes + 4 * l * w * w * scalar + 2 * examples * w * 8 + task
     }
 
@@ -33,7 +34,8 @@ public struct RunEstimate: Sendable, Equatable {
     /// and an SVD (about 10 width^3), with three width x width matrices.
     func addingJacobian(_ cell: Cell) -> RunEstimate {
         let (w, b, l) = (Double(cell.width), Double(cell.batch), Double(cell.depth))
-        return RunEstimate(flops: flops + 2 * b * w * w * l + 2 * w * w * w * l + 10 * w * w * w, bytes: bytes + 3 * w * w * 8)
+        return RunEstimate(
+            flops: flops + 2 * b * w * w * l + 2 * w * w * w * l + 10 * w * w * w, bytes: bytes + 3 * w * w * 8)
     }
 
     init(flops: Double, bytes: Double) {
@@ -93,8 +95,14 @@ extension Experiment {
     public func memoryCheck(jobs: Int, available: Double?) -> ConfigError? {
         guard let available, let (cell, peak) = largestCell else { return nil }
         guard peak.bytes * Double(jobs) > available else { return nil }
-        return ConfigError(file: file, path: "sweep", position: document["sweep"]?.position,
-            message: "cell \(cell.id) (depth \(cell.cell.depth), width \(cell.cell.width), batch \(cell.cell.batch)) needs about \(Format.bytes(peak.bytes)) per run\(jobs > 1 ? " x \(jobs) jobs" : ""), but this machine has \(Format.bytes(available)) available; lower depth, width or batch\(jobs > 1 ? ", or run fewer jobs at a time" : "")")
+        return ConfigError(
+            file: file, path: "sweep", position: document["sweep"]?.position,
+            message:
+                "cell \(cell.id) (depth \(cell.cell.depth), width \(cell.cell.width), batch \(cell.cell.batch)) needs "
+                + "about \(Format.bytes(peak.bytes)) per run\(jobs > 1 ? " x \(jobs) jobs" : ""), but this machine has "
+                + "\(Format.bytes(available)) available; lower depth, width or "
+                + "batch\(jobs > 1 ? ", or run fewer jobs at a time" : "")"
+        )
     }
 }
 
@@ -120,7 +128,11 @@ extension Experiment {
         }
         var counts = [("runs.csv", runs), ("layers.csv", layers), ("summary.csv", cells.count)]
         if trainingCells > 0 { counts += [("training.csv", training), ("training_summary.csv", trainingCells)] }
-        if spectra > 0 { counts += [("spectra.csv", spectra * seedCount), ("spectra_histogram.csv", spectra * (SpectraExport.binCount + 2))] }
+        if spectra > 0 {
+            counts += [
+                ("spectra.csv", spectra * seedCount), ("spectra_histogram.csv", spectra * (SpectraExport.binCount + 2)),
+            ]
+        }
         return counts
     }
 
@@ -134,8 +146,12 @@ extension Experiment {
         let list = { (files: [(file: String, rows: Int)]) in
             files.map { "\($0.file) (\(Format.count($0.rows)) rows)" }.joined(separator: ", ")
         }
-        return "\(file): warning: \(list(tooLong)) will have more rows than a spreadsheet opens (\(Format.count(Self.spreadsheetRows)) with the header); "
-            + (opening.isEmpty ? "read it with a script or a database (results.sqlite)" : "\(list(opening)) will open; read the rest with a script or results.sqlite")
+        return
+            "\(file): warning: \(list(tooLong)) will have more rows than a spreadsheet opens "
+            + "(\(Format.count(Self.spreadsheetRows)) with the header); "
+            + (opening.isEmpty
+                ? "read it with a script or a database (results.sqlite)"
+                : "\(list(opening)) will open; read the rest with a script or results.sqlite")
             + ". Nothing is refused."
     }
 }

@@ -19,7 +19,8 @@ public struct Experiment: Sendable {
     /// A hash of everything that defines the results (name, cells, seeds), not of the
     /// file's text: reformatting a config or editing its description changes nothing.
     public var configHash: String {
-        let canonical = ([name] + cells.map(\.canonical) + [seeds.map(String.init).joined(separator: ",")]).joined(separator: "\n")
+        let canonical = ([name] + cells.map(\.canonical) + [seeds.map(String.init).joined(separator: ",")]).joined(
+            separator: "\n")
         let h = RandomStream.fnv1a(canonical)
         return String(h, radix: 16).leftPadded(to: 16)
     }
@@ -114,7 +115,11 @@ public struct Shard: Sendable, Equatable, CustomStringConvertible {
             return .failure(ValueMessage("a shard is K/N, e.g. 0/4; got '\(text)'"))
         }
         guard n >= 1, (0..<n).contains(k) else {
-            return .failure(ValueMessage("a shard K/N needs N >= 1 and 0 <= K < N (K counts from 0, as SLURM_ARRAY_TASK_ID in an array 0-\(max(0, n - 1))); got \(text)"))
+            return .failure(
+                ValueMessage(
+                    "a shard K/N needs N >= 1 and 0 <= K < N (K counts from 0, as SLURM_ARRAY_TASK_ID in an array "
+                        + "0-\(max(0, n - 1))); got \(text)"
+                ))
         }
         return .success(Shard(index: k, count: n))
     }

@@ -14,7 +14,10 @@ public enum ExperimentLoader {
     public static func load(path: String) throws(ConfigErrors) -> Experiment {
         guard let data = FileManager.default.contents(atPath: path) else {
             let exists = FileManager.default.fileExists(atPath: path)
-            throw ConfigErrors([ConfigError(file: path, path: "", position: nil, message: exists ? "cannot read the file" : "no such file")])
+            throw ConfigErrors([
+                ConfigError(
+                    file: path, path: "", position: nil, message: exists ? "cannot read the file" : "no such file")
+            ])
         }
         return try load(bytes: [UInt8](data), file: path)
     }
@@ -25,7 +28,9 @@ public enum ExperimentLoader {
         do {
             document = try JSONParser.parse(bytes)
         } catch {
-            throw ConfigErrors([ConfigError(file: file, path: "", position: error.position, message: "invalid JSON: \(error.message)")])
+            throw ConfigErrors([
+                ConfigError(file: file, path: "", position: error.position, message: "invalid JSON: \(error.message)")
+            ])
         }
         var reader = ConfigReader(file: file)
         let result = reader.read(document)
@@ -65,21 +70,37 @@ struct ConfigReader {
             switch key {
             case "name": name = readName(node)
             case "description":
-                if case .string(let s) = node.value { description = s } else { fail(key, node, "must be a string; got \(node.value.typeName)") }
+                if case .string(let s) = node.value {
+                    description = s
+                } else {
+                    fail(key, node, "must be a string; got \(node.value.typeName)")
+                }
             case "seeds": seeds = readSeeds(node) ?? seeds
             case "sweep": sweep = member
             case "jacobian":
-                if case .bool(let on) = node.value { base.jacobian = on } else { fail(key, node, "must be true or false; got \(node.value.typeName)") }
+                if case .bool(let on) = node.value {
+                    base.jacobian = on
+                } else {
+                    fail(key, node, "must be true or false; got \(node.value.typeName)")
+                }
             case "train":
-                do throws(ValueError) { base.training = try TrainingSettings.read(node) } catch { fail(key, node, error) }
+                do throws(ValueError) { base.training = try TrainingSettings.read(node) } catch {
+                    fail(key, node, error)
+                }
             case _ where Parameters.keys.contains(key):
                 do throws(ValueError) { try Parameters.read(key, node)(&base) } catch { fail(key, node, error) }
             default:
-                fail(key, node, "unknown key\(Suggestion.hint(for: key, among: Self.topLevelKeys)); valid keys: \(Self.topLevelKeys.joined(separator: ", "))", position: member.keyPosition)
+                fail(
+                    key, node,
+                    "unknown key\(Suggestion.hint(for: key, among: Self.topLevelKeys)); valid keys: "
+                        + "\(Self.topLevelKeys.joined(separator: ", "))",
+                    position: member.keyPosition)
             }
         }
         if name == nil, !members.contains(where: { $0.key == "name" }) {
-            fail("name", document, "missing: every config needs a \"name\" ([a-z0-9][a-z0-9_-]*); results go to <output>/<name>/")
+            fail(
+                "name", document,
+                "missing: every config needs a \"name\" ([a-z0-9][a-z0-9_-]*); results go to <output>/<name>/")
         }
         let axes = sweep.map { readSweep($0, topLevel: members, base: base) } ?? []
         guard errors.isEmpty, let name else { return nil }
@@ -116,7 +137,11 @@ struct ConfigReader {
             }
             return seeds
         default:
-            fail("seeds", node, "must be a number of seeds n (seeds 0..n-1, 1 ... \(ExperimentLoader.maximumSeeds)) or a non-empty list of distinct seeds >= 0; got \(node.value.typeName)")
+            fail(
+                "seeds", node,
+                "must be a number of seeds n (seeds 0..n-1, 1 ... \(ExperimentLoader.maximumSeeds)) or a non-empty "
+                    + "list of distinct seeds >= 0; got \(node.value.typeName)"
+            )
         }
         return nil
     }

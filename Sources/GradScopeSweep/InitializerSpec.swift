@@ -20,11 +20,16 @@ public struct InitializerSpec: Sendable, Equatable {
         "orthogonal": [("gain", "1")],
     ]
 
-    static var validNames: [String] { (Array(Initializer.named.keys) + parameterNames.keys).sorted().uniqued().map { $0 } }
+    static var validNames: [String] {
+        (Array(Initializer.named.keys) + parameterNames.keys).sorted().uniqued().map { $0 }
+    }
 
     /// The text of the CSV `init` column: the name, with explicit parameters, e.g. `orthogonal(gain=1.5)`.
     public var text: String {
-        parameters.isEmpty ? name : name + "(" + parameters.map { "\($0.key)=\(InitializerSpec.text(of: $0.value))" }.joined(separator: ",") + ")"
+        parameters.isEmpty
+            ? name
+            : name + "(" + parameters.map { "\($0.key)=\(InitializerSpec.text(of: $0.value))" }.joined(separator: ",")
+                + ")"
     }
 
     public static func == (a: InitializerSpec, b: InitializerSpec) -> Bool { a.text == b.text }
@@ -38,10 +43,14 @@ public struct InitializerSpec: Sendable, Equatable {
             guard let nameNode = node["name"] else {
                 throw ValueError("an init object needs \"name\"; valid names: \(validNames.joined(separator: ", "))")
             }
-            guard case .string(let name) = nameNode.value else { throw ValueError("must be a string", subpath: ".name") }
-            return try InitializerSpec(name: name, parameters: members.filter { $0.key != "name" }.map { ($0.key, $0.value) })
+            guard case .string(let name) = nameNode.value else {
+                throw ValueError("must be a string", subpath: ".name")
+            }
+            return try InitializerSpec(
+                name: name, parameters: members.filter { $0.key != "name" }.map { ($0.key, $0.value) })
         default:
-            throw ValueError("must be an initialiser name or an object {\"name\": ..., parameters}; got \(node.value.typeName)")
+            throw ValueError(
+                "must be an initialiser name or an object {\"name\": ..., parameters}; got \(node.value.typeName)")
         }
     }
 
@@ -55,10 +64,15 @@ public struct InitializerSpec: Sendable, Equatable {
     init(name: String, parameters: [(key: String, value: JSONNode)]) throws(ValueError) {
         guard let accepted = InitializerSpec.parameterNames[name] else {
             guard let named = Initializer.named[name] else {
-                throw ValueError("unknown initialiser \"\(name)\"\(Suggestion.hint(for: name, among: InitializerSpec.validNames)); valid: \(InitializerSpec.validNames.joined(separator: ", "))", subpath: ".name")
+                throw ValueError(
+                    "unknown initialiser \"\(name)\"\(Suggestion.hint(for: name, among: InitializerSpec.validNames)); "
+                        + "valid: \(InitializerSpec.validNames.joined(separator: ", "))",
+                    subpath: ".name")
             }
             guard parameters.isEmpty else {
-                throw ValueError("\(name) takes no parameters (use variance_scaling or orthogonal for custom scales)", subpath: "." + parameters[0].key)
+                throw ValueError(
+                    "\(name) takes no parameters (use variance_scaling or orthogonal for custom scales)",
+                    subpath: "." + parameters[0].key)
             }
             self.name = name
             self.parameters = []
@@ -67,7 +81,10 @@ public struct InitializerSpec: Sendable, Equatable {
         }
         let acceptedKeys = accepted.map(\.0)
         for (key, _) in parameters where !acceptedKeys.contains(key) {
-            throw ValueError("\(name) has no parameter \"\(key)\"\(Suggestion.hint(for: key, among: acceptedKeys)); valid: \(acceptedKeys.joined(separator: ", "))", subpath: "." + key)
+            throw ValueError(
+                "\(name) has no parameter \"\(key)\"\(Suggestion.hint(for: key, among: acceptedKeys)); valid: "
+                    + "\(acceptedKeys.joined(separator: ", "))",
+                subpath: "." + key)
         }
         let ordered = acceptedKeys.compactMap { key in parameters.first { $0.key == key } }
         self.name = name
@@ -75,24 +92,34 @@ public struct InitializerSpec: Sendable, Equatable {
         self.initializer = try InitializerSpec.resolve(name, ordered, accepted)
     }
 
-    private static func resolve(_ name: String, _ given: [(key: String, value: JSONNode)], _ accepted: [(String, String)]) throws(ValueError) -> Initializer {
+    private static func resolve(
+        _ name: String, _ given: [(key: String, value: JSONNode)], _ accepted: [(String, String)]
+    ) throws(ValueError) -> Initializer {
         func node(_ key: String) throws(ValueError) -> JSONNode {
             if let n = given.first(where: { $0.key == key })?.value { return n }
             let fallback = accepted.first { $0.0 == key }?.1 ?? ""
             guard !fallback.isEmpty else { throw ValueError("\(name) needs \"\(key)\"", subpath: "." + key) }
-            return Double(fallback) != nil ? JSONNode(.number(Double(fallback)!, text: fallback)) : JSONNode(.string(fallback))
+            return Double(fallback) != nil
+                ? JSONNode(.number(Double(fallback)!, text: fallback)) : JSONNode(.string(fallback))
         }
         func number(_ key: String) throws(ValueError) -> Double {
-            do { return try Parameters.readNumber(try node(key), allowZero: false) } catch { throw ValueError(error.message, subpath: "." + key) }
+            do { return try Parameters.readNumber(try node(key), allowZero: false) } catch {
+                throw ValueError(error.message, subpath: "." + key)
+            }
         }
-        func choice<E: RawRepresentable & CaseIterable>(_ key: String) throws(ValueError) -> E where E.RawValue == String {
-            do { return try Parameters.readEnum(try node(key)) } catch { throw ValueError(error.message, subpath: "." + key) }
+        func choice<E: RawRepresentable & CaseIterable>(_ key: String) throws(ValueError) -> E
+        where E.RawValue == String {
+            do { return try Parameters.readEnum(try node(key)) } catch {
+                throw ValueError(error.message, subpath: "." + key)
+            }
         }
         switch name {
         case "normal": return .normal(std: try number("std"))
         case "uniform": return .uniform(limit: try number("limit"))
         case "orthogonal": return .orthogonal(gain: try number("gain"))
-        default: return .varianceScaling(scale: try number("scale"), mode: try choice("mode"), distribution: try choice("distribution"))
+        default:
+            return .varianceScaling(
+                scale: try number("scale"), mode: try choice("mode"), distribution: try choice("distribution"))
         }
     }
 

@@ -57,7 +57,10 @@ public struct JSONMember: Equatable, Sendable {
 public struct SourcePosition: Equatable, Sendable, CustomStringConvertible {
     public var line: Int
     public var column: Int
-    public init(line: Int, column: Int) { self.line = line; self.column = column }
+    public init(line: Int, column: Int) {
+        self.line = line
+        self.column = column
+    }
     public var description: String { "\(line):\(column)" }
 }
 
@@ -107,7 +110,10 @@ public struct JSONParser {
     private mutating func skipWhitespace() {
         while let c = current, c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D {
             index += 1
-            if c == 0x0A { line += 1; lineStart = index }
+            if c == 0x0A {
+                line += 1
+                lineStart = index
+            }
         }
     }
 
@@ -119,9 +125,15 @@ public struct JSONParser {
         case UInt8(ascii: "["): return JSONNode(try parseArray(depth: depth + 1), at: start)
         case UInt8(ascii: "\""): return JSONNode(.string(try parseString()), at: start)
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return JSONNode(try parseNumber(), at: start)
-        case UInt8(ascii: "t"): try expectWord("true"); return JSONNode(.bool(true), at: start)
-        case UInt8(ascii: "f"): try expectWord("false"); return JSONNode(.bool(false), at: start)
-        case UInt8(ascii: "n"): try expectWord("null"); return JSONNode(.null, at: start)
+        case UInt8(ascii: "t"):
+            try expectWord("true")
+            return JSONNode(.bool(true), at: start)
+        case UInt8(ascii: "f"):
+            try expectWord("false")
+            return JSONNode(.bool(false), at: start)
+        case UInt8(ascii: "n"):
+            try expectWord("null")
+            return JSONNode(.null, at: start)
         default: throw error("unexpected character '\(Self.printable(c))': expected a value")
         }
     }
@@ -139,7 +151,10 @@ public struct JSONParser {
         index += 1
         var members = [JSONMember]()
         skipWhitespace()
-        if current == UInt8(ascii: "}") { index += 1; return .object(members) }
+        if current == UInt8(ascii: "}") {
+            index += 1
+            return .object(members)
+        }
         while true {
             skipWhitespace()
             let keyPosition = position
@@ -156,7 +171,9 @@ public struct JSONParser {
             skipWhitespace()
             switch current {
             case UInt8(ascii: ","): index += 1
-            case UInt8(ascii: "}"): index += 1; return .object(members)
+            case UInt8(ascii: "}"):
+                index += 1
+                return .object(members)
             case nil: throw error("unexpected end of file: expected ',' or '}'")
             case let c?: throw error("unexpected character '\(Self.printable(c))': expected ',' or '}'")
             }
@@ -168,14 +185,19 @@ public struct JSONParser {
         index += 1
         var elements = [JSONNode]()
         skipWhitespace()
-        if current == UInt8(ascii: "]") { index += 1; return .array(elements) }
+        if current == UInt8(ascii: "]") {
+            index += 1
+            return .array(elements)
+        }
         while true {
             skipWhitespace()
             elements.append(try parseValue(depth: depth))
             skipWhitespace()
             switch current {
             case UInt8(ascii: ","): index += 1
-            case UInt8(ascii: "]"): index += 1; return .array(elements)
+            case UInt8(ascii: "]"):
+                index += 1
+                return .array(elements)
             case nil: throw error("unexpected end of file: expected ',' or ']'")
             case let c?: throw error("unexpected character '\(Self.printable(c))': expected ',' or ']'")
             }
@@ -225,7 +247,8 @@ public struct JSONParser {
         case UInt8(ascii: "u"):
             let high = try parseHex4()
             if (0xD800..<0xDC00).contains(high) {
-                guard current == UInt8(ascii: "\\"), index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "u") else {
+                guard current == UInt8(ascii: "\\"), index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "u")
+                else {
                     throw error("unpaired UTF-16 surrogate in \\u escape")
                 }
                 index += 2
@@ -241,7 +264,9 @@ public struct JSONParser {
     }
 
     private mutating func parseHex4() throws(JSONSyntaxError) -> UInt32 {
-        guard index + 4 <= bytes.count, let v = UInt32(String(decoding: bytes[index..<(index + 4)], as: UTF8.self), radix: 16) else {
+        guard index + 4 <= bytes.count,
+            let v = UInt32(String(decoding: bytes[index..<(index + 4)], as: UTF8.self), radix: 16)
+        else {
             throw error("expected four hex digits after \\u")
         }
         index += 4
@@ -289,10 +314,13 @@ extension JSONNode {
         case .string(let s): return JSONNode.quoted(s)
         case .array(let elements):
             guard !elements.isEmpty else { return "[]" }
-            return "[\n" + elements.map { inner + $0.serialized(indent: inner) }.joined(separator: ",\n") + "\n" + indent + "]"
+            return "[\n" + elements.map { inner + $0.serialized(indent: inner) }.joined(separator: ",\n") + "\n"
+                + indent + "]"
         case .object(let members):
             guard !members.isEmpty else { return "{}" }
-            return "{\n" + members.map { inner + JSONNode.quoted($0.key) + ": " + $0.value.serialized(indent: inner) }.joined(separator: ",\n") + "\n" + indent + "}"
+            return "{\n"
+                + members.map { inner + JSONNode.quoted($0.key) + ": " + $0.value.serialized(indent: inner) }.joined(
+                    separator: ",\n") + "\n" + indent + "}"
         }
     }
 
@@ -319,6 +347,7 @@ extension JSONNode {
     public static func integer(_ i: Int) -> JSONNode { JSONNode(.number(Double(i), text: "\(i)")) }
     public static func array(_ nodes: [JSONNode]) -> JSONNode { JSONNode(.array(nodes)) }
     public static func object(_ pairs: [(String, JSONNode)]) -> JSONNode {
-        JSONNode(.object(pairs.map { JSONMember(key: $0.0, keyPosition: SourcePosition(line: 0, column: 0), value: $0.1) }))
+        JSONNode(
+            .object(pairs.map { JSONMember(key: $0.0, keyPosition: SourcePosition(line: 0, column: 0), value: $0.1) }))
     }
 }

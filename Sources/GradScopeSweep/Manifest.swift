@@ -8,13 +8,21 @@ import Foundation
 enum Manifest {
     static let fileName = ManifestFile.name
 
-    static func document(_ experiment: Experiment, store: ResultStore, runs: [RunRecord], run: RunContext) throws -> JSONNode {
+    static func document(_ experiment: Experiment, store: ResultStore, runs: [RunRecord], run: RunContext) throws
+        -> JSONNode
+    {
         var seconds = [Int: Double]()
         for r in runs { seconds[r.cellIndex, default: 0] += r.seconds }
         let cells: [JSONNode] = experiment.cells.map { cell in
-            .object([("cell", .string(cell.id.description)), ("index", .integer(cell.index))]
-                + cell.draft.columns.map { ($0.key, .string($0.value)) }
-                + [("seconds", seconds[cell.index].map { .number(($0 * 1000).rounded() / 1000) } ?? JSONNode(.null))])
+            .object(
+                [("cell", .string(cell.id.description)), ("index", .integer(cell.index))]
+                    + cell.draft.columns.map { ($0.key, .string($0.value)) }
+                    + [
+                        (
+                            "seconds",
+                            seconds[cell.index].map { .number(($0 * 1000).rounded() / 1000) } ?? JSONNode(.null)
+                        )
+                    ])
         }
         let key = ResultsFolder.Key.self
         return .object([
@@ -23,21 +31,33 @@ enum Manifest {
             ("config_file", .string(experiment.file)),
             ("config_hash", .string(experiment.configHash)),
             ("config", experiment.document),
-            ("grid", .object([
-                ("axes", .array(experiment.axes.map(JSONNode.string))),
-                ("seeds", .array(experiment.seeds.map(JSONNode.integer))),
-                ("cells", .array(cells)),
-            ])),
-            ("runs", .object([("done", .integer(runs.count)), ("total", .integer(experiment.cells.count * experiment.seeds.count))])),
+            (
+                "grid",
+                .object([
+                    ("axes", .array(experiment.axes.map(JSONNode.string))),
+                    ("seeds", .array(experiment.seeds.map(JSONNode.integer))),
+                    ("cells", .array(cells)),
+                ])
+            ),
+            (
+                "runs",
+                .object([
+                    ("done", .integer(runs.count)),
+                    ("total", .integer(experiment.cells.count * experiment.seeds.count)),
+                ])
+            ),
             ("gradscope_version", .string(gradscopeVersion)),
             ("numerics_revision", .integer(try ResultsFolder.numericsRevision(of: store))),
-            ("blas", .object([
-                ("config", .string(BLASLibrary.configuration)),
-                ("core", .string(BLASLibrary.coreName)),
-                ("cores_of_runs", .array(try ResultsFolder.blasCores(of: store).map(JSONNode.string))),
-                ("openblas_threads", .integer(1)),
-                ("threads_per_run", .integer(run.threadsPerRun)),
-            ])),
+            (
+                "blas",
+                .object([
+                    ("config", .string(BLASLibrary.configuration)),
+                    ("core", .string(BLASLibrary.coreName)),
+                    ("cores_of_runs", .array(try ResultsFolder.blasCores(of: store).map(JSONNode.string))),
+                    ("openblas_threads", .integer(1)),
+                    ("threads_per_run", .integer(run.threadsPerRun)),
+                ])
+            ),
             ("jobs", .integer(run.jobs)),
             ("shard", .string(try store.meta(key.shard) ?? run.shard.description)),
             ("started", .string(try store.meta(key.started) ?? "")),

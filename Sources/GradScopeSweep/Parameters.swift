@@ -60,21 +60,29 @@ enum Parameters {
         }
     }
 
-    static func readEnum<E: RawRepresentable & CaseIterable>(_ node: JSONNode) throws(ValueError) -> E where E.RawValue == String {
+    static func readEnum<E: RawRepresentable & CaseIterable>(_ node: JSONNode) throws(ValueError) -> E
+    where E.RawValue == String {
         let valid = E.allCases.map(\.rawValue)
         guard case .string(let s) = node.value else {
             throw ValueError("must be a string, one of \(valid.joined(separator: ", ")); got \(node.value.typeName)")
         }
         guard let v = E(rawValue: s) else {
-            throw ValueError("unknown value \"\(s)\"\(Suggestion.hint(for: s, among: valid)); valid: \(valid.joined(separator: ", "))")
+            throw ValueError(
+                "unknown value \"\(s)\"\(Suggestion.hint(for: s, among: valid)); valid: "
+                    + "\(valid.joined(separator: ", "))"
+            )
         }
         return v
     }
 
     static func readInteger(_ node: JSONNode, in range: ClosedRange<Int>) throws(ValueError) -> Int {
         let valid = "an integer in \(range.lowerBound) ... \(range.upperBound)"
-        guard case .number(let d, let text) = node.value else { throw ValueError("must be \(valid); got \(node.value.typeName)") }
-        guard let v = Int(text) ?? exactInteger(d), range.contains(v) else { throw ValueError("must be \(valid); got \(text)") }
+        guard case .number(let d, let text) = node.value else {
+            throw ValueError("must be \(valid); got \(node.value.typeName)")
+        }
+        guard let v = Int(text) ?? exactInteger(d), range.contains(v) else {
+            throw ValueError("must be \(valid); got \(text)")
+        }
         return v
     }
 
@@ -86,7 +94,9 @@ enum Parameters {
 
     static func readNumber(_ node: JSONNode, allowZero: Bool) throws(ValueError) -> Double {
         let valid = "a finite number \(allowZero ? ">= 0" : "> 0")"
-        guard case .number(let d, let text) = node.value else { throw ValueError("must be \(valid); got \(node.value.typeName)") }
+        guard case .number(let d, let text) = node.value else {
+            throw ValueError("must be \(valid); got \(node.value.typeName)")
+        }
         guard d.isFinite, allowZero ? d >= 0 : d > 0 else { throw ValueError("must be \(valid); got \(text)") }
         return d
     }
@@ -117,7 +127,8 @@ public struct CellDraft: Equatable, Sendable {
 
     public init() {}
 
-    /// The cell's parameters as CSV columns, in `Parameters.keys` order, then `jacobian` when on and the `train` settings if any.
+    /// The cell's parameters as CSV columns, in `Parameters.keys` order, then `jacobian` when on and the `train`
+    /// settings if any.
     public var columns: [(key: String, value: String)] {
         let c = cell
         return [

@@ -18,7 +18,8 @@ public struct ResultsFolder: Sendable {
 
     /// Everything gradscope writes into the folder (the store and its WAL files, the exports).
     var ownedFiles: [String] {
-        [ResultStore.fileName, ResultStore.fileName + "-wal", ResultStore.fileName + "-shm", Manifest.fileName] + Export.files
+        [ResultStore.fileName, ResultStore.fileName + "-wal", ResultStore.fileName + "-shm", Manifest.fileName]
+            + Export.files
     }
 
     /// Deletes what gradscope wrote here (for --force); other files stay.
@@ -38,7 +39,8 @@ public struct ResultsFolder: Sendable {
         static let configHash = "config_hash", configText = "config_text", configFile = "config_file"
         static let shard = "shard", version = "gradscope_version", started = "started", finished = "finished"
         static let numerics = "numerics_revision"
-        /// The OpenBLAS cores (`openblas_get_corename()`) whose runs the store holds, comma-separated, in order of first use.
+        /// The OpenBLAS cores (`openblas_get_corename()`) whose runs the store holds, comma-separated, in order of
+        /// first use.
         static let blasCores = "blas_cores"
     }
 
@@ -54,7 +56,6 @@ public struct ResultsFolder: Sendable {
         try store.setMeta([Key.blasCores: (cores + [core]).joined(separator: ",")])
     }
 
-
     /// The numerics revision of the runs in `store` (1 when it predates the key).
     static func numericsRevision(of store: ResultStore) throws -> Int {
         try store.meta(Key.numerics).flatMap(Int.init) ?? 1
@@ -62,7 +63,9 @@ public struct ResultsFolder: Sendable {
 
     /// Opens the store and the experiment it was written for (from the config text it keeps).
     func openExisting() throws -> (ResultStore, Experiment) {
-        guard hasStore else { throw RunFailure.usage("\(url.path) holds no \(ResultStore.fileName): not a gradscope results folder") }
+        guard hasStore else {
+            throw RunFailure.usage("\(url.path) holds no \(ResultStore.fileName): not a gradscope results folder")
+        }
         let store = try ResultStore(path: storePath)
         guard let text = try store.meta(Key.configText), let file = try store.meta(Key.configFile) else {
             throw RunFailure.failed("\(storePath) has no stored config: it was not finished being created")
@@ -86,12 +89,14 @@ public struct ResultsFolder: Sendable {
         group.wait()
         let theories = computed.withLock { $0 }
         let cells = experiment.cells.map {
-            CellColumns(index: $0.index, id: $0.id.description, depth: $0.cell.depth, parameters: $0.draft.columns,
-                        trains: $0.draft.training != nil, theory: theories[$0.index], jacobian: $0.draft.jacobian)
+            CellColumns(
+                index: $0.index, id: $0.id.description, depth: $0.cell.depth, parameters: $0.draft.columns,
+                trains: $0.draft.training != nil, theory: theories[$0.index], jacobian: $0.draft.jacobian)
         }
         try Export.write(cells: cells, seeds: experiment.seeds, runs: runs, to: url)
         let manifest = try Manifest.document(experiment, store: store, runs: runs, run: run)
-        try Data((manifest.serialized() + "\n").utf8).write(to: url.appendingPathComponent(Manifest.fileName), options: .atomic)
+        try Data((manifest.serialized() + "\n").utf8).write(
+            to: url.appendingPathComponent(Manifest.fileName), options: .atomic)
     }
 }
 

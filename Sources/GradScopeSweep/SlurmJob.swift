@@ -20,10 +20,14 @@ public struct SlurmJob: Sendable {
 
     public init(experiment: Experiment, config: String, output: String, binary: String, shards: Int) {
         (self.experiment, self.shards) = (experiment, shards)
-        (self.config, self.output, self.binary) = (SlurmJob.absolute(config), SlurmJob.absolute(output), SlurmJob.absolute(binary))
+        (self.config, self.output, self.binary) = (
+            SlurmJob.absolute(config), SlurmJob.absolute(output), SlurmJob.absolute(binary)
+        )
     }
 
-    public var folder: URL { URL(fileURLWithPath: output).appendingPathComponent(experiment.name).appendingPathComponent("slurm") }
+    public var folder: URL {
+        URL(fileURLWithPath: output).appendingPathComponent(experiment.name).appendingPathComponent("slurm")
+    }
     public var arrayScript: URL { folder.appendingPathComponent("array.sbatch") }
     public var mergeScript: URL { folder.appendingPathComponent("merge.sbatch") }
 
@@ -37,7 +41,8 @@ public struct SlurmJob: Sendable {
         (0..<shards).filter { k in
             let results = ResultsFolder(url: shardFolder(k))
             guard results.hasStore, let store = try? ResultStore(path: results.storePath) else { return true }
-            let hash = try? store.meta(ResultsFolder.Key.configHash), finished = try? store.meta(ResultsFolder.Key.finished)
+            let hash = try? store.meta(ResultsFolder.Key.configHash),
+                finished = try? store.meta(ResultsFolder.Key.finished)
             return hash != experiment.configHash || finished == nil
         }
     }
@@ -50,7 +55,8 @@ public struct SlurmJob: Sendable {
         lines += [
             "", "set -eu",
             "k=$SLURM_ARRAY_TASK_ID",
-            "exec \(SlurmJob.quoted(binary)) run \(SlurmJob.quoted(config)) --shard \"$k/\(shards)\" --resume --quiet \\",
+            "exec \(SlurmJob.quoted(binary)) run \(SlurmJob.quoted(config)) --shard \"$k/\(shards)\" --resume "
+                + "--quiet \\",
             "    --jobs \"${SLURM_CPUS_PER_TASK:-1}\" --output \(SlurmJob.quoted(folder.path))/shards/\"$k\"",
         ]
         return lines.joined(separator: "\n") + "\n"
@@ -67,9 +73,11 @@ public struct SlurmJob: Sendable {
 
     /// Writes both scripts (the array for the unfinished shards) and the logs folder; returns the array's tasks.
     public func write() throws -> [Int] {
-        try FileManager.default.createDirectory(at: folder.appendingPathComponent("logs"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: folder.appendingPathComponent("logs"), withIntermediateDirectories: true)
         let tasks = unfinishedShards()
-        try Data(arrayText(tasks: tasks.isEmpty ? Array(0..<shards) : tasks).utf8).write(to: arrayScript, options: .atomic)
+        try Data(arrayText(tasks: tasks.isEmpty ? Array(0..<shards) : tasks).utf8).write(
+            to: arrayScript, options: .atomic)
         try Data(mergeText.utf8).write(to: mergeScript, options: .atomic)
         return tasks
     }
@@ -78,14 +86,17 @@ public struct SlurmJob: Sendable {
     /// (a failed or cancelled task cancels the merge); returns both job ids.
     public func submit(sbatch: String = "sbatch") async throws -> (array: String, merge: String) {
         let array = try await SlurmJob.sbatch(sbatch, [arrayScript.path])
-        let merge = try await SlurmJob.sbatch(sbatch, ["--dependency=afterok:\(array)", "--kill-on-invalid-dep=yes", mergeScript.path])
+        let merge = try await SlurmJob.sbatch(
+            sbatch, ["--dependency=afterok:\(array)", "--kill-on-invalid-dep=yes", mergeScript.path])
         return (array, merge)
     }
 
     private func header(name: String, log: String) -> [String] {
-        var lines = ["#!/bin/bash", "# Written by gradscope \(gradscopeVersion) for \(experiment.file) (\(shards) shards).",
-                     "#SBATCH --job-name=\(name)", "#SBATCH --output=\(folder.path)/logs/\(log)",
-                     "#SBATCH --cpus-per-task=\(cpusPerTask)"]
+        var lines = [
+            "#!/bin/bash", "# Written by gradscope \(gradscopeVersion) for \(experiment.file) (\(shards) shards).",
+            "#SBATCH --job-name=\(name)", "#SBATCH --output=\(folder.path)/logs/\(log)",
+            "#SBATCH --cpus-per-task=\(cpusPerTask)",
+        ]
         if let partition { lines.append("#SBATCH --partition=\(partition)") }
         if let time { lines.append("#SBATCH --time=\(time)") }
         return lines
@@ -97,9 +108,15 @@ public struct SlurmJob: Sendable {
         do { outcome = try await ChildProcess.run(command, ["--parsable"] + arguments) } catch {
             throw RunFailure.failed("cannot start \(command): \(error)")
         }
-        let id = outcome.standardOutput.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
+        let id =
+            outcome.standardOutput.split(separator: ";").first.map {
+                $0.trimmingCharacters(in: .whitespacesAndNewlines)
+            } ?? ""
         guard outcome.status == 0, !id.isEmpty, id.allSatisfy(\.isNumber) else {
-            throw RunFailure.failed("\(command) \(arguments.joined(separator: " ")) failed (exit \(outcome.status)): \(outcome.standardError)\(outcome.standardOutput)")
+            throw RunFailure.failed(
+                "\(command) \(arguments.joined(separator: " ")) failed (exit \(outcome.status)): "
+                    + "\(outcome.standardError)\(outcome.standardOutput)"
+            )
         }
         return id
     }
@@ -122,6 +139,7 @@ public struct SlurmJob: Sendable {
     static func quoted(_ path: String) -> String { "'" + path.replacingOccurrences(of: "'", with: "'\\''") + "'" }
 
     static func absolute(_ path: String) -> String {
-        URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).standardizedFileURL.path
+        URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+            .standardizedFileURL.path
     }
 }

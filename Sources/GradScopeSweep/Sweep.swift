@@ -10,15 +10,23 @@ extension ConfigReader {
     /// Reads the `sweep` object: each key a parameter (or `init.<parameter>`), each value a non-empty list.
     mutating func readSweep(_ member: JSONMember, topLevel: [JSONMember], base: CellDraft) -> [Axis] {
         guard case .object(let members) = member.value.value else {
-            fail("sweep", member.value, "must be an object {\"parameter\": [values, ...]}; got \(member.value.value.typeName)")
+            fail(
+                "sweep", member.value,
+                "must be an object {\"parameter\": [values, ...]}; got \(member.value.value.typeName)")
             return []
         }
         var axes = [Axis]()
         for axis in members {
             let path = "sweep.\(axis.key)"
-            guard let setting = axisReader(axis, path: path, topLevel: topLevel, swept: members, base: base) else { continue }
+            guard let setting = axisReader(axis, path: path, topLevel: topLevel, swept: members, base: base) else {
+                continue
+            }
             guard case .array(let values) = axis.value.value, !values.isEmpty else {
-                fail(path, axis.value, "must be a non-empty list of values, e.g. [1, 2, 4]; got \(axis.value.value.typeName == "an array" ? "an empty list" : axis.value.value.typeName)")
+                fail(
+                    path, axis.value,
+                    "must be a non-empty list of values, e.g. [1, 2, 4]; got "
+                        + "\(axis.value.value.typeName == "an array" ? "an empty list" : axis.value.value.typeName)"
+                )
                 continue
             }
             var settings = [Parameters.Setting](), seen = [String: Int]()
@@ -45,7 +53,9 @@ extension ConfigReader {
         let key = axis.key
         if Parameters.keys.contains(key) {
             if topLevel.contains(where: { $0.key == key }) {
-                fail(path, nil, "\(key) is set at the top level and also swept; set it in one place", position: axis.keyPosition)
+                fail(
+                    path, nil, "\(key) is set at the top level and also swept; set it in one place",
+                    position: axis.keyPosition)
                 return nil
             }
             return { node throws(ValueError) in try Parameters.read(key, node) }
@@ -53,11 +63,16 @@ extension ConfigReader {
         if key.hasPrefix("init.") {
             let parameter = String(key.dropFirst(5))
             if swept.contains(where: { $0.key == "init" }) {
-                fail(path, nil, "cannot sweep init.\(parameter) together with init; put the parameter in each init object", position: axis.keyPosition)
+                fail(
+                    path, nil,
+                    "cannot sweep init.\(parameter) together with init; put the parameter in each init object",
+                    position: axis.keyPosition)
                 return nil
             }
             if base.initializer.parameters.contains(where: { $0.key == parameter }) {
-                fail(path, nil, "init.\(parameter) is set in the top-level init and also swept; set it in one place", position: axis.keyPosition)
+                fail(
+                    path, nil, "init.\(parameter) is set in the top-level init and also swept; set it in one place",
+                    position: axis.keyPosition)
                 return nil
             }
             let spec = base.initializer
@@ -69,11 +84,18 @@ extension ConfigReader {
         if key.hasPrefix("train.") {
             let setting = String(key.dropFirst(6))
             guard TrainingSettings.keys.contains(setting) else {
-                fail(path, nil, "train has no key \"\(setting)\"\(Suggestion.hint(for: setting, among: TrainingSettings.keys)); valid keys of train: \(TrainingSettings.keys.joined(separator: ", "))", position: axis.keyPosition)
+                fail(
+                    path, nil,
+                    "train has no key \"\(setting)\"\(Suggestion.hint(for: setting, among: TrainingSettings.keys)); "
+                        + "valid keys of train: \(TrainingSettings.keys.joined(separator: ", "))",
+                    position: axis.keyPosition)
                 return nil
             }
             if let given = topLevel.first(where: { $0.key == "train" })?.value, given[setting] != nil {
-                fail(path, nil, "train.\(setting) is set in the top-level train object and also swept; set it in one place", position: axis.keyPosition)
+                fail(
+                    path, nil,
+                    "train.\(setting) is set in the top-level train object and also swept; set it in one place",
+                    position: axis.keyPosition)
                 return nil
             }
             return { node throws(ValueError) in
@@ -86,18 +108,28 @@ extension ConfigReader {
             }
         }
         let sweepable = Parameters.keys + ["init.<parameter>", "train.<key>"]
-        let why = Parameters.settings.contains(key) || Parameters.unavailable.contains(key) ? "\(key) cannot be swept" : "unknown parameter"
-        fail(path, nil, "\(why)\(Suggestion.hint(for: key, among: Parameters.keys)); sweepable: \(sweepable.joined(separator: ", "))", position: axis.keyPosition)
+        let why =
+            Parameters.settings.contains(key) || Parameters.unavailable.contains(key)
+            ? "\(key) cannot be swept" : "unknown parameter"
+        fail(
+            path, nil,
+            "\(why)\(Suggestion.hint(for: key, among: Parameters.keys)); sweepable: "
+                + "\(sweepable.joined(separator: ", "))",
+            position: axis.keyPosition)
         return nil
     }
 
     /// The cartesian product of the axes (first axis slowest) applied to `base`.
-    mutating func buildGrid(name: String, description: String, document: JSONNode, base: CellDraft, axes: [Axis], seeds: [Int]) -> Experiment? {
+    mutating func buildGrid(
+        name: String, description: String, document: JSONNode, base: CellDraft, axes: [Axis], seeds: [Int]
+    ) -> Experiment? {
         var count = 1
         for axis in axes {
             let (product, overflow) = count.multipliedReportingOverflow(by: axis.settings.count)
             guard !overflow, product <= ExperimentLoader.maximumCells else {
-                fail("sweep", document["sweep"], "defines more than \(ExperimentLoader.maximumCells) cells; split it into several configs")
+                fail(
+                    "sweep", document["sweep"],
+                    "defines more than \(ExperimentLoader.maximumCells) cells; split it into several configs")
                 return nil
             }
             count = product
@@ -122,8 +154,11 @@ extension ConfigReader {
         }
         let canonicals = drafts.map(GridCell.canonical)
         let ids = CellID.assign(canonicals)
-        let cells = drafts.indices.map { GridCell(index: $0, draft: drafts[$0], canonical: canonicals[$0], id: ids[$0]) }
-        return Experiment(file: file, name: name, description: description, document: document,
-                          axes: axes.map(\.key), cells: cells, seeds: seeds)
+        let cells = drafts.indices.map {
+            GridCell(index: $0, draft: drafts[$0], canonical: canonicals[$0], id: ids[$0])
+        }
+        return Experiment(
+            file: file, name: name, description: description, document: document,
+            axes: axes.map(\.key), cells: cells, seeds: seeds)
     }
 }

@@ -50,8 +50,10 @@ public final class SweepProgress: Sendable {
         total = familyCosts.reduce(0, +)
         runsTotal = costs.reduce(0) { $0 + $1.count }
         let n = max(1, workers)
-        state = Mutex(State(family: Array(repeating: nil, count: n), runsOfFamily: Array(repeating: 0, count: n),
-                            lastFinish: Array(repeating: 0, count: n)))
+        state = Mutex(
+            State(
+                family: Array(repeating: nil, count: n), runsOfFamily: Array(repeating: 0, count: n),
+                lastFinish: Array(repeating: 0, count: n)))
     }
 
     var elapsed: Double { clock() }
@@ -85,8 +87,9 @@ public final class SweepProgress: Sendable {
     public func snapshot() -> ProgressSnapshot {
         let now = elapsed
         let s = state.withLock { $0 }
-        return ProgressSnapshot(name: name, runsDone: s.runsDone, runsTotal: runsTotal,
-                                fraction: total > 0 ? min(1, s.done / total) : 1, elapsed: now, secondsLeft: secondsLeft(s, now: now))
+        return ProgressSnapshot(
+            name: name, runsDone: s.runsDone, runsTotal: runsTotal,
+            fraction: total > 0 ? min(1, s.done / total) : 1, elapsed: now, secondsLeft: secondsLeft(s, now: now))
     }
 
     /// The remaining schedule's length at the measured speed; nil before the first finished run.
@@ -94,12 +97,13 @@ public final class SweepProgress: Sendable {
         let busy = s.lastFinish.reduce(0, +)
         guard s.done > 0, busy > 0 else { return nil }
         let speed = s.done / busy  // cost units per worker-second
-        var free = Heap(s.family.indices.map { w -> Double in
-            guard let family = s.family[w] else { return now }
-            let left = costs[family][s.runsOfFamily[w]...].reduce(0, +)
-            let running = now - s.lastFinish[w]  // of the run in flight
-            return now + max(0, left / speed - running)
-        })
+        var free = Heap(
+            s.family.indices.map { w -> Double in
+                guard let family = s.family[w] else { return now }
+                let left = costs[family][s.runsOfFamily[w]...].reduce(0, +)
+                let running = now - s.lastFinish[w]  // of the run in flight
+                return now + max(0, left / speed - running)
+            })
         for family in s.started..<costs.count {
             guard let earliest = free.popMin() else { break }
             free.insert(earliest + familyCosts[family] / speed)

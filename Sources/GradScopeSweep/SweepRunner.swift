@@ -74,16 +74,23 @@ public struct SweepRunner {
             experiment.seeds.map { (cell, $0) }
         }.filter { !done.contains(RunKey(cellIndex: $0.0.index, seed: $0.1)) }
         let families = SweepRunner.families(work)
-        let jobs = max(1, min(families.count, options.jobs ?? Schedule.jobs(
-            families: families.count, cores: options.cores, runBytes: experiment.peakEstimate?.bytes ?? 0, memory: options.memory)))
+        let jobs = max(
+            1,
+            min(
+                families.count,
+                options.jobs
+                    ?? Schedule.jobs(
+                        families: families.count, cores: options.cores, runBytes: experiment.peakEstimate?.bytes ?? 0,
+                        memory: options.memory)))
         let progress = SweepProgress(name: experiment.name, costs: WorkModel.costs(families), workers: jobs)
         try reporting(progress) { try execute(families, jobs: jobs, store: store, progress: progress) }
         let interrupted = options.stopRequested()
         if !interrupted { try store.setMeta([ResultsFolder.Key.finished: Manifest.now]) }
         try folder.export(experiment, store: store, run: context(jobs: jobs))
         let last = progress.snapshot()
-        return SweepOutcome(name: experiment.name, folder: folder.url.path, runsDone: last.runsDone, runsTotal: work.count,
-                            seconds: last.elapsed, interrupted: interrupted)
+        return SweepOutcome(
+            name: experiment.name, folder: folder.url.path, runsDone: last.runsDone, runsTotal: work.count,
+            seconds: last.elapsed, interrupted: interrupted)
     }
 
     /// Runs `body` while a thread hands `progress` to `options.progress` every quarter second, and once at the end.
@@ -146,8 +153,10 @@ public struct SweepRunner {
         return keyed.sorted { ($0.group, -$0.run.0.cell.depth) < ($1.group, -$1.run.0.cell.depth) }.map(\.run)
     }
 
-    /// Runs `families` on `jobs` threads (at most one per family), a family at a time per thread; each finished run is stored at once.
-    private func execute(_ families: [[(GridCell, Int)]], jobs: Int, store: ResultStore, progress: SweepProgress) throws {
+    /// Runs `families` on `jobs` threads (at most one per family), a family at a time per thread; each finished run is
+    /// stored at once.
+    private func execute(_ families: [[(GridCell, Int)]], jobs: Int, store: ResultStore, progress: SweepProgress) throws
+    {
         let next = Mutex(0)
         let failure = Mutex<Error?>(nil)
         let group = DispatchGroup(), stopRequested = options.stopRequested
@@ -188,12 +197,16 @@ public struct SweepRunner {
     static func measureRun(_ cell: GridCell, seed: Int, cache: WeightCache) throws -> RunRecord {
         let start = DispatchTime.now()
         let result = try measure(cell.cell, seed: seed, cache: cache)
-        let training = try cell.draft.training.map { try train(cell.cell, settings: $0, seed: seed, cache: cache) } ?? []
-        let spectrum = cell.draft.jacobian && result.status == .ok ? try jacobianSpectrum(cell.cell, seed: seed, cache: cache) : nil
+        let training =
+            try cell.draft.training.map { try train(cell.cell, settings: $0, seed: seed, cache: cache) } ?? []
+        let spectrum =
+            cell.draft.jacobian && result.status == .ok
+            ? try jacobianSpectrum(cell.cell, seed: seed, cache: cache) : nil
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
-        return RunRecord(cellIndex: cell.index, seed: seed, status: result.status.rawValue, loss: result.loss, seconds: seconds,
-                         layers: result.layers.map(LayerRecord.init), training: training.map(TrainingStepRecord.init),
-                         singularValues: spectrum?.singularValues ?? [])
+        return RunRecord(
+            cellIndex: cell.index, seed: seed, status: result.status.rawValue, loss: result.loss, seconds: seconds,
+            layers: result.layers.map(LayerRecord.init), training: training.map(TrainingStepRecord.init),
+            singularValues: spectrum?.singularValues ?? [])
     }
 }
 
@@ -213,17 +226,19 @@ public struct SweepOutcome: Sendable {
 extension LayerRecord {
     /// The stored form of a measured layer.
     init(_ l: LayerMeasurement) {
-        self.init(gradW: l.gradW, gradB: l.gradB, gradZ: l.gradZ, gradH: l.gradH,
-                  actMean: l.activations.mean, actStd: l.activations.std, saturatedFraction: l.activations.saturatedFraction,
-                  perExample: l.perExample)
+        self.init(
+            gradW: l.gradW, gradB: l.gradB, gradZ: l.gradZ, gradH: l.gradH,
+            actMean: l.activations.mean, actStd: l.activations.std, saturatedFraction: l.activations.saturatedFraction,
+            perExample: l.perExample)
     }
 }
 
 extension TrainingStepRecord {
     /// The stored form of a recorded training step.
     init(_ p: TrainingPoint) {
-        self.init(step: p.step, status: p.status.rawValue, trainLoss: p.trainLoss, testLoss: p.testLoss,
-                  trainAccuracy: p.trainAccuracy, testAccuracy: p.testAccuracy,
-                  layers: p.layers.map { LayerRecord($0.measurement) }, relativeUpdates: p.layers.map(\.relativeUpdate))
+        self.init(
+            step: p.step, status: p.status.rawValue, trainLoss: p.trainLoss, testLoss: p.testLoss,
+            trainAccuracy: p.trainAccuracy, testAccuracy: p.testAccuracy,
+            layers: p.layers.map { LayerRecord($0.measurement) }, relativeUpdates: p.layers.map(\.relativeUpdate))
     }
 }

@@ -11,7 +11,8 @@ extension TrainingSettings {
     /// Reads `{"steps": 500, "learning_rate": 0.05, ...}`; missing keys keep their defaults.
     static func read(_ node: JSONNode) throws(ValueError) -> TrainingSettings {
         guard case .object(let members) = node.value else {
-            throw ValueError("must be an object such as {\"steps\": 500, \"learning_rate\": 0.05}; got \(node.value.typeName)")
+            throw ValueError(
+                "must be an object such as {\"steps\": 500, \"learning_rate\": 0.05}; got \(node.value.typeName)")
         }
         var settings = TrainingSettings()
         for member in members {
@@ -48,14 +49,20 @@ extension TrainingSettings {
             let v: TrainingTask = try Parameters.readEnum(node)
             return { $0.task = v }
         default:
-            throw ValueError("unknown key \"\(key)\"\(Suggestion.hint(for: key, among: keys)); valid keys of train: \(keys.joined(separator: ", "))")
+            throw ValueError(
+                "unknown key \"\(key)\"\(Suggestion.hint(for: key, among: keys)); valid keys of train: "
+                    + "\(keys.joined(separator: ", "))"
+            )
         }
     }
 
     /// The settings as CSV columns (`train_steps`, ...; `train_size` keeps its name).
     var columns: [(key: String, value: String)] {
-        [("train_steps", "\(steps)"), ("train_learning_rate", "\(learningRate)"), ("train_optimizer", optimizer.rawValue),
-         ("train_momentum", "\(momentum)"), ("train_record_every", "\(recordEvery)"), ("train_task", task.rawValue),
-         ("train_size", "\(trainSize)")]
+        [
+            ("train_steps", "\(steps)"), ("train_learning_rate", "\(learningRate)"),
+            ("train_optimizer", optimizer.rawValue),
+            ("train_momentum", "\(momentum)"), ("train_record_every", "\(recordEvery)"), ("train_task", task.rawValue),
+            ("train_size", "\(trainSize)"),
+        ]
     }
 }

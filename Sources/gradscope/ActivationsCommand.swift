@@ -18,8 +18,12 @@ struct ActivationsCommand: ParsableCommand {
     @Flag(help: "Draw them as an SVG picture (one panel per activation) instead of the CSV table.") var svg = false
 
     func validate() throws {
-        guard from.isFinite, to.isFinite, from < to else { throw ValidationError("--from must be below --to (finite numbers)") }
-        guard (2...1_000_000).contains(points) else { throw ValidationError("--points must be in 2 ... 1000000, got \(points)") }
+        guard from.isFinite, to.isFinite, from < to else {
+            throw ValidationError("--from must be below --to (finite numbers)")
+        }
+        guard (2...1_000_000).contains(points) else {
+            throw ValidationError("--points must be in 2 ... 1000000, got \(points)")
+        }
     }
 
     func run() {
@@ -31,7 +35,9 @@ struct ActivationsCommand: ParsableCommand {
         var table = CSVTable(header: header)
         for i in 0..<points {
             let x = i == points - 1 ? to : from + (to - from) * Double(i) / Double(points - 1)
-            table.append([CSVTable.number(x) ?? "0"] + Activation.allCases.flatMap { [CSVTable.number($0.value(x)), CSVTable.number($0.derivative(x))] })
+            table.append(
+                [CSVTable.number(x) ?? "0"]
+                    + Activation.allCases.flatMap { [CSVTable.number($0.value(x)), CSVTable.number($0.derivative(x))] })
         }
         print(String(decoding: table.data, as: UTF8.self), terminator: "")
     }

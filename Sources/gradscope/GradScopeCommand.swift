@@ -13,8 +13,11 @@ struct GradScopeCommand: AsyncParsableCommand {
         abstract: "Measure how gradients vanish or explode, layer by layer, in deep networks.",
         discussion: "Exit codes: 0 success, 1 a failure while running, 2 a usage or config error.",
         version: gradscopeVersion,
-        subcommands: [RunCommand.self, ValidateCommand.self, MergeCommand.self, ExportCommand.self, SlurmCommand.self, ReportCommand.self,
-                      ActivationsCommand.self, MeasureCommand.self, PeakCommand.self, NormalsRateCommand.self, FloorCommand.self]
+        subcommands: [
+            RunCommand.self, ValidateCommand.self, MergeCommand.self, ExportCommand.self, SlurmCommand.self,
+            ReportCommand.self,
+            ActivationsCommand.self, MeasureCommand.self, PeakCommand.self, NormalsRateCommand.self, FloorCommand.self,
+        ]
     )
 
     /// Parses and runs a command, mapping every usage error to exit code 2 (the contract's code).
@@ -24,11 +27,15 @@ struct GradScopeCommand: AsyncParsableCommand {
         // from then on keeps freed matrices in per-thread heaps, which grew the standard bench
         // sweep's peak memory from 1.1 to 1.4 GB when the order of its frees changed.
         #if os(Linux)
-        mallopt(M_MMAP_THRESHOLD, 1 << 20)
+            mallopt(M_MMAP_THRESHOLD, 1 << 20)
         #endif
         do {
             var command = try parseAsRoot()
-            if var asynchronous = command as? AsyncParsableCommand { try await asynchronous.run() } else { try command.run() }
+            if var asynchronous = command as? AsyncParsableCommand {
+                try await asynchronous.run()
+            } else {
+                try command.run()
+            }
         } catch {
             Foundation.exit(report(error))
         }

@@ -43,7 +43,10 @@ struct MeasureCommand: ParsableCommand {
 
     func validate() throws {
         guard Initializer.named[initializer] != nil else {
-            throw ValidationError("unknown initialiser '\(initializer)'; valid: \(Initializer.named.keys.sorted().joined(separator: ", "))")
+            throw ValidationError(
+                "unknown initialiser '\(initializer)'; valid: "
+                    + "\(Initializer.named.keys.sorted().joined(separator: ", "))"
+            )
         }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
     }
@@ -69,14 +72,19 @@ struct MeasureCommand: ParsableCommand {
         } catch let error as ParameterError {
             throw ValidationError("--\(error.key.replacingOccurrences(of: "_", with: "-")): \(error.message)")
         }
-        print("layer,status,log10_grad_w_norm,log10_grad_b_norm,log10_grad_z_norm,log10_grad_h_norm,act_mean,act_std,saturated_fraction")
+        print(
+            "layer,status,log10_grad_w_norm,log10_grad_b_norm,log10_grad_z_norm,"
+                + "log10_grad_h_norm,act_mean,act_std,saturated_fraction"
+        )
         guard result.status == .ok else {
             print("," + result.status.rawValue + String(repeating: ",", count: 7))
             return
         }
         for (index, layer) in result.layers.enumerated() {
             let norms = [layer.gradW, layer.gradB, layer.gradZ, layer.gradH].map { $0.log10.map { "\($0)" } ?? "" }
-            let stats = [layer.activations.mean, layer.activations.std, layer.activations.saturatedFraction].map { "\($0)" }
+            let stats = [layer.activations.mean, layer.activations.std, layer.activations.saturatedFraction].map {
+                "\($0)"
+            }
             print(([String(index + 1), "ok"] + norms + stats).joined(separator: ","))
         }
     }

@@ -6,18 +6,23 @@ extension FolderConflict: CustomStringConvertible {
     public var description: String {
         switch self {
         case .holdsResults(let folder, let experiment):
-            return "\(folder) already holds results of \(experiment); use --resume to finish it or --force to start afresh"
+            return
+                "\(folder) already holds results of \(experiment); use --resume to finish it or --force to start afresh"
         case .configChanged(let file, let folder):
-            return "\(file) has changed since \(folder) was written; rerun with --force to start that experiment afresh "
+            return
+                "\(file) has changed since \(folder) was written; rerun with --force to start that experiment afresh "
                 + "(make sweep FORCE=1)"
         case .otherRevision(let folder, let version, let revision):
             return "\(folder) was computed by gradscope \(version) (numerics revision \(revision)); this gradscope "
-                + "\(gradscopeVersion) computes revision \(numericsRevision), whose numbers differ in their last digits, "
-                + "and one table must not mix the two; rerun with --force to start that experiment afresh (make sweep FORCE=1)"
+                + "\(gradscopeVersion) computes revision \(numericsRevision), whose numbers differ in their last "
+                + "digits, "
+                + "and one table must not mix the two; rerun with --force to start that experiment afresh (make "
+                + "sweep FORCE=1)"
         case .otherShard(let folder, let stored, let requested):
             return "\(folder) holds shard \(stored), not \(requested); use the same --shard or another --output"
         case .shardRevisions(let path, let revision, let firstPath, let firstRevision):
-            return "\(path) was computed with numerics revision \(revision), \(firstPath) with revision \(firstRevision): "
+            return
+                "\(path) was computed with numerics revision \(revision), \(firstPath) with revision \(firstRevision): "
                 + "their numbers differ in the last digits; rerun the older shards with --force and merge again"
         case .otherConfig(let path, let name, let hash, let firstPath, let firstName, let firstHash):
             return "\(path) holds results of a different config (\(name), \(hash)) than \(firstPath) (\(firstName), "

@@ -19,8 +19,10 @@ struct ConfigArguments: ParsableArguments {
         var names = [String: String]()
         for e in experiments {
             if let other = names[e.name] {
-                errors.append(ConfigError(file: e.file, path: "name", position: e.document["name"]?.position,
-                                          message: "\"\(e.name)\" is also the name of \(other); results would collide"))
+                errors.append(
+                    ConfigError(
+                        file: e.file, path: "name", position: e.document["name"]?.position,
+                        message: "\"\(e.name)\" is also the name of \(other); results would collide"))
             }
             names[e.name] = e.file
         }

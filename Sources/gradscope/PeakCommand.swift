@@ -46,7 +46,8 @@ struct NormalsRateCommand: ParsableCommand {
     func run() {
         BLASLibrary.configure(threads: 1)  // no idle OpenBLAS threads spinning beside the timed loop
         var best = Double.infinity
-        var values = [Double](repeating: 0, count: count)  // one buffer, refilled: as the weight cache refills its matrices
+        // one buffer, refilled: as the weight cache refills its matrices
+        var values = [Double](repeating: 0, count: count)
         for repeat_ in 0..<max(1, repeats) {
             let start = DispatchTime.now().uptimeNanoseconds
             RandomStream(seed: repeat_, purpose: "normals-rate").fillNormal(&values)
@@ -78,7 +79,8 @@ struct FloorCommand: ParsableCommand {
         let start = DispatchTime.now().uptimeNanoseconds
         DispatchQueue.concurrentPerform(iterations: shapes.count) { index in
             let (b, n) = (shapes[index].batch, shapes[index].width)
-            let h = Matrix<Double>(rows: b, columns: n, repeating: 0.5), w = Matrix<Double>(rows: n, columns: n, repeating: 0.01)
+            let h = Matrix<Double>(rows: b, columns: n, repeating: 0.5),
+                w = Matrix<Double>(rows: n, columns: n, repeating: 0.01)
             var z = h, g = h, dW = w
             for _ in 0..<shapes[index].depth {
                 Double.gemm(h, transposeA: false, w, transposeB: false, into: &z, alpha: 1, beta: 0)

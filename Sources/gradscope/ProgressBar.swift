@@ -16,7 +16,8 @@ final class ProgressBar: Sendable {
         let filled = Int((p.fraction * Double(Self.width)).rounded(.down))
         let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: Self.width - filled)
         let left = p.secondsLeft.map { "\(Format.duration($0)) left" } ?? "estimating time left"
-        let line = "\(p.name) [\(bar)] \(Int((p.fraction * 100).rounded(.down)))%  \(p.runsDone)/\(p.runsTotal) runs  \(left)"
+        let line =
+            "\(p.name) [\(bar)] \(Int((p.fraction * 100).rounded(.down)))%  \(p.runsDone)/\(p.runsTotal) runs  \(left)"
         drawn.withLock { shown in
             FileHandle.standardError.write(Data("\r\u{1B}[K\(line)".utf8))
             shown = true

@@ -9,7 +9,9 @@ import GradScopeReport
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Rewrite the CSV files (runs, layers, summary; training and spectra where present) and manifest.json of a results folder."
+        abstract:
+            "Rewrite the CSV files (runs, layers, summary; training and spectra where present) and manifest.json of "
+            + "a results folder."
     )
 
     @Argument(help: "Results folders (each holds results.sqlite).", completion: .directory)
@@ -25,7 +27,9 @@ struct MergeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "merge",
         abstract: "Join shard results folders of one sweep into OUTPUT/<name>/.",
-        discussion: "Refuses folders written for different configs or by a gradscope of another numerics revision, and names the cells whose runs are missing."
+        discussion:
+            "Refuses folders written for different configs or by a gradscope of another numerics revision, and names "
+            + "the cells whose runs are missing."
     )
 
     @Argument(help: "Shard results folders (each holds results.sqlite).", completion: .directory)

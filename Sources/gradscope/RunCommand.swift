@@ -24,11 +24,17 @@ struct RunCommand: ParsableCommand {
     @OptionGroup var configs: ConfigArguments
     @Option(name: .long, help: "Folder for the results (one subfolder per experiment).")
     var output = "results"
-    @Option(help: "Runs in parallel (default: chosen from the cells and the cores; the products of each use the cores left).")
+    @Option(
+        help:
+            "Runs in parallel (default: chosen from the cells and the cores; the products of each use the cores left).")
     var jobs: Int?
     @Option(help: "Run only shard K of N (K in 0..N-1): a fixed subset of the cells, for job arrays.")
     var shard: String?
-    @Flag(help: "Continue an interrupted sweep in an existing results folder (refused if its config changed or another numerics revision wrote it).")
+    @Flag(
+        help: ArgumentHelp(
+            "Continue an interrupted sweep in an existing results folder (refused if its config changed or another "
+                + "numerics revision wrote it).")
+    )
     var resume = false
     @Flag(help: "Delete existing results of these experiments and start afresh.")
     var force = false
@@ -38,7 +44,9 @@ struct RunCommand: ParsableCommand {
     func validate() throws {
         if let jobs, !(1...1024).contains(jobs) { throw ValidationError("--jobs must be in 1 ... 1024, got \(jobs)") }
         guard !(resume && force) else { throw ValidationError("--resume and --force exclude each other") }
-        if let shard, case .failure(let why) = Shard.parse(shard) { throw ValidationError("--shard: \(why.description)") }
+        if let shard, case .failure(let why) = Shard.parse(shard) {
+            throw ValidationError("--shard: \(why.description)")
+        }
     }
 
     func run() throws {
@@ -52,7 +60,9 @@ struct RunCommand: ParsableCommand {
         if let bar { options.progress = { snapshot in bar.draw(snapshot) } }
         options.stopRequested = { Interrupt.isRequested }
         let experiments = try configs.load()
-        let memoryErrors = experiments.compactMap { $0.memoryCheck(jobs: jobs ?? 1, available: MachineMemory.available) }
+        let memoryErrors = experiments.compactMap {
+            $0.memoryCheck(jobs: jobs ?? 1, available: MachineMemory.available)
+        }
         guard memoryErrors.isEmpty else { throw ConfigErrors(memoryErrors) }
         let runners = experiments.map { SweepRunner(experiment: $0, options: options) }
         for runner in runners { if let mixed = try runner.checkFolder() { standardError(mixed.description) } }
@@ -63,9 +73,14 @@ struct RunCommand: ParsableCommand {
             let outcome = try runner.run()
             bar?.finish()
             if !quiet {
-                standardError("\(outcome.name): \(outcome.interrupted ? "stopped" : "done"), \(outcome.runsDone) of \(outcome.runsTotal) runs this time (\(Format.duration(outcome.seconds))) -> \(outcome.folder)")
+                let verb = outcome.interrupted ? "stopped" : "done", time = Format.duration(outcome.seconds)
+                standardError(
+                    "\(outcome.name): \(verb), \(outcome.runsDone) of \(outcome.runsTotal) runs this time (\(time)) "
+                        + "-> \(outcome.folder)")
             }
-            if outcome.interrupted { throw RunFailure.failed("interrupted; what finished is saved: rerun with --resume to continue") }
+            if outcome.interrupted {
+                throw RunFailure.failed("interrupted; what finished is saved: rerun with --resume to continue")
+            }
         }
     }
 }

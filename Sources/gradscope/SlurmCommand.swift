@@ -25,7 +25,9 @@ struct SlurmCommand: AsyncParsableCommand {
     var partition: String?
     @Option(help: "Time limit per task (sbatch --time), e.g. 2:00:00.")
     var time: String?
-    @Option(name: .customLong("cpus-per-task"), help: "CPUs per task (sbatch --cpus-per-task); each task runs that many jobs.")
+    @Option(
+        name: .customLong("cpus-per-task"),
+        help: "CPUs per task (sbatch --cpus-per-task); each task runs that many jobs.")
     var cpusPerTask = 1
     @Option(help: "Folder for the results (one subfolder per experiment).")
     var output = "results"
@@ -33,18 +35,25 @@ struct SlurmCommand: AsyncParsableCommand {
     var submit = false
 
     func validate() throws {
-        guard (1...10_000).contains(shards) else { throw ValidationError("--shards must be in 1 ... 10000, got \(shards)") }
-        guard (1...1024).contains(cpusPerTask) else { throw ValidationError("--cpus-per-task must be in 1 ... 1024, got \(cpusPerTask)") }
+        guard (1...10_000).contains(shards) else {
+            throw ValidationError("--shards must be in 1 ... 10000, got \(shards)")
+        }
+        guard (1...1024).contains(cpusPerTask) else {
+            throw ValidationError("--cpus-per-task must be in 1 ... 1024, got \(cpusPerTask)")
+        }
     }
 
     func run() async throws {
         let experiments = try configs.load()
         let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
         for (experiment, config) in zip(experiments, configs.configs) {
-            var job = SlurmJob(experiment: experiment, config: config, output: output, binary: Bundle.main.executablePath ?? binary, shards: shards)
+            var job = SlurmJob(
+                experiment: experiment, config: config, output: output, binary: Bundle.main.executablePath ?? binary,
+                shards: shards)
             (job.partition, job.time, job.cpusPerTask) = (partition, time, cpusPerTask)
             let tasks = try job.write()
-            print("\(experiment.name): \(job.arrayScript.path) (\(tasks.isEmpty ? "all \(shards) shards finished" : "\(tasks.count) of \(shards) shards to run")), \(job.mergeScript.path)")
+            let todo = tasks.isEmpty ? "all \(shards) shards finished" : "\(tasks.count) of \(shards) shards to run"
+            print("\(experiment.name): \(job.arrayScript.path) (\(todo)), \(job.mergeScript.path)")
             guard submit else { continue }
             let ids = try await job.submit()
             print("\(experiment.name): submitted array job \(ids.array) and merge job \(ids.merge)")

@@ -9,7 +9,9 @@ import GradScopeReport
 struct ValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
-        abstract: "Check experiment configs; print cells, runs, estimated GFLOP and peak memory per run, and warn of CSV files too long for a spreadsheet."
+        abstract:
+            "Check experiment configs; print cells, runs, estimated GFLOP and peak memory per run, and warn of CSV "
+            + "files too long for a spreadsheet."
     )
 
     @OptionGroup var configs: ConfigArguments
@@ -23,9 +25,10 @@ struct ValidateCommand: ParsableCommand {
             let runs = e.cells.count * e.seeds.count
             let peak = e.peakEstimate.map { Format.bytes($0.bytes) } ?? "-"
             let axes = e.axes.isEmpty ? "no axes" : "axes " + e.axes.joined(separator: " x ")
-            print("\(e.file): \(e.name): \(e.cells.count) cells x \(e.seeds.count) seeds = \(runs) runs (\(axes)); "
-                + "about \(String(format: "%.1f", e.totalFlops / 1e9)) GFLOP; peak memory per run \(peak)"
-                + (available.map { " of \(Format.bytes($0)) available" } ?? ""))
+            print(
+                "\(e.file): \(e.name): \(e.cells.count) cells x \(e.seeds.count) seeds = \(runs) runs (\(axes)); "
+                    + "about \(String(format: "%.1f", e.totalFlops / 1e9)) GFLOP; peak memory per run \(peak)"
+                    + (available.map { " of \(Format.bytes($0)) available" } ?? ""))
             if let warning = e.spreadsheetWarning { print(warning) }
         }
         let memoryErrors = experiments.compactMap { $0.memoryCheck(jobs: jobs, available: available) }

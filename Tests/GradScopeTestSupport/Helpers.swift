@@ -3,8 +3,10 @@ import GradScopeCore
 import GradScopeSweep
 
 /// A tiny cell for gradient checks.
-public func tinyCell(_ activation: Activation, _ loss: Loss, _ architecture: Architecture,
-              width: Int = 3, batch: Int = 4, depth: Int = 3) -> Cell {
+public func tinyCell(
+    _ activation: Activation, _ loss: Loss, _ architecture: Architecture,
+    width: Int = 3, batch: Int = 4, depth: Int = 3
+) -> Cell {
     var cell = Cell()
     cell.activation = activation
     cell.loss = loss
@@ -37,7 +39,9 @@ public func gradscopeBinary() -> URL {
 }
 
 /// Runs the gradscope binary; returns its exit code, stdout and stderr (both read concurrently).
-public func runGradscope(_ arguments: [String], in directory: URL? = nil) async throws -> (status: Int32, stdout: String, stderr: String) {
+public func runGradscope(_ arguments: [String], in directory: URL? = nil) async throws -> (
+    status: Int32, stdout: String, stderr: String
+) {
     let outcome = try await ChildProcess.run(gradscopeBinary().path, arguments, in: directory?.path)
     return (outcome.status, outcome.standardOutput, outcome.standardError)
 }
@@ -45,7 +49,8 @@ public func runGradscope(_ arguments: [String], in directory: URL? = nil) async 
 /// A fresh temporary folder for one test.
 public func temporaryFolder(_ name: String = #function) throws -> URL {
     let safe = name.filter { $0.isLetter || $0.isNumber }
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("gradscope-test-\(safe)-\(UUID().uuidString.prefix(8))")
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+        "gradscope-test-\(safe)-\(UUID().uuidString.prefix(8))")
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     return url
 }
@@ -78,6 +83,8 @@ public func csvRows(_ url: URL) throws -> [[String: String]] {
     guard let first = lines.first else { return [] }
     let header = first.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
     return lines.dropFirst().map { line in
-        Dictionary(uniqueKeysWithValues: zip(header, line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)))
+        Dictionary(
+            uniqueKeysWithValues: zip(
+                header, line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)))
     }
 }

@@ -15,7 +15,9 @@ extension Double: BLASScalar {
     }
 
     public static func qr(_ a: Matrix<Double>) throws(LAPACKError) -> (q: Matrix<Double>, rDiagonal: [Double]) {
-        try callQR(a, factor: (LAPACKE_dgeqrf_work, "LAPACKE_dgeqrf_work"), expand: (LAPACKE_dorgqr_work, "LAPACKE_dorgqr_work"))
+        try callQR(
+            a, factor: (LAPACKE_dgeqrf_work, "LAPACKE_dgeqrf_work"),
+            expand: (LAPACKE_dorgqr_work, "LAPACKE_dorgqr_work"))
     }
 
     public static func singularValues(_ a: Matrix<Double>) throws(LAPACKError) -> [Double] {
@@ -36,7 +38,9 @@ extension Float: BLASScalar {
     }
 
     public static func qr(_ a: Matrix<Float>) throws(LAPACKError) -> (q: Matrix<Float>, rDiagonal: [Float]) {
-        try callQR(a, factor: (LAPACKE_sgeqrf_work, "LAPACKE_sgeqrf_work"), expand: (LAPACKE_sorgqr_work, "LAPACKE_sorgqr_work"))
+        try callQR(
+            a, factor: (LAPACKE_sgeqrf_work, "LAPACKE_sgeqrf_work"),
+            expand: (LAPACKE_sorgqr_work, "LAPACKE_sorgqr_work"))
     }
 
     public static func singularValues(_ a: Matrix<Float>) throws(LAPACKError) -> [Float] {
@@ -133,7 +137,8 @@ private func callGEMM<S: BLASScalar>(
                     let offsetB = transposeB ? j0 * Int(ldb) : j0
                     routine(
                         CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                        m, width, k, alpha, baseA, lda, baseB.map { $0 + offsetB }, ldb, beta, baseC.map { $0 + j0 }, ldc)
+                        m, width, k, alpha, baseA, lda, baseB.map { $0 + offsetB }, ldb, beta, baseC.map { $0 + j0 },
+                        ldc)
                 }
                 if workers <= 1 {
                     for index in 0..<panels { computePanel(index) }
@@ -148,26 +153,34 @@ private func callGEMM<S: BLASScalar>(
 }
 
 private typealias SYRKRoutine<S> = (
-    CBLAS_ORDER, CBLAS_UPLO, CBLAS_TRANSPOSE, Int32, Int32, S, UnsafePointer<S>?, Int32, S, UnsafeMutablePointer<S>?, Int32
+    CBLAS_ORDER, CBLAS_UPLO, CBLAS_TRANSPOSE, Int32, Int32, S, UnsafePointer<S>?, Int32, S, UnsafeMutablePointer<S>?,
+    Int32
 ) -> Void
 
-private func callSYRK<S: BLASScalar>(_ routine: SYRKRoutine<S>, _ a: Matrix<S>, _ vectors: GramVectors, _ c: inout Matrix<S>) {
+private func callSYRK<S: BLASScalar>(
+    _ routine: SYRKRoutine<S>, _ a: Matrix<S>, _ vectors: GramVectors, _ c: inout Matrix<S>
+) {
     let (k, n) = vectors == .columns ? (a.rows, a.columns) : (a.columns, a.rows)
     precondition(c.rows == n && c.columns == n, "gram: C is \(c.rows) x \(c.columns), expected \(n) x \(n)")
     precondition(n <= Int(Int32.max) && k <= Int(Int32.max), "gram: dimension exceeds 32-bit BLAS")
     guard n > 0 else { return }
     a.elements.withUnsafeBufferPointer { pa in
         c.elements.withUnsafeMutableBufferPointer { pc in
-            routine(CblasRowMajor, CblasUpper, vectors == .columns ? CblasTrans : CblasNoTrans, Int32(n), Int32(k), 1,
-                    pa.baseAddress, Int32(max(1, a.columns)), 0, pc.baseAddress, Int32(n))
+            routine(
+                CblasRowMajor, CblasUpper, vectors == .columns ? CblasTrans : CblasNoTrans, Int32(n), Int32(k), 1,
+                pa.baseAddress, Int32(max(1, a.columns)), 0, pc.baseAddress, Int32(n))
         }
     }
 }
 
-private typealias GEQRFRoutine<S> = (Int32, Int32, Int32, UnsafeMutablePointer<S>?, Int32, UnsafeMutablePointer<S>?,
-                                      UnsafeMutablePointer<S>?, Int32) -> Int32
-private typealias ORGQRRoutine<S> = (Int32, Int32, Int32, Int32, UnsafeMutablePointer<S>?, Int32, UnsafePointer<S>?,
-                                     UnsafeMutablePointer<S>?, Int32) -> Int32
+private typealias GEQRFRoutine<S> = (
+    Int32, Int32, Int32, UnsafeMutablePointer<S>?, Int32, UnsafeMutablePointer<S>?,
+    UnsafeMutablePointer<S>?, Int32
+) -> Int32
+private typealias ORGQRRoutine<S> = (
+    Int32, Int32, Int32, Int32, UnsafeMutablePointer<S>?, Int32, UnsafePointer<S>?,
+    UnsafeMutablePointer<S>?, Int32
+) -> Int32
 
 /// QR through the `_work` routines: LAPACKE's plain ones scan A for NaN (our A is drawn, never
 /// NaN) and allocate their workspace on every call. The workspace is the size LAPACK asks for
@@ -188,17 +201,22 @@ private func callQR<S: BLASScalar>(
         tau.withUnsafeMutableBufferPointer { pt in
             let (rows, lda) = (Int32(m), Int32(m))
             var sizes: (S, S) = (0, 0)
-            let queried = (factor.0(LAPACK_COL_MAJOR, rows, Int32(n), pq.baseAddress, lda, pt.baseAddress, &sizes.0, -1),
-                           expand.0(LAPACK_COL_MAJOR, rows, Int32(n), Int32(n), pq.baseAddress, lda, pt.baseAddress, &sizes.1, -1))
+            let queried = (
+                factor.0(LAPACK_COL_MAJOR, rows, Int32(n), pq.baseAddress, lda, pt.baseAddress, &sizes.0, -1),
+                expand.0(LAPACK_COL_MAJOR, rows, Int32(n), Int32(n), pq.baseAddress, lda, pt.baseAddress, &sizes.1, -1)
+            )
             guard queried.0 == 0 else { return (queried.0, factor.1) }
             guard queried.1 == 0 else { return (queried.1, expand.1) }
             let length = Int32(max(1, Int(sizes.0), Int(sizes.1)))
             var work = [S](repeating: 0, count: Int(length))
             return work.withUnsafeMutableBufferPointer { pw in
-                let factored = factor.0(LAPACK_COL_MAJOR, rows, Int32(n), pq.baseAddress, lda, pt.baseAddress, pw.baseAddress, length)
+                let factored = factor.0(
+                    LAPACK_COL_MAJOR, rows, Int32(n), pq.baseAddress, lda, pt.baseAddress, pw.baseAddress, length)
                 guard factored == 0 else { return (factored, factor.1) }
                 for j in 0..<n { diagonal[j] = pq[j * m + j] }
-                let expanded = expand.0(LAPACK_COL_MAJOR, rows, Int32(n), Int32(n), pq.baseAddress, lda, pt.baseAddress, pw.baseAddress, length)
+                let expanded = expand.0(
+                    LAPACK_COL_MAJOR, rows, Int32(n), Int32(n), pq.baseAddress, lda, pt.baseAddress, pw.baseAddress,
+                    length)
                 return (expanded, expand.1)
             }
         }
@@ -226,8 +244,9 @@ private func callSingularValues<S: BLASScalar>(
     let info = work.withUnsafeMutableBufferPointer { pa in
         values.withUnsafeMutableBufferPointer { ps in
             unused.withUnsafeMutableBufferPointer { pu in
-                routine(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "N")), Int32(n), Int32(m), pa.baseAddress, Int32(n),
-                        ps.baseAddress, pu.baseAddress, 1, pu.baseAddress, 1)
+                routine(
+                    LAPACK_COL_MAJOR, CChar(UInt8(ascii: "N")), Int32(n), Int32(m), pa.baseAddress, Int32(n),
+                    ps.baseAddress, pu.baseAddress, 1, pu.baseAddress, 1)
             }
         }
     }

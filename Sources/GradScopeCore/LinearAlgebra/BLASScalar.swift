@@ -52,7 +52,8 @@ extension Matrix {
         let rowsOut = transposeSelf ? columns : rows
         let columnsOut = transposeOther ? other.rows : other.columns
         var result = Matrix(rows: rowsOut, columns: columnsOut)
-        Scalar.gemm(self, transposeA: transposeSelf, other, transposeB: transposeOther, into: &result, alpha: 1, beta: 0)
+        Scalar.gemm(
+            self, transposeA: transposeSelf, other, transposeB: transposeOther, into: &result, alpha: 1, beta: 0)
         return result
     }
 }
@@ -65,6 +66,7 @@ func gemmShape<Scalar>(
     let (kb, n) = transposeB ? (b.columns, b.rows) : (b.rows, b.columns)
     precondition(k == kb, "gemm: inner dimensions differ: op(A) is \(m) x \(k), op(B) is \(kb) x \(n)")
     precondition(c.rows == m && c.columns == n, "gemm: C is \(c.rows) x \(c.columns), expected \(m) x \(n)")
-    precondition(m <= Int(Int32.max) && n <= Int(Int32.max) && k <= Int(Int32.max), "gemm: dimension exceeds 32-bit BLAS")
+    precondition(
+        m <= Int(Int32.max) && n <= Int(Int32.max) && k <= Int(Int32.max), "gemm: dimension exceeds 32-bit BLAS")
     return (Int32(m), Int32(n), Int32(k))
 }

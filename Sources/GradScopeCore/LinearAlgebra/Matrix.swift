@@ -21,7 +21,10 @@ public struct Matrix<Scalar: BLASScalar>: Equatable, Sendable {
     /// A matrix over the given row-major entries; throws unless `elements.count == rows * columns`.
     public init(rows: Int, columns: Int, elements: [Scalar]) throws(ShapeError) {
         guard rows >= 0, columns >= 0, elements.count == rows * columns else {
-            throw ShapeError("Matrix(rows: \(rows), columns: \(columns)) needs \(max(0, rows * columns)) elements, got \(elements.count)")
+            throw ShapeError(
+                "Matrix(rows: \(rows), columns: \(columns)) needs \(max(0, rows * columns)) elements, got "
+                    + "\(elements.count)"
+            )
         }
         self.rows = rows
         self.columns = columns
@@ -30,7 +33,9 @@ public struct Matrix<Scalar: BLASScalar>: Equatable, Sendable {
 
     /// A matrix over `elements` that the caller built with exactly rows x columns entries.
     init(rows: Int, columns: Int, exactly elements: [Scalar]) {
-        precondition(rows >= 0 && columns >= 0 && elements.count == rows * columns, "Matrix: \(elements.count) elements for \(rows) x \(columns)")
+        precondition(
+            rows >= 0 && columns >= 0 && elements.count == rows * columns,
+            "Matrix: \(elements.count) elements for \(rows) x \(columns)")
         self.rows = rows
         self.columns = columns
         self.elements = elements
@@ -39,11 +44,15 @@ public struct Matrix<Scalar: BLASScalar>: Equatable, Sendable {
     /// The entry in row `row`, column `column` (bounds-checked).
     public subscript(row: Int, column: Int) -> Scalar {
         get {
-            precondition((0..<rows).contains(row) && (0..<columns).contains(column), "Matrix index (\(row), \(column)) out of \(rows) x \(columns)")
+            precondition(
+                (0..<rows).contains(row) && (0..<columns).contains(column),
+                "Matrix index (\(row), \(column)) out of \(rows) x \(columns)")
             return elements[row * columns + column]
         }
         set {
-            precondition((0..<rows).contains(row) && (0..<columns).contains(column), "Matrix index (\(row), \(column)) out of \(rows) x \(columns)")
+            precondition(
+                (0..<rows).contains(row) && (0..<columns).contains(column),
+                "Matrix index (\(row), \(column)) out of \(rows) x \(columns)")
             elements[row * columns + column] = newValue
         }
     }

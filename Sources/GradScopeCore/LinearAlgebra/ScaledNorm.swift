@@ -109,8 +109,14 @@ extension Double {
     static func scaleNormal(_ x: Double, _ n: Int) -> Double {
         var result = x
         var remaining = n
-        while remaining > 1000 { result *= 0x1p1000; remaining -= 1000 }
-        while remaining < -1000 { result *= 0x1p-1000; remaining += 1000 }
+        while remaining > 1000 {
+            result *= 0x1p1000
+            remaining -= 1000
+        }
+        while remaining < -1000 {
+            result *= 0x1p-1000
+            remaining += 1000
+        }
         return result * Double(sign: .plus, exponent: remaining, significand: 1)
     }
 }

@@ -87,7 +87,7 @@ public enum Activation: String, CaseIterable, Codable, Sendable {
             let (scale, p) = Exponential.parts(-Swift.abs(z))
             let e = scale + scale * p, inverse = 1 / (1 + e)
             let s = T(z >= 0 ? inverse : e * inverse)  // sigmoid(x)
-            let slope = T(e * inverse * inverse)       // sigmoid'(x)
+            let slope = T(e * inverse * inverse)  // sigmoid'(x)
             switch self {
             case .sigmoid: return (s, slope)
             case .softplus: return (Swift.max(x, 0) + T(Double.log(onePlus: e)), s)

@@ -22,14 +22,17 @@ extension Network {
             }
             visit(layer, exponent)
             guard layer > 1 else { break }
-            Scalar.gemm(delta, transposeA: false, weights[layer - 1], transposeB: true, into: &scratch, alpha: 1, beta: 0)
+            Scalar.gemm(
+                delta, transposeA: false, weights[layer - 1], transposeB: true, into: &scratch, alpha: 1, beta: 0)
             if cell.architecture == .residual {
-                Kernels.residualBackward(gradient: gradient.elements, slopes: slopes[layer - 1].elements, accumulated: &scratch.elements)
+                Kernels.residualBackward(
+                    gradient: gradient.elements, slopes: slopes[layer - 1].elements, accumulated: &scratch.elements)
             }
             swap(&gradient, &scratch)
             var shift: Int
             (shift, gradientNorm, status) = Kernels.normalize(&gradient.elements)
-            if status != .ok {  // a product of finite factors that the kernel spelt as inf or NaN: recompute it in range
+            // a product of finite factors that the kernel spelt as inf or NaN: recompute it in range
+            if status != .ok {
                 swap(&gradient, &scratch)  // G_l back in `gradient` for the recomputation
                 let rescue: Int
                 (rescue, status) = backwardProductInRange(layer)
@@ -93,7 +96,9 @@ extension Network {
             gradZ: ScaledNorm(sumOfSquares: total, of: delta.elements).scaled(byPowerOfTwo: exponent),
             gradH: gradientNorm.scaled(byPowerOfTwo: exponent),
             activations: statistics[layer - 1],
-            perExample: perExampleQuantiles(layer, deltaRowSquares: rowSquares).map { $0.scaled(byPowerOfTwo: exponent) })
+            perExample: perExampleQuantiles(layer, deltaRowSquares: rowSquares).map {
+                $0.scaled(byPowerOfTwo: exponent)
+            })
     }
 
     /// The quantiles 10, 50, 90% of ||d_b|| sqrt(||x_b||^2 + 1) over the batch, from row norms only

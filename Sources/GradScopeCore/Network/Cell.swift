@@ -88,14 +88,16 @@ public struct ParameterError: Error, CustomStringConvertible, Equatable {
 
     static func check(_ key: String, _ value: Int, in range: ClosedRange<Int>) throws(ParameterError) {
         guard range.contains(value) else {
-            let valid = range.upperBound == Int.max ? ">= \(range.lowerBound)" : "\(range.lowerBound) ... \(range.upperBound)"
+            let valid =
+                range.upperBound == Int.max ? ">= \(range.lowerBound)" : "\(range.lowerBound) ... \(range.upperBound)"
             throw ParameterError(key: key, message: "must be an integer in \(valid), got \(value)")
         }
     }
 
     static func check(_ key: String, _ value: Double, allowZero: Bool) throws(ParameterError) {
         guard value.isFinite, allowZero ? value >= 0 : value > 0 else {
-            throw ParameterError(key: key, message: "must be a finite number \(allowZero ? ">= 0" : "> 0"), got \(value)")
+            throw ParameterError(
+                key: key, message: "must be a finite number \(allowZero ? ">= 0" : "> 0"), got \(value)")
         }
     }
 }

@@ -28,18 +28,23 @@ extension Network {
 
     /// H_l = phi(scratch), the slopes phi'(scratch) and their statistics.
     private func activatePlain(_ layer: Int) -> (RunStatus, ActivationStatistics) {
-        Kernels.activate(cell.activation, scratch.elements, values: &hidden[layer].elements, slopes: &slopes[layer - 1].elements)
+        Kernels.activate(
+            cell.activation, scratch.elements, values: &hidden[layer].elements, slopes: &slopes[layer - 1].elements)
     }
 
     /// Z_l = phi(H_{l-1}) W_l + b_l, H_l = H_{l-1} + alpha Z_l; a non-finite H_l is checked as in `forwardPlain`.
     private func forwardResidual(_ layer: Int) -> RunStatus {
         let (status, stats) = Kernels.activate(
-            cell.activation, hidden[layer - 1].elements, values: &branch[layer - 1].elements, slopes: &slopes[layer - 1].elements)
+            cell.activation, hidden[layer - 1].elements, values: &branch[layer - 1].elements,
+            slopes: &slopes[layer - 1].elements)
         statistics[layer - 1] = stats
         guard status == .ok else { return status }
         affine(branch[layer - 1], layer)
-        let add = { Kernels.residualAdd(self.hidden[layer - 1].elements, self.scratch.elements, scale: Scalar(self.cell.residualScale),
-                                        into: &self.hidden[layer].elements) }
+        let add = {
+            Kernels.residualAdd(
+                self.hidden[layer - 1].elements, self.scratch.elements, scale: Scalar(self.cell.residualScale),
+                into: &self.hidden[layer].elements)
+        }
         guard add() != .ok else { return .ok }
         let product = affineInRange(branch[layer - 1], layer)
         return product == .ok ? add() : product

@@ -44,7 +44,8 @@ extension Network {
     /// `ok` with the true Z_l in `scratch` when it lies in the float range, `overflow` when it does not,
     /// `nan` when x or W_l holds NaN.
     func affineInRange(_ x: Matrix<Scalar>, _ layer: Int) -> RunStatus {
-        let maxX = InRangeProduct.maxMagnitude(x.elements), maxW = InRangeProduct.maxMagnitude(weights[layer - 1].elements)
+        let maxX = InRangeProduct.maxMagnitude(x.elements),
+            maxW = InRangeProduct.maxMagnitude(weights[layer - 1].elements)
         if let status = InRangeProduct.status(ofFactors: maxX, maxW) { return status }
         let maxBias = InRangeProduct.maxMagnitude(biases[layer - 1])
         if let status = InRangeProduct.status(ofFactors: maxBias, 0) { return status }
@@ -52,7 +53,8 @@ extension Network {
         var scaledInput = x, scaledBias = biases[layer - 1]
         Kernels.scaleByPowerOfTwo(&scaledInput.elements, -s)
         Kernels.scaleByPowerOfTwo(&scaledBias, -s)
-        Scalar.gemm(scaledInput, transposeA: false, weights[layer - 1], transposeB: false, into: &scratch, alpha: 1, beta: 0)
+        Scalar.gemm(
+            scaledInput, transposeA: false, weights[layer - 1], transposeB: false, into: &scratch, alpha: 1, beta: 0)
         Kernels.addBias(scaledBias, to: &scratch.elements, columns: cell.width)
         Kernels.scaleByPowerOfTwo(&scratch.elements, s)
         return InRangeProduct.maxMagnitude(scratch.elements).isFinite ? .ok : .overflow
@@ -62,20 +64,25 @@ extension Network {
     /// returned a non-finite G_{l-1}, with D_l (and G_l) scaled by 2^-s; returns s, to be added to the
     /// backward pass's exponent, or the status when D_l, G_l or W_l is not finite.
     func backwardProductInRange(_ layer: Int) -> (shift: Int, status: RunStatus) {
-        let maxD = InRangeProduct.maxMagnitude(delta.elements), maxW = InRangeProduct.maxMagnitude(weights[layer - 1].elements)
+        let maxD = InRangeProduct.maxMagnitude(delta.elements),
+            maxW = InRangeProduct.maxMagnitude(weights[layer - 1].elements)
         if let status = InRangeProduct.status(ofFactors: maxD, maxW) { return (0, status) }
         let residual = cell.architecture == .residual
         let maxG = residual ? InRangeProduct.maxMagnitude(gradient.elements) : 0
         if let status = InRangeProduct.status(ofFactors: maxG, 0) { return (0, status) }
         // Residual: two more bits, for the sum with G_l and a slope phi' of up to 2 (selu's is 1.76).
-        let s = InRangeProduct.shift(Scalar.self, maxA: Swift.max(maxD, maxG), maxB: Swift.max(maxW, 1), inner: cell.width) + (residual ? 2 : 0)
+        let s =
+            InRangeProduct.shift(Scalar.self, maxA: Swift.max(maxD, maxG), maxB: Swift.max(maxW, 1), inner: cell.width)
+            + (residual ? 2 : 0)
         var scaledDelta = delta
         Kernels.scaleByPowerOfTwo(&scaledDelta.elements, -s)
-        Scalar.gemm(scaledDelta, transposeA: false, weights[layer - 1], transposeB: true, into: &scratch, alpha: 1, beta: 0)
+        Scalar.gemm(
+            scaledDelta, transposeA: false, weights[layer - 1], transposeB: true, into: &scratch, alpha: 1, beta: 0)
         if residual {
             var scaledGradient = gradient
             Kernels.scaleByPowerOfTwo(&scaledGradient.elements, -s)
-            Kernels.residualBackward(gradient: scaledGradient.elements, slopes: slopes[layer - 1].elements, accumulated: &scratch.elements)
+            Kernels.residualBackward(
+                gradient: scaledGradient.elements, slopes: slopes[layer - 1].elements, accumulated: &scratch.elements)
         }
         return (s, InRangeProduct.maxMagnitude(scratch.elements).isFinite ? .ok : .overflow)
     }

@@ -59,8 +59,10 @@ public enum Initializer: Equatable, Sendable {
     /// The weights of layer `layer` (1-based), fan-in x fan-out, in float64.
     /// They depend only on (seed, layer, fan-in, fan-out, this initialiser). Gaussian draws are
     /// written into `storage` when it has fan-in x fan-out elements (and is not shared).
-    public func weights(seed: Int, layer: Int, fanIn: Int, fanOut: Int,
-                        reusing storage: consuming [Double] = []) throws(LAPACKError) -> Matrix<Double> {
+    public func weights(
+        seed: Int, layer: Int, fanIn: Int, fanOut: Int,
+        reusing storage: consuming [Double] = []
+    ) throws(LAPACKError) -> Matrix<Double> {
         let count = fanIn * fanOut
         func stream(_ purpose: String) -> RandomStream {
             RandomStream(seed: seed, purpose: purpose, layer, fanIn, fanOut)
@@ -87,9 +89,12 @@ public enum Initializer: Equatable, Sendable {
             case .normal:
                 return normal(times: std)
             case .uniform:
-                return matrix(stream("weights.uniform").uniform(count: count).map { 2 * $0 - 1 }, times: std * 3.0.squareRoot())
+                return matrix(
+                    stream("weights.uniform").uniform(count: count).map { 2 * $0 - 1 }, times: std * 3.0.squareRoot())
             case .truncatedNormal:
-                return matrix(stream("weights.truncated_normal").truncatedNormal(count: count), times: std / Initializer.truncatedNormalStd)
+                return matrix(
+                    stream("weights.truncated_normal").truncatedNormal(count: count),
+                    times: std / Initializer.truncatedNormalStd)
             }
         case .orthogonal(let gain):
             let gaussian = normal(times: 1)
@@ -101,7 +106,9 @@ public enum Initializer: Equatable, Sendable {
     /// then column j of Q times the sign of R_jj; Mezzadri 2007), times `gain`: for a Gaussian A
     /// (and gain 1) it is exactly Haar-distributed. Wide matrices go through their transpose.
     /// Signs and gain are one pass: (-q) gain and q (-gain) are the same number.
-    public static func haarOrthogonal(from gaussian: Matrix<Double>, gain: Double = 1) throws(LAPACKError) -> Matrix<Double> {
+    public static func haarOrthogonal(from gaussian: Matrix<Double>, gain: Double = 1) throws(LAPACKError) -> Matrix<
+        Double
+    > {
         let tall = gaussian.rows >= gaussian.columns
         var (q, r) = try Double.qr(tall ? gaussian : gaussian.transposed)
         q.scaleColumns(by: r.map { $0 < 0 ? -gain : gain })

@@ -29,7 +29,9 @@ extension Network {
                 Double.gemm(product, transposeA: false, weights, transposeB: false, into: &next, alpha: 1, beta: 0)
                 for i in 0..<n { for j in 0..<n { next.elements[i * n + j] *= slopes[j] } }
             case .residual:
-                for i in 0..<n { for j in 0..<n { scaled.elements[i * n + j] = product.elements[i * n + j] * slopes[j] } }
+                for i in 0..<n {
+                    for j in 0..<n { scaled.elements[i * n + j] = product.elements[i * n + j] * slopes[j] }
+                }
                 next = product
                 Double.gemm(scaled, transposeA: false, weights, transposeB: false, into: &next, alpha: alpha, beta: 1)
             }

@@ -24,7 +24,9 @@ enum Kernels {
     }
 
     /// values = phi(z), slopes = phi'(z) for the activation `A` stands for.
-    private static func evaluate<A: FixedActivation, S: BLASScalar>(_: A.Type, _ z: [S], _ values: inout [S], _ slopes: inout [S]) {
+    private static func evaluate<A: FixedActivation, S: BLASScalar>(
+        _: A.Type, _ z: [S], _ values: inout [S], _ slopes: inout [S]
+    ) {
         let input = z.span
         var output = values.mutableSpan, derivative = slopes.mutableSpan
         for i in 0..<min(input.count, output.count, derivative.count) {
@@ -43,7 +45,8 @@ enum Kernels {
         // Spans of exactly n elements, so the compiler sees every index below in range and loads whole vectors.
         let n = min(z.count, values.count, slopes.count), whole = n - n % 8
         guard n > 0 else { return (.ok, .zero) }
-        let input = z.span.extracting(0..<n), output = values.span.extracting(0..<n), derivative = slopes.span.extracting(0..<n)
+        let input = z.span.extracting(0..<n), output = values.span.extracting(0..<n),
+            derivative = slopes.span.extracting(0..<n)
         let shift = Double(output[0])
         var sum = SIMD8<Double>(), squares = sum, saturated = sum, nonFinite = sum
         for start in stride(from: 0, to: whole, by: 8) {
@@ -68,7 +71,11 @@ enum Kernels {
         guard nonFinite.inOrderSum == 0 else { return (z.contains { $0.isNaN } ? .nan : .overflow, .zero) }
         let count = Double(n), mean = sum.inOrderSum / count
         let variance = Swift.max(0, squares.inOrderSum / count - mean * mean)
-        return (.ok, ActivationStatistics(mean: shift + mean, std: variance.squareRoot(), saturatedFraction: saturated.inOrderSum / count))
+        return (
+            .ok,
+            ActivationStatistics(
+                mean: shift + mean, std: variance.squareRoot(), saturatedFraction: saturated.inOrderSum / count)
+        )
     }
 
     /// Each row's sum of squares of the row-major `values` (`columns` per row), in float64:
@@ -80,7 +87,8 @@ enum Kernels {
         var result = [Double](repeating: 0, count: rowCount)
         var squares = result.mutableSpan
         for row in 0..<rowCount {
-            let r = v.extracting((row * columns)..<((row + 1) * columns))  // exactly `columns` long: no index checks left in the loop
+            // exactly `columns` long: no index checks left in the loop
+            let r = v.extracting((row * columns)..<((row + 1) * columns))
             var lane = SIMD8<Double>(), tail = 0.0
             for j in stride(from: 0, to: whole, by: 8) {
                 var x = SIMD8<Double>()
@@ -160,7 +168,8 @@ extension Matrix {
     /// The sum of each column, accumulated in float64 row after row, eight columns at a time.
     public var columnSums: [Double] {
         let v = elements.span, whole = columns - columns % 8
-        var chunks = [SIMD8<Double>](repeating: .zero, count: whole / 8), tail = [Double](repeating: 0, count: columns - whole)
+        var chunks = [SIMD8<Double>](repeating: .zero, count: whole / 8),
+            tail = [Double](repeating: 0, count: columns - whole)
         for row in 0..<rows {
             let r = v.extracting((row * columns)..<((row + 1) * columns))  // exactly `columns` long: whole-vector loads
             for j in stride(from: 0, to: whole, by: 8) {

@@ -62,13 +62,16 @@ public final class Network<Scalar: BLASScalar> {
             guard cell.biasStd > 0 else { return [Scalar](repeating: 0, count: n) }
             return RandomStream(seed: seed, purpose: "bias", l, n).normal(count: n).map { Scalar($0 * cell.biasStd) }
         }
-        input = Objective.gaussian(seed: seed, purpose: "input", rows: b, columns: n, std: cell.inputStd).converted(to: Scalar.self)
+        input = Objective.gaussian(seed: seed, purpose: "input", rows: b, columns: n, std: cell.inputStd).converted(
+            to: Scalar.self)
         objective = Objective(loss: cell.loss, seed: seed, batch: b, width: n, classes: cell.classes)
         let empty = Matrix<Scalar>(rows: 0, columns: 0)
         (hidden, branch, slopes, scratch, gradient, delta) = ([], [], [], empty, empty, empty)
         statistics = Array(repeating: .zero, count: depth)
         if let pass = pool?.takeForward(ForwardPass.Key(cell, seed: seed), depth: depth) {
-            (hidden, branch, slopes, statistics, forwardDepth) = (pass.hidden, pass.branch, pass.slopes, pass.statistics, pass.depth)
+            (hidden, branch, slopes, statistics, forwardDepth) = (
+                pass.hidden, pass.branch, pass.slopes, pass.statistics, pass.depth
+            )
             hidden[0] = input
             (scratch, gradient, delta) = (buffer(rows: b), buffer(rows: b), buffer(rows: b))
         } else {
@@ -92,7 +95,8 @@ public final class Network<Scalar: BLASScalar> {
     /// A rows x width matrix from the pool (contents unspecified) or newly allocated.
     private func buffer(rows: Int) -> Matrix<Scalar> {
         let count = rows * cell.width
-        return Matrix(rows: rows, columns: cell.width, exactly: pool?.take(count: count) ?? [Scalar](repeating: 0, count: count))
+        return Matrix(
+            rows: rows, columns: cell.width, exactly: pool?.take(count: count) ?? [Scalar](repeating: 0, count: count))
     }
 
     /// Hands the per-example buffers (not the input) back to the pool: a complete forward pass
@@ -101,8 +105,10 @@ public final class Network<Scalar: BLASScalar> {
         guard let pool else { return }
         pool.give([scratch, gradient, delta].map(\.elements).filter { !$0.isEmpty })
         if pristine, forwardDepth > 0 {
-            pool.keep(ForwardPass(key: ForwardPass.Key(cell, seed: seed), depth: forwardDepth, hidden: hidden, branch: branch,
-                                  slopes: slopes, statistics: statistics))
+            pool.keep(
+                ForwardPass(
+                    key: ForwardPass.Key(cell, seed: seed), depth: forwardDepth, hidden: hidden, branch: branch,
+                    slopes: slopes, statistics: statistics))
         } else {
             pool.give(hidden.dropFirst().map(\.elements) + branch.map(\.elements) + slopes.map(\.elements))
         }
@@ -120,7 +126,8 @@ public final class Network<Scalar: BLASScalar> {
     /// for training on minibatches and evaluating on held-out examples.
     public func setBatch(_ x: Matrix<Scalar>, objective: Objective) throws(ShapeError) {
         guard x.columns == cell.width, x.rows > 0 else {
-            throw ShapeError("a batch must have \(cell.width) columns and at least one row, got \(x.rows) x \(x.columns)")
+            throw ShapeError(
+                "a batch must have \(cell.width) columns and at least one row, got \(x.rows) x \(x.columns)")
         }
         invalidateForward()
         let resize = x.rows != input.rows
@@ -144,7 +151,9 @@ public final class Network<Scalar: BLASScalar> {
     /// Replaces b_l (1-based); throws unless it has `width` entries.
     public func setBiases(_ b: [Scalar], layer: Int) throws(ShapeError) {
         try checkLayer(layer)
-        guard b.count == cell.width else { throw ShapeError("b_\(layer) must have \(cell.width) entries, got \(b.count)") }
+        guard b.count == cell.width else {
+            throw ShapeError("b_\(layer) must have \(cell.width) entries, got \(b.count)")
+        }
         biases[layer - 1] = b
     }
 
@@ -201,7 +210,8 @@ public final class Network<Scalar: BLASScalar> {
                 return d
             }
             let biases = unscaled(self.delta).columnSums
-            result.append(LayerGradients(weights: unscaled(self.weightGradient), biases: biases, output: unscaled(self.gradient)))
+            result.append(
+                LayerGradients(weights: unscaled(self.weightGradient), biases: biases, output: unscaled(self.gradient)))
         }
         return status == .ok ? result.reversed() : nil
     }

@@ -28,7 +28,8 @@ public struct Objective: Sendable {
             matrix = Objective.gaussian(seed: seed, purpose: "probe", rows: batch, columns: width, std: 1)
             labels = []
         case .crossEntropy:
-            matrix = Objective.gaussian(seed: seed, purpose: "readout", rows: width, columns: classes, std: 1 / Double(width).squareRoot())
+            matrix = Objective.gaussian(
+                seed: seed, purpose: "readout", rows: width, columns: classes, std: 1 / Double(width).squareRoot())
             labels = RandomStream(seed: seed, purpose: "labels", batch, classes).uniform(count: batch).map {
                 min(classes - 1, Int($0 * Double(classes)))
             }
@@ -64,7 +65,9 @@ public struct Objective: Sendable {
         var correct = 0
         for b in 0..<logits.rows {
             let row = logits.elements[(b * logits.columns)..<((b + 1) * logits.columns)]
-            if let best = row.indices.max(by: { row[$0] < row[$1] }), best - b * logits.columns == labels[b] { correct += 1 }
+            if let best = row.indices.max(by: { row[$0] < row[$1] }), best - b * logits.columns == labels[b] {
+                correct += 1
+            }
         }
         return Double(correct) / Double(logits.rows)
     }
@@ -89,7 +92,9 @@ public struct Objective: Sendable {
     }
 
     static func gaussian(seed: Int, purpose: String, rows: Int, columns: Int, std: Double) -> Matrix<Double> {
-        Matrix(rows: rows, columns: columns,
-               exactly: RandomStream(seed: seed, purpose: purpose, rows, columns).normal(count: rows * columns, scale: std))
+        Matrix(
+            rows: rows, columns: columns,
+            exactly: RandomStream(seed: seed, purpose: purpose, rows, columns).normal(count: rows * columns, scale: std)
+        )
     }
 }

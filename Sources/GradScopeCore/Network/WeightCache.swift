@@ -34,8 +34,10 @@ public final class WeightCache {
             layers = []
         }
         while layers.count < cell.depth {
-            layers.append(try cell.initializer.weights(seed: seed, layer: layers.count + 1, fanIn: cell.width, fanOut: cell.width,
-                                                       reusing: spare.popLast() ?? []))
+            layers.append(
+                try cell.initializer.weights(
+                    seed: seed, layer: layers.count + 1, fanIn: cell.width, fanOut: cell.width,
+                    reusing: spare.popLast() ?? []))
         }
         return Array(layers.prefix(cell.depth))
     }

@@ -38,8 +38,10 @@ enum Gaussian {
     /// The words sit in the low halves of 64-bit lanes: the products are 32 x 32 -> 64-bit
     /// multiplies (`vpmuludq`), and the junk in the high halves is masked or truncated away.
     @inline(__always)
-    static func philox(_ key: (UInt32, UInt32), first: Int, _ word0: inout [UInt32], _ word1: inout [UInt32],
-                       _ word2: inout [UInt32], _ word3: inout [UInt32]) {
+    static func philox(
+        _ key: (UInt32, UInt32), first: Int, _ word0: inout [UInt32], _ word1: inout [UInt32],
+        _ word2: inout [UInt32], _ word3: inout [UInt32]
+    ) {
         var w0 = word0.mutableSpan, w1 = word1.mutableSpan, w2 = word2.mutableSpan, w3 = word3.mutableSpan
         let count = min(w0.count, w1.count, w2.count, w3.count)
         let base = UInt64(UInt(bitPattern: first))

@@ -55,8 +55,14 @@ public struct RandomStream: Sendable, Equatable {
             var attempt: UInt32 = 0
             while true {
                 let (z0, z1) = RandomStream.boxMuller(generator.words(i, lane: attempt &+ 1))
-                if Swift.abs(z0) <= bound { result[i] = z0; break }
-                if Swift.abs(z1) <= bound { result[i] = z1; break }
+                if Swift.abs(z0) <= bound {
+                    result[i] = z0
+                    break
+                }
+                if Swift.abs(z1) <= bound {
+                    result[i] = z1
+                    break
+                }
                 attempt &+= 1
             }
         }

@@ -19,21 +19,32 @@ public struct MeanField: Sendable {
 
     /// The theory of `cell`'s network: sigma_w^2 = width Var(W) of its initialiser.
     public init(_ cell: Cell) {
-        self.init(activation: cell.activation,
-                  weightVariance: Double(cell.width) * cell.initializer.variance(fanIn: cell.width, fanOut: cell.width),
-                  biasVariance: cell.biasStd * cell.biasStd)
+        self.init(
+            activation: cell.activation,
+            weightVariance: Double(cell.width) * cell.initializer.variance(fanIn: cell.width, fanOut: cell.width),
+            biasVariance: cell.biasStd * cell.biasStd)
     }
 
     /// sigma_w^2 E[phi(sqrt(q) z)^2] + sigma_b^2: the next layer's pre-activation variance.
     public func variance(after q: Double) -> Double {
         let phi = activation
-        return weightVariance * GaussianExpectation.of({ let v = phi.value($0); return v * v }, variance: q) + biasVariance
+        return weightVariance
+            * GaussianExpectation.of(
+                {
+                    let v = phi.value($0)
+                    return v * v
+                }, variance: q) + biasVariance
     }
 
     /// chi(q) = sigma_w^2 E[phi'(sqrt(q) z)^2].
     public func chi(_ q: Double) -> Double {
         let phi = activation
-        return weightVariance * GaussianExpectation.of({ let d = phi.derivative($0); return d * d }, variance: q)
+        return weightVariance
+            * GaussianExpectation.of(
+                {
+                    let d = phi.derivative($0)
+                    return d * d
+                }, variance: q)
     }
 
     /// Per layer l = 1 ... L, the predicted E||D_{l-1}||^2 / E||D_l||^2 (layer 1's entry, which has
@@ -55,7 +66,7 @@ public struct MeanField: Sendable {
             let alpha2 = cell.residualScale * cell.residualScale
             var v = cell.inputStd * cell.inputStd  // v_0
             for _ in 2...max(2, depth) where gains.count < depth {
-                v += alpha2 * variance(after: v)   // v_{l-1} for l = 2, 3, ...
+                v += alpha2 * variance(after: v)  // v_{l-1} for l = 2, 3, ...
                 gains.append(1 + alpha2 * chi(v))
             }
         }

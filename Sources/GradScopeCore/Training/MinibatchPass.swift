@@ -17,7 +17,9 @@ extension Network {
         let forwardStatus = forward(from: 0)
         guard forwardStatus == .ok else { return MinibatchPass(status: forwardStatus) }
         var pass = MinibatchPass<Scalar>(status: .ok)
-        if weightGradients.count != cell.depth { weightGradients = Array(repeating: Matrix(rows: 0, columns: 0), count: cell.depth) }
+        if weightGradients.count != cell.depth {
+            weightGradients = Array(repeating: Matrix(rows: 0, columns: 0), count: cell.depth)
+        }
         let (loss, status) = backward { layer, exponent in
             self.formWeightGradient(layer, into: &self.weightGradients[layer - 1])
             if recording {
@@ -36,7 +38,9 @@ extension Network {
 
     /// The mean loss (and `cross_entropy` accuracy) of the network on `set`, evaluated in
     /// minibatches of `batch` rows; nil when a forward pass overflows or gives NaN.
-    func evaluate(_ set: LabelledSet, with data: TrainingData, batch: Int) throws(ShapeError) -> (loss: Double, accuracy: Double?)? {
+    func evaluate(_ set: LabelledSet, with data: TrainingData, batch: Int) throws(ShapeError) -> (
+        loss: Double, accuracy: Double?
+    )? {
         var loss = 0.0, correct = 0.0
         for start in stride(from: 0, to: set.count, by: max(1, batch)) {
             let chunk = set.rows(start..<min(set.count, start + batch))

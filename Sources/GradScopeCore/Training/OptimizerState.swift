@@ -16,12 +16,16 @@ public struct OptimizerState<Scalar: BLASScalar> {
     /// A fresh optimiser (zero moments) for `slots` parameter tensors.
     public init(_ optimizer: Optimizer, learningRate: Double, momentum: Double, slots: Int) {
         (self.optimizer, self.learningRate, self.momentum) = (optimizer, learningRate, momentum)
-        (first, second, updates) = (Array(repeating: [], count: slots), Array(repeating: [], count: slots), Array(repeating: 0, count: slots))
+        (first, second, updates) = (
+            Array(repeating: [], count: slots), Array(repeating: [], count: slots), Array(repeating: 0, count: slots)
+        )
     }
 
     /// Applies one step to `parameters` (slot `slot`) with its gradient `gradient` (same count).
     public mutating func update(_ parameters: inout [Scalar], gradient: [Scalar], slot: Int) {
-        precondition(parameters.count == gradient.count, "optimiser: \(parameters.count) parameters, \(gradient.count) gradients")
+        precondition(
+            parameters.count == gradient.count, "optimiser: \(parameters.count) parameters, \(gradient.count) gradients"
+        )
         let lr = Scalar(learningRate)
         updates[slot] += 1
         switch optimizer {
@@ -35,7 +39,11 @@ public struct OptimizerState<Scalar: BLASScalar> {
                 parameters[i] -= lr * first[slot][i]
             }
         case .adam:
-            if first[slot].isEmpty { (first[slot], second[slot]) = (Array(repeating: 0, count: parameters.count), Array(repeating: 0, count: parameters.count)) }
+            if first[slot].isEmpty {
+                (first[slot], second[slot]) = (
+                    Array(repeating: 0, count: parameters.count), Array(repeating: 0, count: parameters.count)
+                )
+            }
             adamStep(&parameters, gradient, slot: slot)
         }
     }
@@ -49,7 +57,8 @@ public struct OptimizerState<Scalar: BLASScalar> {
             let g = gradient[i]
             first[slot][i] = beta1 * first[slot][i] + (1 - beta1) * g
             second[slot][i] = beta2 * second[slot][i] + (1 - beta2) * g * g
-            let step = (first[slot][i] / firstCorrection) / ((second[slot][i] / secondCorrection).squareRoot() + epsilon)
+            let step =
+                (first[slot][i] / firstCorrection) / ((second[slot][i] / secondCorrection).squareRoot() + epsilon)
             parameters[i] -= lr * step
         }
     }

@@ -13,8 +13,10 @@ public struct TrainingPoint: Equatable, Sendable {
     /// Layer 1 first; empty unless `ok`.
     public var layers: [TrainingLayer]
 
-    public init(step: Int, status: RunStatus, trainLoss: Double? = nil, testLoss: Double? = nil,
-                trainAccuracy: Double? = nil, testAccuracy: Double? = nil, layers: [TrainingLayer] = []) {
+    public init(
+        step: Int, status: RunStatus, trainLoss: Double? = nil, testLoss: Double? = nil,
+        trainAccuracy: Double? = nil, testAccuracy: Double? = nil, layers: [TrainingLayer] = []
+    ) {
         (self.step, self.status, self.trainLoss, self.testLoss) = (step, status, trainLoss, testLoss)
         (self.trainAccuracy, self.testAccuracy, self.layers) = (trainAccuracy, testAccuracy, layers)
     }
@@ -35,7 +37,9 @@ public struct TrainingLayer: Equatable, Sendable {
 
 /// Trains the network of `cell` for `seed` as `settings` say, in the cell's precision,
 /// starting from the same weights `measure` uses; returns the recorded steps.
-public func train(_ cell: Cell, settings: TrainingSettings, seed: Int, cache: WeightCache? = nil) throws -> [TrainingPoint] {
+public func train(_ cell: Cell, settings: TrainingSettings, seed: Int, cache: WeightCache? = nil) throws
+    -> [TrainingPoint]
+{
     switch cell.precision {
     case .float64: return try Trainer<Double>(cell: cell, settings: settings, seed: seed, cache: cache).run()
     case .float32: return try Trainer<Float>(cell: cell, settings: settings, seed: seed, cache: cache).run()
@@ -61,12 +65,14 @@ public final class Trainer<Scalar: BLASScalar> {
     public init(cell: Cell, settings: TrainingSettings, seed: Int, cache: WeightCache? = nil) throws {
         try settings.validate(for: cell)
         network = try Network<Scalar>(cell: cell, seed: seed, cache: cache)
-        data = TrainingData(task: settings.task, seed: seed, width: cell.width, trainSize: settings.trainSize,
-                            classes: cell.classes, inputStd: cell.inputStd)
+        data = TrainingData(
+            task: settings.task, seed: seed, width: cell.width, trainSize: settings.trainSize,
+            classes: cell.classes, inputStd: cell.inputStd)
         (self.settings, self.seed, initialWeights) = (settings, seed, network.weights)
         trainingSubset = data.train.rows(0..<min(settings.trainSize, TrainingSettings.testSize))
-        optimizer = OptimizerState(settings.optimizer, learningRate: settings.learningRate, momentum: settings.momentum,
-                                   slots: 2 * cell.depth)
+        optimizer = OptimizerState(
+            settings.optimizer, learningRate: settings.learningRate, momentum: settings.momentum,
+            slots: 2 * cell.depth)
     }
 
     /// Steps 0 ... steps: a forward and backward pass on each step's minibatch, recorded at
@@ -114,11 +120,13 @@ public final class Trainer<Scalar: BLASScalar> {
         }
         let batch = network.cell.batch
         guard let train = try network.evaluate(trainingSubset, with: data, batch: batch),
-              let test = try network.evaluate(data.test, with: data, batch: batch) else {
+            let test = try network.evaluate(data.test, with: data, batch: batch)
+        else {
             return TrainingPoint(step: step, status: .overflow)
         }
-        return TrainingPoint(step: step, status: .ok, trainLoss: train.loss, testLoss: test.loss,
-                             trainAccuracy: train.accuracy, testAccuracy: test.accuracy, layers: layers)
+        return TrainingPoint(
+            step: step, status: .ok, trainLoss: train.loss, testLoss: test.loss,
+            trainAccuracy: train.accuracy, testAccuracy: test.accuracy, layers: layers)
     }
 
     /// ||W_l(t) - W_l(0)||_F / ||W_l(0)||_F for layer index l (0-based).
@@ -126,7 +134,9 @@ public final class Trainer<Scalar: BLASScalar> {
         let now = network.weights[l].elements, start = initialWeights[l].elements
         var difference = [Double](repeating: 0, count: now.count)
         for i in now.indices { difference[i] = Double(now[i]) - Double(start[i]) }
-        guard let moved = ScaledNorm(of: difference).value, let size = ScaledNorm(of: start).value, size > 0 else { return 0 }
+        guard let moved = ScaledNorm(of: difference).value, let size = ScaledNorm(of: start).value, size > 0 else {
+            return 0
+        }
         return moved / size
     }
 }

@@ -13,8 +13,9 @@ public struct LabelledSet: Sendable {
 
     /// The examples at `indices`, in that order.
     public func rows(_ indices: [Int]) -> LabelledSet {
-        LabelledSet(inputs: inputs.gatheringRows(indices), targets: targets.gatheringRows(indices),
-                    labels: labels.isEmpty ? [] : indices.map { labels[$0] })
+        LabelledSet(
+            inputs: inputs.gatheringRows(indices), targets: targets.gatheringRows(indices),
+            labels: labels.isEmpty ? [] : indices.map { labels[$0] })
     }
 
     /// The examples `range`.
@@ -33,8 +34,10 @@ public struct TrainingData: Sendable {
     public let readout: Matrix<Double>?
 
     /// Draws the sets of `task` for `seed`.
-    public init(task: TrainingTask, seed: Int, width: Int, trainSize: Int, testSize: Int = TrainingSettings.testSize,
-                classes: Int, inputStd: Double) {
+    public init(
+        task: TrainingTask, seed: Int, width: Int, trainSize: Int, testSize: Int = TrainingSettings.testSize,
+        classes: Int, inputStd: Double
+    ) {
         switch task {
         case .teacher:
             let teacher = Teacher(seed: seed, width: width)
@@ -44,12 +47,15 @@ public struct TrainingData: Sendable {
             }
             (train, test, readout) = (draw("train.input", trainSize), draw("test.input", testSize), nil)
         case .clusters:
-            let means = TrainingData.gaussian(seed, "clusters.means", rows: classes, columns: width, std: inputStd / 2.0.squareRoot())
+            let means = TrainingData.gaussian(
+                seed, "clusters.means", rows: classes, columns: width, std: inputStd / 2.0.squareRoot())
             let draw = { (purpose: String, size: Int) -> LabelledSet in
-                let labels = RandomStream(seed: seed, purpose: purpose + ".labels", size, classes).uniform(count: size).map {
-                    min(classes - 1, Int($0 * Double(classes)))
-                }
-                var x = TrainingData.gaussian(seed, purpose, rows: size, columns: width, std: inputStd / 2.0.squareRoot())
+                let labels = RandomStream(seed: seed, purpose: purpose + ".labels", size, classes).uniform(count: size)
+                    .map {
+                        min(classes - 1, Int($0 * Double(classes)))
+                    }
+                var x = TrainingData.gaussian(
+                    seed, purpose, rows: size, columns: width, std: inputStd / 2.0.squareRoot())
                 for (row, label) in labels.enumerated() {
                     for j in 0..<width { x.elements[row * width + j] += means.elements[label * width + j] }
                 }

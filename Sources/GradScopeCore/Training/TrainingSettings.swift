@@ -40,10 +40,20 @@ public struct TrainingSettings: Equatable, Sendable {
             throw ParameterError(key: "train.momentum", message: "must be a number in [0, 1), got \(momentum)")
         }
         guard trainSize >= cell.batch else {
-            throw ParameterError(key: "train.train_size", message: "must be at least batch (\(cell.batch)) so that a minibatch holds distinct examples, got \(trainSize)")
+            throw ParameterError(
+                key: "train.train_size",
+                message:
+                    "must be at least batch (\(cell.batch)) so that a minibatch holds distinct examples, got "
+                    + "\(trainSize)"
+            )
         }
         guard cell.loss == task.loss else {
-            throw ParameterError(key: "loss", message: "task \(task.rawValue) trains with loss \(task.loss.rawValue); set \"loss\": \"\(task.loss.rawValue)\", got \(cell.loss.rawValue)")
+            throw ParameterError(
+                key: "loss",
+                message:
+                    "task \(task.rawValue) trains with loss \(task.loss.rawValue); set \"loss\": "
+                    + "\"\(task.loss.rawValue)\", got \(cell.loss.rawValue)"
+            )
         }
     }
 }

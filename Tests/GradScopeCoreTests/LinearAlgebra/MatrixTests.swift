@@ -12,10 +12,14 @@ struct MatrixTests {
     }
 
     func random(_ rows: Int, _ columns: Int, seed: Int) -> Matrix<Double> {
-        try! Matrix(rows: rows, columns: columns, elements: RandomStream(seed: seed, purpose: "test", rows, columns).normal(count: rows * columns))
+        try! Matrix(
+            rows: rows, columns: columns,
+            elements: RandomStream(seed: seed, purpose: "test", rows, columns).normal(count: rows * columns))
     }
 
-    @Test("GEMM with every transpose matches the triple loop", arguments: [(1, 1, 1), (3, 5, 2), (7, 1, 4), (16, 9, 33), (2, 40, 1)])
+    @Test(
+        "GEMM with every transpose matches the triple loop",
+        arguments: [(1, 1, 1), (3, 5, 2), (7, 1, 4), (16, 9, 33), (2, 40, 1)])
     func gemm(shape: (Int, Int, Int)) {
         let (m, k, n) = shape
         let a = random(m, k, seed: 1), b = random(k, n, seed: 2)
@@ -28,8 +32,9 @@ struct MatrixTests {
         }
     }
 
-    @Test("The tiled transpose moves every entry (i, j) to (j, i), on shapes that are not multiples of the tile",
-          arguments: [(1, 1), (1, 70), (33, 31), (70, 45), (64, 64)])
+    @Test(
+        "The tiled transpose moves every entry (i, j) to (j, i), on shapes that are not multiples of the tile",
+        arguments: [(1, 1), (1, 70), (33, 31), (70, 45), (64, 64)])
     func transpose(shape: (Int, Int)) {
         let a = random(shape.0, shape.1, seed: 3), t = a.transposed
         #expect(t.rows == a.columns && t.columns == a.rows)
@@ -44,7 +49,9 @@ struct MatrixTests {
         let start = c
         Double.gemm(a, transposeA: false, b, transposeB: false, into: &c, alpha: 2, beta: -0.5)
         let ab = naiveProduct(a, b)
-        for i in c.elements.indices { #expect(abs(c.elements[i] - (2 * ab.elements[i] - 0.5 * start.elements[i])) < 1e-12) }
+        for i in c.elements.indices {
+            #expect(abs(c.elements[i] - (2 * ab.elements[i] - 0.5 * start.elements[i])) < 1e-12)
+        }
         let c32 = a.converted(to: Float.self).multiplied(by: b.converted(to: Float.self))
         for i in c32.elements.indices { #expect(abs(Double(c32.elements[i]) - ab.elements[i]) < 1e-5) }
     }

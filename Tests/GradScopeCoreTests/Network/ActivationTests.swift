@@ -46,7 +46,8 @@ struct ActivationTests {
             let (v0, d0) = (activation.value(x), activation.derivative(x))
             #expect(abs(v - v0) <= 4 * v0.ulp + 1e-300, "\(activation)(\(x)): \(v) vs \(v0)")
             // silu' = s(x) + x s'(x) cancels near its zero (x = -1.28): an ulp of its terms, not of the sum.
-            let terms = activation == .silu ? Activation.sigmoid.value(x) + abs(x * Activation.sigmoid.derivative(x)) : abs(d0)
+            let terms =
+                activation == .silu ? Activation.sigmoid.value(x) + abs(x * Activation.sigmoid.derivative(x)) : abs(d0)
             #expect(abs(d - d0) <= 4 * terms.ulp + 1e-300, "\(activation)'(\(x)): \(d) vs \(d0)")
         }
         let (v32, d32) = activation.valueAndDerivative(Float(0.3))
@@ -60,7 +61,9 @@ struct ActivationTests {
         for i in -200_000...200_000 { best = max(best, abs(activation.derivative(Double(i) / 10_000))) }
         #expect(best <= activation.maximumDerivative * (1 + 1e-12))
         #expect(best >= activation.maximumDerivative * (1 - 1e-6))
-        if activation == .sigmoid { #expect(activation.maximumDerivative == 0.25 && activation.derivative(0.0) == 0.25) }
+        if activation == .sigmoid {
+            #expect(activation.maximumDerivative == 0.25 && activation.derivative(0.0) == 0.25)
+        }
     }
 
     @Test("Saturated tanh and sigmoid report their true, tiny derivative (no cancellation)")

@@ -30,12 +30,22 @@ struct DeterminismTests {
         #expect(try Network<Float>(cell: cell, seed: 2).weights == shallow.weights.map { $0.converted(to: Float.self) })
     }
 
-    @Test("One thread's cache (reused buffers, weight storage refilled in place, forward passes taken over) changes no number")
+    @Test(
+        """
+        One thread's cache (reused buffers, weight storage refilled in place, forward passes taken over) changes no \
+        number
+        """
+    )
     func sharedCacheChangesNothing() throws {
-        func cell(_ activation: Activation, depth: Int, width: Int, _ initializer: Initializer, _ precision: Precision = .float64,
-                  residual: Bool = false, loss: Loss = .mse) -> Cell {
+        func cell(
+            _ activation: Activation, depth: Int, width: Int, _ initializer: Initializer,
+            _ precision: Precision = .float64,
+            residual: Bool = false, loss: Loss = .mse
+        ) -> Cell {
             var c = Cell()
-            (c.activation, c.depth, c.width, c.batch, c.initializer, c.precision) = (activation, depth, width, 12, initializer, precision)
+            (c.activation, c.depth, c.width, c.batch, c.initializer, c.precision) = (
+                activation, depth, width, 12, initializer, precision
+            )
             c.architecture = residual ? .residual : .plain
             c.loss = loss
             return c
@@ -44,11 +54,16 @@ struct DeterminismTests {
         // another width, another initialiser, float32, residual, an overflow, back again: every buffer, weight
         // array and forward pass a run leaves behind holds numbers the next one must not see, or must see exactly.
         let sequence: [(Cell, Int)] = [
-            (cell(.tanh, depth: 12, width: 24, .orthogonal(gain: 1)), 0), (cell(.tanh, depth: 7, width: 24, .orthogonal(gain: 1), loss: .probe), 0),
-            (cell(.tanh, depth: 12, width: 24, .orthogonal(gain: 1), loss: .crossEntropy), 0), (cell(.tanh, depth: 12, width: 24, .orthogonal(gain: 1)), 1),
-            (cell(.relu, depth: 5, width: 24, .orthogonal(gain: 1)), 0), (cell(.relu, depth: 9, width: 24, .orthogonal(gain: 1)), 0),
-            (cell(.sigmoid, depth: 7, width: 24, .normal(std: 0.3)), 1), (cell(.tanh, depth: 9, width: 16, .normal(std: 0.3), .float32), 1),
-            (cell(.elu, depth: 6, width: 16, .normal(std: 0.3), residual: true), 1), (cell(.linear, depth: 200, width: 16, .normal(std: 30)), 2),
+            (cell(.tanh, depth: 12, width: 24, .orthogonal(gain: 1)), 0),
+            (cell(.tanh, depth: 7, width: 24, .orthogonal(gain: 1), loss: .probe), 0),
+            (cell(.tanh, depth: 12, width: 24, .orthogonal(gain: 1), loss: .crossEntropy), 0),
+            (cell(.tanh, depth: 12, width: 24, .orthogonal(gain: 1)), 1),
+            (cell(.relu, depth: 5, width: 24, .orthogonal(gain: 1)), 0),
+            (cell(.relu, depth: 9, width: 24, .orthogonal(gain: 1)), 0),
+            (cell(.sigmoid, depth: 7, width: 24, .normal(std: 0.3)), 1),
+            (cell(.tanh, depth: 9, width: 16, .normal(std: 0.3), .float32), 1),
+            (cell(.elu, depth: 6, width: 16, .normal(std: 0.3), residual: true), 1),
+            (cell(.linear, depth: 200, width: 16, .normal(std: 30)), 2),
             (cell(.tanh, depth: 12, width: 24, .orthogonal(gain: 1)), 0),
         ]
         let cache = WeightCache()
@@ -61,7 +76,8 @@ struct DeterminismTests {
         let shared = try Network<Double>(cell: sequence[0].0, seed: 0, cache: cache)
         _ = shared.measure()
         let fresh = try Network<Double>(cell: sequence[0].0, seed: 0)
-        let replaced = try Matrix(rows: 24, columns: 24, elements: RandomStream(seed: 7, purpose: "test").normal(count: 576, scale: 0.2))
+        let replaced = try Matrix(
+            rows: 24, columns: 24, elements: RandomStream(seed: 7, purpose: "test").normal(count: 576, scale: 0.2))
         try shared.setWeights(replaced, layer: 3)
         try fresh.setWeights(replaced, layer: 3)
         #expect(shared.measure() == fresh.measure())
@@ -69,14 +85,18 @@ struct DeterminismTests {
 
     /// The output of `gradscope measure` with a given thread count for the matrix products.
     func measured(threads: Int, _ arguments: [String]) async throws -> String {
-        let result = try await runGradscope(["measure", "--depth", "6", "--width", "600", "--seed", "9",
-                                       "--threads", "\(threads)"] + arguments)
+        let result = try await runGradscope(
+            [
+                "measure", "--depth", "6", "--width", "600", "--seed", "9",
+                "--threads", "\(threads)",
+            ] + arguments)
         #expect(result.status == 0, "\(result.stderr)")
         return result.stdout
     }
 
-    @Test("1 and 2 threads give the same log10 norms to 1e-12 (in fact bit for bit)",
-          arguments: [["--initializer", "orthogonal", "--batch", "7"], ["--activation", "tanh", "--batch", "300"]])
+    @Test(
+        "1 and 2 threads give the same log10 norms to 1e-12 (in fact bit for bit)",
+        arguments: [["--initializer", "orthogonal", "--batch", "7"], ["--activation", "tanh", "--batch", "300"]])
     func threadCountIndependence(arguments: [String]) async throws {
         let one = try await measured(threads: 1, arguments), two = try await measured(threads: 2, arguments)
         func columns(_ text: String) -> [Double] {

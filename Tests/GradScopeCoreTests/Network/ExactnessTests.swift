@@ -53,7 +53,9 @@ struct ExactnessTests {
         #expect(ScaledNorm(significand: 1.5, exponent: -3).value == 1.5 / 8)
         #expect(ScaledNorm(of: [3.0, 4.0]).value == 5)
         #expect(ScaledNorm(of: [Float(3e-30), 4e-30]).value.map { abs($0 / 5e-30 - 1) < 1e-6 } == true)
-        #expect(ScaledNorm(of: [1e300, 1e300]).log10.map { abs($0 - (300 + Double.log10(2.0.squareRoot()))) < 1e-12 } == true)
+        #expect(
+            ScaledNorm(of: [1e300, 1e300]).log10.map { abs($0 - (300 + Double.log10(2.0.squareRoot()))) < 1e-12 }
+                == true)
         #expect(ScaledNorm(of: [0.0, .nan]).status == .nan)
         #expect(ScaledNorm(of: [0.0, 0.0]).log10 == nil && ScaledNorm(of: [0.0]).value == 0)
     }

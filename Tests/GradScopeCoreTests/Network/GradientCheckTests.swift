@@ -14,16 +14,23 @@ struct GradientCheckTests {
         var numeric: [Double] = [], analytic: [Double] = [], skipped = 0
         mutating func add(_ loss: (Double) -> Double?, analytic value: Double, kinked: Bool, base: Double) {
             let h = GradientCheckTests.step
-            guard let plus = loss(h), let minus = loss(-h) else { skipped += 1; return }
+            guard let plus = loss(h), let minus = loss(-h) else {
+                skipped += 1
+                return
+            }
             // A kink inside [-h, h] shows as a second difference of order h instead of h^2.
-            if kinked && abs(plus - 2 * base + minus) > 1e-8 { skipped += 1; return }
+            if kinked && abs(plus - 2 * base + minus) > 1e-8 {
+                skipped += 1
+                return
+            }
             numeric.append((plus - minus) / (2 * h))
             analytic.append(value)
         }
     }
 
-    @Test("dW, db and dH match central differences to 1e-6 (float64)",
-          arguments: Activation.allCases, Loss.allCases)
+    @Test(
+        "dW, db and dH match central differences to 1e-6 (float64)",
+        arguments: Activation.allCases, Loss.allCases)
     func gradients(activation: Activation, loss: Loss) throws {
         for architecture in Architecture.allCases {
             let network = try Network<Double>(cell: tinyCell(activation, loss, architecture), seed: 3)
@@ -35,34 +42,38 @@ struct GradientCheckTests {
                 var w = Comparison(), b = Comparison(), h = Comparison()
                 let weights = network.weights[layer - 1], biases = network.biases[layer - 1]
                 for i in weights.elements.indices {
-                    w.add({ d in
-                        var p = weights
-                        p[i / p.columns, i % p.columns] += d
-                        try? network.setWeights(p, layer: layer)
-                        defer { try? network.setWeights(weights, layer: layer) }
-                        return network.loss()
-                    }, analytic: g.weights.elements[i], kinked: kinked, base: base)
+                    w.add(
+                        { d in
+                            var p = weights
+                            p[i / p.columns, i % p.columns] += d
+                            try? network.setWeights(p, layer: layer)
+                            defer { try? network.setWeights(weights, layer: layer) }
+                            return network.loss()
+                        }, analytic: g.weights.elements[i], kinked: kinked, base: base)
                 }
                 for j in biases.indices {
-                    b.add({ d in
-                        var p = biases
-                        p[j] += d
-                        try? network.setBiases(p, layer: layer)
-                        defer { try? network.setBiases(biases, layer: layer) }
-                        return network.loss()
-                    }, analytic: g.biases[j], kinked: kinked, base: base)
+                    b.add(
+                        { d in
+                            var p = biases
+                            p[j] += d
+                            try? network.setBiases(p, layer: layer)
+                            defer { try? network.setBiases(biases, layer: layer) }
+                            return network.loss()
+                        }, analytic: g.biases[j], kinked: kinked, base: base)
                 }
                 let hidden = try #require(try network.hidden(atLayer: layer))
                 for i in hidden.elements.indices {
-                    h.add({ d in
-                        var p = hidden
-                        p[i / p.columns, i % p.columns] += d
-                        return try? network.loss(hidden: p, atLayer: layer) ?? nil
-                    }, analytic: g.output.elements[i], kinked: kinked, base: base)
+                    h.add(
+                        { d in
+                            var p = hidden
+                            p[i / p.columns, i % p.columns] += d
+                            return try? network.loss(hidden: p, atLayer: layer) ?? nil
+                        }, analytic: g.output.elements[i], kinked: kinked, base: base)
                 }
                 for (name, c) in [("dW", w), ("db", b), ("dH", h)] {
                     let label = "\(activation) \(loss) \(architecture) layer \(layer) \(name)"
-                    #expect(c.skipped * 5 <= c.numeric.count + c.skipped, "\(label): too many kink skips (\(c.skipped))")
+                    #expect(
+                        c.skipped * 5 <= c.numeric.count + c.skipped, "\(label): too many kink skips (\(c.skipped))")
                     #expect(relativeError(c.analytic, c.numeric) < 1e-6, "\(label)")
                 }
             }

@@ -18,7 +18,9 @@ struct InitializerTests {
         let m4 = w.reduce(0) { $0 + ($1 - mean) * ($1 - mean) * ($1 - mean) * ($1 - mean) } / n
         let expected = initializer.variance(fanIn: fanIn, fanOut: fanOut)
         let standardError = ((m4 - variance * variance) / n).squareRoot()
-        #expect(abs(variance - expected) < 3 * standardError, "\(initializer): variance \(variance), expected \(expected) +- \(standardError)")
+        #expect(
+            abs(variance - expected) < 3 * standardError,
+            "\(initializer): variance \(variance), expected \(expected) +- \(standardError)")
         #expect(abs(mean) < 3 * (variance / n).squareRoot(), "\(initializer): mean \(mean)")
     }
 
@@ -46,7 +48,10 @@ struct InitializerTests {
         #expect(w.max()! > 0.99 * limit && w.min()! < -0.99 * limit)
         let t = Initializer.varianceScaling(scale: 1, mode: .fanIn, distribution: .truncatedNormal)
         let sigma = 1 / Double(n).squareRoot() / Initializer.truncatedNormalStd
-        #expect(try t.weights(seed: 1, layer: 1, fanIn: n, fanOut: n).elements.allSatisfy { abs($0) <= 2 * sigma * (1 + 1e-15) })
+        #expect(
+            try t.weights(seed: 1, layer: 1, fanIn: n, fanOut: n).elements.allSatisfy {
+                abs($0) <= 2 * sigma * (1 + 1e-15)
+            })
     }
 
     @Test("orthogonal: Q^T Q = gain^2 I to 1e-12, square and rectangular", arguments: [(64, 64), (50, 30), (30, 50)])
@@ -56,7 +61,9 @@ struct InitializerTests {
         let tall = shape.0 >= shape.1
         let gram = tall ? q.multiplied(by: q, transposeSelf: true) : q.multiplied(by: q, transposeOther: true)
         var deviation = 0.0
-        for i in 0..<gram.rows { for j in 0..<gram.columns { deviation = max(deviation, abs(gram[i, j] / (gain * gain) - (i == j ? 1 : 0))) } }
+        for i in 0..<gram.rows {
+            for j in 0..<gram.columns { deviation = max(deviation, abs(gram[i, j] / (gain * gain) - (i == j ? 1 : 0))) }
+        }
         #expect(deviation < 1e-12)
     }
 
@@ -74,9 +81,11 @@ struct InitializerTests {
             var statistic = 0.0
             for (k, x) in sorted.enumerated() {
                 let cdf = (x + 1) / 2
-                statistic = max(statistic, abs(cdf - Double(k) / Double(samples)), abs(cdf - Double(k + 1) / Double(samples)))
+                statistic = max(
+                    statistic, abs(cdf - Double(k) / Double(samples)), abs(cdf - Double(k + 1) / Double(samples)))
             }
-            #expect(statistic < 1.63 / Double(samples).squareRoot(), "KS statistic \(statistic) rejects uniformity at 1%")
+            #expect(
+                statistic < 1.63 / Double(samples).squareRoot(), "KS statistic \(statistic) rejects uniformity at 1%")
         }
     }
 
@@ -92,15 +101,19 @@ extension Initializer: CustomTestStringConvertible {
     public var testDescription: String { "\(self)" }
 }
 
-
 @Suite("Gram matrices")
 struct GramTests {
-    @Test("gram(of: .columns) is A^T A and gram(of: .rows) is A A^T (upper triangles)", arguments: [(7, 3), (3, 7), (1, 5)])
+    @Test(
+        "gram(of: .columns) is A^T A and gram(of: .rows) is A A^T (upper triangles)",
+        arguments: [(7, 3), (3, 7), (1, 5)])
     func gram(shape: (Int, Int)) throws {
-        let a = try Matrix(rows: shape.0, columns: shape.1,
-                           elements: RandomStream(seed: 3, purpose: "test.gram").normal(count: shape.0 * shape.1))
-        for (vectors, expected) in [(GramVectors.columns, a.multiplied(by: a, transposeSelf: true)),
-                                    (.rows, a.multiplied(by: a, transposeOther: true))] {
+        let a = try Matrix(
+            rows: shape.0, columns: shape.1,
+            elements: RandomStream(seed: 3, purpose: "test.gram").normal(count: shape.0 * shape.1))
+        for (vectors, expected) in [
+            (GramVectors.columns, a.multiplied(by: a, transposeSelf: true)),
+            (.rows, a.multiplied(by: a, transposeOther: true)),
+        ] {
             var g = Matrix<Double>(rows: expected.rows, columns: expected.columns)
             Double.gram(a, of: vectors, into: &g)
             for i in 0..<g.rows { for j in i..<g.columns { #expect(abs(g[i, j] - expected[i, j]) < 1e-13) } }

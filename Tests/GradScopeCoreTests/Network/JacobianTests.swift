@@ -18,19 +18,23 @@ struct JacobianTests {
             var step = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)  // dh_l/dh_{l-1}
             for i in 0..<n {
                 for j in 0..<n {
-                    step[i][j] = cell.architecture == .plain
+                    step[i][j] =
+                        cell.architecture == .plain
                         ? w[i, j] * cell.activation.derivative(z[j])
                         : (i == j ? 1 : 0) + cell.residualScale * cell.activation.derivative(h[i]) * w[i, j]
                 }
             }
             jacobian = jacobian.map { row in (0..<n).map { j in (0..<n).reduce(0) { $0 + row[$1] * step[$1][j] } } }
-            h = cell.architecture == .plain ? z.map { cell.activation.value($0) } : (0..<n).map { h[$0] + cell.residualScale * z[$0] }
+            h =
+                cell.architecture == .plain
+                ? z.map { cell.activation.value($0) } : (0..<n).map { h[$0] + cell.residualScale * z[$0] }
         }
         return jacobian
     }
 
-    @Test("The sum of sigma^2 equals ||J||_F^2 of a naive, independently built J",
-          arguments: [(Activation.tanh, Architecture.plain), (.sigmoid, .plain), (.relu, .residual), (.gelu, .residual)])
+    @Test(
+        "The sum of sigma^2 equals ||J||_F^2 of a naive, independently built J",
+        arguments: [(Activation.tanh, Architecture.plain), (.sigmoid, .plain), (.relu, .residual), (.gelu, .residual)])
     func frobenius(activation: Activation, architecture: Architecture) throws {
         let cell = tinyCell(activation, .mse, architecture, width: 6, batch: 3, depth: 5)
         let spectrum = try #require(try jacobianSpectrum(cell, seed: 4))
@@ -51,7 +55,12 @@ struct JacobianTests {
         for sigma in spectrum.singularValues { #expect(abs(try #require(sigma.value) / expected - 1) < 1e-10) }
     }
 
-    @Test("relu with He: the normalised variance of sigma^2 is near 2L with Gaussian and L with orthogonal weights (width 512, depth 20)")
+    @Test(
+        """
+        relu with He: the normalised variance of sigma^2 is near 2L with Gaussian and L with orthogonal weights \
+        (width 512, depth 20)
+        """
+    )
     func reluSpread() throws {
         var cell = Cell()
         (cell.activation, cell.width, cell.depth, cell.batch) = (.relu, 512, 20, 4)
@@ -60,12 +69,14 @@ struct JacobianTests {
             var total = 0.0
             for seed in 0..<3 {
                 let sigma2 = try #require(try jacobianSpectrum(cell, seed: seed)).significands.map { $0 * $0 }
-                let m1 = sigma2.reduce(0, +) / Double(sigma2.count), m2 = sigma2.reduce(0) { $0 + $1 * $1 } / Double(sigma2.count)
+                let m1 = sigma2.reduce(0, +) / Double(sigma2.count),
+                    m2 = sigma2.reduce(0) { $0 + $1 * $1 } / Double(sigma2.count)
                 total += (m2 / (m1 * m1) - 1) / 3
             }
             return total
         }
-        let gaussian = try spread(Initializer.named["he_normal"]!), orthogonal = try spread(.orthogonal(gain: 2.0.squareRoot()))
+        let gaussian = try spread(Initializer.named["he_normal"]!),
+            orthogonal = try spread(.orthogonal(gain: 2.0.squareRoot()))
         #expect(abs(gaussian / 40 - 1) <= 0.2, "Gaussian: \(gaussian), theory 2L = 40")
         #expect(abs(orthogonal / 20 - 1) <= 0.2, "orthogonal: \(orthogonal), theory L = 20")
     }

@@ -9,10 +9,14 @@ import Testing
 @Suite("Overflow follows the mathematics, on every BLAS kernel")
 struct OverflowTests {
     /// 2^(maxExponent/2 + 1): its square leaves the range, half its square does not.
-    static func big<S: BLASScalar>(_: S.Type) -> S { S(sign: .plus, exponent: S.greatestFiniteMagnitude.exponent / 2 + 1, significand: 1) }
+    static func big<S: BLASScalar>(_: S.Type) -> S {
+        S(sign: .plus, exponent: S.greatestFiniteMagnitude.exponent / 2 + 1, significand: 1)
+    }
 
     /// A linear 2-unit network for one example x = [big, big], with W_1 as given and W_2 = `second`.
-    static func network<S: BLASScalar>(_: S.Type, first: [S], second: [S] = [1, 0, 0, 1], depth: Int = 2) throws -> Network<S> {
+    static func network<S: BLASScalar>(_: S.Type, first: [S], second: [S] = [1, 0, 0, 1], depth: Int = 2) throws
+        -> Network<S>
+    {
         var cell = Cell()
         (cell.activation, cell.width, cell.batch, cell.depth, cell.loss) = (.linear, 2, 1, depth, .probe)
         let network = try Network<S>(cell: cell, seed: 3)
@@ -26,7 +30,8 @@ struct OverflowTests {
     /// The raw BLAS product of the two factors is not finite: the case really is one a kernel gets wrong.
     static func rawProductIsNotFinite<S: BLASScalar>(_ w: [S]) throws -> Bool {
         let b = big(S.self)
-        let x = try Matrix(rows: 1, columns: 2, elements: [b, b]), weights = try Matrix(rows: 2, columns: 2, elements: w)
+        let x = try Matrix(rows: 1, columns: 2, elements: [b, b]),
+            weights = try Matrix(rows: 2, columns: 2, elements: w)
         return !x.multiplied(by: weights).elements.allSatisfy(\.isFinite)
     }
 
@@ -43,7 +48,8 @@ struct OverflowTests {
         precision == .float64 ? try check(Double.self) : try check(Float.self)
     }
 
-    @Test("Terms that overflow but whose sum is in range give the exact sum and status ok", arguments: Precision.allCases)
+    @Test(
+        "Terms that overflow but whose sum is in range give the exact sum and status ok", arguments: Precision.allCases)
     func cancellingTerms(precision: Precision) throws {
         func check<S: BLASScalar>(_: S.Type) throws {
             let b = Self.big(S.self), half = b / 2
@@ -60,8 +66,9 @@ struct OverflowTests {
         precision == .float64 ? try check(Double.self) : try check(Float.self)
     }
 
-    @Test("A backward product that leaves the range is carried in the exponent: ||G_1|| scales exactly with W_2",
-          arguments: Precision.allCases)
+    @Test(
+        "A backward product that leaves the range is carried in the exponent: ||G_1|| scales exactly with W_2",
+        arguments: Precision.allCases)
     func backwardOverflow(precision: Precision) throws {
         func check<S: BLASScalar>(_: S.Type) throws {
             let b = Self.big(S.self), c = S.greatestFiniteMagnitude

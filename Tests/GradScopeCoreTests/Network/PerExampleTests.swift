@@ -4,9 +4,12 @@ import Testing
 
 @Suite("Per-example gradient norms")
 struct PerExampleTests {
-    @Test("The row-norm identity equals explicitly formed per-example gradients (dW and db) to 1e-12",
-          arguments: [(Activation.tanh, Loss.mse, Architecture.plain), (.relu, .crossEntropy, .residual),
-                      (.sigmoid, .probe, .plain), (.gelu, .mse, .residual)])
+    @Test(
+        "The row-norm identity equals explicitly formed per-example gradients (dW and db) to 1e-12",
+        arguments: [
+            (Activation.tanh, Loss.mse, Architecture.plain), (.relu, .crossEntropy, .residual),
+            (.sigmoid, .probe, .plain), (.gelu, .mse, .residual),
+        ])
     func identity(activation: Activation, loss: Loss, architecture: Architecture) throws {
         let cell = tinyCell(activation, loss, architecture, width: 5, batch: 7, depth: 3)
         let network = try Network<Double>(cell: cell, seed: 2)
@@ -18,11 +21,15 @@ struct PerExampleTests {
             // Example b alone: its loss is the batch loss's term b times batch.
             let single = try Network<Double>(cell: cell, seed: 2)
             let row = Array(input.elements[(b * cell.width)..<((b + 1) * cell.width)])
-            let target: Objective = loss == .crossEntropy
+            let target: Objective =
+                loss == .crossEntropy
                 ? Objective(loss: loss, matrix: objective.matrix, labels: [objective.labels[b]])
-                : Objective(loss: loss, matrix: try Matrix(rows: 1, columns: cell.width,
-                                                          elements: Array(objective.matrix.elements[(b * cell.width)..<((b + 1) * cell.width)])),
-                            labels: [])
+                : Objective(
+                    loss: loss,
+                    matrix: try Matrix(
+                        rows: 1, columns: cell.width,
+                        elements: Array(objective.matrix.elements[(b * cell.width)..<((b + 1) * cell.width)])),
+                    labels: [])
             try single.setBatch(try Matrix(rows: 1, columns: cell.width, elements: row), objective: target)
             let gradients = try #require(single.gradients())
             for (l, g) in gradients.enumerated() {
@@ -35,7 +42,8 @@ struct PerExampleTests {
             for (k, p) in [0.1, 0.5, 0.9].enumerated() {
                 let expected = Quantile.of(sorted: sorted, p)
                 let got = try #require(run.layers[l].perExample[k].value)
-                #expect(abs(got - expected) <= 1e-12 * expected, "layer \(l + 1) q\(Int(p * 100)): \(got) vs \(expected)")
+                #expect(
+                    abs(got - expected) <= 1e-12 * expected, "layer \(l + 1) q\(Int(p * 100)): \(got) vs \(expected)")
             }
         }
     }

@@ -57,7 +57,8 @@ struct ReferenceNetwork {
         }
         var g = outputGradient(network, h[depth])
         for l in stride(from: depth - 1, through: 0, by: -1) {
-            let d = residual ? g.map { $0.map { cell.residualScale * $0 } } : zip(g, slopes[l]).map { zip($0, $1).map(*) }
+            let d =
+                residual ? g.map { $0.map { cell.residualScale * $0 } } : zip(g, slopes[l]).map { zip($0, $1).map(*) }
             layers[l].gradH = norm(g)
             layers[l].gradZ = norm(d)
             layers[l].gradW = norm(product(transpose(inputs[l], columns: n), d, columns: n))

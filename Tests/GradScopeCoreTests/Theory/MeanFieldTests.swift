@@ -8,13 +8,21 @@ import Testing
 func adaptiveExpectation(_ f: @escaping (Double) -> Double, variance q: Double) -> Double {
     let s = q.squareRoot()
     let g = { (z: Double) in f(s * z) * exp(-z * z / 2) / (2 * Double.pi).squareRoot() }
-    func simpson(_ a: Double, _ b: Double, _ fa: Double, _ fm: Double, _ fb: Double) -> Double { (b - a) / 6 * (fa + 4 * fm + fb) }
-    func refine(_ a: Double, _ b: Double, _ fa: Double, _ fm: Double, _ fb: Double, _ whole: Double, _ tolerance: Double, _ depth: Int) -> Double {
+    func simpson(_ a: Double, _ b: Double, _ fa: Double, _ fm: Double, _ fb: Double) -> Double {
+        (b - a) / 6 * (fa + 4 * fm + fb)
+    }
+    func refine(
+        _ a: Double, _ b: Double, _ fa: Double, _ fm: Double, _ fb: Double, _ whole: Double, _ tolerance: Double,
+        _ depth: Int
+    ) -> Double {
         let m = (a + b) / 2, lm = (a + m) / 2, rm = (m + b) / 2
         let flm = g(lm), frm = g(rm)
         let left = simpson(a, m, fa, flm, fm), right = simpson(m, b, fm, frm, fb)
-        if depth > 30 || abs(left + right - whole) <= 15 * tolerance { return left + right + (left + right - whole) / 15 }
-        return refine(a, m, fa, flm, fm, left, tolerance / 2, depth + 1) + refine(m, b, fm, frm, fb, right, tolerance / 2, depth + 1)
+        if depth > 30 || abs(left + right - whole) <= 15 * tolerance {
+            return left + right + (left + right - whole) / 15
+        }
+        return refine(a, m, fa, flm, fm, left, tolerance / 2, depth + 1)
+            + refine(m, b, fm, frm, fb, right, tolerance / 2, depth + 1)
     }
     var total = 0.0
     for (a, b) in [(-14.0, 0.0), (0.0, 14.0)] {
@@ -41,13 +49,20 @@ struct MeanFieldTests {
             #expect(abs(linear.chi(q) - 1.3) < 1e-13)
             #expect(abs(linear.variance(after: q) - 1.3 * q) < 1e-13 * q)
             #expect(abs(MeanField(activation: .relu, weightVariance: 2, biasVariance: 0).chi(q) - 1) < 1e-13)
-            #expect(abs(MeanField(activation: .relu, weightVariance: 2, biasVariance: 0.1).variance(after: q) - (q + 0.1)) < 1e-12 * (q + 0.1))
+            #expect(
+                abs(MeanField(activation: .relu, weightVariance: 2, biasVariance: 0.1).variance(after: q) - (q + 0.1))
+                    < 1e-12 * (q + 0.1))
             let leaky = MeanField(activation: .leakyRelu, weightVariance: 2, biasVariance: 0).chi(q)
             #expect(abs(leaky - (1 + 0.01 * 0.01)) < 1e-13)
         }
     }
 
-    @Test("tanh with sigma_w^2 = 1: chi -> 1 as q -> 0; the order-to-chaos line passes sigma_w^2 = 1.7610 at sigma_b^2 = 0.05")
+    @Test(
+        """
+        tanh with sigma_w^2 = 1: chi -> 1 as q -> 0; the order-to-chaos line passes sigma_w^2 = 1.7610 at sigma_b^2 \
+        = 0.05
+        """
+    )
     func tanh() {
         let critical = MeanField(activation: .tanh, weightVariance: 1, biasVariance: 0)
         #expect(abs(critical.chi(1e-8) - 1) < 1e-7)
@@ -60,23 +75,31 @@ struct MeanFieldTests {
         #expect(MeanField(activation: .tanh, weightVariance: 2.0, biasVariance: 0.05).fixedPoint.chi > 1.01)
     }
 
-    @Test("The composite rule agrees with adaptive Simpson to 1e-10 for every activation over q in [1e-4, 1e4]",
-          arguments: Activation.allCases)
+    @Test(
+        "The composite rule agrees with adaptive Simpson to 1e-10 for every activation over q in [1e-4, 1e4]",
+        arguments: Activation.allCases)
     func quadrature(activation: Activation) {
         for q in Self.variances {
-            for (name, f) in [("phi^2", { (x: Double) in activation.value(x) * activation.value(x) }),
-                              ("phi'^2", { (x: Double) in activation.derivative(x) * activation.derivative(x) })] {
+            for (name, f) in [
+                ("phi^2", { (x: Double) in activation.value(x) * activation.value(x) }),
+                ("phi'^2", { (x: Double) in activation.derivative(x) * activation.derivative(x) }),
+            ] {
                 let composite = GaussianExpectation.of(f, variance: q), adaptive = adaptiveExpectation(f, variance: q)
-                #expect(abs(composite - adaptive) <= 1e-10 * max(abs(adaptive), 1e-3), "\(activation) \(name) q = \(q): \(composite) vs \(adaptive)")
+                #expect(
+                    abs(composite - adaptive) <= 1e-10 * max(abs(adaptive), 1e-3),
+                    "\(activation) \(name) q = \(q): \(composite) vs \(adaptive)")
             }
         }
     }
 
     /// Width 512, batch 256, 8 seeds, `probe`, depth 20: the measured z gain per layer (mean over seeds
     /// of log10 ||D_l||, least-squares slope) against the prediction.
-    @Test("Measured z gain per layer within 0.02 decades of mean-field theory on wide networks",
-          arguments: [("tanh", "xavier_normal"), ("tanh", "critical"), ("sigmoid", "xavier_normal"),
-                      ("relu", "he_normal"), ("relu", "xavier_normal"), ("linear", "xavier_normal")])
+    @Test(
+        "Measured z gain per layer within 0.02 decades of mean-field theory on wide networks",
+        arguments: [
+            ("tanh", "xavier_normal"), ("tanh", "critical"), ("sigmoid", "xavier_normal"),
+            ("relu", "he_normal"), ("relu", "xavier_normal"), ("linear", "xavier_normal"),
+        ])
     func measuredAgainstTheory(activation: String, initializer: String) throws {
         var cell = Cell()
         cell.activation = Activation(rawValue: activation)!
@@ -95,8 +118,11 @@ struct MeanFieldTests {
         }
         let gains = MeanField(cell).squaredGains(cell)
         var predicted = [sums[cell.depth - 1]]
-        for l in stride(from: cell.depth, to: 1, by: -1) { predicted.append(predicted[predicted.count - 1] + log10(gains[l - 1]) / 2) }
-        let measured = try #require(Statistics.gainPerLayer(sums)), theory = try #require(Statistics.gainPerLayer(Array(predicted.reversed())))
+        for l in stride(from: cell.depth, to: 1, by: -1) {
+            predicted.append(predicted[predicted.count - 1] + log10(gains[l - 1]) / 2)
+        }
+        let measured = try #require(Statistics.gainPerLayer(sums)),
+            theory = try #require(Statistics.gainPerLayer(Array(predicted.reversed())))
         #expect(abs(measured - theory) <= 0.02, "\(activation) \(initializer): measured \(measured), theory \(theory)")
     }
 }

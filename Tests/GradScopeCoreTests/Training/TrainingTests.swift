@@ -4,8 +4,10 @@ import GradScopeTestSupport
 import Testing
 
 /// A training cell: `activation`, depth, width, batch; the teacher task's loss.
-func trainingCell(_ activation: Activation, depth: Int, width: Int, batch: Int, initializer: String = "xavier_normal",
-                  architecture: Architecture = .plain, residualScale: Double = 1) -> Cell {
+func trainingCell(
+    _ activation: Activation, depth: Int, width: Int, batch: Int, initializer: String = "xavier_normal",
+    architecture: Architecture = .plain, residualScale: Double = 1
+) -> Cell {
     var cell = Cell()
     cell.activation = activation
     cell.depth = depth
@@ -17,7 +19,9 @@ func trainingCell(_ activation: Activation, depth: Int, width: Int, batch: Int, 
     return cell
 }
 
-func trainingSettings(steps: Int, learningRate: Double, optimizer: Optimizer = .sgd, trainSize: Int, recordEvery: Int) -> TrainingSettings {
+func trainingSettings(steps: Int, learningRate: Double, optimizer: Optimizer = .sgd, trainSize: Int, recordEvery: Int)
+    -> TrainingSettings
+{
     var settings = TrainingSettings()
     settings.steps = steps
     settings.learningRate = learningRate
@@ -29,7 +33,8 @@ func trainingSettings(steps: Int, learningRate: Double, optimizer: Optimizer = .
 
 @Suite("Training")
 struct TrainingTests {
-    @Test("One SGD step is W - lr dW exactly (the engine's gradient), and dW agrees with finite differences of the loss")
+    @Test(
+        "One SGD step is W - lr dW exactly (the engine's gradient), and dW agrees with finite differences of the loss")
     func sgdStep() throws {
         var cell = tinyCell(.tanh, .mse, .plain, width: 4, batch: 3, depth: 3)
         cell.biasStd = 0
@@ -53,14 +58,18 @@ struct TrainingTests {
             for i in w0[l].elements.indices {
                 func loss(_ shift: Double) throws -> Double {
                     var w = w0[l]
-                    w = try Matrix(rows: w.rows, columns: w.columns, elements: w.elements.enumerated().map { $0 == i ? $1 + shift : $1 })
+                    w = try Matrix(
+                        rows: w.rows, columns: w.columns,
+                        elements: w.elements.enumerated().map { $0 == i ? $1 + shift : $1 })
                     try reference.setWeights(w, layer: l + 1)
                     defer { try? reference.setWeights(w0[l], layer: l + 1) }
                     return try #require(reference.loss())
                 }
                 let numeric = (try loss(h) - loss(-h)) / (2 * h)
                 let fromStep = (w0[l].elements[i] - trainer.network.weights[l].elements[i]) / 0.1
-                #expect(abs(numeric - fromStep) <= 1e-7 * max(1, abs(numeric)), "W_\(l + 1)[\(i)]: \(fromStep) vs \(numeric)")
+                #expect(
+                    abs(numeric - fromStep) <= 1e-7 * max(1, abs(numeric)),
+                    "W_\(l + 1)[\(i)]: \(fromStep) vs \(numeric)")
             }
         }
     }
@@ -93,7 +102,8 @@ struct TrainingTests {
     @Test("A shallow tanh network learns the teacher task: the test loss falls at least 5x")
     func learnsEasyTask() throws {
         let cell = trainingCell(.tanh, depth: 2, width: 32, batch: 32)
-        let settings = trainingSettings(steps: 300, learningRate: 0.01, optimizer: .adam, trainSize: 1024, recordEvery: 100)
+        let settings = trainingSettings(
+            steps: 300, learningRate: 0.01, optimizer: .adam, trainSize: 1024, recordEvery: 100)
         let points = try train(cell, settings: settings, seed: 1)
         #expect(points.map(\.step) == [0, 100, 200, 300])
         let first = try #require(points.first?.testLoss), last = try #require(points.last?.testLoss)
@@ -108,13 +118,17 @@ struct TrainingTests {
             let points = try train(cell, settings: settings, seed: 0)
             let last = try #require(points.last)
             let updates = last.layers.map(\.relativeUpdate)
-            try #require(last.status == .ok && updates.count == depth, "\(cell.activation) \(cell.architecture): \(points.map { ($0.step, $0.status, $0.trainLoss) })")
+            try #require(
+                last.status == .ok && updates.count == depth,
+                "\(cell.activation) \(cell.architecture): \(points.map { ($0.step, $0.status, $0.trainLoss) })")
             return log10(updates[0] / updates[depth - 1])
         }
         let sigmoid = try ratio(trainingCell(.sigmoid, depth: depth, width: 64, batch: 32))
         let relu = try ratio(trainingCell(.relu, depth: depth, width: 64, batch: 32, initializer: "he_normal"))
-        let residual = try ratio(trainingCell(.relu, depth: depth, width: 64, batch: 32, initializer: "he_normal",
-                                              architecture: .residual, residualScale: 1 / Double(depth).squareRoot()))
+        let residual = try ratio(
+            trainingCell(
+                .relu, depth: depth, width: 64, batch: 32, initializer: "he_normal",
+                architecture: .residual, residualScale: 1 / Double(depth).squareRoot()))
         #expect(sigmoid <= -2, "sigmoid: log10 ratio \(sigmoid)")
         #expect(abs(relu) <= 1, "relu: log10 ratio \(relu)")
         #expect(abs(residual) <= 1, "residual relu: log10 ratio \(residual)")
@@ -124,7 +138,8 @@ struct TrainingTests {
     func deterministic() throws {
         var cell = trainingCell(.tanh, depth: 3, width: 16, batch: 8)
         cell.loss = .crossEntropy
-        var settings = trainingSettings(steps: 20, learningRate: 0.05, optimizer: .momentum, trainSize: 64, recordEvery: 5)
+        var settings = trainingSettings(
+            steps: 20, learningRate: 0.05, optimizer: .momentum, trainSize: 64, recordEvery: 5)
         settings.task = .clusters
         let a = try train(cell, settings: settings, seed: 4), b = try train(cell, settings: settings, seed: 4)
         #expect(a == b)

@@ -5,13 +5,17 @@ import GradScopeResults
 import GradScopeSweep
 import GradScopeTestSupport
 #if canImport(FoundationXML)
-import FoundationXML
+    import FoundationXML
 #endif
 import Testing
 
 /// The elements of an XML document, each with its attributes and text (a minimal DOM).
 final class Elements: NSObject, XMLParserDelegate {
-    struct Element { var name: String; var attributes: [String: String]; var text = "" }
+    struct Element {
+        var name: String
+        var attributes: [String: String]
+        var text = ""
+    }
     var all = [Element]()
     private var open = [Int]()
 
@@ -19,14 +23,20 @@ final class Elements: NSObject, XMLParserDelegate {
     static func parse(_ data: Data) -> (Elements?, String) {
         let parser = XMLParser(data: data), elements = Elements()
         parser.delegate = elements
-        return parser.parse() ? (elements, "") : (nil, "\(parser.parserError.map { "\($0)" } ?? "?") at line \(parser.lineNumber)")
+        return parser.parse()
+            ? (elements, "") : (nil, "\(parser.parserError.map { "\($0)" } ?? "?") at line \(parser.lineNumber)")
     }
 
-    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+    func parser(
+        _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+        attributes: [String: String] = [:]
+    ) {
         open.append(all.count)
         all.append(Element(name: name, attributes: attributes))
     }
-    func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) { open.removeLast() }
+    func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
+        open.removeLast()
+    }
     func parser(_ parser: XMLParser, foundCharacters string: String) { for i in open { all[i].text += string } }
 
     func named(_ name: String, class className: String? = nil) -> [Element] {
@@ -57,18 +67,25 @@ struct ReportTests {
     @Test("report.html and every SVG parse; each figure has its title, axes, labels and one line per cell")
     func wellFormed() async throws {
         let folder = try await drawnFolder()
-        let figures = ["gradient-z", "gradient-h", "gradient-w", "gain-heatmap", "saturation", "jacobian-spectrum", "training-loss", "training-update"]
+        let figures = [
+            "gradient-z", "gradient-h", "gradient-w", "gain-heatmap", "saturation", "jacobian-spectrum",
+            "training-loss", "training-update",
+        ]
         for name in figures {
             let (svg, error) = Elements.parse(try Data(contentsOf: folder.appendingPathComponent(name + ".svg")))
             let elements = try #require(svg, "\(name).svg: \(error)")
-            #expect(elements.all.first?.name == "svg" && elements.all.first?.attributes["xmlns"] == "http://www.w3.org/2000/svg")
+            #expect(
+                elements.all.first?.name == "svg"
+                    && elements.all.first?.attributes["xmlns"] == "http://www.w3.org/2000/svg")
             #expect(!elements.named("text", class: "title").isEmpty, "\(name) has no title")
             guard name != "gain-heatmap" else {
                 #expect(elements.named("rect", class: "cell").count == 6)  // 2 activations x 3 depths
                 continue
             }
-            #expect(!elements.named("rect", class: "axes").isEmpty && !elements.named("text", class: "x-label").isEmpty
-                    && !elements.named("text", class: "y-label").isEmpty && elements.named("text", class: "tick").count >= 4, "\(name) lacks axes or labels")
+            #expect(
+                !elements.named("rect", class: "axes").isEmpty && !elements.named("text", class: "x-label").isEmpty
+                    && !elements.named("text", class: "y-label").isEmpty
+                    && elements.named("text", class: "tick").count >= 4, "\(name) lacks axes or labels")
             #expect(elements.named("path", class: "line").count == 6, "\(name): one line per cell")
             #expect(elements.named("text", class: "legend").count >= 3, "\(name): the legend names the swept values")
         }
@@ -91,7 +108,9 @@ struct ReportTests {
             let plotted = line.attributes["data-y"]!.split(separator: " ").map { Double($0)! }
             #expect(plotted == expected, "cell \(cell)")
             // "M x y L x y ...": pixel y against the value must be one affine map for the whole figure.
-            let ys = line.attributes["d"]!.split(whereSeparator: { $0 == "M" || $0 == "L" }).map { $0.split(separator: " ").map { Double($0)! }[1] }
+            let ys = line.attributes["d"]!.split(whereSeparator: { $0 == "M" || $0 == "L" }).map {
+                $0.split(separator: " ").map { Double($0)! }[1]
+            }
             pairs += zip(plotted, ys).map { ($0, $1) }
         }
         let (a, b) = (pairs.min { $0.0 < $1.0 }!, pairs.max { $0.0 < $1.0 }!)
@@ -101,7 +120,8 @@ struct ReportTests {
         }
         #expect(b.1 < a.1, "larger values are drawn higher")
         let summary = try csv(folder.appendingPathComponent("summary.csv"))
-        let heat = try #require(Elements.parse(try Data(contentsOf: folder.appendingPathComponent("gain-heatmap.svg"))).0)
+        let heat = try #require(
+            Elements.parse(try Data(contentsOf: folder.appendingPathComponent("gain-heatmap.svg"))).0)
         for rect in heat.named("rect", class: "cell") {
             let row = try #require(summary.first { $0["cell"] == rect.attributes["data-cell"] })
             #expect(Double(rect.attributes["data-value"]!) == Double(row["z_log10_gain_per_layer"]!))
@@ -113,26 +133,43 @@ struct ReportTests {
         let result = try await runGradscope(["activations", "--svg"])
         let svg = try #require(Elements.parse(Data(result.stdout.utf8)).0)
         #expect(svg.named("path", class: "line").count == 20 && svg.named("text", class: "panel-title").count == 10)
-        let sigmoid = try #require(svg.named("path", class: "line").first { $0.attributes["data-cell"] == "sigmoid" && $0.attributes["stroke-dasharray"] != nil })
+        let sigmoid = try #require(
+            svg.named("path", class: "line").first {
+                $0.attributes["data-cell"] == "sigmoid" && $0.attributes["stroke-dasharray"] != nil
+            })
         #expect(sigmoid.attributes["data-y"]!.split(separator: " ").compactMap { Double($0) }.max() == 0.25)
     }
 
-    static let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    static let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].first {
+        FileManager.default.isExecutableFile(atPath: $0)
+    }
 
-    @Test("Rendered by a real browser (headless Chromium): the page shows all its figures and is not blank",
-          .enabled(if: chromium != nil, "needs Chromium (CI installs Debian's chromium)"))
+    @Test(
+        "Rendered by a real browser (headless Chromium): the page shows all its figures and is not blank",
+        .enabled(if: chromium != nil, "needs Chromium (CI installs Debian's chromium)"))
     func browser() async throws {
         let folder = try await drawnFolder()
         let page = folder.appendingPathComponent("report.html"), shot = folder.appendingPathComponent("screenshot.png")
         func chrome(_ arguments: [String]) async throws -> String {
-            let flags = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--user-data-dir=\(folder.path)/chrome"]
+            let flags = [
+                "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                "--user-data-dir=\(folder.path)/chrome",
+            ]
             return try await runProcess(Self.chromium!, flags + arguments + [page.absoluteString])
         }
         let dom = try await chrome(["--dump-dom"])
-        #expect(dom.components(separatedBy: "<figure").count - 1 == 6 && dom.components(separatedBy: "<svg").count - 1 == 8)
+        #expect(
+            dom.components(separatedBy: "<figure").count - 1 == 6 && dom.components(separatedBy: "<svg").count - 1 == 8)
         _ = try await chrome(["--window-size=1200,3000", "--screenshot=\(shot.path)"])
-        let colours = try await runProcess("/usr/bin/python3", [repositoryRoot.appendingPathComponent("Tests/GradScopeReportTests/Support/png_colours.py").path, shot.path])
-        let counts = colours.split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        let colours = try await runProcess(
+            "/usr/bin/python3",
+            [
+                repositoryRoot.appendingPathComponent("Tests/GradScopeReportTests/Support/png_colours.py").path,
+                shot.path,
+            ])
+        let counts = colours.split(separator: " ").compactMap {
+            Int($0.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
         try #require(counts.count == 2, "png_colours.py: \(colours)")
         #expect(counts[0] >= 50, "only \(counts[0]) distinct colours: blank?")
         #expect(counts[1] >= 2000, "only \(counts[1]) non-white pixels")

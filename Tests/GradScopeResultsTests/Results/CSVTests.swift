@@ -10,8 +10,12 @@ struct CSVTests {
     func rfc4180() {
         var table = CSVTable(header: ["plain", "comma", "quote", "lines", "empty", "text"])
         table.append(["1.5e-07", "a,b", "say \"hi\"", "one\r\ntwo\nthree", nil, "σ_w² = 2"])
-        table.append([CSVTable.number(0), CSVTable.number(-0.1), CSVTable.number(.infinity), CSVTable.number(.nan), CSVTable.number(nil), ""])
-        let expected = "plain,comma,quote,lines,empty,text\r\n"
+        table.append([
+            CSVTable.number(0), CSVTable.number(-0.1), CSVTable.number(.infinity), CSVTable.number(.nan),
+            CSVTable.number(nil), "",
+        ])
+        let expected =
+            "plain,comma,quote,lines,empty,text\r\n"
             + "1.5e-07,\"a,b\",\"say \"\"hi\"\"\",\"one\r\ntwo\nthree\",,σ_w² = 2\r\n"
             + "0,-0.1,,,,\r\n"
         #expect(table.data == Data(expected.utf8))

@@ -14,22 +14,32 @@ struct LayeringTests {
     /// The code lines (comments dropped) of every Swift file of `target`, by file name.
     static func code(_ target: String) throws -> [(file: String, lines: [String])] {
         let folder = sources.appendingPathComponent(target)
-        let files = FileManager.default.enumerator(atPath: folder.path)?.compactMap { $0 as? String }.filter { $0.hasSuffix(".swift") } ?? []
+        let files =
+            FileManager.default.enumerator(atPath: folder.path)?.compactMap { $0 as? String }.filter {
+                $0.hasSuffix(".swift")
+            } ?? []
         return try files.sorted().map { file in
             let text = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
-            let lines = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.hasPrefix("//") }
+            let lines = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+                !$0.hasPrefix("//")
+            }
             return (file, lines)
         }
     }
 
     static let libraries = ["GradScopeCore", "GradScopeResults", "GradScopeSweep", "GradScopeReport"]
 
-    @Test("Imports point down only", arguments: [
-        ("GradScopeCore", ["GRDB", "Plot", "SwiftCSV", "GradScopeResults", "GradScopeSweep", "GradScopeReport", "ArgumentParser"]),
-        ("GradScopeResults", ["Plot", "SwiftCSV", "GradScopeSweep", "GradScopeReport", "ArgumentParser"]),
-        ("GradScopeSweep", ["Plot", "SwiftCSV", "GradScopeReport", "ArgumentParser"]),
-        ("GradScopeReport", ["GRDB", "GradScopeSweep", "ArgumentParser"]),
-    ])
+    @Test(
+        "Imports point down only",
+        arguments: [
+            (
+                "GradScopeCore",
+                ["GRDB", "Plot", "SwiftCSV", "GradScopeResults", "GradScopeSweep", "GradScopeReport", "ArgumentParser"]
+            ),
+            ("GradScopeResults", ["Plot", "SwiftCSV", "GradScopeSweep", "GradScopeReport", "ArgumentParser"]),
+            ("GradScopeSweep", ["Plot", "SwiftCSV", "GradScopeReport", "ArgumentParser"]),
+            ("GradScopeReport", ["GRDB", "GradScopeSweep", "ArgumentParser"]),
+        ])
     func imports(target: String, forbidden: [String]) throws {
         let files = try Self.code(target)
         #expect(!files.isEmpty, "no sources found for \(target)")
@@ -41,17 +51,39 @@ struct LayeringTests {
         }
     }
 
-    @Test("No library target writes to the terminal, handles signals or names a flag or make target",
-          arguments: libraries)
+    @Test(
+        "No library target writes to the terminal, handles signals or names a flag or make target",
+        arguments: libraries)
     func noProcessConcerns(target: String) throws {
-        let banned = ["FileHandle.standardError", "STDERR_FILENO", "sigaction", "signal(", "print(", "exit(",
-                      "--resume", "--force", "--jobs", "--shard", "--output", "--quiet", "make sweep", "make test"]
+        let banned = [
+            "FileHandle.standardError", "STDERR_FILENO", "sigaction", "signal(", "print(", "exit(",
+            "--resume", "--force", "--jobs", "--shard", "--output", "--quiet", "make sweep", "make test",
+        ]
         for (file, lines) in try Self.code(target) {
             // The Slurm job writer's product is a shell script whose command lines are gradscope's.
-            let allowed = file == "SlurmJob.swift" ? ["--resume", "--force", "--jobs", "--shard", "--output", "--quiet"] : []
+            let allowed =
+                file == "SlurmJob.swift" ? ["--resume", "--force", "--jobs", "--shard", "--output", "--quiet"] : []
             for line in lines {
                 for word in banned where line.contains(word) && !allowed.contains(word) {
                     #expect(Bool(false), "\(target)/\(file): \(word) in: \(line)")
+                }
+            }
+        }
+    }
+
+    @Test("No line of Swift over 120 columns (the width of .swift-format; make format keeps code within it)")
+    func lineLength() throws {
+        let root = repositoryRoot
+        for top in ["Sources", "Tests"] {
+            let folder = root.appendingPathComponent(top)
+            let files = FileManager.default.enumerator(atPath: folder.path)?.compactMap { $0 as? String }
+                .filter { $0.hasSuffix(".swift") } ?? []
+            #expect(!files.isEmpty)
+            for file in files {
+                let text = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
+                for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+                where line.count > 120 {
+                    #expect(Bool(false), "\(top)/\(file):\(number + 1) has \(line.count) columns")
                 }
             }
         }

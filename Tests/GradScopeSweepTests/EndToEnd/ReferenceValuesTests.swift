@@ -14,7 +14,8 @@ import Testing
 /// 5e-7 (float32) relative; the tolerances leave a wide margin and still catch any change of the
 /// arithmetic (a changed formula moves the numbers by far more than 1e-9).
 /// To regenerate after an intended change of the numbers (a new numerics revision):
-/// `gradscope run Tests/GradScopeSweepTests/Reference/reference.json --output /tmp/r && cp /tmp/r/reference/runs.csv Tests/GradScopeSweepTests/Reference/reference-runs.csv`.
+/// `gradscope run Tests/GradScopeSweepTests/Reference/reference.json --output /tmp/r && cp /tmp/r/reference/runs.csv
+/// Tests/GradScopeSweepTests/Reference/reference-runs.csv`.
 @Suite("Reference values: the same numbers on every machine")
 struct ReferenceValuesTests {
     static let folder = repositoryRoot.appendingPathComponent("Tests/GradScopeSweepTests/Reference")
@@ -25,7 +26,9 @@ struct ReferenceValuesTests {
     @Test("Every number of the reference sweep matches the committed one to 1e-9 (float64) and 1e-5 (float32)")
     func matchesCommitted() async throws {
         let out = try temporaryFolder()
-        let result = try await runGradscope(["run", Self.folder.appendingPathComponent("reference.json").path, "--output", out.path, "--quiet"])
+        let result = try await runGradscope([
+            "run", Self.folder.appendingPathComponent("reference.json").path, "--output", out.path, "--quiet",
+        ])
         try #require(result.status == 0, "\(result.stderr)")
         let measured = try csvRows(out.appendingPathComponent("reference/runs.csv"))
         let committed = try csvRows(Self.folder.appendingPathComponent("reference-runs.csv"))
@@ -36,11 +39,15 @@ struct ReferenceValuesTests {
             for (column, expected) in c.sorted(by: { $0.key < $1.key }) {
                 let got = m[column] ?? "<missing>"
                 guard let difference = Self.difference(column, got, expected, row: c) else {
-                    #expect(got == expected, "cell \(c["cell"] ?? "") layer \(c["layer"] ?? ""): \(column) is \(got), committed \(expected)")
+                    #expect(
+                        got == expected,
+                        "cell \(c["cell"] ?? "") layer \(c["layer"] ?? ""): \(column) is \(got), committed \(expected)")
                     continue
                 }
                 worst[column] = max(worst[column] ?? 0, difference)
-                #expect(difference <= tolerance, "cell \(c["cell"] ?? "") layer \(c["layer"] ?? ""): \(column) \(got) vs committed \(expected)")
+                #expect(
+                    difference <= tolerance,
+                    "cell \(c["cell"] ?? "") layer \(c["layer"] ?? ""): \(column) \(got) vs committed \(expected)")
             }
         }
         #expect(worst.count >= 20, "too few numeric columns compared: \(worst.keys.sorted())")
@@ -52,7 +59,9 @@ struct ReferenceValuesTests {
     static func difference(_ column: String, _ got: String, _ expected: String, row: [String: String]) -> Double? {
         guard let e = Double(expected), let g = Double(got), !expected.isEmpty else { return nil }
         if column.hasPrefix("log10_") { return abs(g - e) * Double.log(10) }
-        if column == "act_mean" || column == "act_std" { return abs(g - e) / max(Double(row["act_std"] ?? "") ?? 1, 1e-300) }
+        if column == "act_mean" || column == "act_std" {
+            return abs(g - e) / max(Double(row["act_std"] ?? "") ?? 1, 1e-300)
+        }
         if column == "saturated_fraction" {
             let entries = (Double(row["batch"] ?? "") ?? 1) * (Double(row["width"] ?? "") ?? 1)
             return abs(g - e) * entries > 1.5 ? .infinity : 0

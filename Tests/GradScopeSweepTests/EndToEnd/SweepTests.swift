@@ -46,9 +46,11 @@ struct SweepTests {
         // 8 cells x 2 seeds; depths 3 and 6 -> (3 + 6) x 2 x 2 x 2 layer rows.
         #expect(lines.count == 1 + 72)
         let header = lines[0].split(separator: ",").map(String.init)
-        for column in ["cell", "activation", "depth", "width", "init", "bias_std", "architecture", "residual_scale", "batch",
-                       "input_std", "loss", "classes", "precision", "seed", "layer", "status", "grad_w_norm", "log10_grad_z_norm",
-                       "act_mean", "act_std", "saturated_fraction"] {
+        for column in [
+            "cell", "activation", "depth", "width", "init", "bias_std", "architecture", "residual_scale", "batch",
+            "input_std", "loss", "classes", "precision", "seed", "layer", "status", "grad_w_norm", "log10_grad_z_norm",
+            "act_mean", "act_std", "saturated_fraction",
+        ] {
             #expect(header.contains(column), "runs.csv lacks \(column)")
         }
         #expect(!runs.contains("inf") && !runs.contains("nan"))
@@ -56,7 +58,8 @@ struct SweepTests {
         #expect(lines[1].hasPrefix("c") && lines[1].contains("\"orthogonal(gain=1.5)\"") == false)
         let summary = String(decoding: try #require(contents(out, "summary.csv")), as: UTF8.self)
         #expect(summary.components(separatedBy: "\r\n").filter { !$0.isEmpty }.count == 9)
-        let manifest = try JSONSerialization.jsonObject(with: try #require(contents(out, "manifest.json"))) as? [String: Any]
+        let manifest =
+            try JSONSerialization.jsonObject(with: try #require(contents(out, "manifest.json"))) as? [String: Any]
         #expect((manifest?["grid"] as? [String: Any])?["cells"] as? [Any] != nil)
         #expect((manifest?["blas"] as? [String: Any])?["config"] as? String != nil)
     }
@@ -81,12 +84,19 @@ struct SweepTests {
         let folder = try temporaryFolder()
         let config = try write(Self.config, to: folder, as: "tiny.json")
         #expect(try await run(["run", config, "--output", folder.path, "--quiet"]).status == 0)
-        try write(Self.config.replacingOccurrences(of: "\"seeds\": 2", with: "\"seeds\": 3"), to: folder, as: "tiny.json")
+        try write(
+            Self.config.replacingOccurrences(of: "\"seeds\": 2", with: "\"seeds\": 3"), to: folder, as: "tiny.json")
         let resumed = try await run(["run", config, "--output", folder.path, "--quiet", "--resume"])
-        #expect(resumed.status == 2 && resumed.stderr.contains("changed") && resumed.stderr.contains("make sweep FORCE=1"))
+        #expect(
+            resumed.status == 2 && resumed.stderr.contains("changed") && resumed.stderr.contains("make sweep FORCE=1"))
     }
 
-    @Test("Results of another numerics revision are neither resumed nor merged with: one table never mixes two arithmetics")
+    @Test(
+        """
+        Results of another numerics revision are neither resumed nor merged with: one table never mixes two \
+        arithmetics
+        """
+    )
     func numericsRevision() async throws {
         let folder = try temporaryFolder()
         let config = try write(Self.config, to: folder, as: "tiny.json")
@@ -97,16 +107,23 @@ struct SweepTests {
         // Shard 1 as an older gradscope would have left it.
         try ResultStore(path: shards[1].appendingPathComponent("tiny/results.sqlite").path)
             .setMeta(["numerics_revision": "1", "gradscope_version": "0.1.0"])
-        let resumed = try await run(["run", config, "--output", shards[1].path, "--shard", "1/2", "--resume", "--quiet"])
-        #expect(resumed.status == 2 && resumed.stderr.contains("numerics revision 1") && resumed.stderr.contains("--force"), "\(resumed.stderr)")
+        let resumed = try await run([
+            "run", config, "--output", shards[1].path, "--shard", "1/2", "--resume", "--quiet",
+        ])
+        #expect(
+            resumed.status == 2 && resumed.stderr.contains("numerics revision 1") && resumed.stderr.contains("--force"),
+            "\(resumed.stderr)")
         let paths = shards.map { $0.appendingPathComponent("tiny").path }
         let mixed = try await run(["merge"] + paths + ["--output", folder.appendingPathComponent("mixed").path])
         #expect(mixed.status == 2 && mixed.stderr.contains("numerics revision"), "\(mixed.stderr)")
         #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("mixed").path))
-        #expect(try await run(["run", config, "--output", shards[1].path, "--shard", "1/2", "--force", "--quiet"]).status == 0)
+        #expect(
+            try await run(["run", config, "--output", shards[1].path, "--shard", "1/2", "--force", "--quiet"]).status
+                == 0)
         let merged = try await run(["merge"] + paths + ["--output", folder.appendingPathComponent("merged").path])
         #expect(merged.status == 0, "\(merged.stderr)")
-        let manifest = String(decoding: contents(folder.appendingPathComponent("merged/tiny"), "manifest.json") ?? Data(), as: UTF8.self)
+        let manifest = String(
+            decoding: contents(folder.appendingPathComponent("merged/tiny"), "manifest.json") ?? Data(), as: UTF8.self)
         #expect(manifest.contains("\"numerics_revision\": \(GradScopeCore.numericsRevision)"), "\(manifest)")
     }
 
@@ -124,13 +141,26 @@ struct SweepTests {
         #expect(!core.isEmpty && !core.contains(","))
         // Shard 1 as a machine whose OpenBLAS chose other kernels would have left it.
         try store.setMeta(["blas_cores": "OtherCore"])
-        let resumed = try await run(["run", config, "--output", shards[1].path, "--shard", "1/2", "--resume", "--quiet"])
-        #expect(resumed.status == 0 && resumed.stderr.contains("OtherCore and \(core)") && resumed.stderr.contains("numerics.md"), "\(resumed.stderr)")
-        let merged = try await run(["merge"] + shards.map { $0.appendingPathComponent("tiny").path } + ["--output", folder.appendingPathComponent("merged").path])
-        #expect(merged.status == 0 && merged.stderr.contains("warning") && merged.stderr.contains("OtherCore"), "\(merged.stderr)")
-        let manifest = String(decoding: contents(folder.appendingPathComponent("merged/tiny"), "manifest.json") ?? Data(), as: UTF8.self)
+        let resumed = try await run([
+            "run", config, "--output", shards[1].path, "--shard", "1/2", "--resume", "--quiet",
+        ])
+        #expect(
+            resumed.status == 0 && resumed.stderr.contains("OtherCore and \(core)")
+                && resumed.stderr.contains("numerics.md"), "\(resumed.stderr)")
+        let merged = try await run(
+            ["merge"] + shards.map { $0.appendingPathComponent("tiny").path } + [
+                "--output", folder.appendingPathComponent("merged").path,
+            ])
+        #expect(
+            merged.status == 0 && merged.stderr.contains("warning") && merged.stderr.contains("OtherCore"),
+            "\(merged.stderr)")
+        let manifest = String(
+            decoding: contents(folder.appendingPathComponent("merged/tiny"), "manifest.json") ?? Data(), as: UTF8.self)
         #expect(manifest.contains("\"cores_of_runs\"") && manifest.contains("\"OtherCore\""), "\(manifest)")
-        let same = try await run(["merge"] + [shards[0].appendingPathComponent("tiny").path] + ["--output", folder.appendingPathComponent("one").path])
+        let same = try await run(
+            ["merge"] + [shards[0].appendingPathComponent("tiny").path] + [
+                "--output", folder.appendingPathComponent("one").path,
+            ])
         #expect(same.status == 1 && !same.stderr.contains("warning"))  // missing cells, but no mixed cores
     }
 
@@ -138,34 +168,53 @@ struct SweepTests {
     func jobsAreInvisible() async throws {
         let folder = try temporaryFolder()
         let config = try write(Self.config, to: folder, as: "tiny.json")
-        #expect(try await run(["run", config, "--output", folder.appendingPathComponent("one").path, "--jobs", "1", "--quiet"]).status == 0)
-        #expect(try await run(["run", config, "--output", folder.appendingPathComponent("two").path, "--jobs", "2", "--quiet"]).status == 0)
+        #expect(
+            try await run([
+                "run", config, "--output", folder.appendingPathComponent("one").path, "--jobs", "1", "--quiet",
+            ]).status == 0)
+        #expect(
+            try await run([
+                "run", config, "--output", folder.appendingPathComponent("two").path, "--jobs", "2", "--quiet",
+            ]).status == 0)
         let one = csvs(folder.appendingPathComponent("one/tiny")), two = csvs(folder.appendingPathComponent("two/tiny"))
         #expect(one.allSatisfy { $0 != nil } && one == two)
     }
 
-    @Test("Three shards merged equal the whole sweep, byte for byte; merge names missing cells and refuses other configs")
+    @Test(
+        "Three shards merged equal the whole sweep, byte for byte; merge names missing cells and refuses other configs")
     func shardsMerge() async throws {
         let folder = try temporaryFolder()
         let config = try write(Self.config, to: folder, as: "tiny.json")
-        #expect(try await run(["run", config, "--output", folder.appendingPathComponent("whole").path, "--quiet"]).status == 0)
+        #expect(
+            try await run(["run", config, "--output", folder.appendingPathComponent("whole").path, "--quiet"]).status
+                == 0)
         var shards = [String]()
         for k in 0..<3 {
             let out = folder.appendingPathComponent("shard\(k)")
             #expect(try await run(["run", config, "--output", out.path, "--shard", "\(k)/3", "--quiet"]).status == 0)
             shards.append(out.appendingPathComponent("tiny").path)
         }
-        let partial = try await run(["merge", shards[0], shards[1], "--output", folder.appendingPathComponent("partial").path])
+        let partial = try await run([
+            "merge", shards[0], shards[1], "--output", folder.appendingPathComponent("partial").path,
+        ])
         #expect(partial.status == 1 && partial.stderr.contains("missing") && partial.stderr.contains("c"))
         let merged = try await run(["merge"] + shards + ["--output", folder.appendingPathComponent("merged").path])
         #expect(merged.status == 0, "\(merged.stderr)")
         #expect(csvs(folder.appendingPathComponent("merged/tiny")) == csvs(folder.appendingPathComponent("whole/tiny")))
-        let other = try write(Self.config.replacingOccurrences(of: "\"batch\": 8", with: "\"batch\": 9"), to: folder, as: "other.json")
-        #expect(try await run(["run", other, "--output", folder.appendingPathComponent("other").path, "--quiet"]).status == 0)
-        let mixed = try await run(["merge", shards[0], folder.appendingPathComponent("other/tiny").path, "--output", folder.appendingPathComponent("mixed").path])
+        let other = try write(
+            Self.config.replacingOccurrences(of: "\"batch\": 8", with: "\"batch\": 9"), to: folder, as: "other.json")
+        #expect(
+            try await run(["run", other, "--output", folder.appendingPathComponent("other").path, "--quiet"]).status
+                == 0)
+        let mixed = try await run([
+            "merge", shards[0], folder.appendingPathComponent("other/tiny").path, "--output",
+            folder.appendingPathComponent("mixed").path,
+        ])
         #expect(mixed.status == 2 && mixed.stderr.contains("different config"))
         for bad in ["3/3", "-1/3", "1/0", "a/b", "2"] {
-            let r = try await run(["run", config, "--output", folder.appendingPathComponent("bad").path, "--shard", bad])
+            let r = try await run([
+                "run", config, "--output", folder.appendingPathComponent("bad").path, "--shard", bad,
+            ])
             #expect(r.status == 2 && r.stderr.contains("--shard"), "\(bad): \(r.stderr)")
         }
     }
@@ -185,7 +234,8 @@ struct SweepTests {
 
     /// A sweep of 48 runs that takes a few seconds: long enough to interrupt.
     static let longerConfig = config.replacingOccurrences(of: "\"width\": 24", with: "\"width\": 160")
-        .replacingOccurrences(of: "[3, 6]", with: "[40, 80, 120]").replacingOccurrences(of: "\"seeds\": 2", with: "\"seeds\": 4")
+        .replacingOccurrences(of: "[3, 6]", with: "[40, 80, 120]").replacingOccurrences(
+            of: "\"seeds\": 2", with: "\"seeds\": 4")
 
     /// Starts `gradscope run` in the background and returns once `runs` runs are stored.
     func startSweep(_ arguments: [String], store: String, until runs: Int) throws -> (Process, URL) {
@@ -193,7 +243,8 @@ struct SweepTests {
         process.executableURL = gradscopeBinary()
         process.arguments = ["run"] + arguments
         // stderr to a file, not a pipe: a child that fills a pipe nobody reads would block.
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("gradscope-test-stderr-\(UUID().uuidString.prefix(8)).log")
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "gradscope-test-stderr-\(UUID().uuidString.prefix(8)).log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         process.standardError = try FileHandle(forWritingTo: log)
         try process.run()
@@ -201,7 +252,11 @@ struct SweepTests {
         // cooperative pool, which the other tests may hold until this sweep is over.
         for _ in 0..<3000 {
             usleep(10_000)
-            if FileManager.default.fileExists(atPath: store), (try? ResultStore(path: store, readOnly: true).completedRuns().count) ?? 0 >= runs { break }
+            if FileManager.default.fileExists(atPath: store),
+                (try? ResultStore(path: store, readOnly: true).completedRuns().count) ?? 0 >= runs
+            {
+                break
+            }
         }
         return (process, log)
     }
@@ -210,11 +265,16 @@ struct SweepTests {
     /// killed with SIGKILL once `after` runs are stored, then resumed; expects the `files` to be byte-identical.
     /// Returns the killed run's store.
     @discardableResult
-    func killThenResume(_ config: String, name: String, in folder: URL, files: [String], after: Int, total: Int) async throws -> String {
-        #expect(try await run(["run", config, "--output", folder.appendingPathComponent("whole").path, "--quiet"]).status == 0)
+    func killThenResume(_ config: String, name: String, in folder: URL, files: [String], after: Int, total: Int)
+        async throws -> String
+    {
+        #expect(
+            try await run(["run", config, "--output", folder.appendingPathComponent("whole").path, "--quiet"]).status
+                == 0)
         let out = folder.appendingPathComponent("killed")
         let store = out.appendingPathComponent("\(name)/results.sqlite").path
-        let (process, _) = try startSweep([config, "--output", out.path, "--quiet", "--jobs", "2"], store: store, until: after)
+        let (process, _) = try startSweep(
+            [config, "--output", out.path, "--quiet", "--jobs", "2"], store: store, until: after)
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         let stored = try ResultStore(path: store).completedRuns().count
@@ -245,27 +305,40 @@ struct SweepTests {
         """
     static let trainingExports = exports + ["training.csv", "training_summary.csv"]
 
-    @Test("Training sweeps: training.csv and training_summary.csv, identical for --jobs 1 and 2, and after kill -9 and --resume")
+    @Test(
+        """
+        Training sweeps: training.csv and training_summary.csv, identical for --jobs 1 and 2, and after kill -9 and \
+        --resume
+        """
+    )
     func trainingSweep() async throws {
         let folder = try temporaryFolder()
         let config = try write(Self.trainingConfig, to: folder, as: "learn.json")
         for (out, jobs) in [("one", "1"), ("two", "2")] {
-            let r = try await run(["run", config, "--output", folder.appendingPathComponent(out).path, "--jobs", jobs, "--quiet"])
+            let r = try await run([
+                "run", config, "--output", folder.appendingPathComponent(out).path, "--jobs", jobs, "--quiet",
+            ])
             #expect(r.status == 0, "\(r.stderr)")
         }
         let one = Self.trainingExports.map { contents(folder.appendingPathComponent("one/learn"), $0) }
-        #expect(one.allSatisfy { $0 != nil } && one == Self.trainingExports.map { contents(folder.appendingPathComponent("two/learn"), $0) })
+        #expect(
+            one.allSatisfy { $0 != nil }
+                && one == Self.trainingExports.map { contents(folder.appendingPathComponent("two/learn"), $0) })
         let rows = String(decoding: try #require(one[3]), as: UTF8.self).split(separator: "\r\n")
         let expectedRows = 1 + 4 * 3 * 4 * 4  // cells x seeds x recorded steps (0, 10, 20, 30) x layers
         #expect(rows.count == expectedRows)
-        #expect(rows[0].hasPrefix("cell,activation,") && rows[0].contains("train_optimizer") && rows[0].contains("relative_update"))
+        #expect(
+            rows[0].hasPrefix("cell,activation,") && rows[0].contains("train_optimizer")
+                && rows[0].contains("relative_update"))
         let summary = String(decoding: try #require(one[4]), as: UTF8.self).split(separator: "\r\n")
         #expect(summary.count == 5 && summary.dropFirst().allSatisfy { $0.hasSuffix(",ok") })
 
         let longer = Self.trainingConfig.replacingOccurrences(of: "\"width\": 16", with: "\"width\": 96")
-            .replacingOccurrences(of: "\"steps\": 30", with: "\"steps\": 300").replacingOccurrences(of: "\"seeds\": 3", with: "\"seeds\": 8")
+            .replacingOccurrences(of: "\"steps\": 30", with: "\"steps\": 300").replacingOccurrences(
+                of: "\"seeds\": 3", with: "\"seeds\": 8")
         let longConfig = try write(longer, to: folder, as: "long.json")
-        try await killThenResume(longConfig, name: "learn", in: folder, files: Self.trainingExports, after: 3, total: 32)
+        try await killThenResume(
+            longConfig, name: "learn", in: folder, files: Self.trainingExports, after: 3, total: 32)
     }
 
     @Test("Ctrl-C stops after the runs in flight, keeps them, exits 1; --resume finishes")
@@ -277,7 +350,9 @@ struct SweepTests {
         kill(process.processIdentifier, SIGINT)
         process.waitUntilExit()
         let message = (try? String(contentsOf: err, encoding: .utf8)) ?? ""
-        #expect(process.terminationStatus == 1 && message.contains("--resume"), "status \(process.terminationStatus): \(message)")
+        #expect(
+            process.terminationStatus == 1 && message.contains("--resume"),
+            "status \(process.terminationStatus): \(message)")
         #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("tiny/runs.csv").path))
         let resumed = try await run(["run", config, "--output", folder.path, "--quiet", "--resume"])
         #expect(resumed.status == 0)
@@ -287,7 +362,8 @@ struct SweepTests {
     @Test("A config error writes nothing and exits 2 with the key path")
     func configErrorWritesNothing() async throws {
         let folder = try temporaryFolder()
-        let config = try write(Self.config.replacingOccurrences(of: "[3, 6]", with: "[3, 0]"), to: folder, as: "tiny.json")
+        let config = try write(
+            Self.config.replacingOccurrences(of: "[3, 6]", with: "[3, 0]"), to: folder, as: "tiny.json")
         let good = try write(Self.config.replacingOccurrences(of: "tiny", with: "good"), to: folder, as: "good.json")
         let output = folder.appendingPathComponent("out")
         let result = try await run(["run", good, config, "--output", output.path])
@@ -306,22 +382,28 @@ struct SweepTests {
         let config = try write(Self.config, to: folder, as: "tiny.json")
         let result = try await run(["validate", config])
         #expect(result.status == 0)
-        for words in ["8 cells", "2 seeds", "16 runs", "GFLOP", "peak memory per run"] { #expect(result.stdout.contains(words), "\(result.stdout)") }
+        for words in ["8 cells", "2 seeds", "16 runs", "GFLOP", "peak memory per run"] {
+            #expect(result.stdout.contains(words), "\(result.stdout)")
+        }
     }
 
     @Test("validate warns, without running anything, when runs.csv will pass a spreadsheet's 1,048,576 rows")
     func spreadsheetWarning() async throws {
         let folder = try temporaryFolder()
         // 1,024 seeds x depth 1,024 = 1,048,576 data rows: one more than fit beside the header.
-        let long = try write(#"{"name": "long", "width": 2, "batch": 2, "seeds": 1024, "depth": 1024}"#, to: folder, as: "long.json")
+        let long = try write(
+            #"{"name": "long", "width": 2, "batch": 2, "seeds": 1024, "depth": 1024}"#, to: folder, as: "long.json")
         let result = try await run(["validate", long])
         #expect(result.status == 0, "\(result.stderr)")
-        for words in ["runs.csv (1,048,576 rows)", "1,048,576", "layers.csv (1,024 rows)", "summary.csv (1 rows)", "will open"] {
+        for words in [
+            "runs.csv (1,048,576 rows)", "1,048,576", "layers.csv (1,024 rows)", "summary.csv (1 rows)", "will open",
+        ] {
             #expect(result.stdout.contains(words), "\(result.stdout)")
         }
         #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("long").path))
         // 1,023 x 1,025 = 1,048,575 rows fit: no warning.
-        let fits = try write(#"{"name": "fits", "width": 2, "batch": 2, "seeds": 1023, "depth": 1025}"#, to: folder, as: "fits.json")
+        let fits = try write(
+            #"{"name": "fits", "width": 2, "batch": 2, "seeds": 1023, "depth": 1025}"#, to: folder, as: "fits.json")
         let quiet = try await run(["validate", fits])
         #expect(quiet.status == 0 && !quiet.stdout.contains("warning"), "\(quiet.stdout)")
     }
@@ -332,7 +414,8 @@ struct SweepTests {
         let config = try write(Self.trainingConfig, to: folder, as: "learn.json")
         #expect(try await run(["run", config, "--output", folder.path, "--quiet"]).status == 0)
         for (file, rows) in try loadConfig(Self.trainingConfig).csvRowCounts {
-            let text = String(decoding: try #require(contents(folder.appendingPathComponent("learn"), file)), as: UTF8.self)
+            let text = String(
+                decoding: try #require(contents(folder.appendingPathComponent("learn"), file)), as: UTF8.self)
             #expect(text.split(separator: "\r\n").count == rows + 1, "\(file)")
         }
     }

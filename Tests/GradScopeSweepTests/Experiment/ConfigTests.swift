@@ -20,9 +20,11 @@ struct ConfigTests {
 
     @Test("The contract's example loads; defaults fill the rest; first axis varies slowest")
     func example() throws {
-        let e = try loadConfig("""
+        let e = try loadConfig(
+            """
             {"name": "sigmoid-vs-tanh-depth", "description": "d", "width": 256, "batch": 128, "seeds": 5,
-             "init": "xavier_normal", "sweep": {"activation": ["sigmoid", "tanh", "relu"], "depth": [2, 4, 8, 16, 32, 64]}}
+             "init": "xavier_normal", "sweep": {"activation": ["sigmoid", "tanh", "relu"], "depth": [2, 4, 8, 16, 32,
+                 64]}}
             """)
         #expect(e.cells.count == 18 && e.seeds == [0, 1, 2, 3, 4])
         #expect(e.axes == ["activation", "depth"])
@@ -30,7 +32,9 @@ struct ConfigTests {
         #expect(e.cells.prefix(6).map(\.cell.depth) == [2, 4, 8, 16, 32, 64])
         #expect(e.cells[6].cell.activation == .tanh)
         let c = e.cells[0].cell
-        #expect(c.loss == .mse && c.precision == .float64 && c.architecture == .plain && c.classes == 10 && c.inputStd == 1 && c.biasStd == 0)
+        #expect(
+            c.loss == .mse && c.precision == .float64 && c.architecture == .plain && c.classes == 10 && c.inputStd == 1
+                && c.biasStd == 0)
     }
 
     @Test("Cell ids: c + 10 base-32 digits, stable, distinct, never read as a number or a date")
@@ -47,13 +51,18 @@ struct ConfigTests {
 
     /// `c` and ten digits of Crockford's lower-case base-32 alphabet.
     static func isCellID(_ id: String) -> Bool {
-        id.count == 11 && id.first == "c" && id.dropFirst().allSatisfy { "0123456789abcdefghjkmnpqrstvwxyz".contains($0) }
+        id.count == 11 && id.first == "c"
+            && id.dropFirst().allSatisfy { "0123456789abcdefghjkmnpqrstvwxyz".contains($0) }
     }
 
     @Test("A 100,000-cell grid (the limit) loads, every id distinct and well formed")
     func largestGrid() throws {
-        let widths = (1...100).map(String.init).joined(separator: ", "), depths = (1...500).map(String.init).joined(separator: ", ")
-        let e = try loadConfig(#"{"name": "big", "batch": 4, "seeds": 1, "sweep": {"width": [\#(widths)], "depth": [\#(depths)], "activation": ["tanh", "relu"]}}"#)
+        let widths = (1...100).map(String.init).joined(separator: ", "),
+            depths = (1...500).map(String.init).joined(separator: ", ")
+        let e = try loadConfig(
+            #"{"name": "big", "batch": 4, "seeds": 1, "sweep": {"width": [\#(widths)], "depth": [\#(depths)], "#
+                + #""activation": ["tanh", "relu"]}}"#
+        )
         #expect(e.cells.count == 100_000)
         #expect(Set(e.cells.map(\.id)).count == 100_000)
         #expect(e.cells.allSatisfy { Self.isCellID($0.id.description) })
@@ -74,12 +83,16 @@ struct ConfigTests {
 
     @Test("Initialisers by name, as objects, and swept by a dotted key")
     func initializers() throws {
-        let e = try loadConfig("""
+        let e = try loadConfig(
+            """
             {"name": "i", "init": {"name": "orthogonal"}, "sweep": {"init.gain": [1, 2]}}
             """)
         #expect(e.cells.map(\.cell.initializer) == [.orthogonal(gain: 1), .orthogonal(gain: 2)])
         #expect(e.cells.map(\.draft.initializer.text) == ["orthogonal(gain=1.0)", "orthogonal(gain=2.0)"])
-        let v = try loadConfig(#"{"name": "v", "init": {"name": "variance_scaling", "scale": 2, "mode": "fan_avg", "distribution": "uniform"}}"#)
+        let v = try loadConfig(
+            #"{"name": "v", "init": {"name": "variance_scaling", "scale": 2, "mode": "fan_avg", "#
+                + #""distribution": "uniform"}}"#
+        )
         #expect(v.cells[0].cell.initializer == .varianceScaling(scale: 2, mode: .fanAverage, distribution: .uniform))
         let g = try loadConfig(#"{"name": "g", "init": "glorot_standard"}"#)
         #expect(g.cells[0].cell.initializer == .varianceScaling(scale: 1.0 / 3, mode: .fanIn, distribution: .uniform))
@@ -108,7 +121,10 @@ struct ConfigTests {
         (#"{"name": "x", "init": "he_normall"}"#, "init.name", "did you mean `he_normal`"),
         (#"{"name": "x", "init": {"name": "orthogonal", "gian": 2}}"#, "init.gian", "did you mean `gain`"),
         (#"{"name": "x", "init": {"name": "normal"}}"#, "init.std", "needs"),
-        (#"{"name": "x", "init": {"name": "orthogonal", "gain": 2}, "sweep": {"init.gain": [1]}}"#, "sweep.init.gain", "one place"),
+        (
+            #"{"name": "x", "init": {"name": "orthogonal", "gain": 2}, "sweep": {"init.gain": [1]}}"#,
+            "sweep.init.gain", "one place"
+        ),
         (#"{"name": "x", "seeds": 0}"#, "seeds", "1 ..."),
         (#"{"name": "x", "seeds": [1, 1]}"#, "seeds[1]", "repeats"),
         (#"{"name": "x", "sweep": {"seeds": [1, 2]}}"#, "sweep.seeds", "cannot be swept"),
@@ -125,10 +141,21 @@ struct ConfigTests {
         (#"{"name": "x", "train": {"momentum": 1}}"#, "train.momentum", "[0, 1)"),
         (#"{"name": "x", "train": {"task": "clusters"}}"#, "loss", "set \"loss\": \"cross_entropy\""),
         (#"{"name": "x", "batch": 64, "train": {"train_size": 32}}"#, "train.train_size", "at least batch"),
-        (#"{"name": "x", "train": {"learning_rate": 0.1}, "sweep": {"train.learning_rate": [0.2]}}"#, "sweep.train.learning_rate", "one place"),
-        (#"{"name": "x", "sweep": {"train.lerning_rate": [0.1]}}"#, "sweep.train.lerning_rate", "did you mean `learning_rate`"),
+        (
+            #"{"name": "x", "train": {"learning_rate": 0.1}, "sweep": {"train.learning_rate": [0.2]}}"#,
+            "sweep.train.learning_rate", "one place"
+        ),
+        (
+            #"{"name": "x", "sweep": {"train.lerning_rate": [0.1]}}"#, "sweep.train.lerning_rate",
+            "did you mean `learning_rate`"
+        ),
         (#"{"name": "x", "sweep": {"train": [{}]}}"#, "sweep.train", "cannot be swept"),
-        (#"{"name": "x", "sweep": {"depth": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], "width": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], "batch": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], "input_std": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], "bias_std": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], "classes": [2, 3]}}"#, "sweep", "more than"),
+        (
+            #"{"name": "x", "sweep": {"depth": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], "width": [1, 2, 3, 4, 5, 6, 7, 8, "#
+                + #"9, 10], "batch": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], "input_std": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], "#
+                + #""bias_std": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], "classes": [2, 3]}}"#,
+            "sweep", "more than"
+        ),
     ]
 
     @Test("Every mistake: one message with the file, the JSON path and what would be valid", arguments: mistakes)
@@ -142,18 +169,28 @@ struct ConfigTests {
 
     @Test("train: an object with defaults, swept by dotted keys, written as train_* columns")
     func training() throws {
-        let e = try loadConfig(#"{"name": "t", "train": {"steps": 40, "optimizer": "adam"}, "sweep": {"train.learning_rate": [0.01, 0.1]}}"#)
+        let e = try loadConfig(
+            #"{"name": "t", "train": {"steps": 40, "optimizer": "adam"}, "sweep": {"train.learning_rate": [0.01, "#
+                + #"0.1]}}"#
+        )
         #expect(e.cells.map { $0.draft.training?.learningRate } == [0.01, 0.1])
         let training = try #require(e.cells[0].draft.training)
-        #expect(training.steps == 40 && training.optimizer == .adam && training.recordEvery == 10 && training.trainSize == 4096)
+        #expect(
+            training.steps == 40 && training.optimizer == .adam && training.recordEvery == 10
+                && training.trainSize == 4096)
         let columns = e.cells[1].draft.columns
-        #expect(columns.suffix(7).map(\.key) == ["train_steps", "train_learning_rate", "train_optimizer", "train_momentum",
-                                                "train_record_every", "train_task", "train_size"])
+        #expect(
+            columns.suffix(7).map(\.key) == [
+                "train_steps", "train_learning_rate", "train_optimizer", "train_momentum",
+                "train_record_every", "train_task", "train_size",
+            ])
         #expect(columns.first { $0.key == "train_learning_rate" }?.value == "0.1")
         let swept = try loadConfig(#"{"name": "u", "sweep": {"train.steps": [5]}}"#)
         #expect(swept.cells[0].draft.training?.steps == 5)
         let plain = try loadConfig(#"{"name": "p"}"#)
-        #expect(plain.cells[0].draft.training == nil && !plain.cells[0].draft.columns.contains { $0.key.hasPrefix("train") })
+        #expect(
+            plain.cells[0].draft.training == nil && !plain.cells[0].draft.columns.contains { $0.key.hasPrefix("train") }
+        )
     }
 
     @Test("Invalid JSON reports line and column")

@@ -10,7 +10,8 @@ import Testing
 struct FuzzTests {
     static let tokens: [String] = [
         "{", "}", "[", "]", ",", ":", "\"", "null", "true", "false", "-1", "0", "1e999", "-1e999", "1e308",
-        "99999999999999999999999", "-0", "0.5", "\"sigmoid\"", "\"\\u0000\"", "\"\\ud800\"", "[]", "{}", "\"init.gain\"",
+        "99999999999999999999999", "-0", "0.5", "\"sigmoid\"", "\"\\u0000\"", "\"\\ud800\"", "[]", "{}",
+        "\"init.gain\"",
         "\"sweep\"", "\"depth\"", "[[[[[[[[", "\u{FF}", "\u{0}", "1.5e-400", "\"name\"", "9223372036854775807",
     ]
 
@@ -41,8 +42,13 @@ struct FuzzTests {
                 // Replace a number with a huge, negative or wrong-typed value.
                 if let digit = bytes[at...].firstIndex(where: { (48...57).contains($0) }) {
                     var last = digit
-                    while last + 1 < bytes.count, (48...57).contains(bytes[last + 1]) || bytes[last + 1] == 46 { last += 1 }
-                    bytes.replaceSubrange(digit...last, with: Array(["1e400", "-5", "\"8\"", "[1]", "null", "3.5", "100000"][pick(7, step * 5 + 4)].utf8))
+                    while last + 1 < bytes.count, (48...57).contains(bytes[last + 1]) || bytes[last + 1] == 46 {
+                        last += 1
+                    }
+                    bytes.replaceSubrange(
+                        digit...last,
+                        with: Array(
+                            ["1e400", "-5", "\"8\"", "[1]", "null", "3.5", "100000"][pick(7, step * 5 + 4)].utf8))
                 }
             }
         }
@@ -51,9 +57,10 @@ struct FuzzTests {
 
     static func shippedConfigs() throws -> [(String, [UInt8])] {
         let folder = repositoryRoot.appendingPathComponent("experiments")
-        return try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".json") }.sorted().map {
-            ($0, [UInt8](try Data(contentsOf: folder.appendingPathComponent($0))))
-        }
+        return try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".json") }
+            .sorted().map {
+                ($0, [UInt8](try Data(contentsOf: folder.appendingPathComponent($0))))
+            }
     }
 
     @Test("10,000 mutations: each loads or fails with one-line messages naming the file")
@@ -77,7 +84,8 @@ struct FuzzTests {
             }
         }
         #expect(loaded + rejected == 10_000)
-        #expect(rejected > 1000 && loaded > 100, "mutations too mild or too harsh: \(loaded) loaded, \(rejected) rejected")
+        #expect(
+            rejected > 1000 && loaded > 100, "mutations too mild or too harsh: \(loaded) loaded, \(rejected) rejected")
     }
 
     @Test("Mutated configs through the binary: exit 0 or 2 with a message, nothing written on error")

@@ -28,7 +28,9 @@ struct ProgressTests {
         #expect(abs((s.secondsLeft ?? 0) - 1) < 1e-9)  // 10 units left at 10 units/s
     }
 
-    @Test("Two workers, three equal families: after the first two the last runs alone, so the time left is a whole family")
+    @Test(
+        "Two workers, three equal families: after the first two the last runs alone, so the time left is a whole family"
+    )
     func criticalPath() {
         let clock = Clock()
         let progress = SweepProgress(name: "p", costs: [[10], [10], [10]], workers: 2, clock: clock.read)

@@ -8,9 +8,12 @@ import Testing
 @Suite("Slurm job scripts")
 struct SlurmTests {
     func job(_ folder: URL, shards: Int = 4) throws -> SlurmJob {
-        let config = try write(#"{"name": "tiny", "width": 8, "batch": 4, "seeds": 1, "sweep": {"depth": [1, 2, 3]}}"#, to: folder, as: "tiny.json")
-        var job = SlurmJob(experiment: try ExperimentLoader.load(path: config), config: config,
-                           output: folder.appendingPathComponent("out").path, binary: "/opt/gradscope", shards: shards)
+        let config = try write(
+            #"{"name": "tiny", "width": 8, "batch": 4, "seeds": 1, "sweep": {"depth": [1, 2, 3]}}"#, to: folder,
+            as: "tiny.json")
+        var job = SlurmJob(
+            experiment: try ExperimentLoader.load(path: config), config: config,
+            output: folder.appendingPathComponent("out").path, binary: "/opt/gradscope", shards: shards)
         (job.partition, job.time, job.cpusPerTask) = ("short", "1:00:00", 2)
         return job
     }
@@ -21,12 +24,16 @@ struct SlurmTests {
         let job = try job(folder)
         #expect(try job.write() == [0, 1, 2, 3])
         let text = try String(contentsOf: job.arrayScript, encoding: .utf8)
-        for line in ["#SBATCH --array=0-3", "#SBATCH --partition=short", "#SBATCH --time=1:00:00", "#SBATCH --cpus-per-task=2",
-                     "--shard \"$k/4\" --resume", "'/opt/gradscope' run '\(folder.path)/tiny.json'", "/slurm'/shards/\"$k\""] {
+        for line in [
+            "#SBATCH --array=0-3", "#SBATCH --partition=short", "#SBATCH --time=1:00:00", "#SBATCH --cpus-per-task=2",
+            "--shard \"$k/4\" --resume", "'/opt/gradscope' run '\(folder.path)/tiny.json'", "/slurm'/shards/\"$k\"",
+        ] {
             #expect(text.contains(line), "missing \(line) in\n\(text)")
         }
         let merge = try String(contentsOf: job.mergeScript, encoding: .utf8)
-        #expect(merge.contains("merge") && merge.contains("slurm/shards/3/tiny'") && merge.contains("--output '\(folder.path)/out' --force"))
+        #expect(
+            merge.contains("merge") && merge.contains("slurm/shards/3/tiny'")
+                && merge.contains("--output '\(folder.path)/out' --force"))
     }
 
     @Test("After a run, only the shards that did not finish are in the array")
@@ -34,7 +41,10 @@ struct SlurmTests {
         let folder = try temporaryFolder()
         let job = try job(folder, shards: 3)
         for k in [0, 2] {
-            let r = try await runGradscope(["run", job.config, "--shard", "\(k)/3", "--output", job.shardFolder(k).deletingLastPathComponent().path, "--quiet"])
+            let r = try await runGradscope([
+                "run", job.config, "--shard", "\(k)/3", "--output", job.shardFolder(k).deletingLastPathComponent().path,
+                "--quiet",
+            ])
             #expect(r.status == 0, "\(r.stderr)")
         }
         #expect(job.unfinishedShards() == [1])
