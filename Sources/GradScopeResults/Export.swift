@@ -103,7 +103,7 @@ public enum Export {
         return cellTable(cells, columns: columns) { cell, rows in
             for run in byCell[cell.index] ?? [] {
                 for layer in 1...max(1, cell.depth) {
-                    let common = ["\(run.seed)", "\(layer)", run.status]
+                    let common = ["\(run.seed)", "\(layer)", run.status.rawValue]
                     guard run.layers.indices.contains(layer - 1) else {
                         rows.append(common + Array(repeating: nil, count: 12 + 2 * perExampleNames.count))
                         continue
@@ -125,7 +125,7 @@ public enum Export {
 
     /// Per layer (index l - 1), per aggregated norm: the log10 values of the ok seeds.
     static func logProfiles(_ runs: [RunRecord], depth: Int) -> [[[Double]]] {
-        let ok = runs.filter { $0.status == "ok" && $0.layers.count == depth }
+        let ok = runs.filter { $0.status == .ok && $0.layers.count == depth }
         return (0..<depth).map { l in
             aggregated.map { _, k in ok.compactMap { $0.layers[l].norms[k].log10 } }
         }
@@ -143,7 +143,7 @@ public enum Export {
             + perExampleNames.map { "log10_per_example_grad_norm_\($0)_mean" }
         return cellTable(cells, columns: columns) { cell, rows in
             let runs = byCell[cell.index] ?? []
-            let ok = runs.filter { $0.status == "ok" && $0.layers.count == cell.depth }
+            let ok = runs.filter { $0.status == .ok && $0.layers.count == cell.depth }
             let profiles = profilesByCell[cell.index] ?? []
             let theory = cell.theoryProfile(profiles)
             for layer in 1...max(1, cell.depth) {
@@ -179,7 +179,7 @@ public enum Export {
         return cellTable(cells, columns: columns) { cell, rows in
             let runs = byCell[cell.index] ?? []
             let profiles = profilesByCell[cell.index] ?? []
-            var row: [String?] = ["\(runs.filter { $0.status == "ok" }.count)"]
+            var row: [String?] = ["\(runs.filter { $0.status == .ok }.count)"]
             for k in aggregated.indices {
                 let means = profiles.map { Statistics.mean($0[k]) }
                 let ratio: Double? = {
@@ -189,8 +189,7 @@ public enum Export {
                 row += [CSVTable.number(ratio), CSVTable.number(Statistics.gainPerLayer(means))]
             }
             row += theoryColumns(cell, profiles)
-            let failed = runs.first { $0.status != "ok" }?.status
-            row.append(failed ?? (runs.count < seedCount ? "incomplete" : "ok"))
+            row.append(CellStatus(runs.map(\.status), complete: runs.count >= seedCount).rawValue)
             rows.append(row)
         }
     }

@@ -4,8 +4,7 @@ public struct RunRecord: Equatable, Sendable {
     /// The cell's position in grid order.
     public var cellIndex: Int
     public var seed: Int
-    /// `ok`, `overflow` or `nan`.
-    public var status: String
+    public var status: RunStatus
     public var loss: Double?
     /// Wall time of the run (kept out of the CSV files, which must be reproducible).
     public var seconds: Double
@@ -17,7 +16,7 @@ public struct RunRecord: Equatable, Sendable {
     public var singularValues: [ScaledNorm]
 
     public init(
-        cellIndex: Int, seed: Int, status: String, loss: Double?, seconds: Double, layers: [LayerRecord],
+        cellIndex: Int, seed: Int, status: RunStatus, loss: Double?, seconds: Double, layers: [LayerRecord],
         training: [TrainingStepRecord] = [], singularValues: [ScaledNorm] = []
     ) {
         self.singularValues = singularValues
@@ -34,8 +33,8 @@ public struct RunRecord: Equatable, Sendable {
 /// The stored numbers of one recorded training step of one run.
 public struct TrainingStepRecord: Equatable, Sendable {
     public var step: Int
-    /// `ok`, `overflow` or `nan` (training stopped at a step that failed).
-    public var status: String
+    /// Training stopped at a step that failed.
+    public var status: RunStatus
     public var trainLoss, testLoss, trainAccuracy, testAccuracy: Double?
     /// Layer 1 first; empty unless `ok`.
     public var layers: [LayerRecord]
@@ -43,7 +42,7 @@ public struct TrainingStepRecord: Equatable, Sendable {
     public var relativeUpdates: [Double]
 
     public init(
-        step: Int, status: String, trainLoss: Double?, testLoss: Double?, trainAccuracy: Double?,
+        step: Int, status: RunStatus, trainLoss: Double?, testLoss: Double?, trainAccuracy: Double?,
         testAccuracy: Double?, layers: [LayerRecord], relativeUpdates: [Double]
     ) {
         (self.step, self.status, self.trainLoss, self.testLoss) = (step, status, trainLoss, testLoss)
@@ -81,5 +80,20 @@ public struct RunKey: Hashable, Sendable {
     public init(cellIndex: Int, seed: Int) {
         self.cellIndex = cellIndex
         self.seed = seed
+    }
+}
+
+/// The status of a cell over its seeds in `summary.csv` and `training_summary.csv`: `ok` when every seed
+/// ran `ok`, else the first seed's failure, or `incomplete` while some runs are missing.
+public enum CellStatus: String, Sendable {
+    case ok, overflow, nan, incomplete
+
+    /// The cell's status from its runs' statuses (in seed order) and whether all its seeds ran.
+    init(_ statuses: [RunStatus], complete: Bool) {
+        if let failed = statuses.first(where: { $0 != .ok }) {
+            self = failed == .nan ? .nan : .overflow
+        } else {
+            self = complete ? .ok : .incomplete
+        }
     }
 }

@@ -27,6 +27,9 @@ public final class ResultStore: Sendable {
         if !readOnly { try Self.migrator.migrate(database) }
     }
 
+    /// A stored status; text that no gradscope writes reads as `nan` (a run whose numbers are not to be used).
+    static func status(_ text: String) -> RunStatus { RunStatus(rawValue: text) ?? .nan }
+
     private static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
@@ -160,7 +163,7 @@ public final class ResultStore: Sendable {
         guard !exists else { return }
         try db.execute(
             sql: "INSERT INTO run(cell_index, seed, status, loss, seconds) VALUES (?, ?, ?, ?, ?)",
-            arguments: [run.cellIndex, run.seed, run.status, run.loss, run.seconds])
+            arguments: [run.cellIndex, run.seed, run.status.rawValue, run.loss, run.seconds])
         let statement = try db.makeStatement(
             sql: """
                 INSERT INTO layer VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -184,7 +187,7 @@ public final class ResultStore: Sendable {
             sql: "INSERT INTO training_layer VALUES (\(Array(repeating: "?", count: 22).joined(separator: ", ")))")
         for point in run.training {
             try stepStatement.execute(arguments: [
-                run.cellIndex, run.seed, point.step, point.status,
+                run.cellIndex, run.seed, point.step, point.status.rawValue,
                 point.trainLoss, point.testLoss, point.trainAccuracy, point.testAccuracy,
             ])
             for (i, layer) in point.layers.enumerated() {
@@ -214,7 +217,8 @@ public final class ResultStore: Sendable {
             return try Row.fetchAll(db, sql: "SELECT * FROM run ORDER BY cell_index, seed").map { row in
                 let key = RunKey(cellIndex: row["cell_index"], seed: row["seed"])
                 return RunRecord(
-                    cellIndex: key.cellIndex, seed: key.seed, status: row["status"], loss: row["loss"],
+                    cellIndex: key.cellIndex, seed: key.seed, status: ResultStore.status(row["status"]),
+                    loss: row["loss"],
                     seconds: row["seconds"], layers: layers[key] ?? [], training: training[key] ?? [],
                     singularValues: spectra[key] ?? [])
             }
@@ -244,7 +248,8 @@ public final class ResultStore: Sendable {
             let stepLayers = layers[key] ?? []
             result[key.run, default: []].append(
                 TrainingStepRecord(
-                    step: key.step, status: row["status"], trainLoss: row["train_loss"], testLoss: row["test_loss"],
+                    step: key.step, status: ResultStore.status(row["status"]), trainLoss: row["train_loss"],
+                    testLoss: row["test_loss"],
                     trainAccuracy: row["train_accuracy"], testAccuracy: row["test_accuracy"],
                     layers: stepLayers.map(\.0), relativeUpdates: stepLayers.map(\.1)))
         }

@@ -25,7 +25,7 @@ package enum SpectraExport {
             + quantiles.map { "log10_sigma_q\(String(format: "%02d", $0))" }
         return Export.cellTable(cells, columns: columns) { cell, rows in
             for run in byCell[cell.index] ?? [] {
-                var row: [String?] = ["\(run.seed)", run.status]
+                var row: [String?] = ["\(run.seed)", run.status.rawValue]
                 guard let spectrum = Summary(run.singularValues) else {
                     rows.append(row + Array(repeating: nil, count: 9 + quantiles.count))
                     continue

@@ -24,7 +24,7 @@ enum TrainingExport {
                     let losses = [point.trainLoss, point.testLoss, point.trainAccuracy, point.testAccuracy].map(
                         CSVTable.number)
                     for layer in 1...max(1, cell.depth) {
-                        let common = ["\(run.seed)", "\(point.step)", "\(layer)", point.status]
+                        let common = ["\(run.seed)", "\(point.step)", "\(layer)", point.status.rawValue]
                         guard point.layers.indices.contains(layer - 1) else {
                             rows.append(common + Array(repeating: nil, count: 16))
                             continue
@@ -51,7 +51,7 @@ enum TrainingExport {
         ]
         return Export.cellTable(cells, columns: columns) { cell, rows in
             let runs = byCell[cell.index] ?? []
-            let finished = runs.filter { $0.training.last?.status == "ok" && !$0.training.isEmpty }
+            let finished = runs.filter { $0.training.last?.status == .ok && !$0.training.isEmpty }
             let curves = finished.map(\.training)
             let steps = curves.first?.map(\.step) ?? []
             let meanTest = steps.indices.map { i in
@@ -74,8 +74,8 @@ enum TrainingExport {
                 Statistics.mean(last.compactMap(\.trainAccuracy)), Statistics.mean(last.compactMap(\.testAccuracy)),
             ].map(CSVTable.number)
             row += [half.map { "\($0)" }, CSVTable.number(Statistics.mean(ratios))]
-            let failed = runs.compactMap { $0.training.last?.status }.first { $0 != "ok" }
-            row.append(failed ?? (runs.count < seedCount ? "incomplete" : "ok"))
+            let statuses = runs.compactMap { $0.training.last?.status }
+            row.append(CellStatus(statuses, complete: runs.count >= seedCount).rawValue)
             rows.append(row)
         }
     }

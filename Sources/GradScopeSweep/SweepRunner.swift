@@ -204,7 +204,7 @@ public struct SweepRunner {
             ? try jacobianSpectrum(cell.cell, seed: seed, cache: cache) : nil
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
         return RunRecord(
-            cellIndex: cell.index, seed: seed, status: result.status.rawValue, loss: result.loss, seconds: seconds,
+            cellIndex: cell.index, seed: seed, status: result.status, loss: result.loss, seconds: seconds,
             layers: result.layers.map(LayerRecord.init), training: training.map(TrainingStepRecord.init),
             singularValues: spectrum?.singularValues ?? [])
     }
@@ -237,7 +237,7 @@ extension TrainingStepRecord {
     /// The stored form of a recorded training step.
     init(_ p: TrainingPoint) {
         self.init(
-            step: p.step, status: p.status.rawValue, trainLoss: p.trainLoss, testLoss: p.testLoss,
+            step: p.step, status: p.status, trainLoss: p.trainLoss, testLoss: p.testLoss,
             trainAccuracy: p.trainAccuracy, testAccuracy: p.testAccuracy,
             layers: p.layers.map { LayerRecord($0.measurement) }, relativeUpdates: p.layers.map(\.relativeUpdate))
     }

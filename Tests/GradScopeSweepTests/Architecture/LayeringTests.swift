@@ -76,7 +76,8 @@ struct LayeringTests {
         let root = repositoryRoot
         for top in ["Sources", "Tests"] {
             let folder = root.appendingPathComponent(top)
-            let files = FileManager.default.enumerator(atPath: folder.path)?.compactMap { $0 as? String }
+            let files =
+                FileManager.default.enumerator(atPath: folder.path)?.compactMap { $0 as? String }
                 .filter { $0.hasSuffix(".swift") } ?? []
             #expect(!files.isEmpty)
             for file in files {
