@@ -39,13 +39,13 @@ public struct CellColumns: Sendable {
 public enum Export {
     /// The file names written (the training and spectra tables only for experiments that have them).
     public static let files = ["runs.csv", "layers.csv", "summary.csv"] + TrainingExport.files + SpectraExport.files
-    static let norms = ["w", "b", "z", "h"]
+    static let norms = GradientNorm.allCases.map(\.rawValue)
     /// The norms aggregated over seeds in layers.csv and summary.csv.
     static let aggregated = [("w", 0), ("z", 2), ("h", 3)]
     /// The position of z in `aggregated`.
     static let zIndex = 1
     /// The per-example gradient-norm quantiles, as named in the columns.
-    static let perExampleNames = ["q10", "q50", "q90"]
+    static let perExampleNames = PerExampleQuantile.allCases.map(\.rawValue)
 
     /// Writes the three tables into `directory`, and the training tables when a cell trains.
     public static func write(cells: [CellColumns], seeds: [Int], runs: [RunRecord], to directory: URL) throws {

@@ -69,8 +69,18 @@ public struct LayerRecord: Equatable, Sendable {
         )
     }
 
-    /// The four norms in column order w, b, z, h.
-    public var norms: [ScaledNorm] { [gradW, gradB, gradZ, gradH] }
+    /// The four norms in column order (`GradientNorm.allCases`).
+    public var norms: [ScaledNorm] { GradientNorm.allCases.map { self[$0] } }
+
+    /// One of the four norms.
+    public subscript(norm: GradientNorm) -> ScaledNorm {
+        switch norm {
+        case .w: gradW
+        case .b: gradB
+        case .z: gradZ
+        case .h: gradH
+        }
+    }
 }
 
 /// Identifies a run within a sweep.
@@ -96,4 +106,10 @@ public enum CellStatus: String, Sendable {
             self = complete ? .ok : .incomplete
         }
     }
+}
+
+/// The four gradient norms of a layer, in column order, as the store's and the CSV files' columns name them
+/// (`grad_w_norm`, `grad_w_significand`, ...): dLoss/dW_l, dLoss/db_l, D_l = dLoss/dZ_l, G_l = dLoss/dH_l.
+public enum GradientNorm: String, CaseIterable, Sendable {
+    case w, b, z, h
 }

@@ -96,10 +96,10 @@ public final class ResultStore: Sendable {
     }
 
     /// The four gradient norms of a layer, as named in the columns (`LayerRecord.norms` order).
-    private static let normNames = ["w", "b", "z", "h"]
+    private static let normNames = GradientNorm.allCases.map(\.rawValue)
 
     /// The quantiles of the per-example gradient norms that are stored, as named in the columns.
-    static let perExampleQuantiles = ["q10", "q50", "q90"]
+    static let perExampleQuantiles = PerExampleQuantile.allCases.map(\.rawValue)
 
     /// The columns of one layer's numbers: four norms as significand and exponent, then the activation statistics.
     private static func layerColumns(_ t: TableDefinition) {

@@ -130,9 +130,9 @@ public struct SweepRunner {
     /// runs a family with one `WeightCache`; largest families first. Within a family, runs
     /// that share their forward pass (the same `forwardIdentity`) follow each other, deepest first.
     static func families(_ work: [(GridCell, Int)]) -> [[(GridCell, Int)]] {
-        var groups = [String: [(GridCell, Int)]](), order = [String]()
+        var groups = [WeightFamily: [(GridCell, Int)]](), order = [WeightFamily]()
         for item in work {
-            let key = "\(item.1);\(item.0.cell.width);\(item.0.draft.initializer.text)"
+            let key = WeightFamily(item.0.cell, seed: item.1)
             if groups[key] == nil { order.append(key) }
             groups[key, default: []].append(item)
         }

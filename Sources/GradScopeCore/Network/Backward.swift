@@ -107,6 +107,6 @@ extension Network {
         let inputRowSquares = Kernels.rowSquares(layerInput(layer).elements, columns: cell.width)
         var shares = zip(deltaRowSquares, inputRowSquares).map { d, x in (d * (x + 1)).squareRoot() }
         shares.sort()  // in place: one array per layer, not two
-        return [0.1, 0.5, 0.9].map { ScaledNorm(significand: Quantile.of(sorted: shares, $0)) }
+        return PerExampleQuantile.allCases.map { ScaledNorm(significand: Quantile.of(sorted: shares, $0.fraction)) }
     }
 }

@@ -5,7 +5,7 @@ import RealModule
 /// All Gaussian-based schemes scale the same standard-normal draws, and
 /// `orthogonal` orthogonalises those same draws, so cells that differ only in
 /// their initialiser see paired random numbers (common random numbers).
-public enum Initializer: Equatable, Sendable {
+public enum Initializer: Hashable, Sendable {
     /// W_ij ~ N(0, std^2).
     case normal(std: Double)
     /// W_ij ~ U[-limit, limit].

@@ -65,3 +65,17 @@ extension ScaledNorm {
         significand.isNaN ? .nan : (significand.isFinite ? .ok : .overflow)
     }
 }
+
+/// The quantiles of the per-example gradient norms that are recorded, as their columns name them.
+public enum PerExampleQuantile: String, CaseIterable, Sendable {
+    case q10, q50, q90
+
+    /// The quantile as a fraction.
+    public var fraction: Double {
+        switch self {
+        case .q10: 0.1
+        case .q50: 0.5
+        case .q90: 0.9
+        }
+    }
+}

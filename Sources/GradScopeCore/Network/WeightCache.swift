@@ -9,13 +9,7 @@
 /// thread's last network (`BufferPool`) for the next one. One cache per thread;
 /// it is not thread-safe.
 public final class WeightCache {
-    private struct Key: Equatable {
-        var seed: Int
-        var width: Int
-        var initializer: Initializer
-    }
-
-    private var key: Key?
+    private var key: WeightFamily?
     private var layers: [Matrix<Double>] = []
     /// The per-example buffers of the networks built on this thread, by precision.
     private let doubleBuffers = BufferPool<Double>(), floatBuffers = BufferPool<Float>()
@@ -26,7 +20,7 @@ public final class WeightCache {
     /// W_1 ... W_depth of `cell` for `seed`, drawing only the layers not yet held. The
     /// storage of matrices no longer wanted is refilled in place (no allocation or page faults).
     public func weights(for cell: Cell, seed: Int) throws(LAPACKError) -> [Matrix<Double>] {
-        let wanted = Key(seed: seed, width: cell.width, initializer: cell.initializer)
+        let wanted = WeightFamily(cell, seed: seed)
         var spare = [[Double]]()
         if key != wanted {
             key = wanted
@@ -45,5 +39,18 @@ public final class WeightCache {
     /// The buffer pool of networks in precision `S`.
     func buffers<S: BLASScalar>(_: S.Type) -> BufferPool<S>? {
         doubleBuffers as? BufferPool<S> ?? floatBuffers as? BufferPool<S>
+    }
+}
+
+/// The runs that see the same weights: by common random numbers W_l depends only on the seed, the
+/// layer's shape and the initialiser, so cells that differ in activation, depth, loss, architecture or
+/// precision share them (a shallower network's are the first layers of a deeper one's).
+public struct WeightFamily: Hashable, Sendable {
+    public let seed: Int
+    public let width: Int
+    public let initializer: Initializer
+
+    public init(_ cell: Cell, seed: Int) {
+        (self.seed, width, initializer) = (seed, cell.width, cell.initializer)
     }
 }
