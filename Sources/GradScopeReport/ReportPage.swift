@@ -6,10 +6,10 @@ extension Report {
     /// The page: a title, the sweep's facts, then each figure inline (the gradient figure with
     /// z, h and w to choose by CSS-only tabs) with a caption and a link to its SVG file.
     func html(_ figures: [[Figure]]) -> String {
-        let name = tables.manifest["name"] as? String ?? "results"
+        let name = tables.manifest.name.isEmpty ? "results" : tables.manifest.name
         var body: [Node<HTML.BodyContext>] = [
             .element(named: "h1", text: "gradscope report: \(name)"),
-            .element(named: "p", text: tables.manifest["description"] as? String ?? ""),
+            .element(named: "p", text: tables.manifest.description),
             factsTable(),
         ]
         for group in figures {
@@ -70,30 +70,22 @@ extension Report {
     /// The sweep's parameters, gradscope's version, the BLAS, dates and timings.
     func factsTable() -> Node<HTML.BodyContext> {
         let m = tables.manifest
-        let grid = m["grid"] as? [String: Any] ?? [:]
-        let cells = grid["cells"] as? [[String: Any]] ?? []
-        let seconds = cells.compactMap { $0["seconds"] as? Double }.reduce(0, +)
-        let blas = m["blas"] as? [String: Any] ?? [:]
-        let runs = m["runs"] as? [String: Any] ?? [:]
+        let seconds = m.cells.compactMap(\.seconds).reduce(0, +)
         var facts: [(String, String)] = [
-            ("config", m["config_file"] as? String ?? ""),
+            ("config", m.configFile),
             ("swept", tables.axes.isEmpty ? "nothing (one cell)" : tables.axes.joined(separator: " x ")),
-            (
-                "cells x seeds",
-                "\(cells.count) x \((grid["seeds"] as? [Any])?.count ?? 0) (runs done: "
-                    + "\(runs["done"].map { "\($0)" } ?? "?") of \(runs["total"].map { "\($0)" } ?? "?"))"
-            ),
-            ("gradscope", m["gradscope_version"] as? String ?? ""),
-            ("BLAS", "\(blas["config"] as? String ?? "") (core \(blas["core"] as? String ?? "?"))"),
-            ("started / finished (UTC)", "\(m["started"] as? String ?? "") / \(m["finished"] as? String ?? "")"),
+            ("cells x seeds", "\(m.cells.count) x \(m.seeds.count) (runs done: \(m.runsDone) of \(m.runsTotal))"),
+            ("gradscope", m.gradscopeVersion),
+            ("BLAS", "\(m.blasConfig) (core \(m.blasCore.isEmpty ? "?" : m.blasCore))"),
+            ("started / finished (UTC)", "\(m.started) / \(m.finished)"),
             ("compute time (sum over runs)", Format.duration(seconds)),
         ]
-        if let config = m["config"] as? [String: Any] {
-            facts += config.keys.sorted().filter { !["name", "description", "sweep"].contains($0) }.map {
-                ($0, Report.text(config[$0]))
-            }
-            if let sweep = config["sweep"] { facts.append(("sweep", Report.text(sweep))) }
+        // The config's own keys in the order the user wrote them, then the sweep.
+        let given = m.config.members
+        facts += given.filter { !["name", "description", "sweep"].contains($0.key) }.map {
+            ($0.key, $0.value.compactText)
         }
+        if let sweep = m.config["sweep"] { facts.append(("sweep", sweep.compactText)) }
         return .element(
             named: "table",
             nodes: [.attribute(named: "class", value: "facts")]
@@ -101,16 +93,6 @@ extension Report {
                     .element(
                         named: "tr", nodes: [.element(named: "th", text: key), .element(named: "td", text: value)])
                 })
-    }
-
-    static func text(_ value: Any?) -> String {
-        guard let value else { return "" }
-        if let data = try? JSONSerialization.data(
-            withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed, .withoutEscapingSlashes])
-        {
-            return String(decoding: data, as: UTF8.self)
-        }
-        return "\(value)"
     }
 
     static let css = """

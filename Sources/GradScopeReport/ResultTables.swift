@@ -12,7 +12,7 @@ struct ResultTables {
     let summary: [[String: String]]
     let spectra: [String: [[String: String]]]
     let training: [String: [[String: String]]]
-    let manifest: [String: Any]
+    let manifest: Manifest
 
     init(folder: URL) throws {
         func table(_ name: String) throws -> [[String: String]] {
@@ -28,14 +28,12 @@ struct ResultTables {
         summary = try table("summary.csv")
         spectra = try byCell("spectra_histogram.csv")
         training = try byCell("training.csv")
-        let data = try Data(contentsOf: folder.appendingPathComponent(ManifestFile.name))
-        manifest = (try JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
+        manifest = try Manifest(folder: folder)
     }
 
     /// The swept keys as CSV columns (`init.gain` is in `init`, `train.steps` in `train_steps`).
     var axes: [String] {
-        let grid = manifest["grid"] as? [String: Any]
-        let columns = (grid?["axes"] as? [String] ?? []).map { key in
+        let columns = manifest.axes.map { key in
             if key.hasPrefix("init.") { return "init" }
             if key == "train.train_size" { return "train_size" }
             return key.replacingOccurrences(of: ".", with: "_")

@@ -2,67 +2,33 @@ import GradScopeCore
 import GradScopeResults
 import Foundation
 
-/// `manifest.json`: the config as given, the resolved grid, the software and
-/// BLAS, start and end times and the seconds each cell took. Timings live only
-/// here, so that the CSV files are reproducible to the byte.
-enum Manifest {
-    static let fileName = ManifestFile.name
-
-    static func document(_ experiment: Experiment, store: ResultStore, runs: [RunRecord], run: RunContext) throws
-        -> JSONNode
-    {
+/// The sweep layer fills in the manifest (`GradScopeResults.Manifest`) of a results folder.
+extension Manifest {
+    /// The manifest of `experiment` as `store` holds it, written by the invocation `run`.
+    init(_ experiment: Experiment, store: ResultStore, runs: [RunRecord], run: RunContext) throws {
+        self.init()
         var seconds = [Int: Double]()
         for r in runs { seconds[r.cellIndex, default: 0] += r.seconds }
-        let cells: [JSONNode] = experiment.cells.map { cell in
-            .object(
-                [("cell", .string(cell.id.description)), ("index", .integer(cell.index))]
-                    + cell.draft.columns.map { ($0.key, .string($0.value)) }
-                    + [
-                        (
-                            "seconds",
-                            seconds[cell.index].map { .number(($0 * 1000).rounded() / 1000) } ?? JSONNode(.null)
-                        )
-                    ])
+        (name, description, configFile) = (experiment.name, experiment.description, experiment.file)
+        (configHash, config) = (experiment.configHash, experiment.document)
+        (axes, seeds) = (experiment.axes, experiment.seeds)
+        cells = experiment.cells.map { cell in
+            GridCell(
+                id: cell.id.description, index: cell.index, parameters: cell.draft.columns, seconds: seconds[cell.index]
+            )
         }
+        (runsDone, runsTotal) = (runs.count, experiment.cells.count * experiment.seeds.count)
+        (gradscopeVersion, numericsRevision) = (
+            GradScopeCore.gradscopeVersion, try ResultsFolder.numericsRevision(of: store)
+        )
+        (blasConfig, blasCore, coresOfRuns) = (
+            BLASLibrary.configuration, BLASLibrary.coreName, try ResultsFolder.blasCores(of: store)
+        )
+        (threadsPerRun, jobs) = (run.threadsPerRun, run.jobs)
         let key = ResultsFolder.Key.self
-        return .object([
-            ("name", .string(experiment.name)),
-            ("description", .string(experiment.description)),
-            ("config_file", .string(experiment.file)),
-            ("config_hash", .string(experiment.configHash)),
-            ("config", experiment.document),
-            (
-                "grid",
-                .object([
-                    ("axes", .array(experiment.axes.map(JSONNode.string))),
-                    ("seeds", .array(experiment.seeds.map(JSONNode.integer))),
-                    ("cells", .array(cells)),
-                ])
-            ),
-            (
-                "runs",
-                .object([
-                    ("done", .integer(runs.count)),
-                    ("total", .integer(experiment.cells.count * experiment.seeds.count)),
-                ])
-            ),
-            ("gradscope_version", .string(gradscopeVersion)),
-            ("numerics_revision", .integer(try ResultsFolder.numericsRevision(of: store))),
-            (
-                "blas",
-                .object([
-                    ("config", .string(BLASLibrary.configuration)),
-                    ("core", .string(BLASLibrary.coreName)),
-                    ("cores_of_runs", .array(try ResultsFolder.blasCores(of: store).map(JSONNode.string))),
-                    ("openblas_threads", .integer(1)),
-                    ("threads_per_run", .integer(run.threadsPerRun)),
-                ])
-            ),
-            ("jobs", .integer(run.jobs)),
-            ("shard", .string(try store.meta(key.shard) ?? run.shard.description)),
-            ("started", .string(try store.meta(key.started) ?? "")),
-            ("finished", .string(try store.meta(key.finished) ?? "")),
-        ])
+        shard = try store.meta(key.shard) ?? run.shard.description
+        started = try store.meta(key.started) ?? ""
+        finished = try store.meta(key.finished) ?? ""
     }
 
     /// Now, as an ISO 8601 UTC time stamp.

@@ -94,9 +94,7 @@ public struct ResultsFolder: Sendable {
                 trains: $0.draft.training != nil, theory: theories[$0.index], jacobian: $0.draft.jacobian)
         }
         try Export.write(cells: cells, seeds: experiment.seeds, runs: runs, to: url)
-        let manifest = try Manifest.document(experiment, store: store, runs: runs, run: run)
-        try Data((manifest.serialized() + "\n").utf8).write(
-            to: url.appendingPathComponent(Manifest.fileName), options: .atomic)
+        try Manifest(experiment, store: store, runs: runs, run: run).write(to: url)
     }
 }
 

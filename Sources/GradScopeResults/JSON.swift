@@ -1,5 +1,3 @@
-import GradScopeCore
-import GradScopeResults
 /// A JSON value with the position it was read from, and objects in document order.
 ///
 /// gradscope reads configs with this small parser rather than Foundation's
@@ -324,6 +322,17 @@ extension JSONNode {
         }
     }
 
+    /// The value as JSON text on one line, objects in their stored order: `{"depth":[2,4],"width":[64]}`.
+    public var compactText: String {
+        switch value {
+        case .null, .bool, .number, .string: return serialized()
+        case .array(let elements): return "[" + elements.map(\.compactText).joined(separator: ",") + "]"
+        case .object(let members):
+            return "{" + members.map { JSONNode.quoted($0.key) + ":" + $0.value.compactText }.joined(separator: ",")
+                + "}"
+        }
+    }
+
     /// A JSON string literal.
     static func quoted(_ s: String) -> String {
         var out = "\""
@@ -334,7 +343,10 @@ extension JSONNode {
             case "\n": out += "\\n"
             case "\r": out += "\\r"
             case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += "\\u" + String(scalar.value, radix: 16).leftPadded(to: 4)
+            case _ where scalar.value < 0x20:
+                out +=
+                    "\\u" + String(repeating: "0", count: max(0, 4 - String(scalar.value, radix: 16).count))
+                    + String(scalar.value, radix: 16)
             default: out.unicodeScalars.append(scalar)
             }
         }
