@@ -73,12 +73,7 @@ struct LineChart {
     func nodes() -> [SVGNode] {
         let (xRange, yRange) = ranges
         var nodes: [SVGNode] = [
-            .element(
-                named: "rect",
-                attributes: [
-                    .attribute(named: "width", value: "100%"), .attribute(named: "height", value: "100%"),
-                    .attribute(named: "fill", value: "white"),
-                ]),
+            SVG.background,
             SVG.text(title, x: width / 2, y: 22, size: 15, anchor: "middle", weight: "bold", className: "title"),
         ]
         for (i, panel) in panels.enumerated() {
@@ -233,6 +228,16 @@ enum ChartAxis {
 
 /// Small SVG builders.
 enum SVG {
+    /// A white rectangle over the whole picture, drawn first.
+    static var background: SVGNode {
+        .element(
+            named: "rect",
+            attributes: [
+                .attribute(named: "width", value: "100%"), .attribute(named: "height", value: "100%"),
+                .attribute(named: "fill", value: "white"),
+            ])
+    }
+
     /// A number for an attribute: at most 3 decimals for coordinates would lose the data, so round trip.
     static func number(_ v: Double) -> String {
         v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : "\(v)"

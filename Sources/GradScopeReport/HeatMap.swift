@@ -23,12 +23,7 @@ struct HeatMap {
     func nodes() -> [SVGNode] {
         let scale = values.joined().compactMap { $0 }.map(abs).max() ?? 1
         var nodes: [SVGNode] = [
-            .element(
-                named: "rect",
-                attributes: [
-                    .attribute(named: "width", value: "100%"), .attribute(named: "height", value: "100%"),
-                    .attribute(named: "fill", value: "white"),
-                ]),
+            SVG.background,
             SVG.text(title, x: width / 2, y: 22, size: 14, anchor: "middle", weight: "bold", className: "title"),
             SVG.text(
                 columnLabel, x: left + Double(columns.count) * squareWidth / 2, y: 44, size: 11, anchor: "middle",

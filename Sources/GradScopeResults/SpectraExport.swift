@@ -9,6 +9,8 @@ package enum SpectraExport {
     static let quantiles = [5, 25, 50, 75, 95]
     /// Histogram bins of log10 sigma: [-20, 20) in steps of 1/4, plus one open bin below and one above.
     package static let binWidth = 0.25, lowest = -20.0, binCount = 160
+    /// Rows of spectra_histogram.csv per cell: the bins and the open bin below and above.
+    package static let histogramRows = binCount + 2
 
     /// The two tables as (file name, builder), for `Export.write` to build and write.
     static func tables(_ cells: [CellColumns], _ byCell: [Int: [RunRecord]]) -> [(name: String, build: () -> CSVTable)]
@@ -46,7 +48,7 @@ package enum SpectraExport {
     static func histogram(_ cells: [CellColumns], _ byCell: [Int: [RunRecord]]) -> CSVTable {
         Export.cellTable(cells, columns: ["bin", "log10_sigma_low", "log10_sigma_high", "count", "fraction"]) {
             cell, rows in
-            var counts = [Int](repeating: 0, count: binCount + 2)
+            var counts = [Int](repeating: 0, count: histogramRows)
             let values = (byCell[cell.index] ?? []).flatMap(\.singularValues)
             for sigma in values {
                 let position = ((sigma.log10 ?? -.infinity) - lowest) / binWidth

@@ -42,11 +42,17 @@ public struct RunEstimate: Sendable, Equatable {
         (self.flops, self.bytes) = (flops, bytes)
     }
 
+    /// The FLOPs of drawing one weight matrix by QR: 8/3 width^3 for `orthogonal` (dgeqrf and dorgqr), else 0.
+    static func qrFlops(_ cell: Cell) -> Double {
+        guard case .orthogonal = cell.initializer else { return 0 }
+        let w = Double(cell.width)
+        return 8.0 / 3 * w * w * w
+    }
+
     public init(_ cell: Cell) {
         let (w, b, l) = (Double(cell.width), Double(cell.batch), Double(cell.depth))
         let scalar = cell.precision == .float64 ? 8.0 : 4.0
-        let orthogonal: Bool = { if case .orthogonal = cell.initializer { return true } else { return false } }()
-        flops = 6 * b * w * w * l + (orthogonal ? 8.0 / 3 * w * w * w * l : 0)
+        flops = 6 * b * w * w * l + Self.qrFlops(cell) * l
         let perLayerStates = cell.architecture == .plain ? 2.0 : 3.0
         let weights = l * w * w * scalar
         let forward = (perLayerStates * l + 1) * b * w * scalar
@@ -130,7 +136,7 @@ extension Experiment {
         if trainingCells > 0 { counts += [("training.csv", training), ("training_summary.csv", trainingCells)] }
         if spectra > 0 {
             counts += [
-                ("spectra.csv", spectra * seedCount), ("spectra_histogram.csv", spectra * (SpectraExport.binCount + 2)),
+                ("spectra.csv", spectra * seedCount), ("spectra_histogram.csv", spectra * SpectraExport.histogramRows),
             ]
         }
         return counts

@@ -96,16 +96,16 @@ public struct SweepRunner {
     /// Runs `body` while a thread hands `progress` to `options.progress` every quarter second, and once at the end.
     private func reporting(_ progress: SweepProgress, _ body: () throws -> Void) rethrows {
         guard let report = options.progress else { return try body() }
-        let stop = Atomic(false)
-        let ticker = Thread {
-            while !stop.load(ordering: .relaxed) {
-                report(progress.snapshot())
-                usleep(250_000)
-            }
-        }
-        ticker.start()
+        // The ticker draws until `stop` is signalled, and is joined before the last draw.
+        let stop = DispatchSemaphore(value: 0), ticking = DispatchGroup()
+        ticking.enter()
+        Thread {
+            defer { ticking.leave() }
+            repeat { report(progress.snapshot()) } while stop.wait(timeout: .now() + 0.25) == .timedOut
+        }.start()
         defer {
-            stop.store(true, ordering: .relaxed)
+            stop.signal()
+            ticking.wait()
             report(progress.snapshot())
         }
         try body()

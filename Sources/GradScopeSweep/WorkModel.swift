@@ -26,10 +26,10 @@ enum WorkModel {
     static func cost(of cell: GridCell, drawingLayers layers: Int) -> Double {
         let c = cell.cell
         let (w, b, l) = (Double(c.width), Double(c.batch), Double(c.depth))
-        let orthogonal = if case .orthogonal = c.initializer { true } else { false }
-        let qr = 8.0 / 3 * w * w * w
-        let compute = cell.estimate.flops - (orthogonal ? qr * l : 0)  // the estimate counts one QR per layer and run
-        let draw = w * w * normal + (orthogonal ? qr * qrFlop : 0)
+        let qr = RunEstimate.qrFlops(c)
+        // The estimate counts one QR per layer and run; here the family's first run to reach a layer draws it.
+        let compute = cell.estimate.flops - qr * l
+        let draw = w * w * normal + qr * qrFlop
         return compute + Double(layers) * draw + 3 * b * w * l * entry + l * layer + run
     }
 }

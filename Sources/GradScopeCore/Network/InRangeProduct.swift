@@ -29,11 +29,11 @@ enum InRangeProduct {
         return largest
     }
 
-    /// The status of factors that are not both finite: NaN stays `nan`, an infinity (a value that
-    /// already left the range) is `overflow`; nil when both are finite.
-    static func status(ofFactors maxA: Double, _ maxB: Double) -> RunStatus? {
-        if maxA.isNaN || maxB.isNaN { return .nan }
-        if maxA.isInfinite || maxB.isInfinite { return .overflow }
+    /// The status of factors whose largest magnitudes are not all finite: NaN stays `nan`, an infinity
+    /// (a value that already left the range) is `overflow`; nil when all are finite.
+    static func status(ofFactors magnitudes: Double...) -> RunStatus? {
+        if magnitudes.contains(where: \.isNaN) { return .nan }
+        if magnitudes.contains(where: \.isInfinite) { return .overflow }
         return nil
     }
 }
@@ -46,9 +46,8 @@ extension Network {
     func affineInRange(_ x: Matrix<Scalar>, _ layer: Int) -> RunStatus {
         let maxX = InRangeProduct.maxMagnitude(x.elements),
             maxW = InRangeProduct.maxMagnitude(weights[layer - 1].elements)
-        if let status = InRangeProduct.status(ofFactors: maxX, maxW) { return status }
         let maxBias = InRangeProduct.maxMagnitude(biases[layer - 1])
-        if let status = InRangeProduct.status(ofFactors: maxBias, 0) { return status }
+        if let status = InRangeProduct.status(ofFactors: maxX, maxW, maxBias) { return status }
         let s = InRangeProduct.shift(Scalar.self, maxA: maxX, maxB: maxW, inner: x.columns)
         var scaledInput = x, scaledBias = biases[layer - 1]
         Kernels.scaleByPowerOfTwo(&scaledInput.elements, -s)
@@ -66,10 +65,9 @@ extension Network {
     func backwardProductInRange(_ layer: Int) -> (shift: Int, status: RunStatus) {
         let maxD = InRangeProduct.maxMagnitude(delta.elements),
             maxW = InRangeProduct.maxMagnitude(weights[layer - 1].elements)
-        if let status = InRangeProduct.status(ofFactors: maxD, maxW) { return (0, status) }
         let residual = cell.architecture == .residual
         let maxG = residual ? InRangeProduct.maxMagnitude(gradient.elements) : 0
-        if let status = InRangeProduct.status(ofFactors: maxG, 0) { return (0, status) }
+        if let status = InRangeProduct.status(ofFactors: maxD, maxW, maxG) { return (0, status) }
         // Residual: two more bits, for the sum with G_l and a slope phi' of up to 2 (selu's is 1.76).
         let s =
             InRangeProduct.shift(Scalar.self, maxA: Swift.max(maxD, maxG), maxB: Swift.max(maxW, 1), inner: cell.width)
