@@ -1,7 +1,6 @@
 extension Network {
-    /// The backward pass after `forward(from: 0)`: G_L = dLoss/dH_L, then for l = L ... 1
-    /// D_l = G_l * phi'(Z_l) (residual: alpha G_l), and G_{l-1} = D_l W_l^T
-    /// (residual: G_l + (D_l W_l^T) * phi'(H_{l-1})).
+    /// The backward pass after `forward(from: 0)`: G_L = dLoss/dH_L, then for l = L ... 1 the block
+    /// gives D_l from G_l, and G_{l-1} from D_l and G_l (plain: D_l = G_l * phi'(Z_l), G_{l-1} = D_l W_l^T).
     ///
     /// To stay in range at any depth, G is multiplied by a power of two after each
     /// layer so that its norm lies in [1, 2); the true G_l and D_l are the stored
@@ -15,19 +14,11 @@ extension Network {
         gradient = outputGradient.converted(to: Scalar.self)
         gradientNorm = ScaledNorm(of: gradient.elements)
         for layer in stride(from: depth, through: 1, by: -1) {
-            if cell.architecture == .plain {
-                Kernels.multiply(gradient.elements, slopes[layer - 1].elements, into: &delta.elements)
-            } else {
-                Kernels.scale(gradient.elements, by: Scalar(cell.residualScale), into: &delta.elements)
-            }
+            block.delta(gradient: gradient, tape: tapes[layer - 1], into: &delta)
             visit(layer, exponent)
             guard layer > 1 else { break }
-            Scalar.gemm(
-                delta, transposeA: false, weights[layer - 1], transposeB: true, into: &scratch, alpha: 1, beta: 0)
-            if cell.architecture == .residual {
-                Kernels.residualBackward(
-                    gradient: gradient.elements, slopes: slopes[layer - 1].elements, accumulated: &scratch.elements)
-            }
+            block.propagate(
+                delta: delta, gradient: gradient, weights: weights[layer - 1], tape: tapes[layer - 1], into: &scratch)
             swap(&gradient, &scratch)
             var shift: Int
             (shift, gradientNorm, status) = Kernels.normalize(&gradient.elements)
@@ -92,13 +83,14 @@ extension Network {
         for square in rowSquares { total += square }
         return LayerMeasurement(
             gradW: (weightNorm ?? weightGradientNorm(layer)).scaled(byPowerOfTwo: exponent),
-            gradB: ScaledNorm(of: delta.columnSums).scaled(byPowerOfTwo: exponent),
+            gradB: block.biasReachesLoss
+                ? ScaledNorm(of: delta.columnSums).scaled(byPowerOfTwo: exponent) : ScaledNorm(significand: 0),
             gradZ: ScaledNorm(sumOfSquares: total, of: delta.elements).scaled(byPowerOfTwo: exponent),
             gradH: gradientNorm.scaled(byPowerOfTwo: exponent),
-            activations: statistics[layer - 1],
-            perExample: perExampleQuantiles(layer, deltaRowSquares: rowSquares).map {
-                $0.scaled(byPowerOfTwo: exponent)
-            })
+            activations: tapes[layer - 1].statistics,
+            perExample: block.examplesIndependent
+                ? perExampleQuantiles(layer, deltaRowSquares: rowSquares).map { $0.scaled(byPowerOfTwo: exponent) } : []
+        )
     }
 
     /// The quantiles 10, 50, 90% of ||d_b|| sqrt(||x_b||^2 + 1) over the batch, from row norms only

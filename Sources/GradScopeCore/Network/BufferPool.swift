@@ -21,8 +21,8 @@ final class BufferPool<Scalar: BLASScalar> {
     }
 }
 
-/// A forward pass a network left behind: H_0 ... H_depth, and per layer phi'(.), the residual
-/// branch input and the activation statistics, from the drawn input of one (cell, seed).
+/// A forward pass a network left behind: H_0 ... H_depth and each layer's tape, from the drawn
+/// input of one (cell, seed).
 /// By common random numbers it is also the first layers of every shallower network that
 /// differs only in depth or loss, which can take it instead of running its own forward pass.
 struct ForwardPass<Scalar: BLASScalar> {
@@ -39,8 +39,8 @@ struct ForwardPass<Scalar: BLASScalar> {
     let key: Key
     /// Layers 1 ... depth are filled.
     let depth: Int
-    var hidden, branch, slopes: [Matrix<Scalar>]
-    var statistics: [ActivationStatistics]
+    var hidden: [Matrix<Scalar>]
+    var tapes: [LayerTape<Scalar>]
 }
 
 extension BufferPool {
@@ -64,6 +64,6 @@ extension BufferPool {
     private func releaseForward() {
         guard let pass = forward else { return }
         forward = nil
-        give((pass.hidden.dropFirst() + pass.branch + pass.slopes).map(\.elements))
+        give(pass.hidden.dropFirst().map(\.elements) + pass.tapes.flatMap(\.pooled))
     }
 }

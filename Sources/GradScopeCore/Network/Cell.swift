@@ -11,6 +11,10 @@ public struct Cell: Equatable, Sendable {
     public var architecture: Architecture = .plain
     /// The residual branch's weight alpha in H_l = H_{l-1} + alpha Z_l.
     public var residualScale: Double = 1
+    /// N before phi: of Z_l (plain) or of H_{l-1} (residual); `none` by default.
+    public var normalization: Normalization = .none
+    /// The eps of N(Z) = (Z - mean) / sqrt(var + eps).
+    public var normEps: Double = 1e-5
     /// Examples per forward/backward pass.
     public var batch: Int = 128
     /// Input entries ~ N(0, inputStd^2).
@@ -45,6 +49,11 @@ public struct Cell: Equatable, Sendable {
         try ParameterError.check("bias_std", biasStd, allowZero: true)
         try ParameterError.check("residual_scale", residualScale, allowZero: false)
         try ParameterError.check("input_std", inputStd, allowZero: false)
+        try ParameterError.check("norm_eps", normEps, allowZero: false)
+        if normalization == .batch, batch < 2 {
+            throw ParameterError(
+                key: "normalization", message: "batch normalisation needs batch >= 2 (got batch \(batch))")
+        }
         switch initializer {
         case .normal(let std): try ParameterError.check("init.std", std, allowZero: false)
         case .uniform(let limit): try ParameterError.check("init.limit", limit, allowZero: false)

@@ -39,49 +39,24 @@ enum InRangeProduct {
 }
 
 extension Network {
-    /// scratch = x W_l + b_l recomputed after the kernel returned a non-finite Z_l from finite
-    /// factors: with x and b_l scaled by 2^-s (see `InRangeProduct`), then scaled back.
-    /// `ok` with the true Z_l in `scratch` when it lies in the float range, `overflow` when it does not,
-    /// `nan` when x or W_l holds NaN.
-    func affineInRange(_ x: Matrix<Scalar>, _ layer: Int) -> RunStatus {
-        let maxX = InRangeProduct.maxMagnitude(x.elements),
-            maxW = InRangeProduct.maxMagnitude(weights[layer - 1].elements)
-        let maxBias = InRangeProduct.maxMagnitude(biases[layer - 1])
-        if let status = InRangeProduct.status(ofFactors: maxX, maxW, maxBias) { return status }
-        let s = InRangeProduct.shift(Scalar.self, maxA: maxX, maxB: maxW, inner: x.columns)
-        var scaledInput = x, scaledBias = biases[layer - 1]
-        Kernels.scaleByPowerOfTwo(&scaledInput.elements, -s)
-        Kernels.scaleByPowerOfTwo(&scaledBias, -s)
-        Scalar.gemm(
-            scaledInput, transposeA: false, weights[layer - 1], transposeB: false, into: &scratch, alpha: 1, beta: 0)
-        Kernels.addBias(scaledBias, to: &scratch.elements, columns: cell.width)
-        Kernels.scaleByPowerOfTwo(&scratch.elements, s)
-        return InRangeProduct.maxMagnitude(scratch.elements).isFinite ? .ok : .overflow
-    }
-
-    /// scratch = D_l W_l^T (residual: G_l + (D_l W_l^T) * phi'(H_{l-1})) recomputed after the kernel
-    /// returned a non-finite G_{l-1}, with D_l (and G_l) scaled by 2^-s; returns s, to be added to the
-    /// backward pass's exponent, or the status when D_l, G_l or W_l is not finite.
+    /// G_{l-1} (into `scratch`) recomputed after the kernel returned a non-finite one, with D_l (and G_l when
+    /// the block reads it) scaled by 2^-s; returns s, to be added to the backward pass's exponent, or the
+    /// status when D_l, G_l or W_l is not finite.
     func backwardProductInRange(_ layer: Int) -> (shift: Int, status: RunStatus) {
         let maxD = InRangeProduct.maxMagnitude(delta.elements),
             maxW = InRangeProduct.maxMagnitude(weights[layer - 1].elements)
-        let residual = cell.architecture == .residual
-        let maxG = residual ? InRangeProduct.maxMagnitude(gradient.elements) : 0
+        let readsGradient = block.propagationReadsGradient
+        let maxG = readsGradient ? InRangeProduct.maxMagnitude(gradient.elements) : 0
         if let status = InRangeProduct.status(ofFactors: maxD, maxW, maxG) { return (0, status) }
-        // Residual: two more bits, for the sum with G_l and a slope phi' of up to 2 (selu's is 1.76).
         let s =
             InRangeProduct.shift(Scalar.self, maxA: Swift.max(maxD, maxG), maxB: Swift.max(maxW, 1), inner: cell.width)
-            + (residual ? 2 : 0)
-        var scaledDelta = delta
+            + block.propagationHeadroom
+        var scaledDelta = delta, scaledGradient = gradient
         Kernels.scaleByPowerOfTwo(&scaledDelta.elements, -s)
-        Scalar.gemm(
-            scaledDelta, transposeA: false, weights[layer - 1], transposeB: true, into: &scratch, alpha: 1, beta: 0)
-        if residual {
-            var scaledGradient = gradient
-            Kernels.scaleByPowerOfTwo(&scaledGradient.elements, -s)
-            Kernels.residualBackward(
-                gradient: scaledGradient.elements, slopes: slopes[layer - 1].elements, accumulated: &scratch.elements)
-        }
+        if readsGradient { Kernels.scaleByPowerOfTwo(&scaledGradient.elements, -s) }
+        block.propagate(
+            delta: scaledDelta, gradient: scaledGradient, weights: weights[layer - 1], tape: tapes[layer - 1],
+            into: &scratch)
         return (s, InRangeProduct.maxMagnitude(scratch.elements).isFinite ? .ok : .overflow)
     }
 }

@@ -11,31 +11,19 @@ public struct JacobianSpectrum: Equatable, Sendable {
 }
 
 extension Network {
-    /// J for the batch's first example after `forward(from: 0)`, in float64. Plain layers:
-    /// J = W_1 D_1 W_2 D_2 ... W_L D_L with D_l = diag(phi'(z_l)) (row vectors: dh_l = dh_{l-1} W_l D_l);
-    /// residual blocks: J = prod (I + alpha diag(phi'(h_{l-1})) W_l). The running product is
-    /// rescaled by a power of two after each layer (carried in the exponent).
+    /// J for the batch's first example after `forward(from: 0)`, in float64: the product of each
+    /// block's J_l (plain: J_l = W_l D_l with D_l = diag(phi'(z_l)), row vectors: dh_l = dh_{l-1} W_l D_l;
+    /// residual: I + alpha diag(phi'(h_{l-1})) W_l; a layer normalisation adds its N'). The running product
+    /// is rescaled by a power of two after each layer (carried in the exponent).
     func jacobianSpectrum() throws(LAPACKError) -> JacobianSpectrum {
-        let n = cell.width, alpha = cell.residualScale
+        let n = cell.width
         var product = Matrix<Double>(rows: n, columns: n)
         for i in 0..<n { product.elements[i * n + i] = 1 }
         var exponent = 0
-        var scaled = product, next = product
+        var next = product
         for l in 0..<cell.depth {
-            let weights = self.weights[l].converted(to: Double.self)
-            let slopes = (0..<n).map { Double(self.slopes[l].elements[$0]) }  // the first example's row
-            switch cell.architecture {
-            case .plain:
-                Double.gemm(product, transposeA: false, weights, transposeB: false, into: &next, alpha: 1, beta: 0)
-                for i in 0..<n { for j in 0..<n { next.elements[i * n + j] *= slopes[j] } }
-            case .residual:
-                for i in 0..<n {
-                    for j in 0..<n { scaled.elements[i * n + j] = product.elements[i * n + j] * slopes[j] }
-                }
-                next = product
-                Double.gemm(scaled, transposeA: false, weights, transposeB: false, into: &next, alpha: alpha, beta: 1)
-            }
-            swap(&product, &next)
+            block.jacobianStep(
+                &product, next: &next, weights: weights[l].converted(to: Double.self), example: tapes[l].firstExample)
             let (shift, _, _) = Kernels.normalize(&product.elements)
             exponent += shift
         }
@@ -44,9 +32,14 @@ extension Network {
 }
 
 /// The spectrum of J = dH_L/dH_0 at the first input of `cell`'s batch for `seed`, always in float64
-/// (weights from `cache` when it holds them); nil when the forward pass overflows or gives NaN.
+/// (weights from `cache` when it holds them); nil when the forward pass overflows or gives NaN. Throws
+/// `ParameterError` for batch normalisation, whose examples are coupled.
 public func jacobianSpectrum(_ cell: Cell, seed: Int, cache: WeightCache? = nil) throws -> JacobianSpectrum? {
     let network = try Network<Double>(cell: cell, seed: seed, cache: cache)
+    guard network.block.jacobianDefined else {
+        throw ParameterError(
+            key: "jacobian", message: "one example's Jacobian is not defined through batch statistics")
+    }
     guard network.forward(from: 0) == .ok else { return nil }
     return try network.jacobianSpectrum()
 }

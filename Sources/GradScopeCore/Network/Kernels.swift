@@ -125,6 +125,16 @@ enum Kernels {
         for i in a.indices { out[i] = a[i] * b[i] }
     }
 
+    /// a *= b elementwise, in place.
+    static func multiply<S: BLASScalar>(_ a: inout [S], by b: [S]) {
+        for i in a.indices { a[i] *= b[i] }
+    }
+
+    /// out += a elementwise.
+    static func add<S: BLASScalar>(_ a: [S], to out: inout [S]) {
+        for i in a.indices { out[i] += a[i] }
+    }
+
     /// out = scale * a.
     static func scale<S: BLASScalar>(_ a: [S], by scale: S, into out: inout [S]) {
         for i in a.indices { out[i] = scale * a[i] }

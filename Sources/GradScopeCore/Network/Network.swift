@@ -1,8 +1,7 @@
-/// One network of a cell, drawn for one seed, with every buffer of its forward
-/// and backward pass allocated once and reused across layers.
-///
-/// Forward (plain): Z_l = H_{l-1} W_l + b_l, H_l = phi(Z_l). Residual:
-/// Z_l = phi(H_{l-1}) W_l + b_l, H_l = H_{l-1} + alpha Z_l. Backward: see `backward`.
+/// One network of a cell, drawn for one seed: a sequence of `depth` layer blocks of one kind
+/// (`Block`: plain or residual, with or without normalisation), with every buffer of its forward
+/// and backward pass allocated once and reused across layers. Forward: H_l = block_l(H_{l-1}; W_l, b_l).
+/// Backward: see `backward`.
 public final class Network<Scalar: BLASScalar> {
     /// The cell this network realises.
     public let cell: Cell
@@ -17,14 +16,12 @@ public final class Network<Scalar: BLASScalar> {
     /// The loss and its targets.
     public private(set) var objective: Objective
 
+    /// The kind of every layer.
+    let block: Block
     /// H_0 ... H_L (the residual stream for residual networks).
     var hidden: [Matrix<Scalar>]
-    /// Residual only: phi(H_{l-1}), the input of block l's weights (index l - 1).
-    var branch: [Matrix<Scalar>]
-    /// phi'(Z_l) (plain) or phi'(H_{l-1}) (residual), index l - 1.
-    var slopes: [Matrix<Scalar>]
-    /// Activation statistics of the last forward pass, index l - 1.
-    var statistics: [ActivationStatistics]
+    /// What each layer's forward pass saved for the backward pass (index l - 1).
+    var tapes: [LayerTape<Scalar>]
     /// Scratch: Z_l in the forward pass; G_{l-1} in the backward pass.
     var scratch: Matrix<Scalar>
     /// The backward signals G_l and D_l, and dW_l, rescaled as described in `backward`.
@@ -43,7 +40,7 @@ public final class Network<Scalar: BLASScalar> {
     private let pool: BufferPool<Scalar>?
     /// Whether the network is still as drawn: no weights, biases, batch or hidden layer replaced.
     private var pristine = true
-    /// Layers 1 ... forwardDepth of `hidden`, `branch`, `slopes` and `statistics` hold the forward pass of
+    /// Layers 1 ... forwardDepth of `hidden` and `tapes` hold the forward pass of
     /// the current input and weights (a pass taken over from a deeper network may reach past L); 0 after any change.
     var forwardDepth = 0
 
@@ -54,6 +51,7 @@ public final class Network<Scalar: BLASScalar> {
         try cell.validate()
         self.cell = cell
         self.seed = seed
+        block = Block(cell)
         let (n, b, depth) = (cell.width, cell.batch, cell.depth)
         pool = cache?.buffers(Scalar.self)
         let drawn = try (cache ?? WeightCache()).weights(for: cell, seed: seed)
@@ -66,12 +64,9 @@ public final class Network<Scalar: BLASScalar> {
             to: Scalar.self)
         objective = Objective(loss: cell.loss, seed: seed, batch: b, width: n, classes: cell.classes)
         let empty = Matrix<Scalar>(rows: 0, columns: 0)
-        (hidden, branch, slopes, scratch, gradient, delta) = ([], [], [], empty, empty, empty)
-        statistics = Array(repeating: .zero, count: depth)
+        (hidden, tapes, scratch, gradient, delta) = ([], [], empty, empty, empty)
         if let pass = pool?.takeForward(ForwardPass.Key(cell, seed: seed), depth: depth) {
-            (hidden, branch, slopes, statistics, forwardDepth) = (
-                pass.hidden, pass.branch, pass.slopes, pass.statistics, pass.depth
-            )
+            (hidden, tapes, forwardDepth) = (pass.hidden, pass.tapes, pass.depth)
             hidden[0] = input
             (scratch, gradient, delta) = (buffer(rows: b), buffer(rows: b), buffer(rows: b))
         } else {
@@ -87,8 +82,7 @@ public final class Network<Scalar: BLASScalar> {
         releaseBuffers()
         let buffers = { (n: Int) in (0..<n).map { _ in self.buffer(rows: rows) } }
         hidden = [input] + buffers(cell.depth)
-        branch = cell.architecture == .residual ? buffers(cell.depth) : []
-        slopes = buffers(cell.depth)
+        tapes = (0..<cell.depth).map { _ in block.makeTape { self.buffer(rows: rows) } }
         (scratch, gradient, delta) = (buffer(rows: rows), buffer(rows: rows), buffer(rows: rows))
     }
 
@@ -106,13 +100,11 @@ public final class Network<Scalar: BLASScalar> {
         pool.give([scratch, gradient, delta].map(\.elements).filter { !$0.isEmpty })
         if pristine, forwardDepth > 0 {
             pool.keep(
-                ForwardPass(
-                    key: ForwardPass.Key(cell, seed: seed), depth: forwardDepth, hidden: hidden, branch: branch,
-                    slopes: slopes, statistics: statistics))
+                ForwardPass(key: ForwardPass.Key(cell, seed: seed), depth: forwardDepth, hidden: hidden, tapes: tapes))
         } else {
-            pool.give(hidden.dropFirst().map(\.elements) + branch.map(\.elements) + slopes.map(\.elements))
+            pool.give(hidden.dropFirst().map(\.elements) + tapes.flatMap(\.pooled))
         }
-        (hidden, branch, slopes) = ([], [], [])
+        (hidden, tapes) = ([], [])
         forwardDepth = 0
     }
 

@@ -27,7 +27,10 @@ extension Network {
                 pass.layers.append(self.measureLayer(layer, exponent: exponent, weightNorm: norm))
             }
             Kernels.scaleByPowerOfTwo(&self.weightGradients[layer - 1].elements, exponent)
-            pass.biasGradients.append(self.delta.columnSums.map { Scalar(Double.scaleNormal($0, exponent)) })
+            pass.biasGradients.append(
+                self.block.biasReachesLoss
+                    ? self.delta.columnSums.map { Scalar(Double.scaleNormal($0, exponent)) }
+                    : [Scalar](repeating: 0, count: self.cell.width))
         }
         guard status == .ok, loss.isFinite else { return MinibatchPass(status: status == .ok ? .overflow : status) }
         pass.loss = loss
