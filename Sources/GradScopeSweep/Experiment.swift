@@ -48,9 +48,9 @@ public struct GridCell: Sendable {
         (self.index, self.draft, self.canonical, self.id) = (index, draft, canonical, id)
     }
 
-    /// `key=value;...` of a draft's columns.
+    /// `key=value;...` of a draft's identity columns.
     static func canonical(_ draft: CellDraft) -> String {
-        draft.columns.map { "\($0.key)=\($0.value)" }.joined(separator: ";")
+        draft.identityColumns.map { "\($0.key)=\($0.value)" }.joined(separator: ";")
     }
 }
 

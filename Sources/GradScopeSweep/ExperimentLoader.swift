@@ -23,6 +23,9 @@ public enum ExperimentLoader {
     }
 
     /// Loads a config from its bytes; `file` names it in messages.
+    /// The keys of a cell's parameters, in the order of the CSV columns (`Parameter.all`).
+    public static var parameterKeys: [String] { Parameter.keys }
+
     public static func load(bytes: [UInt8], file: String) throws(ConfigErrors) -> Experiment {
         let document: JSONNode
         do {
@@ -55,7 +58,7 @@ struct ConfigReader {
         fail(path + error.subpath, member ?? node, error.message)
     }
 
-    static let topLevelKeys = Parameters.keys + Parameters.settings + Parameters.unavailable
+    static let topLevelKeys = Parameter.keys + Parameters.settings + Parameters.unavailable
 
     mutating func read(_ document: JSONNode) -> Experiment? {
         guard case .object(let members) = document.value else {
@@ -87,8 +90,8 @@ struct ConfigReader {
                 do throws(ValueError) { base.training = try TrainingSettings.read(node) } catch {
                     fail(key, node, error)
                 }
-            case _ where Parameters.keys.contains(key):
-                do throws(ValueError) { try Parameters.read(key, node)(&base) } catch { fail(key, node, error) }
+            case _ where Parameter.byKey[key] != nil:
+                do throws(ValueError) { try Parameter.byKey[key]?.read(node)(&base) } catch { fail(key, node, error) }
             default:
                 fail(
                     key, node,

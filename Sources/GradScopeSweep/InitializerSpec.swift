@@ -2,7 +2,7 @@ import Algorithms
 import GradScopeCore
 import GradScopeResults
 /// An initialiser as the config names it: a name and its parameters, resolved to an `Initializer`.
-public struct InitializerSpec: Sendable, Equatable {
+public struct InitializerSpec: Sendable, Hashable {
     /// The name as written (`he_normal`, `orthogonal`, `variance_scaling`, ...).
     public var name: String
     /// Explicit parameters in the order of `parameterNames[name]`.
@@ -32,7 +32,9 @@ public struct InitializerSpec: Sendable, Equatable {
                 + ")"
     }
 
+    /// Two specs are the same when they print the same: the name as written and the explicit parameters.
     public static func == (a: InitializerSpec, b: InitializerSpec) -> Bool { a.text == b.text }
+    public func hash(into hasher: inout Hasher) { hasher.combine(text) }
 
     /// Reads `"he_normal"` or `{"name": "orthogonal", "gain": 2}`.
     static func read(_ node: JSONNode) throws(ValueError) -> InitializerSpec {

@@ -1,64 +1,101 @@
 import GradScopeCore
 import GradScopeResults
-/// The sweepable parameters of a config: how each is read from JSON, checked,
-/// applied to a cell, and written in a CSV column.
-enum Parameters {
-    /// The parameter keys, in the order of the CSV columns.
-    static let keys = [
-        "activation", "depth", "width", "init", "bias_std", "architecture", "residual_scale",
-        "batch", "input_std", "loss", "classes", "precision",
-    ]
-    /// Keys that are valid at the top level but are not parameters of a cell.
-    static let settings = ["name", "description", "seeds", "sweep", "train", "jacobian"]
-    /// Keys reserved for features this version does not have yet.
-    static let unavailable: [String] = []
+/// One config parameter of a cell, declared once: its key (the config key and the CSV column), how it
+/// reads from JSON with the error for a bad value, and how its value prints in the column. The loader,
+/// the sweep grid, the CSV columns, `gradscope measure` and the docs table (checked by a test) all come
+/// from `Parameter.all`: adding a parameter is one line here plus its field in `Cell`.
+struct Parameter: Sendable {
+    /// The config key, also the CSV column's name.
+    let key: String
+    /// Reads a JSON value into the change it makes to a draft; throws the message for a bad value.
+    let read: @Sendable (JSONNode) throws(ValueError) -> Setting
+    /// The draft's value as the CSV column prints it.
+    let column: @Sendable (CellDraft) -> String
+    /// Whether the cell id hashes the value even at its default. Parameters added after cell ids were
+    /// first handed out (normalisation onwards) enter the id only when set, so that existing cells keep theirs.
+    var identifiesAtDefault = true
+
+    /// The same parameter, added later: hashed into the cell id only away from its default.
+    var addedLater: Parameter {
+        var later = self
+        later.identifiesAtDefault = false
+        return later
+    }
 
     /// A change to a cell: one parameter set to one value.
     typealias Setting = @Sendable (inout CellDraft) -> Void
 
-    /// Reads `node` as the value of parameter `key`; throws a message for a bad value.
-    static func read(_ key: String, _ node: JSONNode) throws(ValueError) -> Setting {
-        switch key {
-        case "activation":
-            let v: Activation = try readEnum(node)
-            return { $0.cell.activation = v }
-        case "architecture":
-            let v: Architecture = try readEnum(node)
-            return { $0.cell.architecture = v }
-        case "loss":
-            let v: Loss = try readEnum(node)
-            return { $0.cell.loss = v }
-        case "precision":
-            let v: Precision = try readEnum(node)
-            return { $0.cell.precision = v }
-        case "depth":
-            let v = try readInteger(node, in: Cell.depthRange)
-            return { $0.cell.depth = v }
-        case "width":
-            let v = try readInteger(node, in: Cell.widthRange)
-            return { $0.cell.width = v }
-        case "batch":
-            let v = try readInteger(node, in: Cell.batchRange)
-            return { $0.cell.batch = v }
-        case "classes":
-            let v = try readInteger(node, in: 2...100_000)
-            return { $0.cell.classes = v }
-        case "bias_std":
-            let v = try readNumber(node, allowZero: true)
-            return { $0.cell.biasStd = v }
-        case "residual_scale":
-            let v = try readNumber(node, allowZero: false)
-            return { $0.cell.residualScale = v }
-        case "input_std":
-            let v = try readNumber(node, allowZero: false)
-            return { $0.cell.inputStd = v }
-        case "init":
-            let v = try InitializerSpec.read(node)
-            return { $0.initializer = v }
-        default:
-            throw ValueError("unknown parameter")
-        }
+    /// Every parameter, in the order of the CSV columns.
+    static let all: [Parameter] = [
+        .choice("activation", \.cell.activation),
+        .integer("depth", \.cell.depth, in: Cell.depthRange),
+        .integer("width", \.cell.width, in: Cell.widthRange),
+        Parameter(
+            key: "init",
+            read: { node throws(ValueError) in
+                let v = try InitializerSpec.read(node)
+                return { $0.initializer = v }
+            }, column: { $0.initializer.text }),
+        .number("bias_std", \.cell.biasStd, allowZero: true),
+        .choice("architecture", \.cell.architecture),
+        .number("residual_scale", \.cell.residualScale, allowZero: false),
+        Parameter.choice("normalization", \.cell.normalization).addedLater,
+        Parameter.number("norm_eps", \.cell.normEps, allowZero: false).addedLater,
+        .integer("batch", \.cell.batch, in: Cell.batchRange),
+        .number("input_std", \.cell.inputStd, allowZero: false),
+        .choice("loss", \.cell.loss),
+        .integer("classes", \.cell.classes, in: Cell.classesRange),
+        .choice("precision", \.cell.precision),
+    ]
+
+    /// The parameter keys, in the order of the CSV columns.
+    static let keys = all.map(\.key)
+    /// The parameter of each key.
+    static let byKey = Dictionary(uniqueKeysWithValues: all.map { ($0.key, $0) })
+
+    /// A string parameter with the values of an enum.
+    static func choice<E: RawRepresentable & CaseIterable & Sendable>(
+        _ key: String, _ path: WritableKeyPath<CellDraft, E> & Sendable
+    ) -> Parameter where E.RawValue == String {
+        Parameter(
+            key: key,
+            read: { node throws(ValueError) in
+                let v: E = try Parameters.readEnum(node)
+                return { $0[keyPath: path] = v }
+            }, column: { $0[keyPath: path].rawValue })
     }
+
+    /// An integer parameter in `range`.
+    static func integer(_ key: String, _ path: WritableKeyPath<CellDraft, Int> & Sendable, in range: ClosedRange<Int>)
+        -> Parameter
+    {
+        Parameter(
+            key: key,
+            read: { node throws(ValueError) in
+                let v = try Parameters.readInteger(node, in: range)
+                return { $0[keyPath: path] = v }
+            }, column: { "\($0[keyPath: path])" })
+    }
+
+    /// A finite number > 0 (or >= 0 with `allowZero`).
+    static func number(_ key: String, _ path: WritableKeyPath<CellDraft, Double> & Sendable, allowZero: Bool)
+        -> Parameter
+    {
+        Parameter(
+            key: key,
+            read: { node throws(ValueError) in
+                let v = try Parameters.readNumber(node, allowZero: allowZero)
+                return { $0[keyPath: path] = v }
+            }, column: { "\($0[keyPath: path])" })
+    }
+}
+
+/// Keys of a config and how their values read.
+enum Parameters {
+    /// Keys that are valid at the top level but are not parameters of a cell.
+    static let settings = ["name", "description", "seeds", "sweep", "train", "jacobian"]
+    /// Keys reserved for features this version does not have yet.
+    static let unavailable: [String] = []
 
     static func readEnum<E: RawRepresentable & CaseIterable>(_ node: JSONNode) throws(ValueError) -> E
     where E.RawValue == String {
@@ -114,7 +151,9 @@ struct ValueError: Error {
 }
 
 /// A cell under construction: the network's parameters plus how the user named its initialiser.
-public struct CellDraft: Equatable, Sendable {
+/// Two drafts are the same cell when every parameter, the initialiser as named, `jacobian` and the
+/// `train` settings are equal.
+public struct CellDraft: Hashable, Sendable {
     public var cell = Cell()
     /// The initialiser as named in the config; setting it sets the cell's `initializer`.
     public var initializer = InitializerSpec.default {
@@ -127,17 +166,36 @@ public struct CellDraft: Equatable, Sendable {
 
     public init() {}
 
-    /// The cell's parameters as CSV columns, in `Parameters.keys` order, then `jacobian` when on and the `train`
+    /// The cell's parameters as CSV columns, in `Parameter.all` order, then `jacobian` when on and the `train`
     /// settings if any.
     public var columns: [(key: String, value: String)] {
-        let c = cell
-        return [
-            ("activation", c.activation.rawValue), ("depth", "\(c.depth)"), ("width", "\(c.width)"),
-            ("init", initializer.text), ("bias_std", "\(c.biasStd)"), ("architecture", c.architecture.rawValue),
-            ("residual_scale", "\(c.residualScale)"), ("batch", "\(c.batch)"), ("input_std", "\(c.inputStd)"),
-            ("loss", c.loss.rawValue), ("classes", "\(c.classes)"), ("precision", c.precision.rawValue),
-        ] + (jacobian ? [("jacobian", "true")] : []) + (training?.columns ?? [])
+        Parameter.all.map { ($0.key, $0.column(self)) } + settingColumns
     }
 
-    public static func == (a: CellDraft, b: CellDraft) -> Bool { a.columns.map(\.value) == b.columns.map(\.value) }
+    /// The columns that identify the cell (what its id hashes): `columns` without the parameters added later
+    /// that are at their default.
+    var identityColumns: [(key: String, value: String)] {
+        let defaults = CellDraft()
+        return Parameter.all.compactMap { p in
+            let value = p.column(self)
+            return p.identifiesAtDefault || value != p.column(defaults) ? (p.key, value) : nil
+        } + settingColumns
+    }
+
+    /// `jacobian` when on and the `train` settings if any.
+    private var settingColumns: [(key: String, value: String)] {
+        (jacobian ? [("jacobian", "true")] : []) + (training?.columns ?? [])
+    }
+
+    /// Checks the cell, its `train` settings and their combinations; the error names the first bad key.
+    func validate() throws(ParameterError) {
+        try cell.validate()
+        try training?.validate(for: cell)
+        if jacobian, cell.normalization == .batch {
+            throw ParameterError(
+                key: "jacobian",
+                message: "is not defined with normalization \"batch\": batch statistics couple the examples, "
+                    + "so one example has no input-output Jacobian of its own; use \"layer\" or set jacobian false")
+        }
+    }
 }

@@ -3,7 +3,7 @@ import GradScopeResults
 /// One sweep axis: a key and the settings of its values.
 struct Axis {
     let key: String
-    let settings: [Parameters.Setting]
+    let settings: [Parameter.Setting]
 }
 
 extension ConfigReader {
@@ -29,15 +29,14 @@ extension ConfigReader {
                 )
                 continue
             }
-            var settings = [Parameters.Setting](), seen = [String: Int]()
+            var settings = [Parameter.Setting](), seen = [CellDraft: Int]()
             for (i, value) in values.enumerated() {
                 do throws(ValueError) {
                     let s = try setting(value)
                     var probe = base
                     s(&probe)
-                    let text = probe.columns.map(\.value).joined(separator: ";")
-                    if let first = seen[text] { fail("\(path)[\(i)]", value, "repeats \(path)[\(first)]") }
-                    seen[text] = i
+                    if let first = seen[probe] { fail("\(path)[\(i)]", value, "repeats \(path)[\(first)]") }
+                    seen[probe] = i
                     settings.append(s)
                 } catch { fail("\(path)[\(i)]", value, error) }
             }
@@ -49,16 +48,16 @@ extension ConfigReader {
     /// How to read the values of one axis, or nil (with an error) when the key cannot be swept.
     private mutating func axisReader(
         _ axis: JSONMember, path: String, topLevel: [JSONMember], swept: [JSONMember], base: CellDraft
-    ) -> ((JSONNode) throws(ValueError) -> Parameters.Setting)? {
+    ) -> ((JSONNode) throws(ValueError) -> Parameter.Setting)? {
         let key = axis.key
-        if Parameters.keys.contains(key) {
+        if let parameter = Parameter.byKey[key] {
             if topLevel.contains(where: { $0.key == key }) {
                 fail(
                     path, nil, "\(key) is set at the top level and also swept; set it in one place",
                     position: axis.keyPosition)
                 return nil
             }
-            return { node throws(ValueError) in try Parameters.read(key, node) }
+            return parameter.read
         }
         if key.hasPrefix("init.") {
             let parameter = String(key.dropFirst(5))
@@ -107,13 +106,13 @@ extension ConfigReader {
                 }
             }
         }
-        let sweepable = Parameters.keys + ["init.<parameter>", "train.<key>"]
+        let sweepable = Parameter.keys + ["init.<parameter>", "train.<key>"]
         let why =
             Parameters.settings.contains(key) || Parameters.unavailable.contains(key)
             ? "\(key) cannot be swept" : "unknown parameter"
         fail(
             path, nil,
-            "\(why)\(Suggestion.hint(for: key, among: Parameters.keys)); sweepable: "
+            "\(why)\(Suggestion.hint(for: key, among: Parameter.keys)); sweepable: "
                 + "\(sweepable.joined(separator: ", "))",
             position: axis.keyPosition)
         return nil
@@ -144,8 +143,7 @@ extension ConfigReader {
                 rest /= axis.settings.count
             }
             do throws(ParameterError) {
-                try draft.cell.validate()
-                try draft.training?.validate(for: draft.cell)
+                try draft.validate()
             } catch {
                 fail(error.key, document, error.message)
                 return nil

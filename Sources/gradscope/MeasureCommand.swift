@@ -3,75 +3,65 @@ import Foundation
 import GradScopeCore
 import GradScopeResults
 import GradScopeSweep
-import GradScopeReport
 
 /// `gradscope measure`: one network, one seed, its per-layer numbers as CSV on stdout.
 struct MeasureCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "measure",
-        abstract: "Run one network for one seed and print its per-layer gradient norms as CSV."
+        abstract: "Run one network for one seed and print its per-layer gradient norms as CSV.",
+        discussion: """
+            Parameters are config keys with their values, read as in a config file: \
+            gradscope measure activation=tanh depth=50 width=128 init='{"name": "orthogonal", "gain": 1.1}'. \
+            Keys: \(ExperimentLoader.parameterKeys.joined(separator: ", ")).
+            """
     )
 
-    @Option(help: "Activation: \(Activation.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var activation: Activation = .sigmoid
-    @Option(help: "Number of weight layers L (1 ... 10000).")
-    var depth = 10
-    @Option(help: "Units per layer (1 ... 16384).")
-    var width = 256
-    @Option(help: "Examples per batch (1 ... 65536).")
-    var batch = 128
-    @Option(help: "Initialiser name: \(Initializer.named.keys.sorted().joined(separator: ", ")).")
-    var initializer = "xavier_normal"
-    @Option(help: "Standard deviation of the biases.")
-    var biasStd = 0.0
-    @Option(help: "plain or residual.")
-    var architecture: Architecture = .plain
-    @Option(help: "alpha in H_l = H_{l-1} + alpha Z_l (residual only).")
-    var residualScale = 1.0
-    @Option(help: "Standard deviation of the input entries.")
-    var inputStd = 1.0
-    @Option(help: "mse, cross_entropy or probe.")
-    var loss: Loss = .mse
-    @Option(help: "Classes of cross_entropy.")
-    var classes = 10
-    @Option(help: "float64 or float32.")
-    var precision: Precision = .float64
+    @Argument(help: ArgumentHelp("key=value settings of the network (unset keys keep their config defaults)."))
+    var settings: [String] = []
     @Option(help: "The seed.")
     var seed = 0
     @Option(help: "Threads for the matrix products (default: all cores).")
     var threads: Int?
 
     func validate() throws {
-        guard Initializer.named[initializer] != nil else {
-            throw ValidationError(
-                "unknown initialiser '\(initializer)'; valid: "
-                    + "\(Initializer.named.keys.sorted().joined(separator: ", "))"
-            )
-        }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        for setting in settings {
+            guard let key = setting.split(separator: "=", maxSplits: 1).first.map(String.init), setting.contains("=")
+            else { throw ValidationError("'\(setting)' is not key=value") }
+            guard ExperimentLoader.parameterKeys.contains(key) else {
+                throw ValidationError(
+                    "unknown parameter '\(key)'; valid: \(ExperimentLoader.parameterKeys.joined(separator: ", "))")
+            }
+        }
+    }
+
+    /// The settings as a one-cell config: each value as JSON when it parses as a number, object, list or
+    /// boolean, else as a string.
+    private var config: [UInt8] {
+        let members = settings.map { setting -> String in
+            let parts = setting.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let value = parts.count > 1 ? String(parts[1]) : ""
+            let node = (try? JSONParser.parse(Array(value.utf8))).flatMap { node -> JSONNode? in
+                if case .string = node.value { return nil }
+                return node
+            }
+            return "\(JSONNode.string(String(parts[0])).serialized()): "
+                + (node ?? JSONNode.string(value)).serialized()
+        }
+        return Array(("{\"name\": \"measure\", \"seeds\": [\(seed)]" + members.map { ", " + $0 }.joined() + "}").utf8)
     }
 
     func run() throws {
         BLASLibrary.configure(threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
-        var cell = Cell()
-        cell.activation = activation
-        cell.depth = depth
-        cell.width = width
-        cell.batch = batch
-        cell.initializer = Initializer.named[initializer] ?? cell.initializer
-        cell.biasStd = biasStd
-        cell.architecture = architecture
-        cell.residualScale = residualScale
-        cell.inputStd = inputStd
-        cell.loss = loss
-        cell.classes = classes
-        cell.precision = precision
-        let result: RunMeasurement
+        let experiment: Experiment
         do {
-            result = try GradScopeCore.measure(cell, seed: seed)
-        } catch let error as ParameterError {
-            throw ValidationError("--\(error.key.replacingOccurrences(of: "_", with: "-")): \(error.message)")
+            experiment = try ExperimentLoader.load(bytes: config, file: "measure")
+        } catch {  // positions in the made-up config mean nothing to the user: the key and the message
+            throw ConfigErrors(
+                error.errors.map { ConfigError(file: "measure", path: $0.path, position: nil, message: $0.message) })
         }
+        guard let cell = experiment.cells.first?.cell else { return }
+        let result = try GradScopeCore.measure(cell, seed: seed)
         print(
             "layer,status,log10_grad_w_norm,log10_grad_b_norm,log10_grad_z_norm,"
                 + "log10_grad_h_norm,act_mean,act_std,saturated_fraction"

@@ -1,5 +1,5 @@
 /// Everything that defines one network and its loss: one cell of a sweep.
-public struct Cell: Equatable, Sendable {
+public struct Cell: Hashable, Sendable {
     public var activation: Activation = .sigmoid
     /// L, the number of weight layers.
     public var depth: Int = 10
@@ -39,13 +39,14 @@ public struct Cell: Equatable, Sendable {
     public static let depthRange = 1...10_000
     public static let widthRange = 1...16_384
     public static let batchRange = 1...65_536
+    public static let classesRange = 2...100_000
 
     /// Checks every parameter against its valid range; the error names the first bad key.
     public func validate() throws(ParameterError) {
         try ParameterError.check("depth", depth, in: Cell.depthRange)
         try ParameterError.check("width", width, in: Cell.widthRange)
         try ParameterError.check("batch", batch, in: Cell.batchRange)
-        try ParameterError.check("classes", classes, in: 2...Int.max)
+        try ParameterError.check("classes", classes, in: Cell.classesRange)
         try ParameterError.check("bias_std", biasStd, allowZero: true)
         try ParameterError.check("residual_scale", residualScale, allowZero: false)
         try ParameterError.check("input_std", inputStd, allowZero: false)
@@ -94,6 +95,10 @@ public struct ParameterError: Error, CustomStringConvertible, Equatable {
     public let message: String
 
     public var description: String { "\(key): \(message)" }
+
+    public init(key: String, message: String) {
+        (self.key, self.message) = (key, message)
+    }
 
     static func check(_ key: String, _ value: Int, in range: ClosedRange<Int>) throws(ParameterError) {
         guard range.contains(value) else {

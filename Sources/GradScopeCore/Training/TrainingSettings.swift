@@ -1,6 +1,6 @@
 /// The `train` object of a config: how a network is trained and how often its
 /// layers are recorded while it learns.
-public struct TrainingSettings: Equatable, Sendable {
+public struct TrainingSettings: Hashable, Sendable {
     /// Optimiser steps (minibatches).
     public var steps = 500
     /// The step size lr.

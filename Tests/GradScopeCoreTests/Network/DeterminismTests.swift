@@ -87,7 +87,7 @@ struct DeterminismTests {
     func measured(threads: Int, _ arguments: [String]) async throws -> String {
         let result = try await runGradscope(
             [
-                "measure", "--depth", "6", "--width", "600", "--seed", "9",
+                "measure", "depth=6", "width=600", "--seed", "9",
                 "--threads", "\(threads)",
             ] + arguments)
         #expect(result.status == 0, "\(result.stderr)")
@@ -96,7 +96,7 @@ struct DeterminismTests {
 
     @Test(
         "1 and 2 threads give the same log10 norms to 1e-12 (in fact bit for bit)",
-        arguments: [["--initializer", "orthogonal", "--batch", "7"], ["--activation", "tanh", "--batch", "300"]])
+        arguments: [["init=orthogonal", "batch=7"], ["activation=tanh", "batch=300", "normalization=layer"]])
     func threadCountIndependence(arguments: [String]) async throws {
         let one = try await measured(threads: 1, arguments), two = try await measured(threads: 2, arguments)
         func columns(_ text: String) -> [Double] {

@@ -37,9 +37,13 @@ struct ErrorTests {
 
     @Test("Bad CLI arguments exit with code 2 and a message")
     func cliErrors() async throws {
-        let zero = try await runGradscope(["measure", "--width", "0"])
+        let zero = try await runGradscope(["measure", "width=0"])
         #expect(zero.status == 2 && zero.stderr.contains("width"))
-        let unknown = try await runGradscope(["measure", "--initializer", "xavier_normall"])
+        let unknown = try await runGradscope(["measure", "init=xavier_normall"])
         #expect(unknown.status == 2 && unknown.stderr.contains("xavier_normal"))
+        let key = try await runGradscope(["measure", "widht=3"])
+        #expect(key.status == 2 && key.stderr.contains("unknown parameter 'widht'"))
+        let batchOfOne = try await runGradscope(["measure", "normalization=batch", "batch=1"])
+        #expect(batchOfOne.status == 2 && batchOfOne.stderr.contains("batch >= 2"))
     }
 }
