@@ -7,7 +7,7 @@ extension CellTheory {
     /// of the deepest one's). The distinct theories are computed concurrently.
     static func forCells(_ cells: [Cell]) -> [Int: CellTheory] {
         var deepest = [TheoryKey: Cell]()
-        for cell in cells {
+        for cell in cells where cell.normalization == .none {
             let key = TheoryKey(cell)
             if deepest[key].map({ $0.depth < cell.depth }) ?? true { deepest[key] = cell }
         }
@@ -21,6 +21,14 @@ extension CellTheory {
         let theories = Dictionary(uniqueKeysWithValues: zip(families.map(\.key), computed))
         var result = [Int: CellTheory]()
         for (index, cell) in cells.enumerated() {
+            if cell.normalization != .none {
+                result[index] = NormalizedMeanField(cell).map {
+                    CellTheory(
+                        squaredGains: $0.squaredGains, fixedPoint: $0.fixedPoint, chiAtFixedPoint: $0.chi,
+                        phase: Phase(chi: $0.chi).rawValue)
+                }
+                continue
+            }
             guard let full = theories[TheoryKey(cell)] else { continue }
             result[index] = CellTheory(
                 squaredGains: Array(full.squaredGains.prefix(cell.depth)), fixedPoint: full.fixedPoint,

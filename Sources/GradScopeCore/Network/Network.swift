@@ -201,7 +201,9 @@ public final class Network<Scalar: BLASScalar> {
                 for i in d.elements.indices { d.elements[i] = Double.scaleNormal(d.elements[i], exponent) }
                 return d
             }
-            let biases = unscaled(self.delta).columnSums
+            let biases =
+                self.block.biasReachesLoss
+                ? unscaled(self.delta).columnSums : [Double](repeating: 0, count: self.cell.width)
             result.append(
                 LayerGradients(weights: unscaled(self.weightGradient), biases: biases, output: unscaled(self.gradient)))
         }

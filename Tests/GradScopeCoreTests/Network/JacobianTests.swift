@@ -45,6 +45,36 @@ struct JacobianTests {
         #expect(abs(sum - frobenius) <= 1e-10 * frobenius, "\(sum) vs \(frobenius)")
     }
 
+    @Test(
+        """
+        Through layer normalisation (plain and residual) the sum of sigma^2 equals ||J||_F^2 of J from central \
+        differences of the forward pass to 1e-7; batch normalisation refuses (examples are coupled)
+        """,
+        arguments: [(Activation.tanh, Architecture.plain), (.gelu, .residual), (.relu, .plain)])
+    func layerNormalisation(activation: Activation, architecture: Architecture) throws {
+        var cell = tinyCell(activation, .mse, architecture, width: 6, batch: 3, depth: 4)
+        cell.normalization = .layer
+        let spectrum = try #require(try jacobianSpectrum(cell, seed: 4))
+        let network = try Network<Double>(cell: cell, seed: 4)
+        let (x, objective, n, h) = (network.input, network.objective, cell.width, 1e-6)
+        var frobenius = 0.0
+        for i in 0..<n {
+            func output(_ d: Double) throws -> [Double] {
+                var p = x
+                p[0, i] += d
+                try network.setBatch(p, objective: objective)
+                let top = try #require(try network.hidden(atLayer: cell.depth))
+                return (0..<n).map { top[0, $0] }
+            }
+            let (plus, minus) = (try output(h), try output(-h))
+            for j in 0..<n { frobenius += pow((plus[j] - minus[j]) / (2 * h), 2) }
+        }
+        let sum = spectrum.singularValues.compactMap(\.value).reduce(0) { $0 + $1 * $1 }
+        #expect(abs(sum - frobenius) <= 1e-7 * frobenius, "\(sum) vs \(frobenius)")
+        cell.normalization = .batch
+        #expect(throws: ParameterError.self) { _ = try jacobianSpectrum(cell, seed: 4) }
+    }
+
     @Test("A linear network with orthogonal weights of gain g: every singular value is g^L to 1e-10")
     func orthogonalIsometry() throws {
         var cell = tinyCell(.linear, .mse, .plain, width: 32, batch: 4, depth: 30)
