@@ -45,6 +45,7 @@ public struct Report {
     func figures() -> [[Figure]] {
         var groups = [["z", "h", "w"].map(gradientFigure)]
         if let heat = gainHeatMap() { groups.append([heat]) }
+        if let gain = gainAgainstAxisFigure() { groups.append([gain]) }
         groups.append([
             lineFigure(
                 "saturation", "Saturated fraction of units against layer",

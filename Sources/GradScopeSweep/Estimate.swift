@@ -52,8 +52,10 @@ public struct RunEstimate: Sendable, Equatable {
     public init(_ cell: Cell) {
         let (w, b, l) = (Double(cell.width), Double(cell.batch), Double(cell.depth))
         let scalar = cell.precision == .float64 ? 8.0 : 4.0
-        flops = 6 * b * w * w * l + Self.qrFlops(cell) * l
-        let perLayerStates = cell.architecture == .plain ? 2.0 : 3.0
+        let normalized = cell.normalization != .none
+        // normalisation: about 6 FLOPs per entry forward (mean, variance, scale) and 6 backward
+        flops = 6 * b * w * w * l + Self.qrFlops(cell) * l + (normalized ? 12 * b * w * l : 0)
+        let perLayerStates = (cell.architecture == .plain ? 2.0 : 3.0) + (normalized ? 1 : 0)
         let weights = l * w * w * scalar
         let forward = (perLayerStates * l + 1) * b * w * scalar
         let scratch = 3 * b * w * scalar + w * w * scalar

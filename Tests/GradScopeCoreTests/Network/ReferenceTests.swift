@@ -61,4 +61,22 @@ struct ReferenceTests {
             }
         }
     }
+
+    @Test(
+        "float32 follows float64 through normalisation: log10 norms within 1e-4 over 30 layers",
+        arguments: Normalization.allCases, Architecture.allCases)
+    func singlePrecision(normalization: Normalization, architecture: Architecture) throws {
+        var cell = tinyCell(.tanh, .mse, architecture, width: 64, batch: 16, depth: 30)
+        cell.normalization = normalization
+        let double = try measure(cell, seed: 2)
+        cell.precision = .float32
+        let single = try measure(cell, seed: 2)
+        try #require(double.status == .ok && single.status == .ok)
+        for (a, b) in zip(double.layers, single.layers) {
+            for (x, y) in [(a.gradW, b.gradW), (a.gradZ, b.gradZ), (a.gradH, b.gradH)] {
+                let (p, q) = (try #require(x.log10), try #require(y.log10))
+                #expect(abs(p - q) < 1e-4, "\(normalization) \(architecture): \(p) vs \(q)")
+            }
+        }
+    }
 }

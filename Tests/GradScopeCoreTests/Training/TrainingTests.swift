@@ -110,6 +110,26 @@ struct TrainingTests {
         #expect(first / last >= 5, "test loss \(first) -> \(last)")
     }
 
+    @Test(
+        """
+        Deep tanh networks with batch and with layer normalisation learn the teacher task (test loss falls 2x); \
+        float32 learns it too
+        """, arguments: [Normalization.batch, .layer])
+    func learnsWithNormalisation(normalization: Normalization) throws {
+        var cell = trainingCell(.tanh, depth: 8, width: 32, batch: 32)
+        cell.normalization = normalization
+        let settings = trainingSettings(
+            steps: 200, learningRate: 0.003, optimizer: .adam, trainSize: 1024, recordEvery: 100)
+        let points = try train(cell, settings: settings, seed: 1)
+        let first = try #require(points.first?.testLoss), last = try #require(points.last?.testLoss)
+        #expect(points.allSatisfy { $0.status == .ok })
+        #expect(first / last >= 2, "\(normalization): test loss \(first) -> \(last)")
+        cell.precision = .float32
+        let single = try #require(try train(cell, settings: settings, seed: 1).last?.testLoss)
+        // 200 Adam steps amplify rounding differences; the two runs end close, not equal
+        #expect(abs(single - last) < 0.05 * last, "\(single) vs \(last)")
+    }
+
     @Test("Deep sigmoid: layer 1 moves 100x less than layer L; relu (He) and residual relu stay within 10x")
     func earlyLayersLearnSlowly() throws {
         let depth = 20

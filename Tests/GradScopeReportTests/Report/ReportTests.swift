@@ -58,7 +58,7 @@ struct ReportTests {
         let config = try write(Self.config, to: folder, as: "pictures.json")
         #expect(try await runGradscope(["run", config, "--output", folder.path, "--quiet"]).status == 0)
         let report = try await runGradscope(["report", folder.path])
-        #expect(report.status == 0 && report.stderr.contains("6 figures"), "\(report.stderr)")
+        #expect(report.status == 0 && report.stderr.contains("7 figures"), "\(report.stderr)")
         return folder.appendingPathComponent("pictures")
     }
 
@@ -68,7 +68,8 @@ struct ReportTests {
     func wellFormed() async throws {
         let folder = try await drawnFolder()
         let figures = [
-            "gradient-z", "gradient-h", "gradient-w", "gain-heatmap", "saturation", "jacobian-spectrum",
+            "gradient-z", "gradient-h", "gradient-w", "gain-heatmap", "gain-against-depth", "saturation",
+            "jacobian-spectrum",
             "training-loss", "training-update",
         ]
         for name in figures {
@@ -82,6 +83,21 @@ struct ReportTests {
                 #expect(elements.named("rect", class: "cell").count == 6)  // 2 activations x 3 depths
                 continue
             }
+            guard name != "gain-against-depth" else {
+                // one line per activation (the first axis) over the three depths, the gain from summary.csv
+                let summary = try csv(folder.appendingPathComponent("summary.csv"))
+                let lines = elements.named("path", class: "line")
+                #expect(lines.count == 2)
+                for line in lines {
+                    let activation = try #require(line.attributes["data-cell"])
+                    let expected = summary.filter { $0["activation"] == activation }.map {
+                        Double($0["z_log10_gain_per_layer"]!)!
+                    }
+                    let plotted = try #require(line.attributes["data-y"]).split(separator: " ").map { Double($0)! }
+                    #expect(plotted == expected, "\(activation)")
+                }
+                continue
+            }
             #expect(
                 !elements.named("rect", class: "axes").isEmpty && !elements.named("text", class: "x-label").isEmpty
                     && !elements.named("text", class: "y-label").isEmpty
@@ -91,7 +107,7 @@ struct ReportTests {
         }
         let (page, error) = Elements.parse(try Data(contentsOf: folder.appendingPathComponent("report.html")))
         let html = try #require(page, "report.html: \(error)")
-        #expect(html.named("figure").count == 6 && html.named("svg").count == 8)
+        #expect(html.named("figure").count == 7 && html.named("svg").count == 9)
         #expect(html.named("script").isEmpty && !html.all.contains { ($0.attributes["src"] ?? "").hasPrefix("http") })
         #expect(html.named("td").contains { $0.text.contains("OpenBLAS") })
     }
