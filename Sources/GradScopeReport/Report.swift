@@ -6,14 +6,14 @@ import Plot
 
 /// `gradscope report`: draws a results folder as `report.html` (inline SVG and CSS, no scripts,
 /// opens offline) and one SVG file per figure, from the folder's CSV files and manifest.
-public struct Report {
+package struct Report {
     let tables: ResultTables
     let grouping: Grouping
     /// Each cell's summary row by its id.
     let cellRows: [String: [String: String]]
 
     /// Reads the results folder at `folder`.
-    public init(folder: URL) throws {
+    package init(folder: URL) throws {
         tables = try ResultTables(folder: folder)
         grouping = Grouping(axes: tables.axes, cells: tables.cells)
         cellRows = Dictionary(
@@ -31,7 +31,7 @@ public struct Report {
 
     /// Writes report.html and the SVG files into the results folder; returns the figure count.
     @discardableResult
-    public func write() throws -> Int {
+    package func write() throws -> Int {
         let figures = self.figures()
         for figure in figures.flatMap({ $0 }) {
             let text = SVG.document(figure.nodes, width: figure.width, height: figure.height)
@@ -228,7 +228,7 @@ public struct Report {
 extension Report {
     /// Every activation phi (solid) and its derivative phi' (dashed) on [from, to], one panel each:
     /// the first picture of the vanishing-gradient story (sigmoid' never exceeds 1/4).
-    public static func activationsSVG(from: Double, to: Double, points: Int) -> String {
+    package static func activationsSVG(from: Double, to: Double, points: Int) -> String {
         let xs = (0..<points).map { from + (to - from) * Double($0) / Double(max(1, points - 1)) }
         let panels = Activation.allCases.map { a in
             Panel(

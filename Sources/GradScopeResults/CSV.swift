@@ -4,37 +4,37 @@ import Foundation
 /// An RFC 4180 table: a header row, then rows of the same width; fields with a
 /// comma, quote or line break are quoted, quotes doubled; lines end in CRLF.
 /// Rows are encoded into UTF-8 bytes as they are appended.
-public struct CSVTable {
-    public let header: [String]
+package struct CSVTable {
+    package let header: [String]
     private var bytes: [UInt8] = []
 
-    public init(header: [String]) {
+    package init(header: [String]) {
         self.header = header
         bytes.appendCSVLine(header, continuing: false)
     }
 
     /// Appends one row; `nil` fields are written empty.
-    public mutating func append(_ fields: [String?]) {
+    package mutating func append(_ fields: [String?]) {
         precondition(fields.count == header.count, "CSV row has \(fields.count) fields, header has \(header.count)")
         bytes.appendCSVLine(fields, continuing: false)
     }
 
     /// Appends rows encoded apart (possibly on another core), as if appended one by one.
-    public mutating func append(_ rows: CSVRows) {
+    package mutating func append(_ rows: CSVRows) {
         precondition(rows.width == header.count, "CSV rows have \(rows.width) fields, header has \(header.count)")
         bytes += rows.bytes
     }
 
     /// The whole table as UTF-8.
-    public var data: Data { Data(bytes) }
+    package var data: Data { Data(bytes) }
 
     /// Writes the table to `url` atomically (a temporary file renamed into place).
-    public func write(to url: URL) throws {
+    package func write(to url: URL) throws {
         try data.write(to: url, options: .atomic)
     }
 
     /// A number in round-trip precision with `.` as decimal separator; empty for nil, NaN or infinity.
-    public static func number(_ value: Double?) -> String? {
+    package static func number(_ value: Double?) -> String? {
         guard let value, value.isFinite else { return nil }
         return value == 0 ? "0" : "\(value)"
     }
@@ -43,21 +43,21 @@ public struct CSVTable {
 /// Encoded rows of a `CSVTable` that all begin with the same fields (in gradscope's tables: a
 /// cell's id and parameters). The shared fields are encoded once, not once per row, and a
 /// block of rows can be built on its own core and appended to its table afterwards.
-public struct CSVRows: Sendable {
+package struct CSVRows: Sendable {
     /// Fields per row, the shared ones included.
-    public let width: Int
+    package let width: Int
     private let lead: [UInt8], leadCount: Int
     fileprivate private(set) var bytes: [UInt8] = []
 
     /// Rows of `width` fields whose first fields are `lead`.
-    public init(lead: [String?], width: Int) {
+    package init(lead: [String?], width: Int) {
         var encoded = [UInt8]()
         encoded.appendCSVFields(lead, continuing: false)
         (self.lead, leadCount, self.width) = (encoded, lead.count, width)
     }
 
     /// Appends one row: the shared fields, then `fields` (`nil` written empty).
-    public mutating func append(_ fields: [String?]) {
+    package mutating func append(_ fields: [String?]) {
         precondition(
             leadCount + fields.count == width, "CSV row has \(leadCount + fields.count) fields, header has \(width)")
         bytes += lead

@@ -2,29 +2,29 @@ import GradScopeCore
 import Foundation
 
 /// Mean-field theory's numbers for one cell, as the exports need them.
-public struct CellTheory: Sendable {
+package struct CellTheory: Sendable {
     /// Per layer l = 1 ... L: the predicted E||D_{l-1}||^2 / E||D_l||^2 (1 for layer 1).
-    public let squaredGains: [Double]
+    package let squaredGains: [Double]
     /// The fixed point q* of the variance map (infinity if q grows without bound) and chi_1 = chi(q*).
-    public let fixedPoint: Double
-    public let chiAtFixedPoint: Double
+    package let fixedPoint: Double
+    package let chiAtFixedPoint: Double
     /// `ordered`, `critical` or `chaotic`.
-    public let phase: String
+    package let phase: String
 
-    public init(squaredGains: [Double], fixedPoint: Double, chiAtFixedPoint: Double, phase: String) {
+    package init(squaredGains: [Double], fixedPoint: Double, chiAtFixedPoint: Double, phase: String) {
         (self.squaredGains, self.fixedPoint, self.chiAtFixedPoint, self.phase) = (
             squaredGains, fixedPoint, chiAtFixedPoint, phase
         )
     }
 
     /// xi = 1 / |ln chi_1|, the depth over which gradients change by e; nil at criticality.
-    public var depthScale: Double? {
+    package var depthScale: Double? {
         phase == "critical" ? nil : 1 / abs(log(chiAtFixedPoint))
     }
 
     /// The predicted mean log10 ||D_l|| per layer (index l - 1), anchored at `last`, the measured value at layer L:
     /// log10 ||D_{l-1}|| = log10 ||D_l|| + log10(gain_l) / 2.
-    public func zProfile(anchoredAt last: Double) -> [Double] {
+    package func zProfile(anchoredAt last: Double) -> [Double] {
         var profile = [last]
         for l in stride(from: squaredGains.count, to: 1, by: -1) {
             profile.append(profile[profile.count - 1] + log10(squaredGains[l - 1]) / 2)

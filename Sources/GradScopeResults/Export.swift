@@ -2,19 +2,19 @@ import GradScopeCore
 import Foundation
 
 /// A cell as the exports see it: its id, its depth, and its parameters as columns.
-public struct CellColumns: Sendable {
-    public let index: Int
-    public let id: String
-    public let depth: Int
-    public let parameters: [(key: String, value: String)]
+package struct CellColumns: Sendable {
+    package let index: Int
+    package let id: String
+    package let depth: Int
+    package let parameters: [(key: String, value: String)]
     /// Whether the cell trains (and so has rows in the training tables).
-    public let trains: Bool
+    package let trains: Bool
     /// Mean-field theory's prediction for the cell.
-    public let theory: CellTheory?
+    package let theory: CellTheory?
     /// Whether the cell records the Jacobian's spectrum.
-    public let jacobian: Bool
+    package let jacobian: Bool
 
-    public init(
+    package init(
         index: Int, id: String, depth: Int, parameters: [(key: String, value: String)], trains: Bool = false,
         theory: CellTheory? = nil, jacobian: Bool = false
     ) {
@@ -36,9 +36,9 @@ public struct CellColumns: Sendable {
 
 /// Writes `runs.csv`, `layers.csv` and `summary.csv` from stored runs: rows in grid
 /// order, then seed (in the config's order), then layer, so the bytes depend only on the numbers.
-public enum Export {
+package enum Export {
     /// The file names written (the training and spectra tables only for experiments that have them).
-    public static let files = ["runs.csv", "layers.csv", "summary.csv"] + TrainingExport.files + SpectraExport.files
+    package static let files = ["runs.csv", "layers.csv", "summary.csv"] + TrainingExport.files + SpectraExport.files
     static let norms = GradientNorm.allCases.map(\.rawValue)
     /// The norms aggregated over seeds in layers.csv and summary.csv.
     static let aggregated = [("w", 0), ("z", 2), ("h", 3)]
@@ -48,7 +48,7 @@ public enum Export {
     static let perExampleNames = PerExampleQuantile.allCases.map(\.rawValue)
 
     /// Writes the three tables into `directory`, and the training tables when a cell trains.
-    public static func write(cells: [CellColumns], seeds: [Int], runs: [RunRecord], to directory: URL) throws {
+    package static func write(cells: [CellColumns], seeds: [Int], runs: [RunRecord], to directory: URL) throws {
         let seedOrder = Dictionary(uniqueKeysWithValues: seeds.enumerated().map { ($1, $0) })
         let byCell = Dictionary(grouping: runs, by: \.cellIndex).mapValues { runs in
             runs.sorted { (seedOrder[$0.seed] ?? Int.max, $0.seed) < (seedOrder[$1.seed] ?? Int.max, $1.seed) }

@@ -1,9 +1,9 @@
 import Foundation
 
 /// Human-readable quantities for messages.
-public enum Format {
+package enum Format {
     /// 1536 -> "1.5 KiB".
-    public static func bytes(_ b: Double) -> String {
+    package static func bytes(_ b: Double) -> String {
         let units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"]
         var value = b, unit = 0
         while value >= 1024, unit < units.count - 1 {
@@ -14,7 +14,7 @@ public enum Format {
     }
 
     /// Seconds as "1:05:07", "4:32" or "12 s".
-    public static func duration(_ seconds: Double) -> String {
+    package static func duration(_ seconds: Double) -> String {
         guard seconds.isFinite, seconds >= 0 else { return "?" }
         let s = Int(seconds.rounded())
         if s < 60 { return "\(s) s" }
@@ -25,7 +25,7 @@ public enum Format {
 
 extension Format {
     /// 1048576 -> "1,048,576".
-    public static func count(_ n: Int) -> String {
+    package static func count(_ n: Int) -> String {
         let digits = String(n.magnitude)
         var groups = [Substring](), end = digits.endIndex
         while end > digits.startIndex {
@@ -38,13 +38,13 @@ extension Format {
 }
 
 /// How many runs a sweep runs at a time when `--jobs` is not given.
-public enum Schedule {
+package enum Schedule {
     /// One run per core, as many as there are weight families to share out (a family runs on one
     /// thread, with one weight cache) and as fit in `memory` beside each other; at least 1. The cores
     /// left over, and those freed as the last families finish, go to the runs' matrix products
     /// (`BLASLibrary.threadsPerRun`): a product split over column panels on two threads is slower than
     /// two runs side by side, each on one (docs/performance.md), so runs come first.
-    public static func jobs(families: Int, cores: Int, runBytes: Double, memory: Double?) -> Int {
+    package static func jobs(families: Int, cores: Int, runBytes: Double, memory: Double?) -> Int {
         var jobs = max(1, min(cores, families))
         if let memory, runBytes > 0 { jobs = min(jobs, max(1, Int(memory / runBytes))) }
         return jobs

@@ -4,7 +4,7 @@
 /// because the contract needs two things Foundation does not keep: the order of
 /// the `sweep` axes (the first axis varies slowest) and the line and column of
 /// every value, for error messages that point into the file.
-public indirect enum JSONValue: Equatable, Sendable {
+package indirect enum JSONValue: Equatable, Sendable {
     case null
     case bool(Bool)
     /// A number with its source text (integers keep their exact digits).
@@ -15,7 +15,7 @@ public indirect enum JSONValue: Equatable, Sendable {
     case object([JSONMember])
 
     /// A short name of the value's type for messages ("a string", "an array").
-    public var typeName: String {
+    package var typeName: String {
         switch self {
         case .null: return "null"
         case .bool: return "a boolean"
@@ -28,58 +28,58 @@ public indirect enum JSONValue: Equatable, Sendable {
 }
 
 /// A JSON value and where it starts in the source.
-public struct JSONNode: Equatable, Sendable {
-    public var value: JSONValue
-    public var position: SourcePosition
+package struct JSONNode: Equatable, Sendable {
+    package var value: JSONValue
+    package var position: SourcePosition
 
-    public init(_ value: JSONValue, at position: SourcePosition = SourcePosition(line: 0, column: 0)) {
+    package init(_ value: JSONValue, at position: SourcePosition = SourcePosition(line: 0, column: 0)) {
         self.value = value
         self.position = position
     }
 
     /// The member `key` of an object, if this is an object that has it.
-    public subscript(key: String) -> JSONNode? {
+    package subscript(key: String) -> JSONNode? {
         guard case .object(let members) = value else { return nil }
         return members.first { $0.key == key }?.value
     }
 }
 
 /// One `"key": value` member of an object.
-public struct JSONMember: Equatable, Sendable {
-    public var key: String
-    public var keyPosition: SourcePosition
-    public var value: JSONNode
+package struct JSONMember: Equatable, Sendable {
+    package var key: String
+    package var keyPosition: SourcePosition
+    package var value: JSONNode
 }
 
 /// A 1-based line and column (in characters) of a source file.
-public struct SourcePosition: Equatable, Sendable, CustomStringConvertible {
-    public var line: Int
-    public var column: Int
-    public init(line: Int, column: Int) {
+package struct SourcePosition: Equatable, Sendable, CustomStringConvertible {
+    package var line: Int
+    package var column: Int
+    package init(line: Int, column: Int) {
         self.line = line
         self.column = column
     }
-    public var description: String { "\(line):\(column)" }
+    package var description: String { "\(line):\(column)" }
 }
 
 /// Malformed JSON, with where it was noticed.
-public struct JSONSyntaxError: Error, Equatable, CustomStringConvertible {
-    public var message: String
-    public var position: SourcePosition
-    public var description: String { "\(position): \(message)" }
+package struct JSONSyntaxError: Error, Equatable, CustomStringConvertible {
+    package var message: String
+    package var position: SourcePosition
+    package var description: String { "\(position): \(message)" }
 }
 
 /// A strict RFC 8259 parser: no comments, no trailing commas, no duplicate keys,
 /// nesting at most `maximumDepth` deep.
-public struct JSONParser {
-    public static let maximumDepth = 64
+package struct JSONParser {
+    package static let maximumDepth = 64
     private let bytes: [UInt8]
     private var index = 0
     private var line = 1
     private var lineStart = 0
 
     /// Parses one JSON document (UTF-8).
-    public static func parse(_ bytes: [UInt8]) throws(JSONSyntaxError) -> JSONNode {
+    package static func parse(_ bytes: [UInt8]) throws(JSONSyntaxError) -> JSONNode {
         var parser = JSONParser(bytes: bytes)
         guard String(validating: bytes, as: UTF8.self) != nil else {
             throw JSONSyntaxError(message: "the file is not UTF-8 text", position: SourcePosition(line: 1, column: 1))
@@ -303,7 +303,7 @@ public struct JSONParser {
 
 extension JSONNode {
     /// The value as indented JSON text, objects in their stored order.
-    public func serialized(indent: String = "") -> String {
+    package func serialized(indent: String = "") -> String {
         let inner = indent + "  "
         switch value {
         case .null: return "null"
@@ -323,7 +323,7 @@ extension JSONNode {
     }
 
     /// The value as JSON text on one line, objects in their stored order: `{"depth":[2,4],"width":[64]}`.
-    public var compactText: String {
+    package var compactText: String {
         switch value {
         case .null, .bool, .number, .string: return serialized()
         case .array(let elements): return "[" + elements.map(\.compactText).joined(separator: ",") + "]"
@@ -354,11 +354,11 @@ extension JSONNode {
     }
 
     /// Builders for writing JSON documents.
-    public static func string(_ s: String) -> JSONNode { JSONNode(.string(s)) }
-    public static func number(_ d: Double) -> JSONNode { JSONNode(.number(d, text: d.isFinite ? "\(d)" : "null")) }
-    public static func integer(_ i: Int) -> JSONNode { JSONNode(.number(Double(i), text: "\(i)")) }
-    public static func array(_ nodes: [JSONNode]) -> JSONNode { JSONNode(.array(nodes)) }
-    public static func object(_ pairs: [(String, JSONNode)]) -> JSONNode {
+    package static func string(_ s: String) -> JSONNode { JSONNode(.string(s)) }
+    package static func number(_ d: Double) -> JSONNode { JSONNode(.number(d, text: d.isFinite ? "\(d)" : "null")) }
+    package static func integer(_ i: Int) -> JSONNode { JSONNode(.number(Double(i), text: "\(i)")) }
+    package static func array(_ nodes: [JSONNode]) -> JSONNode { JSONNode(.array(nodes)) }
+    package static func object(_ pairs: [(String, JSONNode)]) -> JSONNode {
         JSONNode(
             .object(pairs.map { JSONMember(key: $0.0, keyPosition: SourcePosition(line: 0, column: 0), value: $0.1) }))
     }

@@ -4,41 +4,41 @@ import Foundation
 /// times and the seconds each cell took. Timings live only here, so that the CSV files are reproducible
 /// to the byte. One type writes it (the sweep layer fills it in) and reads it (the report), objects
 /// in their order: the axes in the config's order, the config as the user wrote it.
-public struct Manifest: Sendable {
+package struct Manifest: Sendable {
     /// The file's name inside a results folder.
-    public static let fileName = "manifest.json"
+    package static let fileName = "manifest.json"
 
     /// One cell of the grid: its id, position, parameters as CSV columns, and the seconds its runs took.
-    public struct GridCell: Sendable {
-        public var id: String
-        public var index: Int
-        public var parameters: [(key: String, value: String)]
+    package struct GridCell: Sendable {
+        package var id: String
+        package var index: Int
+        package var parameters: [(key: String, value: String)]
         /// nil while none of its runs has finished.
-        public var seconds: Double?
+        package var seconds: Double?
 
-        public init(id: String, index: Int, parameters: [(key: String, value: String)], seconds: Double?) {
+        package init(id: String, index: Int, parameters: [(key: String, value: String)], seconds: Double?) {
             (self.id, self.index, self.parameters, self.seconds) = (id, index, parameters, seconds)
         }
     }
 
-    public var name = "", description = "", configFile = "", configHash = ""
+    package var name = "", description = "", configFile = "", configHash = ""
     /// The config as given, members in their order.
-    public var config = JSONNode(.object([]))
+    package var config = JSONNode(.object([]))
     /// The swept keys, first (slowest) first.
-    public var axes: [String] = []
-    public var seeds: [Int] = []
-    public var cells: [GridCell] = []
-    public var runsDone = 0, runsTotal = 0
-    public var gradscopeVersion = "", numericsRevision = 1
+    package var axes: [String] = []
+    package var seeds: [Int] = []
+    package var cells: [GridCell] = []
+    package var runsDone = 0, runsTotal = 0
+    package var gradscopeVersion = "", numericsRevision = 1
     /// `openblas_get_config()`, the core this process's OpenBLAS chose, and the cores whose runs the store holds.
-    public var blasConfig = "", blasCore = "", coresOfRuns: [String] = []
-    public var threadsPerRun = 1, jobs = 1
-    public var shard = "", started = "", finished = ""
+    package var blasConfig = "", blasCore = "", coresOfRuns: [String] = []
+    package var threadsPerRun = 1, jobs = 1
+    package var shard = "", started = "", finished = ""
 
-    public init() {}
+    package init() {}
 
     /// The manifest as JSON, keys in a fixed order.
-    public var document: JSONNode {
+    package var document: JSONNode {
         let cells: [JSONNode] = cells.map { cell in
             .object(
                 [("cell", .string(cell.id)), ("index", .integer(cell.index))]
@@ -71,19 +71,19 @@ public struct Manifest: Sendable {
     }
 
     /// Writes the manifest into `folder` (atomically).
-    public func write(to folder: URL) throws {
+    package func write(to folder: URL) throws {
         try Data((document.serialized() + "\n").utf8).write(
             to: folder.appendingPathComponent(Self.fileName), options: .atomic)
     }
 
     /// Reads `folder`'s manifest; keys an older gradscope did not write keep their defaults.
-    public init(folder: URL) throws {
+    package init(folder: URL) throws {
         let bytes = try [UInt8](Data(contentsOf: folder.appendingPathComponent(Self.fileName)))
         try self.init(node: try JSONParser.parse(bytes))
     }
 
     /// The manifest a JSON document describes.
-    public init(node m: JSONNode) throws {
+    package init(node m: JSONNode) throws {
         name = m["name"]?.string ?? ""
         description = m["description"]?.string ?? ""
         configFile = m["config_file"]?.string ?? ""
@@ -118,13 +118,13 @@ public struct Manifest: Sendable {
 
 extension JSONNode {
     /// The string, if this is one.
-    public var string: String? { if case .string(let s) = value { s } else { nil } }
+    package var string: String? { if case .string(let s) = value { s } else { nil } }
     /// The number, if this is one.
-    public var number: Double? { if case .number(let d, _) = value { d } else { nil } }
+    package var number: Double? { if case .number(let d, _) = value { d } else { nil } }
     /// The number as an integer, if it is a whole number.
-    public var integer: Int? { number.flatMap { $0.rounded() == $0 && abs($0) < 1e15 ? Int($0) : nil } }
+    package var integer: Int? { number.flatMap { $0.rounded() == $0 && abs($0) < 1e15 ? Int($0) : nil } }
     /// The elements, if this is an array (else none).
-    public var elements: [JSONNode] { if case .array(let a) = value { a } else { [] } }
+    package var elements: [JSONNode] { if case .array(let a) = value { a } else { [] } }
     /// The members in order, if this is an object (else none).
-    public var members: [JSONMember] { if case .object(let m) = value { m } else { [] } }
+    package var members: [JSONMember] { if case .object(let m) = value { m } else { [] } }
 }

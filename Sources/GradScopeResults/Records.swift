@@ -1,21 +1,21 @@
 import GradScopeCore
 /// The stored numbers of one finished (cell, seed) run.
-public struct RunRecord: Equatable, Sendable {
+package struct RunRecord: Equatable, Sendable {
     /// The cell's position in grid order.
-    public var cellIndex: Int
-    public var seed: Int
-    public var status: RunStatus
-    public var loss: Double?
+    package var cellIndex: Int
+    package var seed: Int
+    package var status: RunStatus
+    package var loss: Double?
     /// Wall time of the run (kept out of the CSV files, which must be reproducible).
-    public var seconds: Double
+    package var seconds: Double
     /// Layer 1 first; empty unless `ok`.
-    public var layers: [LayerRecord]
+    package var layers: [LayerRecord]
     /// The recorded steps of training, in step order; empty when the cell does not train.
-    public var training: [TrainingStepRecord]
+    package var training: [TrainingStepRecord]
     /// The singular values of the input-output Jacobian, largest first; empty unless `jacobian` is on.
-    public var singularValues: [ScaledNorm]
+    package var singularValues: [ScaledNorm]
 
-    public init(
+    package init(
         cellIndex: Int, seed: Int, status: RunStatus, loss: Double?, seconds: Double, layers: [LayerRecord],
         training: [TrainingStepRecord] = [], singularValues: [ScaledNorm] = []
     ) {
@@ -31,17 +31,17 @@ public struct RunRecord: Equatable, Sendable {
 }
 
 /// The stored numbers of one recorded training step of one run.
-public struct TrainingStepRecord: Equatable, Sendable {
-    public var step: Int
+package struct TrainingStepRecord: Equatable, Sendable {
+    package var step: Int
     /// Training stopped at a step that failed.
-    public var status: RunStatus
-    public var trainLoss, testLoss, trainAccuracy, testAccuracy: Double?
+    package var status: RunStatus
+    package var trainLoss, testLoss, trainAccuracy, testAccuracy: Double?
     /// Layer 1 first; empty unless `ok`.
-    public var layers: [LayerRecord]
+    package var layers: [LayerRecord]
     /// ||W_l(t) - W_l(0)||_F / ||W_l(0)||_F, index l - 1.
-    public var relativeUpdates: [Double]
+    package var relativeUpdates: [Double]
 
-    public init(
+    package init(
         step: Int, status: RunStatus, trainLoss: Double?, testLoss: Double?, trainAccuracy: Double?,
         testAccuracy: Double?, layers: [LayerRecord], relativeUpdates: [Double]
     ) {
@@ -53,13 +53,13 @@ public struct TrainingStepRecord: Equatable, Sendable {
 }
 
 /// The stored numbers of one layer of one run.
-public struct LayerRecord: Equatable, Sendable {
-    public var gradW, gradB, gradZ, gradH: ScaledNorm
-    public var actMean, actStd, saturatedFraction: Double
+package struct LayerRecord: Equatable, Sendable {
+    package var gradW, gradB, gradZ, gradH: ScaledNorm
+    package var actMean, actStd, saturatedFraction: Double
     /// The 10, 50 and 90% quantiles over the batch of the per-example gradient norms (empty when not recorded).
-    public var perExample: [ScaledNorm]
+    package var perExample: [ScaledNorm]
 
-    public init(
+    package init(
         gradW: ScaledNorm, gradB: ScaledNorm, gradZ: ScaledNorm, gradH: ScaledNorm,
         actMean: Double, actStd: Double, saturatedFraction: Double, perExample: [ScaledNorm] = []
     ) {
@@ -70,10 +70,10 @@ public struct LayerRecord: Equatable, Sendable {
     }
 
     /// The four norms in column order (`GradientNorm.allCases`).
-    public var norms: [ScaledNorm] { GradientNorm.allCases.map { self[$0] } }
+    package var norms: [ScaledNorm] { GradientNorm.allCases.map { self[$0] } }
 
     /// One of the four norms.
-    public subscript(norm: GradientNorm) -> ScaledNorm {
+    package subscript(norm: GradientNorm) -> ScaledNorm {
         switch norm {
         case .w: gradW
         case .b: gradB
@@ -84,10 +84,10 @@ public struct LayerRecord: Equatable, Sendable {
 }
 
 /// Identifies a run within a sweep.
-public struct RunKey: Hashable, Sendable {
-    public var cellIndex: Int
-    public var seed: Int
-    public init(cellIndex: Int, seed: Int) {
+package struct RunKey: Hashable, Sendable {
+    package var cellIndex: Int
+    package var seed: Int
+    package init(cellIndex: Int, seed: Int) {
         self.cellIndex = cellIndex
         self.seed = seed
     }
@@ -95,7 +95,7 @@ public struct RunKey: Hashable, Sendable {
 
 /// The status of a cell over its seeds in `summary.csv` and `training_summary.csv`: `ok` when every seed
 /// ran `ok`, else the first seed's failure, or `incomplete` while some runs are missing.
-public enum CellStatus: String, Sendable {
+package enum CellStatus: String, Sendable {
     case ok, overflow, nan, incomplete
 
     /// The cell's status from its runs' statuses (in seed order) and whether all its seeds ran.
@@ -110,6 +110,6 @@ public enum CellStatus: String, Sendable {
 
 /// The four gradient norms of a layer, in column order, as the store's and the CSV files' columns name them
 /// (`grad_w_norm`, `grad_w_significand`, ...): dLoss/dW_l, dLoss/db_l, D_l = dLoss/dZ_l, G_l = dLoss/dH_l.
-public enum GradientNorm: String, CaseIterable, Sendable {
+package enum GradientNorm: String, CaseIterable, Sendable {
     case w, b, z, h
 }

@@ -4,15 +4,15 @@ import GRDB
 
 /// `results.sqlite`: the durable store of a sweep. Each finished run is one
 /// transaction, so a sweep killed at any moment loses at most the runs in flight.
-public final class ResultStore: Sendable {
+package final class ResultStore: Sendable {
     /// The file name inside a results folder.
-    public static let fileName = "results.sqlite"
+    package static let fileName = "results.sqlite"
 
     private let database: DatabaseQueue
 
     /// Opens (creating if needed) the store at `path`; `readOnly` opens an existing
     /// store without taking any lock a running sweep needs (to watch its progress).
-    public init(path: String, readOnly: Bool = false) throws {
+    package init(path: String, readOnly: Bool = false) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.readonly = readOnly
@@ -121,13 +121,13 @@ public final class ResultStore: Sendable {
             separator: ", ")
 
     /// The value stored under `key` in the metadata table.
-    public func meta(_ key: String) throws -> String? {
+    package func meta(_ key: String) throws -> String? {
         try database.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key])
         }
     }
 
     /// Stores metadata (one transaction for all pairs).
-    public func setMeta(_ pairs: [String: String]) throws {
+    package func setMeta(_ pairs: [String: String]) throws {
         try database.write { db in
             for (key, value) in pairs.sorted(by: { $0.key < $1.key }) {
                 try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", arguments: [key, value])
@@ -136,7 +136,7 @@ public final class ResultStore: Sendable {
     }
 
     /// The runs already stored.
-    public func completedRuns() throws -> Set<RunKey> {
+    package func completedRuns() throws -> Set<RunKey> {
         try database.read { db in
             let rows = try Row.fetchAll(db, sql: "SELECT cell_index, seed FROM run")
             return Set(rows.map { RunKey(cellIndex: $0["cell_index"], seed: $0["seed"]) })
@@ -144,12 +144,12 @@ public final class ResultStore: Sendable {
     }
 
     /// Stores one finished run and its layers in one transaction; a run already stored is kept as it is.
-    public func record(_ run: RunRecord) throws {
+    package func record(_ run: RunRecord) throws {
         try database.write { db in try Self.insert(run, into: db) }
     }
 
     /// Stores many runs in one transaction (used by merge).
-    public func record(_ runs: [RunRecord]) throws {
+    package func record(_ runs: [RunRecord]) throws {
         try database.write { db in
             for run in runs { try Self.insert(run, into: db) }
         }
@@ -200,7 +200,7 @@ public final class ResultStore: Sendable {
     }
 
     /// Every stored run with its layers, ordered by cell index, then seed.
-    public func allRuns() throws -> [RunRecord] {
+    package func allRuns() throws -> [RunRecord] {
         try database.read { db in
             var layers = [RunKey: [LayerRecord]]()
             let layerRows = try Row.fetchCursor(

@@ -1,9 +1,9 @@
 import GradScopeCore
 /// Small statistics over the numbers of a sweep.
-public enum Statistics {
+package enum Statistics {
     /// The least-squares slope of y against x: sum (x - x̄)(y - ȳ) / sum (x - x̄)^2;
     /// nil with fewer than two distinct x.
-    public static func slope(x: [Double], y: [Double]) -> Double? {
+    package static func slope(x: [Double], y: [Double]) -> Double? {
         precondition(x.count == y.count, "slope: \(x.count) x values, \(y.count) y values")
         guard x.count >= 2 else { return nil }
         let mx = x.reduce(0, +) / Double(x.count), my = y.reduce(0, +) / Double(y.count)
@@ -17,25 +17,25 @@ public enum Statistics {
 
     /// The gain per layer of a profile of log10 norms (index 0 = layer 1): the slope
     /// against L - l, in decades per layer towards the input (negative: vanishing).
-    public static func gainPerLayer(_ log10Norms: [Double]) -> Double? {
+    package static func gainPerLayer(_ log10Norms: [Double]) -> Double? {
         gainPerLayer(log10Norms.map(Optional.some))
     }
 
     /// The same slope over the layers that have a value (a layer whose norm was zero has none).
-    public static func gainPerLayer(_ log10Norms: [Double?]) -> Double? {
+    package static func gainPerLayer(_ log10Norms: [Double?]) -> Double? {
         let depth = log10Norms.count
         let points = log10Norms.enumerated().compactMap { l, m in m.map { (Double(depth - 1 - l), $0) } }
         return slope(x: points.map(\.0), y: points.map(\.1))
     }
 
     /// The sample standard deviation (divisor n - 1); nil with fewer than two values.
-    public static func sampleStd(_ values: [Double]) -> Double? {
+    package static func sampleStd(_ values: [Double]) -> Double? {
         guard values.count >= 2, let m = mean(values) else { return nil }
         return (values.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(values.count - 1)).squareRoot()
     }
 
     /// Mean of the values (nil when empty).
-    public static func mean(_ values: [Double]) -> Double? {
+    package static func mean(_ values: [Double]) -> Double? {
         values.isEmpty ? nil : values.reduce(0, +) / Double(values.count)
     }
 }

@@ -6,20 +6,20 @@ import SystemPackage
 /// Runs another program to its end and collects what it wrote, both streams read concurrently
 /// (swift-subprocess), so that a child writing more than a pipe holds (64 KiB) to either one cannot
 /// block it and the caller. Used for `sbatch`; the tests launch gradscope through it.
-public enum ChildProcess {
+package enum ChildProcess {
     /// How a child ended and what it wrote.
-    public struct Outcome: Sendable {
+    package struct Outcome: Sendable {
         /// The exit code, or 128 + the signal that killed it (as a shell reports it).
-        public let status: Int32
-        public let standardOutput: String
-        public let standardError: String
+        package let status: Int32
+        package let standardOutput: String
+        package let standardError: String
     }
 
     /// The most either stream may hold; more is an error, not a silent cut.
-    public static let outputLimit = 256 << 20
+    package static let outputLimit = 256 << 20
 
     /// Runs `executable` (a path, or a name looked up in PATH) with `arguments`, in `directory` if given.
-    public static func run(_ executable: String, _ arguments: [String], in directory: String? = nil) async throws
+    package static func run(_ executable: String, _ arguments: [String], in directory: String? = nil) async throws
         -> Outcome
     {
         let program: Executable = executable.contains("/") ? .path(FilePath(executable)) : .name(executable)

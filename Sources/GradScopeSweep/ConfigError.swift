@@ -2,14 +2,14 @@ import GradScopeCore
 import GradScopeResults
 /// One mistake in a config: the file, the JSON path of the offending key
 /// (`sweep.depth[2]`), where it is, and what would be valid.
-public struct ConfigError: Error, Equatable, CustomStringConvertible, Sendable {
-    public var file: String
+package struct ConfigError: Error, Equatable, CustomStringConvertible, Sendable {
+    package var file: String
     /// The JSON path, empty for the document itself.
-    public var path: String
-    public var position: SourcePosition?
-    public var message: String
+    package var path: String
+    package var position: SourcePosition?
+    package var message: String
 
-    public init(file: String, path: String, position: SourcePosition?, message: String) {
+    package init(file: String, path: String, position: SourcePosition?, message: String) {
         self.file = file
         self.path = path
         self.position = position
@@ -17,7 +17,7 @@ public struct ConfigError: Error, Equatable, CustomStringConvertible, Sendable {
     }
 
     /// `file:line:column: path: message`, one line.
-    public var description: String {
+    package var description: String {
         let location = position.map { "\(file):\($0)" } ?? file
         let text = message.replacingOccurrences(of: "\n", with: " ")
         return path.isEmpty ? "\(location): \(text)" : "\(location): \(path): \(text)"
@@ -25,10 +25,10 @@ public struct ConfigError: Error, Equatable, CustomStringConvertible, Sendable {
 }
 
 /// Every mistake found in one or more configs.
-public struct ConfigErrors: Error, CustomStringConvertible, Sendable {
-    public var errors: [ConfigError]
-    public init(_ errors: [ConfigError]) { self.errors = errors }
-    public var description: String { errors.map(\.description).joined(separator: "\n") }
+package struct ConfigErrors: Error, CustomStringConvertible, Sendable {
+    package var errors: [ConfigError]
+    package init(_ errors: [ConfigError]) { self.errors = errors }
+    package var description: String { errors.map(\.description).joined(separator: "\n") }
 }
 
 /// The closest valid word to a misspelt one, for "did you mean" hints.

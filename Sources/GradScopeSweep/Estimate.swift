@@ -3,17 +3,17 @@ import GradScopeResults
 import Foundation
 
 /// The work and memory one run of a cell needs, estimated before anything runs.
-public struct RunEstimate: Sendable, Equatable {
+package struct RunEstimate: Sendable, Equatable {
     /// Floating-point operations of one run: 6 batch width^2 per layer for the forward and
     /// backward GEMMs, plus 8/3 width^3 per layer for the QR of `orthogonal`.
-    public let flops: Double
+    package let flops: Double
     /// Peak bytes of one run: weights, the per-layer forward state, scratch and draws.
-    public let bytes: Double
+    package let bytes: Double
 
     /// With `training`: plus (steps + 1) forward and backward passes that form every dW_l,
     /// 2 width^2 per layer and example for each evaluation of the training subset and held-out set,
     /// and the training state (initial weights, gradients, two optimiser moments, the data).
-    public init(_ cell: Cell, training: TrainingSettings?) {
+    package init(_ cell: Cell, training: TrainingSettings?) {
         let base = RunEstimate(cell)
         guard let training else {
             self = base
@@ -49,7 +49,7 @@ public struct RunEstimate: Sendable, Equatable {
         return 8.0 / 3 * w * w * w
     }
 
-    public init(_ cell: Cell) {
+    package init(_ cell: Cell) {
         let (w, b, l) = (Double(cell.width), Double(cell.batch), Double(cell.depth))
         let scalar = cell.precision == .float64 ? 8.0 : 4.0
         let normalized = cell.normalization != .none
@@ -73,9 +73,9 @@ extension GridCell {
 }
 
 /// This machine's memory that a sweep may use.
-public enum MachineMemory {
+package enum MachineMemory {
     /// `MemAvailable` from /proc/meminfo, in bytes; nil where it cannot be read.
-    public static var available: Double? {
+    package static var available: Double? {
         guard let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8) else { return nil }
         for line in text.split(separator: "\n") where line.hasPrefix("MemAvailable:") {
             let fields = line.split(separator: " ")
@@ -87,7 +87,7 @@ public enum MachineMemory {
 
 extension Experiment {
     /// The largest per-run estimate over the grid.
-    public var peakEstimate: RunEstimate? { largestCell?.estimate }
+    package var peakEstimate: RunEstimate? { largestCell?.estimate }
 
     /// The cell whose run needs the most memory, with its estimate.
     var largestCell: (cell: GridCell, estimate: RunEstimate)? {
@@ -95,12 +95,12 @@ extension Experiment {
     }
 
     /// Total floating-point operations of the whole sweep (all cells, all seeds).
-    public var totalFlops: Double {
+    package var totalFlops: Double {
         cells.reduce(0) { $0 + $1.estimate.flops } * Double(seeds.count)
     }
 
     /// An error when `jobs` runs at a time cannot fit in `available` bytes.
-    public func memoryCheck(jobs: Int, available: Double?) -> ConfigError? {
+    package func memoryCheck(jobs: Int, available: Double?) -> ConfigError? {
         guard let available, let (cell, peak) = largestCell else { return nil }
         guard peak.bytes * Double(jobs) > available else { return nil }
         return ConfigError(
@@ -117,11 +117,11 @@ extension Experiment {
 /// The tables a sweep writes and whether a spreadsheet can open them.
 extension Experiment {
     /// Spreadsheets open at most this many rows, the header included (Excel; LibreOffice Calc by default).
-    public static let spreadsheetRows = 1_048_576
+    package static let spreadsheetRows = 1_048_576
 
     /// Each CSV file this sweep writes, with the number of data rows it will hold when every run finishes
     /// (a run that overflows writes fewer: these are upper bounds).
-    public var csvRowCounts: [(file: String, rows: Int)] {
+    package var csvRowCounts: [(file: String, rows: Int)] {
         let seedCount = seeds.count
         var runs = 0, layers = 0, training = 0, trainingCells = 0, spectra = 0
         for cell in cells {
@@ -146,7 +146,7 @@ extension Experiment {
 
     /// A warning when some CSV file will have more rows than a spreadsheet opens (nothing is refused):
     /// which files will not open whole, and which will.
-    public var spreadsheetWarning: String? {
+    package var spreadsheetWarning: String? {
         let counts = csvRowCounts
         let tooLong = counts.filter { $0.rows + 1 > Self.spreadsheetRows }
         guard !tooLong.isEmpty else { return nil }

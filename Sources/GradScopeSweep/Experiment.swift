@@ -1,24 +1,24 @@
 import GradScopeCore
 import GradScopeResults
 /// One experiment config, loaded and validated: its grid of cells and its seeds.
-public struct Experiment: Sendable {
+package struct Experiment: Sendable {
     /// The file it came from (as given on the command line).
-    public let file: String
+    package let file: String
     /// `name`: results go to `<output>/<name>/`.
-    public let name: String
-    public let description: String
+    package let name: String
+    package let description: String
     /// The config as given.
-    public let document: JSONNode
+    package let document: JSONNode
     /// The swept keys, in order (the first varies slowest).
-    public let axes: [String]
+    package let axes: [String]
     /// The cartesian product of the axes, in grid order.
-    public let cells: [GridCell]
+    package let cells: [GridCell]
     /// The seeds every cell runs with.
-    public let seeds: [Int]
+    package let seeds: [Int]
 
     /// A hash of everything that defines the results (name, cells, seeds), not of the
     /// file's text: reformatting a config or editing its description changes nothing.
-    public var configHash: String {
+    package var configHash: String {
         let canonical = ([name] + cells.map(\.canonical) + [seeds.map(String.init).joined(separator: ",")]).joined(
             separator: "\n")
         let h = RandomStream.fnv1a(canonical)
@@ -26,23 +26,23 @@ public struct Experiment: Sendable {
     }
 
     /// The cells of shard `shard` (cells whose index is `shard.index` modulo `shard.count`).
-    public func cells(in shard: Shard) -> [GridCell] {
+    package func cells(in shard: Shard) -> [GridCell] {
         cells.filter { $0.index % shard.count == shard.index }
     }
 }
 
 /// One cell of the grid.
-public struct GridCell: Sendable {
+package struct GridCell: Sendable {
     /// Position in grid order, from 0.
-    public let index: Int
+    package let index: Int
     /// The short stable id of the CSV files' `cell` column (see `CellID`).
-    public let id: CellID
-    public let draft: CellDraft
+    package let id: CellID
+    package let draft: CellDraft
 
-    public var cell: Cell { draft.cell }
+    package var cell: Cell { draft.cell }
 
     /// `key=value;...` over every parameter: what the id hashes.
-    public let canonical: String
+    package let canonical: String
 
     init(index: Int, draft: CellDraft, canonical: String, id: CellID) {
         (self.index, self.draft, self.canonical, self.id) = (index, draft, canonical, id)
@@ -61,14 +61,14 @@ public struct GridCell: Sendable {
 /// or a date (it starts with a letter and holds no separator). Distinct within a grid by construction:
 /// 50 bits make a clash among 100,000 cells a chance of about 4e-6, and `assign` gives a clashing cell
 /// (the later one in grid order) the hash of its parameters with a salt, the first free one.
-public struct CellID: Hashable, Sendable, Comparable, CustomStringConvertible {
-    public let description: String
+package struct CellID: Hashable, Sendable, Comparable, CustomStringConvertible {
+    package let description: String
 
     /// Crockford's base-32 digits, lower case.
     private static let digits = Array("0123456789abcdefghjkmnpqrstvwxyz")
 
     /// The id of `canonical` with `salt` (0: none), from the top `bits` bits of its hash (bits <= 60, a multiple of 5).
-    public init(canonical: String, salt: Int = 0, bits: Int = 50) {
+    package init(canonical: String, salt: Int = 0, bits: Int = 50) {
         let text = salt == 0 ? canonical : canonical + "#\(salt)"
         var hash = RandomStream.mix(RandomStream.fnv1a(text)) >> UInt64(64 - bits)
         var characters = [Character](repeating: "0", count: bits / 5)
@@ -80,7 +80,7 @@ public struct CellID: Hashable, Sendable, Comparable, CustomStringConvertible {
     }
 
     /// Ids for `canonicals` in grid order, all distinct: each its own hash unless an earlier one holds it.
-    public static func assign(_ canonicals: [String], bits: Int = 50) -> [CellID] {
+    package static func assign(_ canonicals: [String], bits: Int = 50) -> [CellID] {
         var taken = Set<CellID>()
         taken.reserveCapacity(canonicals.count)
         return canonicals.map { canonical in
@@ -93,23 +93,23 @@ public struct CellID: Hashable, Sendable, Comparable, CustomStringConvertible {
         }
     }
 
-    public static func < (a: CellID, b: CellID) -> Bool { a.description < b.description }
+    package static func < (a: CellID, b: CellID) -> Bool { a.description < b.description }
 }
 
 /// A fixed subset of a grid's cells: `index` of `count` (K/N on the command line).
-public struct Shard: Sendable, Equatable, CustomStringConvertible {
-    public let index: Int
-    public let count: Int
+package struct Shard: Sendable, Equatable, CustomStringConvertible {
+    package let index: Int
+    package let count: Int
 
-    public static let whole = Shard(index: 0, count: 1)
+    package static let whole = Shard(index: 0, count: 1)
 
-    public init(index: Int, count: Int) {
+    package init(index: Int, count: Int) {
         self.index = index
         self.count = count
     }
 
     /// Parses `K/N` with 0 <= K < N; nil with a reason otherwise.
-    public static func parse(_ text: String) -> Result<Shard, ValueMessage> {
+    package static func parse(_ text: String) -> Result<Shard, ValueMessage> {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 2, let k = Int(parts[0]), let n = Int(parts[1]) else {
             return .failure(ValueMessage("a shard is K/N, e.g. 0/4; got '\(text)'"))
@@ -124,13 +124,13 @@ public struct Shard: Sendable, Equatable, CustomStringConvertible {
         return .success(Shard(index: k, count: n))
     }
 
-    public var description: String { "\(index)/\(count)" }
+    package var description: String { "\(index)/\(count)" }
 }
 
 /// A message explaining why a value is invalid.
-public struct ValueMessage: Error, CustomStringConvertible, Sendable {
-    public let description: String
-    public init(_ description: String) { self.description = description }
+package struct ValueMessage: Error, CustomStringConvertible, Sendable {
+    package let description: String
+    package init(_ description: String) { self.description = description }
 }
 
 extension String {

@@ -4,14 +4,14 @@ import Foundation
 
 /// Reads experiment configs: parses the JSON, checks every key and value, and
 /// builds the grid. Every mistake is collected, each with its file and JSON path.
-public enum ExperimentLoader {
+package enum ExperimentLoader {
     /// The most cells one config may define.
-    public static let maximumCells = 100_000
+    package static let maximumCells = 100_000
     /// The most seeds one config may use.
-    public static let maximumSeeds = 100_000
+    package static let maximumSeeds = 100_000
 
     /// Loads the config at `path`.
-    public static func load(path: String) throws(ConfigErrors) -> Experiment {
+    package static func load(path: String) throws(ConfigErrors) -> Experiment {
         guard let data = FileManager.default.contents(atPath: path) else {
             let exists = FileManager.default.fileExists(atPath: path)
             throw ConfigErrors([
@@ -24,9 +24,9 @@ public enum ExperimentLoader {
 
     /// Loads a config from its bytes; `file` names it in messages.
     /// The keys of a cell's parameters, in the order of the CSV columns (`Parameter.all`).
-    public static var parameterKeys: [String] { Parameter.keys }
+    package static var parameterKeys: [String] { Parameter.keys }
 
-    public static func load(bytes: [UInt8], file: String) throws(ConfigErrors) -> Experiment {
+    package static func load(bytes: [UInt8], file: String) throws(ConfigErrors) -> Experiment {
         let document: JSONNode
         do {
             document = try JSONParser.parse(bytes)

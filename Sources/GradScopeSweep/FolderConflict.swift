@@ -1,6 +1,6 @@
 /// Why a results folder cannot be run, resumed or merged as asked. The library says what is the
 /// matter; the command line words it, naming the flag or make target that resolves it.
-public enum FolderConflict: Error, Sendable, Equatable {
+package enum FolderConflict: Error, Sendable, Equatable {
     /// The folder already holds results of the experiment (neither resume nor force asked for).
     case holdsResults(folder: String, experiment: String)
     /// The config was edited since the folder was written.
@@ -19,7 +19,7 @@ public enum FolderConflict: Error, Sendable, Equatable {
     case outputExists(folder: String)
 
     /// Whether it is a mistake in the command (exit 2) rather than work left undone (exit 1).
-    public var isUsage: Bool {
+    package var isUsage: Bool {
         if case .missingRuns = self { return false }
         return true
     }
@@ -27,7 +27,7 @@ public enum FolderConflict: Error, Sendable, Equatable {
 
 /// Runs computed with the kernels of several BLAS cores meet in one results folder: their numbers
 /// agree to the tolerance of docs/numerics.md, not to the byte.
-public struct MixedBLASCores: Sendable, Equatable {
-    public let folder: String
-    public let cores: [String]
+package struct MixedBLASCores: Sendable, Equatable {
+    package let folder: String
+    package let cores: [String]
 }

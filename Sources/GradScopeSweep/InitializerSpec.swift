@@ -2,15 +2,15 @@ import Algorithms
 import GradScopeCore
 import GradScopeResults
 /// An initialiser as the config names it: a name and its parameters, resolved to an `Initializer`.
-public struct InitializerSpec: Sendable, Hashable {
+package struct InitializerSpec: Sendable, Hashable {
     /// The name as written (`he_normal`, `orthogonal`, `variance_scaling`, ...).
-    public var name: String
+    package var name: String
     /// Explicit parameters in the order of `parameterNames[name]`.
-    public var parameters: [(key: String, value: JSONNode)]
+    package var parameters: [(key: String, value: JSONNode)]
     /// The resolved initialiser.
-    public var initializer: Initializer
+    package var initializer: Initializer
 
-    public static let `default` = try! InitializerSpec(name: "xavier_normal", parameters: [])
+    package static let `default` = try! InitializerSpec(name: "xavier_normal", parameters: [])
 
     /// The parameters each non-alias initialiser takes, with defaults ("" = required).
     static let parameterNames: [String: [(String, String)]] = [
@@ -25,7 +25,7 @@ public struct InitializerSpec: Sendable, Hashable {
     }
 
     /// The text of the CSV `init` column: the name, with explicit parameters, e.g. `orthogonal(gain=1.5)`.
-    public var text: String {
+    package var text: String {
         parameters.isEmpty
             ? name
             : name + "(" + parameters.map { "\($0.key)=\(InitializerSpec.text(of: $0.value))" }.joined(separator: ",")
@@ -33,8 +33,8 @@ public struct InitializerSpec: Sendable, Hashable {
     }
 
     /// Two specs are the same when they print the same: the name as written and the explicit parameters.
-    public static func == (a: InitializerSpec, b: InitializerSpec) -> Bool { a.text == b.text }
-    public func hash(into hasher: inout Hasher) { hasher.combine(text) }
+    package static func == (a: InitializerSpec, b: InitializerSpec) -> Bool { a.text == b.text }
+    package func hash(into hasher: inout Hasher) { hasher.combine(text) }
 
     /// Reads `"he_normal"` or `{"name": "orthogonal", "gain": 2}`.
     static func read(_ node: JSONNode) throws(ValueError) -> InitializerSpec {

@@ -153,22 +153,22 @@ struct ValueError: Error {
 /// A cell under construction: the network's parameters plus how the user named its initialiser.
 /// Two drafts are the same cell when every parameter, the initialiser as named, `jacobian` and the
 /// `train` settings are equal.
-public struct CellDraft: Hashable, Sendable {
-    public var cell = Cell()
+package struct CellDraft: Hashable, Sendable {
+    package var cell = Cell()
     /// The initialiser as named in the config; setting it sets the cell's `initializer`.
-    public var initializer = InitializerSpec.default {
+    package var initializer = InitializerSpec.default {
         didSet { cell.initializer = initializer.initializer }
     }
     /// The `train` object, when the config trains its networks.
-    public var training: TrainingSettings?
+    package var training: TrainingSettings?
     /// `jacobian: true`: also record the singular values of the input-output Jacobian.
-    public var jacobian = false
+    package var jacobian = false
 
-    public init() {}
+    package init() {}
 
     /// The cell's parameters as CSV columns, in `Parameter.all` order, then `jacobian` when on and the `train`
     /// settings if any.
-    public var columns: [(key: String, value: String)] {
+    package var columns: [(key: String, value: String)] {
         Parameter.all.map { ($0.key, $0.column(self)) } + settingColumns
     }
 

@@ -4,17 +4,17 @@ import Foundation
 import Synchronization
 
 /// `<output>/<name>/`: a sweep's results folder, its store and its exports.
-public struct ResultsFolder: Sendable {
-    public let url: URL
+package struct ResultsFolder: Sendable {
+    package let url: URL
 
-    public init(output: String, name: String) {
+    package init(output: String, name: String) {
         url = URL(fileURLWithPath: output).appendingPathComponent(name)
     }
 
-    public init(url: URL) { self.url = url }
+    package init(url: URL) { self.url = url }
 
-    public var storePath: String { url.appendingPathComponent(ResultStore.fileName).path }
-    public var hasStore: Bool { FileManager.default.fileExists(atPath: storePath) }
+    package var storePath: String { url.appendingPathComponent(ResultStore.fileName).path }
+    package var hasStore: Bool { FileManager.default.fileExists(atPath: storePath) }
 
     /// Everything gradscope writes into the folder (the store and its WAL files, the exports).
     var ownedFiles: [String] {
@@ -99,11 +99,11 @@ public struct ResultsFolder: Sendable {
 }
 
 /// How a command failed: `usage` (exit 2: a mistake in the command or config) or `failed` (exit 1).
-public enum RunFailure: Error, CustomStringConvertible {
+package enum RunFailure: Error, CustomStringConvertible {
     case usage(String)
     case failed(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .usage(let m), .failed(let m): return m
         }
@@ -111,12 +111,12 @@ public enum RunFailure: Error, CustomStringConvertible {
 }
 
 /// Facts about the current invocation that go into the manifest.
-public struct RunContext: Sendable {
-    public var jobs: Int
-    public var threadsPerRun: Int
-    public var shard: Shard
+package struct RunContext: Sendable {
+    package var jobs: Int
+    package var threadsPerRun: Int
+    package var shard: Shard
 
-    public init(jobs: Int, threadsPerRun: Int, shard: Shard) {
+    package init(jobs: Int, threadsPerRun: Int, shard: Shard) {
         self.jobs = jobs
         self.threadsPerRun = threadsPerRun
         self.shard = shard

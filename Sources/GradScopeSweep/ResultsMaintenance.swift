@@ -3,9 +3,9 @@ import GradScopeResults
 import Foundation
 
 /// Export and merge of existing results folders.
-public enum ResultsMaintenance {
+package enum ResultsMaintenance {
     /// Rewrites the CSV files and manifest of the results folder at `folder`.
-    public static func export(folder path: String) throws {
+    package static func export(folder path: String) throws {
         let folder = ResultsFolder(url: URL(fileURLWithPath: path))
         let (store, experiment) = try folder.openExisting()
         let shard = try store.meta(ResultsFolder.Key.shard).flatMap { try? Shard.parse($0).get() } ?? .whole
@@ -15,7 +15,7 @@ public enum ResultsMaintenance {
 
     /// Joins shard folders of one sweep into `<output>/<name>/`; returns that folder's path, and the cores
     /// when the shards were computed with different BLAS cores. Throws `FolderConflict`.
-    public static func merge(folders paths: [String], output: String, force: Bool) throws -> (
+    package static func merge(folders paths: [String], output: String, force: Bool) throws -> (
         folder: String, mixed: MixedBLASCores?
     ) {
         guard !paths.isEmpty else { throw RunFailure.usage("merge needs at least one results folder") }

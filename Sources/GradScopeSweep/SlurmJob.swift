@@ -7,37 +7,37 @@ import Foundation
 ///
 /// Layout under `<output>/<name>/`: `slurm/array.sbatch`, `slurm/merge.sbatch`, `slurm/logs/`,
 /// `slurm/shards/K/<name>/` (each shard's results folder); the merge writes `<output>/<name>/` itself.
-public struct SlurmJob: Sendable {
-    public let experiment: Experiment
+package struct SlurmJob: Sendable {
+    package let experiment: Experiment
     /// Absolute paths of the config, of the output folder and of the gradscope binary the tasks run.
-    public let config: String
-    public let output: String
-    public let binary: String
-    public let shards: Int
-    public var partition: String?
-    public var time: String?
-    public var cpusPerTask = 1
+    package let config: String
+    package let output: String
+    package let binary: String
+    package let shards: Int
+    package var partition: String?
+    package var time: String?
+    package var cpusPerTask = 1
 
-    public init(experiment: Experiment, config: String, output: String, binary: String, shards: Int) {
+    package init(experiment: Experiment, config: String, output: String, binary: String, shards: Int) {
         (self.experiment, self.shards) = (experiment, shards)
         (self.config, self.output, self.binary) = (
             SlurmJob.absolute(config), SlurmJob.absolute(output), SlurmJob.absolute(binary)
         )
     }
 
-    public var folder: URL {
+    package var folder: URL {
         URL(fileURLWithPath: output).appendingPathComponent(experiment.name).appendingPathComponent("slurm")
     }
-    public var arrayScript: URL { folder.appendingPathComponent("array.sbatch") }
-    public var mergeScript: URL { folder.appendingPathComponent("merge.sbatch") }
+    package var arrayScript: URL { folder.appendingPathComponent("array.sbatch") }
+    package var mergeScript: URL { folder.appendingPathComponent("merge.sbatch") }
 
     /// The results folder of shard `k`.
-    public func shardFolder(_ k: Int) -> URL {
+    package func shardFolder(_ k: Int) -> URL {
         folder.appendingPathComponent("shards").appendingPathComponent("\(k)").appendingPathComponent(experiment.name)
     }
 
     /// The shards whose results are not complete: no store, a store for another config, or an unfinished run.
-    public func unfinishedShards() -> [Int] {
+    package func unfinishedShards() -> [Int] {
         (0..<shards).filter { k in
             let results = ResultsFolder(url: shardFolder(k))
             guard results.hasStore, let store = try? ResultStore(path: results.storePath) else { return true }
@@ -49,7 +49,7 @@ public struct SlurmJob: Sendable {
 
     /// The job array's script for the shards `tasks` (Slurm's `--array` list; the shard count N is
     /// written into the script, since SLURM_ARRAY_TASK_COUNT counts the tasks, not the shards).
-    public func arrayText(tasks: [Int]) -> String {
+    package func arrayText(tasks: [Int]) -> String {
         var lines = header(name: "gradscope-\(experiment.name)", log: "%A_%a.out")
         lines.append("#SBATCH --array=\(SlurmJob.ranges(tasks))")
         lines += [
@@ -63,7 +63,7 @@ public struct SlurmJob: Sendable {
     }
 
     /// The merge job's script: every shard folder into `<output>/<name>/`.
-    public var mergeText: String {
+    package var mergeText: String {
         var lines = header(name: "gradscope-\(experiment.name)-merge", log: "merge-%j.out")
         lines += ["", "set -eu", "exec \(SlurmJob.quoted(binary)) merge \\"]
         lines += (0..<shards).map { "    \(SlurmJob.quoted(shardFolder($0).path)) \\" }
@@ -72,7 +72,7 @@ public struct SlurmJob: Sendable {
     }
 
     /// Writes both scripts (the array for the unfinished shards) and the logs folder; returns the array's tasks.
-    public func write() throws -> [Int] {
+    package func write() throws -> [Int] {
         try FileManager.default.createDirectory(
             at: folder.appendingPathComponent("logs"), withIntermediateDirectories: true)
         let tasks = unfinishedShards()
@@ -84,7 +84,7 @@ public struct SlurmJob: Sendable {
 
     /// Submits the array, then the merge with `--dependency=afterok:<array> --kill-on-invalid-dep=yes`
     /// (a failed or cancelled task cancels the merge); returns both job ids.
-    public func submit(sbatch: String = "sbatch") async throws -> (array: String, merge: String) {
+    package func submit(sbatch: String = "sbatch") async throws -> (array: String, merge: String) {
         let array = try await SlurmJob.sbatch(sbatch, [arrayScript.path])
         let merge = try await SlurmJob.sbatch(
             sbatch, ["--dependency=afterok:\(array)", "--kill-on-invalid-dep=yes", mergeScript.path])

@@ -5,15 +5,15 @@ import HeapModule
 import Synchronization
 
 /// Where a sweep stands: work done (weighted by each run's estimated cost), runs done, and the time left.
-public struct ProgressSnapshot: Sendable {
-    public let name: String
-    public let runsDone: Int
-    public let runsTotal: Int
+package struct ProgressSnapshot: Sendable {
+    package let name: String
+    package let runsDone: Int
+    package let runsTotal: Int
     /// Estimated work done over all work, in [0, 1].
-    public let fraction: Double
-    public let elapsed: Double
+    package let fraction: Double
+    package let elapsed: Double
     /// Seconds left; nil until a run has finished.
-    public let secondsLeft: Double?
+    package let secondsLeft: Double?
 }
 
 /// Follows a sweep's runs as the workers finish them and estimates the time left.
@@ -23,8 +23,8 @@ public struct ProgressSnapshot: Sendable {
 /// workers), its family in flight is done less what it has already run, and the families not yet
 /// started go, in their order, to the worker that will be free first (as the runner hands them out).
 /// So a large family that will run alone at the end counts as the time it takes, not as a share.
-public final class SweepProgress: Sendable {
-    public let name: String
+package final class SweepProgress: Sendable {
+    package let name: String
     private let costs: [[Double]]
     private let familyCosts: [Double]
     private let total: Double
@@ -41,7 +41,7 @@ public final class SweepProgress: Sendable {
     }
 
     /// `costs[f][r]`: the cost of run r of family f, in the order they run; `clock`: seconds since the start.
-    public init(name: String, costs: [[Double]], workers: Int, clock: (@Sendable () -> Double)? = nil) {
+    package init(name: String, costs: [[Double]], workers: Int, clock: (@Sendable () -> Double)? = nil) {
         self.name = name
         let start = DispatchTime.now()
         self.clock = clock ?? { Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9 }
@@ -59,7 +59,7 @@ public final class SweepProgress: Sendable {
     var elapsed: Double { clock() }
 
     /// Worker `worker` takes family `family` (families are taken in order).
-    public func started(family: Int, worker: Int) {
+    package func started(family: Int, worker: Int) {
         state.withLock { s in
             s.family[worker] = family
             s.runsOfFamily[worker] = 0
@@ -68,7 +68,7 @@ public final class SweepProgress: Sendable {
     }
 
     /// Worker `worker` finished the next run of its family.
-    public func finishedRun(worker: Int) {
+    package func finishedRun(worker: Int) {
         let now = elapsed
         state.withLock { s in
             guard let family = s.family[worker], s.runsOfFamily[worker] < costs[family].count else { return }
@@ -80,11 +80,11 @@ public final class SweepProgress: Sendable {
     }
 
     /// Worker `worker` has no more families.
-    public func finished(worker: Int) {
+    package func finished(worker: Int) {
         state.withLock { $0.family[worker] = nil }
     }
 
-    public func snapshot() -> ProgressSnapshot {
+    package func snapshot() -> ProgressSnapshot {
         let now = elapsed
         let s = state.withLock { $0 }
         return ProgressSnapshot(

@@ -4,33 +4,33 @@ import Foundation
 import Synchronization
 
 /// How `gradscope run` runs a sweep.
-public struct RunOptions: Sendable {
-    public var output = "results"
+package struct RunOptions: Sendable {
+    package var output = "results"
     /// Runs in parallel; nil: chosen by `Schedule` from the cells and the machine.
-    public var jobs: Int?
+    package var jobs: Int?
     /// The cores the sweep may use (jobs x threads per run).
-    public var cores = ProcessInfo.processInfo.activeProcessorCount
+    package var cores = ProcessInfo.processInfo.activeProcessorCount
     /// Bytes of memory the runs in flight may use together; nil where unknown.
-    public var memory = MachineMemory.available
-    public var shard = Shard.whole
-    public var resume = false
-    public var force = false
+    package var memory = MachineMemory.available
+    package var shard = Shard.whole
+    package var resume = false
+    package var force = false
     /// Called with the sweep's progress after every finished run and every quarter second (the CLI draws it).
-    public var progress: (@Sendable (ProgressSnapshot) -> Void)?
+    package var progress: (@Sendable (ProgressSnapshot) -> Void)?
     /// The stop token: once it returns true, the sweep stops after the runs in flight (the CLI sets it on Ctrl-C).
-    public var stopRequested: @Sendable () -> Bool = { false }
+    package var stopRequested: @Sendable () -> Bool = { false }
 
-    public init() {}
+    package init() {}
 }
 
 /// Runs one experiment into its results folder: prepares (or resumes) the store,
 /// runs the missing (cell, seed) pairs on `jobs` threads, and exports.
-public struct SweepRunner {
-    public let experiment: Experiment
-    public let options: RunOptions
+package struct SweepRunner {
+    package let experiment: Experiment
+    package let options: RunOptions
     let folder: ResultsFolder
 
-    public init(experiment: Experiment, options: RunOptions) {
+    package init(experiment: Experiment, options: RunOptions) {
         self.experiment = experiment
         self.options = options
         folder = ResultsFolder(output: options.output, name: experiment.name)
@@ -40,7 +40,7 @@ public struct SweepRunner {
     /// `FolderConflict`. Returns `MixedBLASCores` when resuming would add runs of this machine's BLAS
     /// core to runs of another.
     @discardableResult
-    public func checkFolder() throws -> MixedBLASCores? {
+    package func checkFolder() throws -> MixedBLASCores? {
         guard folder.hasStore, !options.force else { return nil }
         let path = folder.url.path
         guard options.resume else { throw FolderConflict.holdsResults(folder: path, experiment: experiment.name) }
@@ -62,7 +62,7 @@ public struct SweepRunner {
     }
 
     /// Runs the sweep (what finished is stored and exported, also when it was interrupted).
-    public func run() throws -> SweepOutcome {
+    package func run() throws -> SweepOutcome {
         try checkFolder()
         if options.force, folder.hasStore { try folder.clear() }
         try folder.create()
@@ -211,16 +211,16 @@ public struct SweepRunner {
 }
 
 /// What one `SweepRunner.run` did.
-public struct SweepOutcome: Sendable {
-    public let name: String
+package struct SweepOutcome: Sendable {
+    package let name: String
     /// The results folder.
-    public let folder: String
+    package let folder: String
     /// Runs finished this time, of the runs that were missing when it started.
-    public let runsDone: Int
-    public let runsTotal: Int
-    public let seconds: Double
+    package let runsDone: Int
+    package let runsTotal: Int
+    package let seconds: Double
     /// Stopped by Ctrl-C or SIGTERM before every run finished.
-    public let interrupted: Bool
+    package let interrupted: Bool
 }
 
 extension LayerRecord {

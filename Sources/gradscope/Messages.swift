@@ -3,7 +3,7 @@ import GradScopeSweep
 
 /// The words of the library's typed conditions, naming the flags and make targets that resolve them.
 extension FolderConflict: CustomStringConvertible {
-    public var description: String {
+    package var description: String {
         switch self {
         case .holdsResults(let folder, let experiment):
             return
@@ -38,7 +38,7 @@ extension FolderConflict: CustomStringConvertible {
 }
 
 extension MixedBLASCores: CustomStringConvertible {
-    public var description: String {
+    package var description: String {
         "warning: runs computed with the OpenBLAS kernels of \(cores.joined(separator: " and ")) meet in \(folder): "
             + "kernels round differently, so its numbers agree with a run on one machine to the tolerance that "
             + "docs/numerics.md states (1e-9 relative in float64, 1e-5 in float32, on the reference sweep), not to the "

@@ -3,7 +3,7 @@ import GradScopeCore
 import GradScopeSweep
 
 /// A tiny cell for gradient checks.
-public func tinyCell(
+package func tinyCell(
     _ activation: Activation, _ loss: Loss, _ architecture: Architecture,
     width: Int = 3, batch: Int = 4, depth: Int = 3
 ) -> Cell {
@@ -21,25 +21,25 @@ public func tinyCell(
 }
 
 /// |a - b| / max(|b|, tiny): relative difference.
-public func relativeDifference(_ a: Double, _ b: Double) -> Double {
+package func relativeDifference(_ a: Double, _ b: Double) -> Double {
     abs(a - b) / max(abs(b), 1e-300)
 }
 
 /// ||a - b|| / ||b|| over vectors.
-public func relativeError(_ a: [Double], _ b: [Double]) -> Double {
+package func relativeError(_ a: [Double], _ b: [Double]) -> Double {
     let diff = zip(a, b).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot()
     let size = b.reduce(0) { $0 + $1 * $1 }.squareRoot()
     return diff / max(size, 1e-300)
 }
 
 /// The built `gradscope` binary, next to the test bundle.
-public func gradscopeBinary() -> URL {
+package func gradscopeBinary() -> URL {
     let executable = Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0])
     return executable.deletingLastPathComponent().appendingPathComponent("gradscope")
 }
 
 /// Runs the gradscope binary; returns its exit code, stdout and stderr (both read concurrently).
-public func runGradscope(_ arguments: [String], in directory: URL? = nil) async throws -> (
+package func runGradscope(_ arguments: [String], in directory: URL? = nil) async throws -> (
     status: Int32, stdout: String, stderr: String
 ) {
     let outcome = try await ChildProcess.run(gradscopeBinary().path, arguments, in: directory?.path)
@@ -47,7 +47,7 @@ public func runGradscope(_ arguments: [String], in directory: URL? = nil) async 
 }
 
 /// A fresh temporary folder for one test.
-public func temporaryFolder(_ name: String = #function) throws -> URL {
+package func temporaryFolder(_ name: String = #function) throws -> URL {
     let safe = name.filter { $0.isLetter || $0.isNumber }
     let url = FileManager.default.temporaryDirectory.appendingPathComponent(
         "gradscope-test-\(safe)-\(UUID().uuidString.prefix(8))")
@@ -57,28 +57,28 @@ public func temporaryFolder(_ name: String = #function) throws -> URL {
 
 /// Writes `text` to `folder/name` and returns its path.
 @discardableResult
-public func write(_ text: String, to folder: URL, as name: String) throws -> String {
+package func write(_ text: String, to folder: URL, as name: String) throws -> String {
     let url = folder.appendingPathComponent(name)
     try Data(text.utf8).write(to: url)
     return url.path
 }
 
 /// The file's bytes, or nil.
-public func contents(_ folder: URL, _ path: String) -> Data? {
+package func contents(_ folder: URL, _ path: String) -> Data? {
     FileManager.default.contents(atPath: folder.appendingPathComponent(path).path)
 }
 
 /// The repository's root (for the shipped experiments).
-public let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
+package let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
 /// Loads a config from text (file name `test.json`).
-public func loadConfig(_ text: String) throws(ConfigErrors) -> Experiment {
+package func loadConfig(_ text: String) throws(ConfigErrors) -> Experiment {
     try ExperimentLoader.load(bytes: Array(text.utf8), file: "test.json")
 }
 
 /// The rows of a CSV file gradscope wrote (no quoted fields), each as column -> text.
-public func csvRows(_ url: URL) throws -> [[String: String]] {
+package func csvRows(_ url: URL) throws -> [[String: String]] {
     let lines = try String(contentsOf: url, encoding: .utf8).components(separatedBy: "\r\n").filter { !$0.isEmpty }
     guard let first = lines.first else { return [] }
     let header = first.split(separator: ",", omittingEmptySubsequences: false).map(String.init)

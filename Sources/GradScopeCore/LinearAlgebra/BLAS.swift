@@ -7,47 +7,47 @@ import RealModule
 // Each routine is wrapped once, generically, and instantiated for Float and Double.
 
 extension Double: BLASScalar {
-    public static func gemm(
+    package static func gemm(
         _ a: Matrix<Double>, transposeA: Bool, _ b: Matrix<Double>, transposeB: Bool,
         into c: inout Matrix<Double>, alpha: Double, beta: Double
     ) {
         callGEMM(cblas_dgemm, a, transposeA, b, transposeB, &c, alpha, beta)
     }
 
-    public static func qr(_ a: Matrix<Double>) throws(LAPACKError) -> (q: Matrix<Double>, rDiagonal: [Double]) {
+    package static func qr(_ a: Matrix<Double>) throws(LAPACKError) -> (q: Matrix<Double>, rDiagonal: [Double]) {
         try callQR(
             a, factor: (LAPACKE_dgeqrf_work, "LAPACKE_dgeqrf_work"),
             expand: (LAPACKE_dorgqr_work, "LAPACKE_dorgqr_work"))
     }
 
-    public static func singularValues(_ a: Matrix<Double>) throws(LAPACKError) -> [Double] {
+    package static func singularValues(_ a: Matrix<Double>) throws(LAPACKError) -> [Double] {
         try callSingularValues(a, LAPACKE_dgesdd, "LAPACKE_dgesdd")
     }
 
-    public static func gram(_ a: Matrix<Double>, of vectors: GramVectors, into c: inout Matrix<Double>) {
+    package static func gram(_ a: Matrix<Double>, of vectors: GramVectors, into c: inout Matrix<Double>) {
         callSYRK(cblas_dsyrk, a, vectors, &c)
     }
 }
 
 extension Float: BLASScalar {
-    public static func gemm(
+    package static func gemm(
         _ a: Matrix<Float>, transposeA: Bool, _ b: Matrix<Float>, transposeB: Bool,
         into c: inout Matrix<Float>, alpha: Float, beta: Float
     ) {
         callGEMM(cblas_sgemm, a, transposeA, b, transposeB, &c, alpha, beta)
     }
 
-    public static func qr(_ a: Matrix<Float>) throws(LAPACKError) -> (q: Matrix<Float>, rDiagonal: [Float]) {
+    package static func qr(_ a: Matrix<Float>) throws(LAPACKError) -> (q: Matrix<Float>, rDiagonal: [Float]) {
         try callQR(
             a, factor: (LAPACKE_sgeqrf_work, "LAPACKE_sgeqrf_work"),
             expand: (LAPACKE_sorgqr_work, "LAPACKE_sorgqr_work"))
     }
 
-    public static func singularValues(_ a: Matrix<Float>) throws(LAPACKError) -> [Float] {
+    package static func singularValues(_ a: Matrix<Float>) throws(LAPACKError) -> [Float] {
         try callSingularValues(a, LAPACKE_sgesdd, "LAPACKE_sgesdd")
     }
 
-    public static func gram(_ a: Matrix<Float>, of vectors: GramVectors, into c: inout Matrix<Float>) {
+    package static func gram(_ a: Matrix<Float>, of vectors: GramVectors, into c: inout Matrix<Float>) {
         callSYRK(cblas_ssyrk, a, vectors, &c)
     }
 }
@@ -63,12 +63,12 @@ extension Float: BLASScalar {
 /// The threads are shared out as the sweep goes: a budget of threads (the cores) divided by the
 /// runs in flight, so that when a sweep's last families run alone (or a sweep has one family)
 /// their products use the cores the finished ones left.
-public enum BLASLibrary {
+package enum BLASLibrary {
     /// Columns of C per panel of a split GEMM (fixed: it defines the rounding).
-    public static let panelColumns = 256
+    package static let panelColumns = 256
 
     /// Threads one run's GEMMs use now: the budget over the runs in flight (at least 1).
-    public static var threadsPerRun: Int {
+    package static var threadsPerRun: Int {
         let (budget, workers) = (threadBudget.load(ordering: .relaxed), activeWorkers.load(ordering: .relaxed))
         return max(1, budget / max(1, workers))
     }
@@ -78,27 +78,27 @@ public enum BLASLibrary {
 
     /// Sets OpenBLAS to one thread and the threads all runs' GEMMs may use together to `threads`.
     /// Call at start-up, before any BLAS call runs.
-    public static func configure(threads: Int) {
+    package static func configure(threads: Int) {
         precondition(threads >= 1, "threads must be at least 1, got \(threads)")
         openblas_set_num_threads(1)
         threadBudget.store(threads, ordering: .relaxed)
     }
 
     /// Runs `body` as one of the sweep's workers: while it runs, the thread budget is shared with it.
-    public static func asWorker<T>(_ body: () throws -> T) rethrows -> T {
+    package static func asWorker<T>(_ body: () throws -> T) rethrows -> T {
         activeWorkers.add(1, ordering: .relaxed)
         defer { activeWorkers.subtract(1, ordering: .relaxed) }
         return try body()
     }
 
     /// OpenBLAS's build description (`openblas_get_config()`), e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH ...".
-    public static var configuration: String {
+    package static var configuration: String {
         guard let text = openblas_get_config() else { return "unknown" }
         return String(cString: text)
     }
 
     /// The kernel OpenBLAS chose for this processor (`openblas_get_corename()`).
-    public static var coreName: String {
+    package static var coreName: String {
         guard let text = openblas_get_corename() else { return "unknown" }
         return String(cString: text)
     }

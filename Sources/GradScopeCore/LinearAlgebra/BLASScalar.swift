@@ -5,7 +5,7 @@ import RealModule
 /// Each conformance routes the typed matrix operations to the matching
 /// single- or double-precision BLAS and LAPACK routine. Shapes are checked
 /// in Swift before any pointer reaches C.
-public protocol BLASScalar: BinaryFloatingPoint, Real, Sendable, Codable
+package protocol BLASScalar: BinaryFloatingPoint, Real, Sendable, Codable
 where RawSignificand: FixedWidthInteger {
     /// C = alpha op(A) op(B) + beta C, with op(X) = X or X^T.
     /// The corresponding C functions are `cblas_sgemm` and `cblas_dgemm`.
@@ -28,18 +28,18 @@ where RawSignificand: FixedWidthInteger {
 }
 
 /// Which vectors of a matrix a Gram matrix is formed from.
-public enum GramVectors: Sendable {
+package enum GramVectors: Sendable {
     case columns, rows
 }
 
 /// A LAPACK routine returned a nonzero `info`.
-public struct LAPACKError: Error, CustomStringConvertible, Equatable {
+package struct LAPACKError: Error, CustomStringConvertible, Equatable {
     /// The C routine, e.g. `LAPACKE_dgeqrf`.
-    public let routine: String
+    package let routine: String
     /// LAPACK's `info`: -i means argument i was illegal (or held NaN), i > 0 a numerical failure.
-    public let info: Int32
+    package let info: Int32
 
-    public var description: String {
+    package var description: String {
         info < 0
             ? "\(routine) rejected argument \(-info) (illegal value or NaN in the input)"
             : "\(routine) failed to converge (info = \(info))"
@@ -48,7 +48,7 @@ public struct LAPACKError: Error, CustomStringConvertible, Equatable {
 
 extension Matrix {
     /// op(A) op(B), a new matrix.
-    public func multiplied(by other: Matrix, transposeSelf: Bool = false, transposeOther: Bool = false) -> Matrix {
+    package func multiplied(by other: Matrix, transposeSelf: Bool = false, transposeOther: Bool = false) -> Matrix {
         let rowsOut = transposeSelf ? columns : rows
         let columnsOut = transposeOther ? other.rows : other.columns
         var result = Matrix(rows: rowsOut, columns: columnsOut)

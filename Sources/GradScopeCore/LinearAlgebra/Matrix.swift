@@ -2,16 +2,16 @@
 ///
 /// The storage is a Swift array, so every access outside the BLAS boundary is
 /// bounds-checked; `BLASScalar` hands the storage to C only after checking shapes.
-public struct Matrix<Scalar: BLASScalar>: Equatable, Sendable {
+package struct Matrix<Scalar: BLASScalar>: Equatable, Sendable {
     /// Number of rows.
-    public let rows: Int
+    package let rows: Int
     /// Number of columns.
-    public let columns: Int
+    package let columns: Int
     /// The entries in row-major order; `count == rows * columns` always.
-    public internal(set) var elements: [Scalar]
+    package internal(set) var elements: [Scalar]
 
     /// A `rows` x `columns` matrix with every entry equal to `value`.
-    public init(rows: Int, columns: Int, repeating value: Scalar = 0) {
+    package init(rows: Int, columns: Int, repeating value: Scalar = 0) {
         precondition(rows >= 0 && columns >= 0, "Matrix: negative shape \(rows) x \(columns)")
         self.rows = rows
         self.columns = columns
@@ -19,7 +19,7 @@ public struct Matrix<Scalar: BLASScalar>: Equatable, Sendable {
     }
 
     /// A matrix over the given row-major entries; throws unless `elements.count == rows * columns`.
-    public init(rows: Int, columns: Int, elements: [Scalar]) throws(ShapeError) {
+    package init(rows: Int, columns: Int, elements: [Scalar]) throws(ShapeError) {
         guard rows >= 0, columns >= 0, elements.count == rows * columns else {
             throw ShapeError(
                 "Matrix(rows: \(rows), columns: \(columns)) needs \(max(0, rows * columns)) elements, got "
@@ -42,7 +42,7 @@ public struct Matrix<Scalar: BLASScalar>: Equatable, Sendable {
     }
 
     /// The entry in row `row`, column `column` (bounds-checked).
-    public subscript(row: Int, column: Int) -> Scalar {
+    package subscript(row: Int, column: Int) -> Scalar {
         get {
             precondition(
                 (0..<rows).contains(row) && (0..<columns).contains(column),
@@ -58,7 +58,7 @@ public struct Matrix<Scalar: BLASScalar>: Equatable, Sendable {
     }
 
     /// Column j times `factors[j]`, in place.
-    public mutating func scaleColumns(by factors: [Scalar]) {
+    package mutating func scaleColumns(by factors: [Scalar]) {
         precondition(factors.count == columns, "scaleColumns: \(factors.count) factors for \(columns) columns")
         let (rows, columns) = (rows, columns), factor = factors.span
         var values = elements.mutableSpan
@@ -70,7 +70,7 @@ public struct Matrix<Scalar: BLASScalar>: Equatable, Sendable {
 
     /// The transpose, as a new matrix: copied in 32 x 32 tiles, so that both the reads and the
     /// strided writes stay within a few cache lines and pages at a time.
-    public var transposed: Matrix {
+    package var transposed: Matrix {
         var result = Matrix(rows: columns, columns: rows)
         let tile = 32
         let source = elements.span
@@ -88,26 +88,26 @@ public struct Matrix<Scalar: BLASScalar>: Equatable, Sendable {
     }
 
     /// The same matrix in another precision, each entry rounded to nearest.
-    public func converted<Other: BLASScalar>(to _: Other.Type = Other.self) -> Matrix<Other> {
+    package func converted<Other: BLASScalar>(to _: Other.Type = Other.self) -> Matrix<Other> {
         var result = Matrix<Other>(rows: rows, columns: columns)
         result.elements = elements.map { Other($0) }
         return result
     }
 
     /// The Frobenius norm sqrt(sum a_ij^2), accumulated in `Double` (no overflow for finite entries).
-    public var frobeniusNorm: Double {
+    package var frobeniusNorm: Double {
         ScaledNorm(of: elements).value ?? .infinity
     }
 
     /// `true` when the two matrices have the same shape.
-    public func hasShape(of other: Matrix) -> Bool {
+    package func hasShape(of other: Matrix) -> Bool {
         rows == other.rows && columns == other.columns
     }
 }
 
 /// A shape mismatch or an impossible size handed to the linear-algebra layer.
-public struct ShapeError: Error, CustomStringConvertible, Equatable {
+package struct ShapeError: Error, CustomStringConvertible, Equatable {
     /// What was wrong, in words.
-    public let description: String
+    package let description: String
     init(_ description: String) { self.description = description }
 }

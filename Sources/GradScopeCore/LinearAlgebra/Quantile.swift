@@ -1,8 +1,8 @@
 /// Quantiles of samples.
-public enum Quantile {
+package enum Quantile {
     /// The p-quantile of ascending `sorted` values by linear interpolation between order statistics
     /// (Hyndman & Fan type 7, the default of R and NumPy): position (n - 1) p. NaN when empty.
-    public static func of(sorted: [Double], _ p: Double) -> Double {
+    package static func of(sorted: [Double], _ p: Double) -> Double {
         guard let first = sorted.first else { return .nan }
         let position = Double(sorted.count - 1) * p
         let below = Int(position.rounded(.down)), fraction = position - Double(below)

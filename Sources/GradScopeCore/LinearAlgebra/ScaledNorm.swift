@@ -2,14 +2,14 @@ import RealModule
 
 /// A non-negative number stored as significand x 2^exponent, so that norms far
 /// outside `Double`'s range (1e-1250 after 2,000 sigmoid layers) stay exact.
-public struct ScaledNorm: Equatable, Sendable, Codable {
+package struct ScaledNorm: Equatable, Sendable, Codable {
     /// The significand, finite and >= 0.
-    public let significand: Double
+    package let significand: Double
     /// The binary exponent carried beside it.
-    public let exponent: Int
+    package let exponent: Int
 
     /// significand x 2^exponent.
-    public init(significand: Double, exponent: Int = 0) {
+    package init(significand: Double, exponent: Int = 0) {
         self.significand = significand
         self.exponent = exponent
     }
@@ -18,7 +18,7 @@ public struct ScaledNorm: Equatable, Sendable, Codable {
     /// when the sum of squares stays comfortably in range (the usual case, since the
     /// backward pass keeps its signals near norm 1), else a second pass that scales
     /// the entries by a power of two first.
-    public init<S: BinaryFloatingPoint>(of values: [S]) {
+    package init<S: BinaryFloatingPoint>(of values: [S]) {
         self.init(sumOfSquares: ScaledNorm.sumOfSquares(values), of: values)
     }
 
@@ -76,13 +76,13 @@ public struct ScaledNorm: Equatable, Sendable, Codable {
     }
 
     /// log10 of the number: exact at any exponent; `nil` for zero or non-finite.
-    public var log10: Double? {
+    package var log10: Double? {
         guard significand > 0, significand.isFinite else { return nil }
         return Double.log10(significand) + Double(exponent) * Double.log10(2)
     }
 
     /// The number as a `Double` when it lies in about [1e-300, 1e300], else `nil`.
-    public var value: Double? {
+    package var value: Double? {
         guard significand.isFinite else { return nil }
         if significand == 0 { return 0 }
         guard let l = log10, l > -300, l < 300 else { return nil }
@@ -90,7 +90,7 @@ public struct ScaledNorm: Equatable, Sendable, Codable {
     }
 
     /// This norm times 2^shift.
-    public func scaled(byPowerOfTwo shift: Int) -> ScaledNorm {
+    package func scaled(byPowerOfTwo shift: Int) -> ScaledNorm {
         ScaledNorm(significand: significand, exponent: exponent + shift)
     }
 }

@@ -5,7 +5,7 @@ import RealModule
 /// Every formula is written to stay accurate over the whole floating-point
 /// range: no overflow in `exp` for |x| > 700, no cancellation in 1 - tanh^2 or
 /// s (1 - s), so that saturated units report their true, tiny derivative.
-public enum Activation: String, CaseIterable, Codable, Sendable {
+package enum Activation: String, CaseIterable, Codable, Sendable {
     /// 1 / (1 + e^-x); phi' = s (1 - s) <= 1/4.
     case sigmoid
     /// tanh x; phi' = 1 / cosh^2 x.
@@ -28,14 +28,14 @@ public enum Activation: String, CaseIterable, Codable, Sendable {
     case linear
 
     /// The slope of `leaky_relu` for x <= 0.
-    public static let leakySlope = 0.01
+    package static let leakySlope = 0.01
     /// SELU's alpha and lambda (Klambauer et al. 2017).
-    public static let seluAlpha = 1.6732632423543772848170429916717
-    public static let seluLambda = 1.0507009873554804934193349852946
+    package static let seluAlpha = 1.6732632423543772848170429916717
+    package static let seluLambda = 1.0507009873554804934193349852946
 
     /// phi(x).
     @inlinable
-    public func value<T: Real & BinaryFloatingPoint>(_ x: T) -> T {
+    package func value<T: Real & BinaryFloatingPoint>(_ x: T) -> T {
         switch self {
         case .sigmoid: return Activation.logistic(x)
         case .tanh: return T.tanh(x)
@@ -52,7 +52,7 @@ public enum Activation: String, CaseIterable, Codable, Sendable {
 
     /// phi'(x). At the kink of relu and leaky relu (x = 0) the left derivative is used.
     @inlinable
-    public func derivative<T: Real & BinaryFloatingPoint>(_ x: T) -> T {
+    package func derivative<T: Real & BinaryFloatingPoint>(_ x: T) -> T {
         switch self {
         case .sigmoid: return Activation.logisticDerivative(x)
         case .softplus: return Activation.logistic(x)
@@ -79,7 +79,7 @@ public enum Activation: String, CaseIterable, Codable, Sendable {
     /// (phi(x), phi'(x)) together, sharing one exponential where the two need the same one
     /// (sigmoid, tanh, silu, softplus): the forward pass's inner loop.
     @inlinable @inline(__always)
-    public func valueAndDerivative<T: Real & BinaryFloatingPoint>(_ x: T) -> (T, T) {
+    package func valueAndDerivative<T: Real & BinaryFloatingPoint>(_ x: T) -> (T, T) {
         switch self {
         case .sigmoid, .softplus, .silu:
             // In float64 whatever T is: one vectorisable exponential (`Exponential`).
@@ -108,7 +108,7 @@ public enum Activation: String, CaseIterable, Codable, Sendable {
     }
 
     /// sup_x phi'(x): the reference for `saturated_fraction` (phi' < 0.05 of it).
-    public var maximumDerivative: Double {
+    package var maximumDerivative: Double {
         switch self {
         case .sigmoid: return 0.25
         case .tanh, .relu, .leakyRelu, .elu, .linear, .softplus: return 1
@@ -124,7 +124,7 @@ public enum Activation: String, CaseIterable, Codable, Sendable {
     /// A unit counts as saturated (dead, for relu) when |phi'(z)| < this threshold.
     /// (gelu and silu have slightly negative slopes left of zero; a slope of -0.1
     /// passes gradient as well as +0.1, so the magnitude is compared.)
-    public var saturationThreshold: Double { 0.05 * maximumDerivative }
+    package var saturationThreshold: Double { 0.05 * maximumDerivative }
 
     /// 1 / (1 + e^-x), evaluated on the side where e^-|x| cannot overflow.
     @inlinable

@@ -1,48 +1,48 @@
 /// Everything that defines one network and its loss: one cell of a sweep.
-public struct Cell: Hashable, Sendable {
-    public var activation: Activation = .sigmoid
+package struct Cell: Hashable, Sendable {
+    package var activation: Activation = .sigmoid
     /// L, the number of weight layers.
-    public var depth: Int = 10
+    package var depth: Int = 10
     /// Units per layer; the input has `width` features too.
-    public var width: Int = 256
-    public var initializer: Initializer = Initializer.named["xavier_normal"]!
+    package var width: Int = 256
+    package var initializer: Initializer = Initializer.named["xavier_normal"]!
     /// Biases ~ N(0, biasStd^2).
-    public var biasStd: Double = 0
-    public var architecture: Architecture = .plain
+    package var biasStd: Double = 0
+    package var architecture: Architecture = .plain
     /// The residual branch's weight alpha in H_l = H_{l-1} + alpha Z_l.
-    public var residualScale: Double = 1
+    package var residualScale: Double = 1
     /// N before phi: of Z_l (plain) or of H_{l-1} (residual); `none` by default.
-    public var normalization: Normalization = .none
+    package var normalization: Normalization = .none
     /// The eps of N(Z) = (Z - mean) / sqrt(var + eps).
-    public var normEps: Double = 1e-5
+    package var normEps: Double = 1e-5
     /// Examples per forward/backward pass.
-    public var batch: Int = 128
+    package var batch: Int = 128
     /// Input entries ~ N(0, inputStd^2).
-    public var inputStd: Double = 1
-    public var loss: Loss = .mse
+    package var inputStd: Double = 1
+    package var loss: Loss = .mse
     /// Number of classes of `cross_entropy`.
-    public var classes: Int = 10
-    public var precision: Precision = .float64
+    package var classes: Int = 10
+    package var precision: Precision = .float64
 
     /// The contract's defaults.
-    public init() {}
+    package init() {}
 
     /// The cell with its depth and loss set aside: cells equal in this (for one seed) compute the
     /// same forward pass, a shallower network's being the first layers of a deeper one's.
-    public var forwardIdentity: Cell {
+    package var forwardIdentity: Cell {
         var shared = self
         (shared.depth, shared.loss, shared.classes) = (0, .mse, 2)
         return shared
     }
 
     /// The valid ranges of the integer parameters.
-    public static let depthRange = 1...10_000
-    public static let widthRange = 1...16_384
-    public static let batchRange = 1...65_536
-    public static let classesRange = 2...100_000
+    package static let depthRange = 1...10_000
+    package static let widthRange = 1...16_384
+    package static let batchRange = 1...65_536
+    package static let classesRange = 2...100_000
 
     /// Checks every parameter against its valid range; the error names the first bad key.
-    public func validate() throws(ParameterError) {
+    package func validate() throws(ParameterError) {
         try ParameterError.check("depth", depth, in: Cell.depthRange)
         try ParameterError.check("width", width, in: Cell.widthRange)
         try ParameterError.check("batch", batch, in: Cell.batchRange)
@@ -65,7 +65,7 @@ public struct Cell: Hashable, Sendable {
 }
 
 /// How layers are connected.
-public enum Architecture: String, CaseIterable, Codable, Sendable {
+package enum Architecture: String, CaseIterable, Codable, Sendable {
     /// H_l = phi(H_{l-1} W_l + b_l).
     case plain
     /// Pre-activation residual blocks: H_l = H_{l-1} + alpha (phi(H_{l-1}) W_l + b_l).
@@ -73,7 +73,7 @@ public enum Architecture: String, CaseIterable, Codable, Sendable {
 }
 
 /// The loss whose gradient is propagated backwards.
-public enum Loss: String, CaseIterable, Codable, Sendable {
+package enum Loss: String, CaseIterable, Codable, Sendable {
     /// 1/(2 batch) sum ||H_L - Y||^2, Y ~ N(0, 1).
     case mse
     /// Mean softmax cross-entropy of a fixed LeCun-normal linear readout, uniform labels.
@@ -83,20 +83,20 @@ public enum Loss: String, CaseIterable, Codable, Sendable {
 }
 
 /// The floating-point format of the forward and backward pass.
-public enum Precision: String, CaseIterable, Codable, Sendable {
+package enum Precision: String, CaseIterable, Codable, Sendable {
     case float64, float32
 }
 
 /// A parameter outside its valid range.
-public struct ParameterError: Error, CustomStringConvertible, Equatable {
+package struct ParameterError: Error, CustomStringConvertible, Equatable {
     /// The parameter's key as in the config, e.g. `width` or `init.gain`.
-    public let key: String
+    package let key: String
     /// What is wrong and what would be valid.
-    public let message: String
+    package let message: String
 
-    public var description: String { "\(key): \(message)" }
+    package var description: String { "\(key): \(message)" }
 
-    public init(key: String, message: String) {
+    package init(key: String, message: String) {
         (self.key, self.message) = (key, message)
     }
 

@@ -5,7 +5,7 @@ import RealModule
 /// All Gaussian-based schemes scale the same standard-normal draws, and
 /// `orthogonal` orthogonalises those same draws, so cells that differ only in
 /// their initialiser see paired random numbers (common random numbers).
-public enum Initializer: Hashable, Sendable {
+package enum Initializer: Hashable, Sendable {
     /// W_ij ~ N(0, std^2).
     case normal(std: Double)
     /// W_ij ~ U[-limit, limit].
@@ -16,19 +16,19 @@ public enum Initializer: Hashable, Sendable {
     case orthogonal(gain: Double)
 
     /// Which fan `varianceScaling` divides by.
-    public enum FanMode: String, CaseIterable, Codable, Sendable {
+    package enum FanMode: String, CaseIterable, Codable, Sendable {
         case fanIn = "fan_in", fanOut = "fan_out", fanAverage = "fan_avg"
     }
 
     /// The distribution `varianceScaling` draws from, always with Var = scale / fan.
-    public enum Distribution: String, CaseIterable, Codable, Sendable {
+    package enum Distribution: String, CaseIterable, Codable, Sendable {
         case normal, uniform
         /// N(0, s^2) conditioned on |w| <= 2 s, with s raised by 1/0.8796 so the variance is exact.
         case truncatedNormal = "truncated_normal"
     }
 
     /// The named initialisers of Keras and PyTorch, and Glorot & Bengio's "standard" one.
-    public static let named: [String: Initializer] = [
+    package static let named: [String: Initializer] = [
         "xavier_normal": .varianceScaling(scale: 1, mode: .fanAverage, distribution: .normal),
         "glorot_normal": .varianceScaling(scale: 1, mode: .fanAverage, distribution: .normal),
         "xavier_uniform": .varianceScaling(scale: 1, mode: .fanAverage, distribution: .uniform),
@@ -44,10 +44,10 @@ public enum Initializer: Hashable, Sendable {
     ]
 
     /// The standard deviation of the standard normal truncated to [-2, 2].
-    public static let truncatedNormalStd = 0.87962566103423978
+    package static let truncatedNormalStd = 0.87962566103423978
 
     /// Var(W_ij) for a fan-in x fan-out matrix (orthogonal: gain^2 / fan-out, exact for square layers).
-    public func variance(fanIn: Int, fanOut: Int) -> Double {
+    package func variance(fanIn: Int, fanOut: Int) -> Double {
         switch self {
         case .normal(let std): return std * std
         case .uniform(let limit): return limit * limit / 3
@@ -59,7 +59,7 @@ public enum Initializer: Hashable, Sendable {
     /// The weights of layer `layer` (1-based), fan-in x fan-out, in float64.
     /// They depend only on (seed, layer, fan-in, fan-out, this initialiser). Gaussian draws are
     /// written into `storage` when it has fan-in x fan-out elements (and is not shared).
-    public func weights(
+    package func weights(
         seed: Int, layer: Int, fanIn: Int, fanOut: Int,
         reusing storage: consuming [Double] = []
     ) throws(LAPACKError) -> Matrix<Double> {
@@ -106,7 +106,7 @@ public enum Initializer: Hashable, Sendable {
     /// then column j of Q times the sign of R_jj; Mezzadri 2007), times `gain`: for a Gaussian A
     /// (and gain 1) it is exactly Haar-distributed. Wide matrices go through their transpose.
     /// Signs and gain are one pass: (-q) gain and q (-gain) are the same number.
-    public static func haarOrthogonal(from gaussian: Matrix<Double>, gain: Double = 1) throws(LAPACKError) -> Matrix<
+    package static func haarOrthogonal(from gaussian: Matrix<Double>, gain: Double = 1) throws(LAPACKError) -> Matrix<
         Double
     > {
         let tall = gaussian.rows >= gaussian.columns
@@ -118,7 +118,7 @@ public enum Initializer: Hashable, Sendable {
 
 extension Initializer.FanMode {
     /// The fan this mode divides by.
-    public func fan(fanIn: Int, fanOut: Int) -> Double {
+    package func fan(fanIn: Int, fanOut: Int) -> Double {
         switch self {
         case .fanIn: return Double(fanIn)
         case .fanOut: return Double(fanOut)
@@ -129,7 +129,7 @@ extension Initializer.FanMode {
 
 extension Matrix {
     /// Every entry times `factor`.
-    public func scaled(by factor: Scalar) -> Matrix {
+    package func scaled(by factor: Scalar) -> Matrix {
         var result = self
         for i in result.elements.indices { result.elements[i] *= factor }
         return result

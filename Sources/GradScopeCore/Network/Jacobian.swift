@@ -1,13 +1,13 @@
 /// The singular values of a network's input-output Jacobian J = dH_L/dH_0 for one input,
 /// stored as significands with one shared power of two (so that a 1,000-layer product stays exact).
-public struct JacobianSpectrum: Equatable, Sendable {
+package struct JacobianSpectrum: Equatable, Sendable {
     /// sigma_i x 2^-exponent, largest first.
-    public let significands: [Double]
+    package let significands: [Double]
     /// The power of two the significands are scaled by.
-    public let exponent: Int
+    package let exponent: Int
 
     /// The singular values as exact scaled numbers, largest first.
-    public var singularValues: [ScaledNorm] { significands.map { ScaledNorm(significand: $0, exponent: exponent) } }
+    package var singularValues: [ScaledNorm] { significands.map { ScaledNorm(significand: $0, exponent: exponent) } }
 }
 
 extension Network {
@@ -34,7 +34,7 @@ extension Network {
 /// The spectrum of J = dH_L/dH_0 at the first input of `cell`'s batch for `seed`, always in float64
 /// (weights from `cache` when it holds them); nil when the forward pass overflows or gives NaN. Throws
 /// `ParameterError` for batch normalisation, whose examples are coupled.
-public func jacobianSpectrum(_ cell: Cell, seed: Int, cache: WeightCache? = nil) throws -> JacobianSpectrum? {
+package func jacobianSpectrum(_ cell: Cell, seed: Int, cache: WeightCache? = nil) throws -> JacobianSpectrum? {
     let network = try Network<Double>(cell: cell, seed: seed, cache: cache)
     guard network.block.jacobianDefined else {
         throw ParameterError(

@@ -176,7 +176,7 @@ extension ActivationStatistics {
 
 extension Matrix {
     /// The sum of each column, accumulated in float64 row after row, eight columns at a time.
-    public var columnSums: [Double] {
+    package var columnSums: [Double] {
         let v = elements.span, whole = columns - columns % 8
         var chunks = [SIMD8<Double>](repeating: .zero, count: whole / 8),
             tail = [Double](repeating: 0, count: columns - whole)

@@ -1,15 +1,15 @@
 /// What one (cell, seed) run measured, layer by layer.
-public struct RunMeasurement: Equatable, Sendable {
+package struct RunMeasurement: Equatable, Sendable {
     /// `ok`, or why the forward pass gave no usable numbers.
-    public var status: RunStatus
+    package var status: RunStatus
     /// The loss of the forward pass (nil unless `ok`).
-    public var loss: Double?
+    package var loss: Double?
     /// Layer 1 (next to the input) first, layer L last; empty unless `ok`.
-    public var layers: [LayerMeasurement]
+    package var layers: [LayerMeasurement]
 }
 
 /// Whether a run produced numbers.
-public enum RunStatus: String, Codable, Sendable {
+package enum RunStatus: String, Codable, Sendable {
     case ok
     /// Some entry of the forward or backward pass became infinite.
     case overflow
@@ -18,34 +18,34 @@ public enum RunStatus: String, Codable, Sendable {
 }
 
 /// The recorded numbers of one layer l of one run.
-public struct LayerMeasurement: Equatable, Sendable {
+package struct LayerMeasurement: Equatable, Sendable {
     /// ||dLoss/dW_l||_F.
-    public var gradW: ScaledNorm
+    package var gradW: ScaledNorm
     /// ||dLoss/db_l||_2.
-    public var gradB: ScaledNorm
+    package var gradB: ScaledNorm
     /// ||D_l||_F, D_l = dLoss/dZ_l (the backpropagated error).
-    public var gradZ: ScaledNorm
+    package var gradZ: ScaledNorm
     /// ||G_l||_F, G_l = dLoss/dH_l.
-    public var gradH: ScaledNorm
+    package var gradH: ScaledNorm
     /// Mean, standard deviation and saturated fraction of the layer's units.
-    public var activations: ActivationStatistics
+    package var activations: ActivationStatistics
     /// The 10%, 50% and 90% quantiles over the batch of each example's share of the gradient,
     /// ||(dLoss_b/dW_l, dLoss_b/db_l)|| = ||d_b|| sqrt(||x_b||^2 + 1) (d_b, x_b: row b of D_l and of
     /// the layer's input); the loss is a batch mean, so each share carries its 1/batch.
-    public var perExample: [ScaledNorm]
+    package var perExample: [ScaledNorm]
 }
 
 /// Statistics of one layer's units over the batch: of H_l and phi'(Z_l) (plain),
 /// or of phi(H_{l-1}) and phi'(H_{l-1}) (residual).
-public struct ActivationStatistics: Equatable, Sendable {
+package struct ActivationStatistics: Equatable, Sendable {
     /// Mean of the entries.
-    public var mean: Double
+    package var mean: Double
     /// Population standard deviation of the entries (divisor n).
-    public var std: Double
+    package var std: Double
     /// Fraction of entries with |phi'| < 0.05 sup phi' (dead units for relu).
-    public var saturatedFraction: Double
+    package var saturatedFraction: Double
 
-    public init(mean: Double, std: Double, saturatedFraction: Double) {
+    package init(mean: Double, std: Double, saturatedFraction: Double) {
         self.mean = mean
         self.std = std
         self.saturatedFraction = saturatedFraction
@@ -53,25 +53,25 @@ public struct ActivationStatistics: Equatable, Sendable {
 }
 
 /// dLoss/dW_l, dLoss/db_l and dLoss/dH_l of one layer, in float64 at their true scale.
-public struct LayerGradients: Sendable {
-    public var weights: Matrix<Double>
-    public var biases: [Double]
-    public var output: Matrix<Double>
+package struct LayerGradients: Sendable {
+    package var weights: Matrix<Double>
+    package var biases: [Double]
+    package var output: Matrix<Double>
 }
 
 extension ScaledNorm {
     /// `ok` for a finite norm, else `nan` or `overflow`.
-    public var status: RunStatus {
+    package var status: RunStatus {
         significand.isNaN ? .nan : (significand.isFinite ? .ok : .overflow)
     }
 }
 
 /// The quantiles of the per-example gradient norms that are recorded, as their columns name them.
-public enum PerExampleQuantile: String, CaseIterable, Sendable {
+package enum PerExampleQuantile: String, CaseIterable, Sendable {
     case q10, q50, q90
 
     /// The quantile as a fraction.
-    public var fraction: Double {
+    package var fraction: Double {
         switch self {
         case .q10: 0.1
         case .q50: 0.5

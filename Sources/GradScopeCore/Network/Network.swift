@@ -2,19 +2,19 @@
 /// (`Block`: plain or residual, with or without normalisation), with every buffer of its forward
 /// and backward pass allocated once and reused across layers. Forward: H_l = block_l(H_{l-1}; W_l, b_l).
 /// Backward: see `backward`.
-public final class Network<Scalar: BLASScalar> {
+package final class Network<Scalar: BLASScalar> {
     /// The cell this network realises.
-    public let cell: Cell
+    package let cell: Cell
     /// The seed its random numbers were drawn from.
-    public let seed: Int
+    package let seed: Int
     /// W_1 ... W_L (index l - 1), each width x width.
-    public internal(set) var weights: [Matrix<Scalar>] { didSet { invalidateForward() } }
+    package internal(set) var weights: [Matrix<Scalar>] { didSet { invalidateForward() } }
     /// b_1 ... b_L (index l - 1), each of length width.
-    public internal(set) var biases: [[Scalar]] { didSet { invalidateForward() } }
+    package internal(set) var biases: [[Scalar]] { didSet { invalidateForward() } }
     /// The input batch X = H_0 (batch x width; `setBatch` may change it and its row count).
-    public private(set) var input: Matrix<Scalar>
+    package private(set) var input: Matrix<Scalar>
     /// The loss and its targets.
-    public private(set) var objective: Objective
+    package private(set) var objective: Objective
 
     /// The kind of every layer.
     let block: Block
@@ -47,7 +47,7 @@ public final class Network<Scalar: BLASScalar> {
     /// Draws the network of `cell` for `seed`: weights (from `cache` when it holds
     /// them), biases, input and loss. Throws `ParameterError` for an invalid cell,
     /// `LAPACKError` if `orthogonal` fails.
-    public init(cell: Cell, seed: Int, cache: WeightCache? = nil) throws {
+    package init(cell: Cell, seed: Int, cache: WeightCache? = nil) throws {
         try cell.validate()
         self.cell = cell
         self.seed = seed
@@ -116,7 +116,7 @@ public final class Network<Scalar: BLASScalar> {
 
     /// Replaces the input batch and the objective that scores it (any number of rows, `width` columns),
     /// for training on minibatches and evaluating on held-out examples.
-    public func setBatch(_ x: Matrix<Scalar>, objective: Objective) throws(ShapeError) {
+    package func setBatch(_ x: Matrix<Scalar>, objective: Objective) throws(ShapeError) {
         guard x.columns == cell.width, x.rows > 0 else {
             throw ShapeError(
                 "a batch must have \(cell.width) columns and at least one row, got \(x.rows) x \(x.columns)")
@@ -132,7 +132,7 @@ public final class Network<Scalar: BLASScalar> {
     var batchRows: Int { input.rows }
 
     /// Replaces W_l (1-based); throws unless the shape is width x width.
-    public func setWeights(_ w: Matrix<Scalar>, layer: Int) throws(ShapeError) {
+    package func setWeights(_ w: Matrix<Scalar>, layer: Int) throws(ShapeError) {
         try checkLayer(layer)
         guard w.hasShape(of: weights[layer - 1]) else {
             throw ShapeError("W_\(layer) must be \(cell.width) x \(cell.width), got \(w.rows) x \(w.columns)")
@@ -141,7 +141,7 @@ public final class Network<Scalar: BLASScalar> {
     }
 
     /// Replaces b_l (1-based); throws unless it has `width` entries.
-    public func setBiases(_ b: [Scalar], layer: Int) throws(ShapeError) {
+    package func setBiases(_ b: [Scalar], layer: Int) throws(ShapeError) {
         try checkLayer(layer)
         guard b.count == cell.width else {
             throw ShapeError("b_\(layer) must have \(cell.width) entries, got \(b.count)")
@@ -150,7 +150,7 @@ public final class Network<Scalar: BLASScalar> {
     }
 
     /// Runs the forward and backward pass and records every layer's numbers.
-    public func measure() -> RunMeasurement {
+    package func measure() -> RunMeasurement {
         let forwardStatus = forwardDepth >= cell.depth ? .ok : forward(from: 0)
         guard forwardStatus == .ok else { return RunMeasurement(status: forwardStatus, loss: nil, layers: []) }
         var layers = [LayerMeasurement]()
@@ -165,19 +165,19 @@ public final class Network<Scalar: BLASScalar> {
     }
 
     /// The loss of a forward pass from the input; nil if it overflowed or gave NaN.
-    public func loss() -> Double? {
+    package func loss() -> Double? {
         guard forward(from: 0) == .ok else { return nil }
         return objective.evaluate(output: hidden[cell.depth].converted(to: Double.self)).loss
     }
 
     /// H_l (l in 0...L) of a forward pass from the input; nil on overflow or NaN.
-    public func hidden(atLayer layer: Int) throws(ShapeError) -> Matrix<Scalar>? {
+    package func hidden(atLayer layer: Int) throws(ShapeError) -> Matrix<Scalar>? {
         guard (0...cell.depth).contains(layer) else { throw ShapeError("layer \(layer) outside 0...\(cell.depth)") }
         return forward(from: 0) == .ok ? hidden[layer] : nil
     }
 
     /// The loss of a forward pass that starts from H_l = `h` (l in 0...L); nil on overflow or NaN.
-    public func loss(hidden h: Matrix<Scalar>, atLayer layer: Int) throws(ShapeError) -> Double? {
+    package func loss(hidden h: Matrix<Scalar>, atLayer layer: Int) throws(ShapeError) -> Double? {
         guard (0...cell.depth).contains(layer) else { throw ShapeError("layer \(layer) outside 0...\(cell.depth)") }
         guard h.hasShape(of: hidden[layer]) else {
             throw ShapeError("H_\(layer) must be \(batchRows) x \(cell.width), got \(h.rows) x \(h.columns)")
@@ -191,7 +191,7 @@ public final class Network<Scalar: BLASScalar> {
 
     /// dLoss/dW_l, dLoss/db_l and dLoss/dH_l of every layer (index l - 1) at their true
     /// scale in float64 (values below float64's range become 0); nil on overflow or NaN.
-    public func gradients() -> [LayerGradients]? {
+    package func gradients() -> [LayerGradients]? {
         guard forward(from: 0) == .ok else { return nil }
         var result = [LayerGradients]()
         let (_, status) = backward { layer, exponent in

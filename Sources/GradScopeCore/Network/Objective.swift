@@ -4,21 +4,21 @@ import RealModule
 /// the probe of `probe`, or the readout and labels of `cross_entropy`.
 ///
 /// The loss and dLoss/dH_L are computed in float64 whatever the run's precision.
-public struct Objective: Sendable {
+package struct Objective: Sendable {
     /// Which loss.
-    public let loss: Loss
+    package let loss: Loss
     /// `mse`: the targets Y; `probe`: P; `cross_entropy`: the readout V (width x classes).
-    public let matrix: Matrix<Double>
+    package let matrix: Matrix<Double>
     /// `cross_entropy`: the label of each example, in 0..<classes; empty otherwise.
-    public let labels: [Int]
+    package let labels: [Int]
 
     /// An objective with given parts: `mse` targets, `probe` P, or `cross_entropy` readout and labels.
-    public init(loss: Loss, matrix: Matrix<Double>, labels: [Int]) {
+    package init(loss: Loss, matrix: Matrix<Double>, labels: [Int]) {
         (self.loss, self.matrix, self.labels) = (loss, matrix, labels)
     }
 
     /// Draws the loss's random parts for `seed`; each depends only on (seed, its shape).
-    public init(loss: Loss, seed: Int, batch: Int, width: Int, classes: Int) {
+    package init(loss: Loss, seed: Int, batch: Int, width: Int, classes: Int) {
         self.loss = loss
         switch loss {
         case .mse:
@@ -37,7 +37,7 @@ public struct Objective: Sendable {
     }
 
     /// The loss and dLoss/dH_L for the network's output H_L (batch x width).
-    public func evaluate(output: Matrix<Double>) -> (loss: Double, gradient: Matrix<Double>) {
+    package func evaluate(output: Matrix<Double>) -> (loss: Double, gradient: Matrix<Double>) {
         let batch = Double(output.rows)
         switch loss {
         case .mse:
@@ -59,7 +59,7 @@ public struct Objective: Sendable {
     }
 
     /// `cross_entropy`: the fraction of examples whose largest logit (of H_L V) is their label; nil for other losses.
-    public func accuracy(output: Matrix<Double>) -> Double? {
+    package func accuracy(output: Matrix<Double>) -> Double? {
         guard loss == .crossEntropy, output.rows > 0 else { return nil }
         let logits = output.multiplied(by: matrix)
         var correct = 0

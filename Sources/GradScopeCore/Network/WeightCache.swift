@@ -8,18 +8,18 @@
 /// first) draws each matrix once. It also keeps the per-example buffers of the
 /// thread's last network (`BufferPool`) for the next one. One cache per thread;
 /// it is not thread-safe.
-public final class WeightCache {
+package final class WeightCache {
     private var key: WeightFamily?
     private var layers: [Matrix<Double>] = []
     /// The per-example buffers of the networks built on this thread, by precision.
     private let doubleBuffers = BufferPool<Double>(), floatBuffers = BufferPool<Float>()
 
     /// An empty cache.
-    public init() {}
+    package init() {}
 
     /// W_1 ... W_depth of `cell` for `seed`, drawing only the layers not yet held. The
     /// storage of matrices no longer wanted is refilled in place (no allocation or page faults).
-    public func weights(for cell: Cell, seed: Int) throws(LAPACKError) -> [Matrix<Double>] {
+    package func weights(for cell: Cell, seed: Int) throws(LAPACKError) -> [Matrix<Double>] {
         let wanted = WeightFamily(cell, seed: seed)
         var spare = [[Double]]()
         if key != wanted {
@@ -45,12 +45,12 @@ public final class WeightCache {
 /// The runs that see the same weights: by common random numbers W_l depends only on the seed, the
 /// layer's shape and the initialiser, so cells that differ in activation, depth, loss, architecture or
 /// precision share them (a shallower network's are the first layers of a deeper one's).
-public struct WeightFamily: Hashable, Sendable {
-    public let seed: Int
-    public let width: Int
-    public let initializer: Initializer
+package struct WeightFamily: Hashable, Sendable {
+    package let seed: Int
+    package let width: Int
+    package let initializer: Initializer
 
-    public init(_ cell: Cell, seed: Int) {
+    package init(_ cell: Cell, seed: Int) {
         (self.seed, width, initializer) = (seed, cell.width, cell.initializer)
     }
 }

@@ -1,21 +1,21 @@
 /// Philox4x32-10 (Salmon et al. 2011, "Parallel random numbers: as easy as 1, 2, 3"):
 /// a counter-based generator. Block i is a pure function of (key, i), so any
 /// element of any stream can be computed in any order, on any thread.
-public struct Philox4x32: Sendable, Equatable {
+package struct Philox4x32: Sendable, Equatable {
     /// The 64-bit key, as two 32-bit words.
-    public let key: (UInt32, UInt32)
+    package let key: (UInt32, UInt32)
 
     /// A generator with the given key words.
-    public init(key: (UInt32, UInt32)) { self.key = key }
+    package init(key: (UInt32, UInt32)) { self.key = key }
 
     /// A generator keyed by a 64-bit value (low word first).
-    public init(key: UInt64) { self.key = (UInt32(truncatingIfNeeded: key), UInt32(truncatingIfNeeded: key >> 32)) }
+    package init(key: UInt64) { self.key = (UInt32(truncatingIfNeeded: key), UInt32(truncatingIfNeeded: key >> 32)) }
 
-    public static func == (a: Philox4x32, b: Philox4x32) -> Bool { a.key == b.key }
+    package static func == (a: Philox4x32, b: Philox4x32) -> Bool { a.key == b.key }
 
     /// The 128-bit output block for a 128-bit counter: ten Philox rounds.
     @inlinable
-    public func block(_ counter: (UInt32, UInt32, UInt32, UInt32)) -> (UInt32, UInt32, UInt32, UInt32) {
+    package func block(_ counter: (UInt32, UInt32, UInt32, UInt32)) -> (UInt32, UInt32, UInt32, UInt32) {
         var c = counter
         var k = key
         for round in 0..<10 {
@@ -35,7 +35,7 @@ public struct Philox4x32: Sendable, Equatable {
 
     /// Block `index` (counter words index, index >> 32, lane, 0) as two 64-bit words.
     @inlinable
-    public func words(_ index: Int, lane: UInt32 = 0) -> (UInt64, UInt64) {
+    package func words(_ index: Int, lane: UInt32 = 0) -> (UInt64, UInt64) {
         let i = UInt64(UInt(bitPattern: index))
         let b = block((UInt32(truncatingIfNeeded: i), UInt32(truncatingIfNeeded: i >> 32), lane, 0))
         return (UInt64(b.0) | UInt64(b.1) << 32, UInt64(b.2) | UInt64(b.3) << 32)

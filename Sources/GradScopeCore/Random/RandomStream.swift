@@ -6,12 +6,12 @@ import RealModule
 /// Two streams with the same identifiers produce the same numbers, whatever else
 /// differs between the runs that ask for them: this is how gradscope implements
 /// common random numbers.
-public struct RandomStream: Sendable, Equatable {
+package struct RandomStream: Sendable, Equatable {
     /// The generator, keyed by (seed, identifiers).
-    public let generator: Philox4x32
+    package let generator: Philox4x32
 
     /// The stream named `purpose` with further identifiers, for `seed`.
-    public init(seed: Int, purpose: String, _ identifiers: Int...) {
+    package init(seed: Int, purpose: String, _ identifiers: Int...) {
         var key = RandomStream.mix(UInt64(UInt(bitPattern: seed)) ^ 0x6772_6164_7363_6F70)  // "gradscop"
         key = RandomStream.mix(key ^ RandomStream.fnv1a(purpose))
         for id in identifiers {
@@ -21,7 +21,7 @@ public struct RandomStream: Sendable, Equatable {
     }
 
     /// `count` independent uniform numbers in [0, 1), 53 random bits each.
-    public func uniform(count: Int) -> [Double] {
+    package func uniform(count: Int) -> [Double] {
         var result = [Double](repeating: 0, count: count)
         for pair in 0..<((count + 1) / 2) {
             let (a, b) = generator.words(pair)
@@ -34,7 +34,7 @@ public struct RandomStream: Sendable, Equatable {
     /// `count` independent standard normal numbers times `scale` (N(0, scale^2)): Box-Muller
     /// on Philox blocks, pair i (elements 2i and 2i + 1) from counter i. See `Gaussian` for
     /// the vectorised kernel; `normal(count: n, scale: s)[i]` equals `normal(count: n)[i] * s`.
-    public func normal(count: Int, scale: Double = 1) -> [Double] {
+    package func normal(count: Int, scale: Double = 1) -> [Double] {
         var result = [Double](repeating: 0, count: count)
         fillNormal(&result, scale: scale)
         return result
@@ -42,13 +42,13 @@ public struct RandomStream: Sendable, Equatable {
 
     /// Overwrites `values` with `normal(count: values.count, scale: scale)`, reusing its storage
     /// (no allocation when `values` is uniquely referenced).
-    public func fillNormal(_ values: inout [Double], scale: Double = 1) {
+    package func fillNormal(_ values: inout [Double], scale: Double = 1) {
         Gaussian.fill(&values, from: generator, pairs: (values.count + 1) / 2, scale: scale)
     }
 
     /// `count` standard normal numbers conditioned on |z| <= `bound` (rejection
     /// sampling; element i tries the normal pairs of its own sub-counter in turn).
-    public func truncatedNormal(count: Int, bound: Double = 2) -> [Double] {
+    package func truncatedNormal(count: Int, bound: Double = 2) -> [Double] {
         precondition(bound > 0.5, "truncatedNormal: bound \(bound) too small for rejection sampling")
         var result = [Double](repeating: 0, count: count)
         for i in 0..<count {

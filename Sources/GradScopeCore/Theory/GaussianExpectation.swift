@@ -8,9 +8,9 @@ import RealModule
 /// 0). The panels here are the union of a grid of step 1/2 in z (the Gaussian's scale), a grid of
 /// step 1/4 in x = sqrt(q) z over |x| <= 40 (the activations' scale; beyond, every activation
 /// is linear or saturated to 1e-17), and the kink x = 0 itself.
-public enum GaussianExpectation {
+package enum GaussianExpectation {
     /// E[f(sqrt(q) z)]; q >= 0.
-    public static func of(_ f: (Double) -> Double, variance q: Double) -> Double {
+    package static func of(_ f: (Double) -> Double, variance q: Double) -> Double {
         let s = q.squareRoot()
         guard s > 0 else { return f(0) }
         var total = 0.0

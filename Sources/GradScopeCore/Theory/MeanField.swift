@@ -7,18 +7,18 @@ import RealModule
 /// Backward: E||D_{l-1}||^2 / E||D_l||^2 = chi(q_{l-1}), chi(q) = sigma_w^2 E[phi'(sqrt(q) z)^2].
 /// Residual blocks: the stream's variance v_l = v_{l-1} + alpha^2 (sigma_w^2 E[phi^2] + sigma_b^2),
 /// v_0 = input_std^2, and E||G_{l-1}||^2 / E||G_l||^2 = 1 + alpha^2 chi(v_{l-1}).
-public struct MeanField: Sendable {
-    public let activation: Activation
+package struct MeanField: Sendable {
+    package let activation: Activation
     /// sigma_w^2 and sigma_b^2.
-    public let weightVariance: Double
-    public let biasVariance: Double
+    package let weightVariance: Double
+    package let biasVariance: Double
 
-    public init(activation: Activation, weightVariance: Double, biasVariance: Double) {
+    package init(activation: Activation, weightVariance: Double, biasVariance: Double) {
         (self.activation, self.weightVariance, self.biasVariance) = (activation, weightVariance, biasVariance)
     }
 
     /// The theory of `cell`'s network: sigma_w^2 = width Var(W) of its initialiser.
-    public init(_ cell: Cell) {
+    package init(_ cell: Cell) {
         self.init(
             activation: cell.activation,
             weightVariance: Double(cell.width) * cell.initializer.variance(fanIn: cell.width, fanOut: cell.width),
@@ -26,7 +26,7 @@ public struct MeanField: Sendable {
     }
 
     /// sigma_w^2 E[phi(sqrt(q) z)^2] + sigma_b^2: the next layer's pre-activation variance.
-    public func variance(after q: Double) -> Double {
+    package func variance(after q: Double) -> Double {
         let phi = activation
         return weightVariance
             * GaussianExpectation.of(
@@ -37,7 +37,7 @@ public struct MeanField: Sendable {
     }
 
     /// chi(q) = sigma_w^2 E[phi'(sqrt(q) z)^2].
-    public func chi(_ q: Double) -> Double {
+    package func chi(_ q: Double) -> Double {
         let phi = activation
         return weightVariance
             * GaussianExpectation.of(
@@ -49,7 +49,7 @@ public struct MeanField: Sendable {
 
     /// Per layer l = 1 ... L, the predicted E||D_{l-1}||^2 / E||D_l||^2 (layer 1's entry, which has
     /// no layer below, is 1): chi(q_{l-1}) for plain networks, 1 + alpha^2 chi(v_{l-1}) for residual ones.
-    public func squaredGains(_ cell: Cell) -> [Double] {
+    package func squaredGains(_ cell: Cell) -> [Double] {
         let depth = cell.depth
         var gains = [1.0]
         switch cell.architecture {
@@ -75,7 +75,7 @@ public struct MeanField: Sendable {
 
     /// The fixed point q* of the variance map (iterated from q_1 = sigma_w^2 + sigma_b^2, at most 5,000 times, until it
     /// settles; infinity when q grows without bound, 0 when it dies out) and chi_1 = chi(q*) (its limit).
-    public var fixedPoint: (q: Double, chi: Double) {
+    package var fixedPoint: (q: Double, chi: Double) {
         var q = weightVariance + biasVariance
         for _ in 0..<5000 {
             let next = variance(after: q)
@@ -89,11 +89,11 @@ public struct MeanField: Sendable {
 }
 
 /// Where a network sits: chi_1 < 1 ordered (gradients vanish), chi_1 > 1 chaotic (they explode).
-public enum Phase: String, Sendable {
+package enum Phase: String, Sendable {
     case ordered, critical, chaotic
 
     /// The phase of chi_1; within 1e-3 of 1 counts as critical.
-    public init(chi: Double) {
+    package init(chi: Double) {
         self = abs(chi - 1) <= 1e-3 ? .critical : (chi < 1 ? .ordered : .chaotic)
     }
 }

@@ -8,15 +8,15 @@
 /// sigma_b = 0). Batch normalisation with relu (batch and width large, width >> batch): the squared gradient
 /// grows by pi / (pi - 1) per layer whatever sigma_w and sigma_b. Elsewhere (residual blocks with
 /// normalisation, batch normalisation of other activations) no number is given.
-public struct NormalizedMeanField: Sendable {
+package struct NormalizedMeanField: Sendable {
     /// Per layer l = 1 ... L, the predicted E||D_{l-1}||^2 / E||D_l||^2 (1 for layer 1).
-    public let squaredGains: [Double]
+    package let squaredGains: [Double]
     /// The variance of phi's input at the fixed point (1: it is normalised) and the gain there.
-    public let fixedPoint: Double
-    public let chi: Double
+    package let fixedPoint: Double
+    package let chi: Double
 
     /// The theory of `cell`, nil where none is given (see the type's description).
-    public init?(_ cell: Cell) {
+    package init?(_ cell: Cell) {
         guard cell.architecture == .plain else { return nil }
         let field = MeanField(cell), depth = cell.depth
         switch cell.normalization {

@@ -1,11 +1,11 @@
 /// An optimiser with its state: one slot per parameter tensor (a weight matrix or a bias
 /// vector), each updated in place by one fused loop over its elements (see `Optimizer`
 /// for the update equations).
-public struct OptimizerState<Scalar: BLASScalar> {
-    public let optimizer: Optimizer
-    public let learningRate: Double
+package struct OptimizerState<Scalar: BLASScalar> {
+    package let optimizer: Optimizer
+    package let learningRate: Double
     /// mu of `momentum`.
-    public let momentum: Double
+    package let momentum: Double
     /// `momentum`: v; `adam`: m (first moment).
     private var first: [[Scalar]]
     /// `adam`: s (second moment).
@@ -14,7 +14,7 @@ public struct OptimizerState<Scalar: BLASScalar> {
     private var updates: [Int]
 
     /// A fresh optimiser (zero moments) for `slots` parameter tensors.
-    public init(_ optimizer: Optimizer, learningRate: Double, momentum: Double, slots: Int) {
+    package init(_ optimizer: Optimizer, learningRate: Double, momentum: Double, slots: Int) {
         (self.optimizer, self.learningRate, self.momentum) = (optimizer, learningRate, momentum)
         (first, second, updates) = (
             Array(repeating: [], count: slots), Array(repeating: [], count: slots), Array(repeating: 0, count: slots)
@@ -22,7 +22,7 @@ public struct OptimizerState<Scalar: BLASScalar> {
     }
 
     /// Applies one step to `parameters` (slot `slot`) with its gradient `gradient` (same count).
-    public mutating func update(_ parameters: inout [Scalar], gradient: [Scalar], slot: Int) {
+    package mutating func update(_ parameters: inout [Scalar], gradient: [Scalar], slot: Int) {
         precondition(
             parameters.count == gradient.count, "optimiser: \(parameters.count) parameters, \(gradient.count) gradients"
         )

@@ -1,19 +1,19 @@
 /// What training recorded at one step: the losses of the network as it stands after
 /// `step` updates, and each layer's gradient on the minibatch of that step.
-public struct TrainingPoint: Equatable, Sendable {
-    public var step: Int
+package struct TrainingPoint: Equatable, Sendable {
+    package var step: Int
     /// `ok`, or how the step's forward or backward pass failed (then training stopped there).
-    public var status: RunStatus
+    package var status: RunStatus
     /// Mean loss over the first 1,024 training examples (a fixed subset) and over the held-out set.
-    public var trainLoss: Double?
-    public var testLoss: Double?
+    package var trainLoss: Double?
+    package var testLoss: Double?
     /// `clusters`: fraction classified correctly; nil for `teacher`.
-    public var trainAccuracy: Double?
-    public var testAccuracy: Double?
+    package var trainAccuracy: Double?
+    package var testAccuracy: Double?
     /// Layer 1 first; empty unless `ok`.
-    public var layers: [TrainingLayer]
+    package var layers: [TrainingLayer]
 
-    public init(
+    package init(
         step: Int, status: RunStatus, trainLoss: Double? = nil, testLoss: Double? = nil,
         trainAccuracy: Double? = nil, testAccuracy: Double? = nil, layers: [TrainingLayer] = []
     ) {
@@ -23,13 +23,13 @@ public struct TrainingPoint: Equatable, Sendable {
 }
 
 /// One layer at one recorded step.
-public struct TrainingLayer: Equatable, Sendable {
+package struct TrainingLayer: Equatable, Sendable {
     /// The four gradient norms and the activation statistics on the step's minibatch.
-    public var measurement: LayerMeasurement
+    package var measurement: LayerMeasurement
     /// ||W_l(t) - W_l(0)||_F / ||W_l(0)||_F: how far the layer has moved.
-    public var relativeUpdate: Double
+    package var relativeUpdate: Double
 
-    public init(measurement: LayerMeasurement, relativeUpdate: Double) {
+    package init(measurement: LayerMeasurement, relativeUpdate: Double) {
         self.measurement = measurement
         self.relativeUpdate = relativeUpdate
     }
@@ -37,7 +37,7 @@ public struct TrainingLayer: Equatable, Sendable {
 
 /// Trains the network of `cell` for `seed` as `settings` say, in the cell's precision,
 /// starting from the same weights `measure` uses; returns the recorded steps.
-public func train(_ cell: Cell, settings: TrainingSettings, seed: Int, cache: WeightCache? = nil) throws
+package func train(_ cell: Cell, settings: TrainingSettings, seed: Int, cache: WeightCache? = nil) throws
     -> [TrainingPoint]
 {
     switch cell.precision {
@@ -48,13 +48,13 @@ public func train(_ cell: Cell, settings: TrainingSettings, seed: Int, cache: We
 
 /// Minibatch training of one network: the training set in a seeded order, epoch after
 /// epoch, `batch` examples per step; the optimiser updates every W_l and b_l.
-public final class Trainer<Scalar: BLASScalar> {
+package final class Trainer<Scalar: BLASScalar> {
     /// The network being trained (its weights move with every step).
-    public let network: Network<Scalar>
-    public let settings: TrainingSettings
+    package let network: Network<Scalar>
+    package let settings: TrainingSettings
     /// The training and held-out sets.
-    public let data: TrainingData
-    public let seed: Int
+    package let data: TrainingData
+    package let seed: Int
     private let initialWeights: [Matrix<Scalar>]
     /// The first `TrainingSettings.testSize` training examples: the training loss is their mean loss.
     private let trainingSubset: LabelledSet
@@ -62,7 +62,7 @@ public final class Trainer<Scalar: BLASScalar> {
     private var order: (epoch: Int, indices: [Int]) = (-1, [])
 
     /// The network of `cell` for `seed` (weights from `cache` when it holds them) and the task's data.
-    public init(cell: Cell, settings: TrainingSettings, seed: Int, cache: WeightCache? = nil) throws {
+    package init(cell: Cell, settings: TrainingSettings, seed: Int, cache: WeightCache? = nil) throws {
         try settings.validate(for: cell)
         network = try Network<Scalar>(cell: cell, seed: seed, cache: cache)
         data = TrainingData(
@@ -77,7 +77,7 @@ public final class Trainer<Scalar: BLASScalar> {
 
     /// Steps 0 ... steps: a forward and backward pass on each step's minibatch, recorded at
     /// the recorded steps, then an update (none after the last step).
-    public func run() throws -> [TrainingPoint] {
+    package func run() throws -> [TrainingPoint] {
         let recorded = Set(settings.recordedSteps)
         var points = [TrainingPoint]()
         for step in 0...settings.steps {
@@ -96,7 +96,7 @@ public final class Trainer<Scalar: BLASScalar> {
 
     /// The examples of step `step`: positions step x batch ..< (step + 1) x batch of the
     /// training set's epoch orders laid end to end.
-    public func minibatch(step: Int) -> LabelledSet {
+    package func minibatch(step: Int) -> LabelledSet {
         let batch = network.cell.batch, size = settings.trainSize
         let indices = (step * batch..<(step + 1) * batch).map { position in
             let epoch = position / size

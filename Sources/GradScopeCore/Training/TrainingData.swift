@@ -1,25 +1,25 @@
 import RealModule
 
 /// Examples with what the loss compares them to: regression targets (`mse`) or class labels (`cross_entropy`).
-public struct LabelledSet: Sendable {
+package struct LabelledSet: Sendable {
     /// One example per row, width features.
-    public let inputs: Matrix<Double>
+    package let inputs: Matrix<Double>
     /// `teacher`: the teacher's outputs, one row per example; `clusters`: empty.
-    public let targets: Matrix<Double>
+    package let targets: Matrix<Double>
     /// `clusters`: the class of each example; `teacher`: empty.
-    public let labels: [Int]
+    package let labels: [Int]
 
-    public var count: Int { inputs.rows }
+    package var count: Int { inputs.rows }
 
     /// The examples at `indices`, in that order.
-    public func rows(_ indices: [Int]) -> LabelledSet {
+    package func rows(_ indices: [Int]) -> LabelledSet {
         LabelledSet(
             inputs: inputs.gatheringRows(indices), targets: targets.gatheringRows(indices),
             labels: labels.isEmpty ? [] : indices.map { labels[$0] })
     }
 
     /// The examples `range`.
-    public func rows(_ range: Range<Int>) -> LabelledSet { rows(Array(range)) }
+    package func rows(_ range: Range<Int>) -> LabelledSet { rows(Array(range)) }
 }
 
 /// The training and held-out sets of one seed, and the fixed readout of `clusters`.
@@ -27,14 +27,14 @@ public struct LabelledSet: Sendable {
 /// Common random numbers: every draw depends only on (seed, task, width, sizes,
 /// classes, input_std), so cells that differ in activation, depth, initialiser or
 /// optimiser learn the same task from the same examples in the same order.
-public struct TrainingData: Sendable {
-    public let train: LabelledSet
-    public let test: LabelledSet
+package struct TrainingData: Sendable {
+    package let train: LabelledSet
+    package let test: LabelledSet
     /// `clusters`: the readout V (width x classes, LeCun normal), the same as `cross_entropy`'s at initialisation.
-    public let readout: Matrix<Double>?
+    package let readout: Matrix<Double>?
 
     /// Draws the sets of `task` for `seed`.
-    public init(
+    package init(
         task: TrainingTask, seed: Int, width: Int, trainSize: Int, testSize: Int = TrainingSettings.testSize,
         classes: Int, inputStd: Double
     ) {
@@ -67,7 +67,7 @@ public struct TrainingData: Sendable {
     }
 
     /// The objective that scores `set`: `mse` against its targets or `cross_entropy` of its labels.
-    public func objective(for set: LabelledSet) -> Objective {
+    package func objective(for set: LabelledSet) -> Objective {
         if let readout { return Objective(loss: .crossEntropy, matrix: readout, labels: set.labels) }
         return Objective(loss: .mse, matrix: set.targets, labels: [])
     }

@@ -1,37 +1,37 @@
 /// The `train` object of a config: how a network is trained and how often its
 /// layers are recorded while it learns.
-public struct TrainingSettings: Hashable, Sendable {
+package struct TrainingSettings: Hashable, Sendable {
     /// Optimiser steps (minibatches).
-    public var steps = 500
+    package var steps = 500
     /// The step size lr.
-    public var learningRate = 0.05
-    public var optimizer = Optimizer.sgd
+    package var learningRate = 0.05
+    package var optimizer = Optimizer.sgd
     /// mu of the `momentum` optimiser (v <- mu v + g).
-    public var momentum = 0.9
+    package var momentum = 0.9
     /// Record every this many steps (and at step 0 and the last step).
-    public var recordEvery = 10
-    public var task = TrainingTask.teacher
+    package var recordEvery = 10
+    package var task = TrainingTask.teacher
     /// Examples in the training set (drawn once per seed).
-    public var trainSize = 4096
+    package var trainSize = 4096
 
     /// The held-out examples that give the test loss.
-    public static let testSize = 1024
+    package static let testSize = 1024
     /// Adam's constants (Kingma & Ba 2015): beta1, beta2, epsilon.
-    public static let adam = (beta1: 0.9, beta2: 0.999, epsilon: 1e-8)
-    public static let stepsRange = 1...1_000_000
-    public static let trainSizeRange = 1...10_000_000
+    package static let adam = (beta1: 0.9, beta2: 0.999, epsilon: 1e-8)
+    package static let stepsRange = 1...1_000_000
+    package static let trainSizeRange = 1...10_000_000
 
-    public init() {}
+    package init() {}
 
     /// The steps at which the layers are recorded: 0, recordEvery, 2 recordEvery, ..., and `steps`.
-    public var recordedSteps: [Int] {
+    package var recordedSteps: [Int] {
         var result = Array(stride(from: 0, to: steps, by: max(1, recordEvery)))
         result.append(steps)
         return result
     }
 
     /// Checks the settings against each other and against `cell`; the error names the first bad key.
-    public func validate(for cell: Cell) throws(ParameterError) {
+    package func validate(for cell: Cell) throws(ParameterError) {
         try ParameterError.check("train.steps", steps, in: TrainingSettings.stepsRange)
         try ParameterError.check("train.record_every", recordEvery, in: TrainingSettings.stepsRange)
         try ParameterError.check("train.train_size", trainSize, in: TrainingSettings.trainSizeRange)
@@ -62,17 +62,17 @@ public struct TrainingSettings: Hashable, Sendable {
 /// `sgd` w <- w - lr g; `momentum` v <- mu v + g, w <- w - lr v;
 /// `adam` m <- b1 m + (1 - b1) g, s <- b2 s + (1 - b2) g^2,
 /// w <- w - lr (m / (1 - b1^t)) / (sqrt(s / (1 - b2^t)) + eps).
-public enum Optimizer: String, CaseIterable, Sendable {
+package enum Optimizer: String, CaseIterable, Sendable {
     case sgd, momentum, adam
 }
 
 /// What the network learns.
-public enum TrainingTask: String, CaseIterable, Sendable {
+package enum TrainingTask: String, CaseIterable, Sendable {
     /// Regression onto a fixed random two-layer tanh teacher: y = tanh(x A) B, loss `mse`.
     case teacher
     /// Classification of a Gaussian mixture with `classes` clusters, loss `cross_entropy`.
     case clusters
 
     /// The loss the task trains with.
-    public var loss: Loss { self == .teacher ? .mse : .crossEntropy }
+    package var loss: Loss { self == .teacher ? .mse : .crossEntropy }
 }

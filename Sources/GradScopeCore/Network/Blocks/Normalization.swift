@@ -1,7 +1,7 @@
 /// Normalisation of a layer's pre-activations, without learnable gain or shift:
 /// N(Z) = (Z - mean) / sqrt(var + eps), the mean and (population) variance taken over each
 /// unit's batch (`batch`, training mode: the batch's own statistics) or over each example's units (`layer`).
-public enum Normalization: String, CaseIterable, Codable, Sendable {
+package enum Normalization: String, CaseIterable, Codable, Sendable {
     case none, batch, layer
 }
 
