@@ -9,9 +9,9 @@ package struct CellTheory: Sendable {
     package let fixedPoint: Double
     package let chiAtFixedPoint: Double
     /// `ordered`, `critical` or `chaotic`.
-    package let phase: String
+    package let phase: Phase
 
-    package init(squaredGains: [Double], fixedPoint: Double, chiAtFixedPoint: Double, phase: String) {
+    package init(squaredGains: [Double], fixedPoint: Double, chiAtFixedPoint: Double, phase: Phase) {
         (self.squaredGains, self.fixedPoint, self.chiAtFixedPoint, self.phase) = (
             squaredGains, fixedPoint, chiAtFixedPoint, phase
         )
@@ -19,7 +19,7 @@ package struct CellTheory: Sendable {
 
     /// xi = 1 / |ln chi_1|, the depth over which gradients change by e; nil at criticality.
     package var depthScale: Double? {
-        phase == "critical" ? nil : 1 / abs(log(chiAtFixedPoint))
+        phase == .critical ? nil : 1 / abs(log(chiAtFixedPoint))
     }
 
     /// The predicted mean log10 ||D_l|| per layer (index l - 1), anchored at `last`, the measured value at layer L:

@@ -201,7 +201,7 @@ package enum Export {
         return [
             CSVTable.number(ratio), CSVTable.number(profile.flatMap(Statistics.gainPerLayer)),
             CSVTable.number(cell.theory?.fixedPoint), CSVTable.number(cell.theory?.chiAtFixedPoint),
-            cell.theory?.phase, CSVTable.number(cell.theory?.depthScale),
+            cell.theory?.phase.rawValue, CSVTable.number(cell.theory?.depthScale),
         ]
     }
 }

@@ -16,7 +16,7 @@ extension CellTheory {
             let theory = MeanField(cell), point = theory.fixedPoint
             return CellTheory(
                 squaredGains: theory.squaredGains(cell), fixedPoint: point.q,
-                chiAtFixedPoint: point.chi, phase: Phase(chi: point.chi).rawValue)
+                chiAtFixedPoint: point.chi, phase: Phase(chi: point.chi))
         }
         let theories = Dictionary(uniqueKeysWithValues: zip(families.map(\.key), computed))
         var result = [Int: CellTheory]()
@@ -25,7 +25,7 @@ extension CellTheory {
                 result[index] = NormalizedMeanField(cell).map {
                     CellTheory(
                         squaredGains: $0.squaredGains, fixedPoint: $0.fixedPoint, chiAtFixedPoint: $0.chi,
-                        phase: Phase(chi: $0.chi).rawValue)
+                        phase: Phase(chi: $0.chi))
                 }
                 continue
             }

@@ -75,7 +75,7 @@ struct MeasureCommand: ParsableCommand {
             let stats = [layer.activations.mean, layer.activations.std, layer.activations.saturatedFraction].map {
                 "\($0)"
             }
-            print(([String(index + 1), "ok"] + norms + stats).joined(separator: ","))
+            print(([String(index + 1), RunStatus.ok.rawValue] + norms + stats).joined(separator: ","))
         }
     }
 }
