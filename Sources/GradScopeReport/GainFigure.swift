@@ -1,5 +1,6 @@
 import Algorithms
 import Foundation
+import GradScopeResults
 
 extension Report {
     /// The gradient gain per layer (summary.csv's z_log10_gain_per_layer) against the last numeric axis
@@ -30,9 +31,9 @@ extension Report {
                 let style = Grouping.style(index), x = cells.compactMap { $0.number(xAxis) }.map(position)
                 let measured = Series(
                     name: "\(lineAxis) = \(line)", colour: style.colour, x: x,
-                    y: cells.map { $0.number("z_log10_gain_per_layer") }, dash: style.dash, key: line)
+                    y: cells.map { $0.number(Column.log10GainPerLayer(.z)) }, dash: style.dash, key: line)
                 series.append(measured)
-                let theory = cells.map { $0.number("theory_z_log10_gain_per_layer") }
+                let theory = cells.map { $0.number(Column.theoryZGain) }
                 if theory.contains(where: { $0 != nil }) {
                     var dashed = measured
                     (dashed.y, dashed.dash, dashed.kind) = (theory, "5 3", "theory")

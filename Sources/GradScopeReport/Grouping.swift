@@ -27,7 +27,7 @@ struct Grouping {
 
     private static func label(_ cell: [String: String], _ colourAxes: [String]) -> String {
         colourAxes.isEmpty
-            ? (cell["cell"] ?? "") : colourAxes.map { "\($0) = \(cell[$0] ?? "")" }.joined(separator: ", ")
+            ? (cell[Column.cell] ?? "") : colourAxes.map { "\($0) = \(cell[$0] ?? "")" }.joined(separator: ", ")
     }
 
     /// The colour of the cell's label, and (past the palette's eight colours) a dotted pattern.

@@ -17,7 +17,8 @@ package struct Report {
         tables = try ResultTables(folder: folder)
         grouping = Grouping(axes: tables.axes, cells: tables.cells)
         cellRows = Dictionary(
-            tables.cells.compactMap { row in row["cell"].map { ($0, row) } }, uniquingKeysWith: { first, _ in first })
+            tables.cells.compactMap { row in row[Column.cell].map { ($0, row) } },
+            uniquingKeysWith: { first, _ in first })
     }
 
     /// The figures: (file stem, caption, chart SVG nodes, width, height).
@@ -43,13 +44,13 @@ package struct Report {
 
     /// Figure groups: each inner list is one figure of the page (the gradient figure holds z, h and w).
     func figures() -> [[Figure]] {
-        var groups = [["z", "h", "w"].map(gradientFigure)]
+        var groups = [[GradientNorm.z, .h, .w].map(gradientFigure)]
         if let heat = gainHeatMap() { groups.append([heat]) }
         if let gain = gainAgainstAxisFigure() { groups.append([gain]) }
         groups.append([
             lineFigure(
                 "saturation", "Saturated fraction of units against layer",
-                y: "saturated fraction (mean over seeds)", column: "saturated_fraction_mean", logY: false)
+                y: "saturated fraction (mean over seeds)", column: Column.saturatedFractionMean, logY: false)
         ])
         if !tables.spectra.isEmpty { groups.append([spectrumFigure()]) }
         if !tables.training.isEmpty { groups += [[trainingLossFigure()], [trainingUpdateFigure()]] }
@@ -58,26 +59,29 @@ package struct Report {
 
     // MARK: Figures
 
-    func gradientFigure(_ x: String) -> Figure {
-        let names = ["z": "dLoss/dZ (backpropagated error)", "h": "dLoss/dH", "w": "dLoss/dW"]
-        let column = "log10_grad_\(x)_norm"
+    func gradientFigure(_ x: GradientNorm) -> Figure {
+        let names: [GradientNorm: (long: String, short: String)] = [
+            .z: ("dLoss/dZ (backpropagated error)", "dZ"), .h: ("dLoss/dH", "dH"), .w: ("dLoss/dW", "dW"),
+            .b: ("dLoss/db", "db"),
+        ]
+        let name = names[x] ?? ("", "")
         var chart = chart(
-            title: "Gradient norm ‖\(names[x]!)‖ against layer (mean of log10 over seeds; band: min to max)",
-            x: "layer (1 = next to the input)", y: "‖\(x == "w" ? "dW" : x == "h" ? "dH" : "dZ")‖", logY: true
+            title: "Gradient norm ‖\(name.long)‖ against layer (mean of log10 over seeds; band: min to max)",
+            x: "layer (1 = next to the input)", y: "‖\(name.short)‖", logY: true
         ) { rows in
             (
-                rows.map { $0.number("\(column)_mean") },
-                (rows.map { $0.number("\(column)_min") }, rows.map { $0.number("\(column)_max") })
+                rows.map { $0.number(Column.log10Norm(x, .mean)) },
+                (rows.map { $0.number(Column.log10Norm(x, .min)) }, rows.map { $0.number(Column.log10Norm(x, .max)) })
             )
         }
-        if x == "z", tables.layers.values.joined().contains(where: { $0.number("theory_log10_grad_z_norm") != nil }) {
+        if x == .z, tables.layers.values.joined().contains(where: { $0.number(Column.theoryLog10GradZNorm) != nil }) {
             addTheory(&chart)
         }
         return Figure(
-            name: "gradient-\(x)",
+            name: "gradient-\(x.rawValue)",
             caption:
-                "‖\(names[x]!)‖ per layer, one line per "
-                + "cell\(x == "z" ? "; dashed: mean-field theory anchored at the last layer" : "").",
+                "‖\(name.long)‖ per layer, one line per "
+                + "cell\(x == .z ? "; dashed: mean-field theory anchored at the last layer" : "").",
             nodes: chart.nodes(), width: chart.width, height: chart.height)
     }
 
@@ -96,10 +100,10 @@ package struct Report {
         values: ([[String: String]]) -> ([Double?], ([Double?], [Double?])?)
     ) -> LineChart {
         let series = tables.cells.compactMap { cell -> Series? in
-            guard let id = cell["cell"] else { return nil }
+            guard let id = cell[Column.cell] else { return nil }
             let rows = tables.layers[id] ?? []
             let (ys, band) = values(rows)
-            return self.series(cell, x: rows.compactMap { $0.number("layer") }, y: ys, band: band)
+            return self.series(cell, x: rows.compactMap { $0.number(Column.layer) }, y: ys, band: band)
         }
         return LineChart(
             title: title, xLabel: x, yLabel: y, logY: logY, panels: grouping.panels(series, cells: cellRows),
@@ -111,7 +115,7 @@ package struct Report {
         let style = grouping.style(cell)
         return Series(
             name: grouping.colourLabel(cell), colour: style.colour, x: x, y: y, band: band.map { ($0.0, $0.1) },
-            dash: style.dash, key: cell["cell"] ?? "")
+            dash: style.dash, key: cell[Column.cell] ?? "")
     }
 
     func addTheory(_ chart: inout LineChart) {
@@ -120,7 +124,7 @@ package struct Report {
                 let rows = tables.layers[line.key] ?? []
                 var theory = line
                 (theory.y, theory.band, theory.dash, theory.kind) = (
-                    rows.map { $0.number("theory_log10_grad_z_norm") }, nil, "5 3", "theory"
+                    rows.map { $0.number(Column.theoryLog10GradZNorm) }, nil, "5 3", "theory"
                 )
                 return theory
             }
@@ -142,8 +146,8 @@ package struct Report {
         let map = HeatMap(
             title: "Gradient gain per layer, z_log10_gain_per_layer (decades)" + (fixed.isEmpty ? "" : " at \(fixed)"),
             rowLabel: rowAxis, columnLabel: columnAxis ?? "", rows: rows, columns: columns,
-            values: rows.map { r in columns.map { c in find(r, c)?.number("z_log10_gain_per_layer") } },
-            keys: rows.map { r in columns.map { c in find(r, c)?["cell"] } })
+            values: rows.map { r in columns.map { c in find(r, c)?.number(Column.log10GainPerLayer(.z)) } },
+            keys: rows.map { r in columns.map { c in find(r, c)?[Column.cell] } })
         return Figure(
             name: "gain-heatmap",
             caption: "Decades the backpropagated error gains per layer towards the input, from summary.csv.",
@@ -152,13 +156,13 @@ package struct Report {
 
     func spectrumFigure() -> Figure {
         let series = tables.cells.compactMap { cell -> Series? in
-            guard let id = cell["cell"] else { return nil }
+            guard let id = cell[Column.cell] else { return nil }
             let rows = (tables.spectra[id] ?? []).filter {
-                $0.number("log10_sigma_low") != nil && $0.number("log10_sigma_high") != nil
+                $0.number(Column.log10SigmaLow) != nil && $0.number(Column.log10SigmaHigh) != nil
             }
             return self.series(
-                cell, x: rows.map { ($0.number("log10_sigma_low")! + $0.number("log10_sigma_high")!) / 2 },
-                y: rows.map { $0.number("fraction") })
+                cell, x: rows.map { ($0.number(Column.log10SigmaLow)! + $0.number(Column.log10SigmaHigh)!) / 2 },
+                y: rows.map { $0.number(Column.fraction) })
         }
         let chart = LineChart(
             title: "Singular values of the input-output Jacobian (histogram over seeds)",
@@ -174,10 +178,10 @@ package struct Report {
     /// Per cell, per recorded step, the mean over seeds of `column` at `layer` (the step-level columns repeat on every
     /// layer).
     func trainingCurve(_ cell: String, column: String, layer: String, log: Bool) -> (x: [Double], y: [Double?]) {
-        let rows = (tables.training[cell] ?? []).filter { $0["layer"] == layer }
-        let steps = Array(rows.compactMap { $0.number("step") }.uniqued())
+        let rows = (tables.training[cell] ?? []).filter { $0[Column.layer] == layer }
+        let steps = Array(rows.compactMap { $0.number(Column.step) }.uniqued())
         let y = steps.map { step -> Double? in
-            let values = rows.filter { $0.number("step") == step }.compactMap { $0.number(column) }.filter {
+            let values = rows.filter { $0.number(Column.step) == step }.compactMap { $0.number(column) }.filter {
                 !log || $0 > 0
             }
             guard !values.isEmpty else { return nil }
@@ -189,8 +193,8 @@ package struct Report {
 
     func trainingLossFigure() -> Figure {
         let series = tables.cells.compactMap { cell -> Series? in
-            guard let id = cell["cell"] else { return nil }
-            let curve = trainingCurve(id, column: "test_loss", layer: "1", log: true)
+            guard let id = cell[Column.cell] else { return nil }
+            let curve = trainingCurve(id, column: Column.testLoss, layer: "1", log: true)
             return self.series(cell, x: curve.x, y: curve.y)
         }
         let chart = LineChart(
@@ -205,9 +209,9 @@ package struct Report {
     func trainingUpdateFigure() -> Figure {
         var series = [Series]()
         for cell in tables.cells {
-            guard let id = cell["cell"], let depth = cell["depth"] else { continue }
+            guard let id = cell[Column.cell], let depth = cell["depth"] else { continue }
             for (layer, dashed) in [("1", true), (depth, false)] {
-                let curve = trainingCurve(id, column: "relative_update", layer: layer, log: true)
+                let curve = trainingCurve(id, column: Column.relativeUpdate, layer: layer, log: true)
                 var line = self.series(cell, x: curve.x, y: curve.y)
                 (line.dash, line.kind) = (dashed ? "5 3" : nil, dashed ? "first-layer" : "line")
                 series.append(line)

@@ -22,7 +22,7 @@ struct ResultTables {
         }
         self.folder = folder
         func byCell(_ name: String) throws -> [String: [[String: String]]] {
-            Dictionary(grouping: try table(name), by: { $0["cell"] ?? "" })
+            Dictionary(grouping: try table(name), by: { $0[Column.cell] ?? "" })
         }
         layers = try byCell("layers.csv")
         summary = try table("summary.csv")

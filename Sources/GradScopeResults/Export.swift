@@ -39,9 +39,8 @@ package struct CellColumns: Sendable {
 package enum Export {
     /// The file names written (the training and spectra tables only for experiments that have them).
     package static let files = ["runs.csv", "layers.csv", "summary.csv"] + TrainingExport.files + SpectraExport.files
-    static let norms = GradientNorm.allCases.map(\.rawValue)
-    /// The norms aggregated over seeds in layers.csv and summary.csv.
-    static let aggregated = [("w", 0), ("z", 2), ("h", 3)]
+    /// The norms aggregated over seeds in layers.csv and summary.csv, with their index in `LayerRecord.norms`.
+    static let aggregated: [(GradientNorm, Int)] = [(.w, 0), (.z, 2), (.h, 3)]
     /// The position of z in `aggregated`.
     static let zIndex = 1
     /// The per-example gradient-norm quantiles, as named in the columns.
@@ -70,7 +69,7 @@ package enum Export {
     }
 
     static func header(_ cells: [CellColumns]) -> [String] {
-        ["cell"] + (cells.first?.parameters.map(\.key) ?? [])
+        [Column.cell] + (cells.first?.parameters.map(\.key) ?? [])
     }
 
     static func prefix(_ cell: CellColumns) -> [String?] {
@@ -95,8 +94,8 @@ package enum Export {
 
     static func runsTable(_ cells: [CellColumns], _ byCell: [Int: [RunRecord]]) -> CSVTable {
         let columns =
-            ["seed", "layer", "status", "loss_value"]
-            + norms.map { "grad_\($0)_norm" } + norms.map { "log10_grad_\($0)_norm" }
+            [Column.seed, Column.layer, Column.status, "loss_value"]
+            + GradientNorm.allCases.map(Column.norm) + GradientNorm.allCases.map { Column.log10Norm($0) }
             + ["act_mean", "act_std", "saturated_fraction"]
             + perExampleNames.map { "per_example_grad_norm_\($0)" }
             + perExampleNames.map { "log10_per_example_grad_norm_\($0)" }
@@ -134,12 +133,12 @@ package enum Export {
     static func layersTable(_ cells: [CellColumns], _ byCell: [Int: [RunRecord]], _ profilesByCell: [Int: [[[Double]]]])
         -> CSVTable
     {
-        var columns = ["layer", "seeds"]
+        var columns = [Column.layer, "seeds"]
         for (x, _) in aggregated {
-            columns += ["mean", "std", "min", "max"].map { "log10_grad_\(x)_norm_\($0)" } + ["grad_\(x)_norm_geomean"]
+            columns += SeedStatistic.allCases.map { Column.log10Norm(x, $0) } + [Column.geometricMean(x)]
         }
         columns +=
-            ["act_std_mean", "saturated_fraction_mean", "theory_log10_grad_z_norm"]
+            [Column.actStdMean, Column.saturatedFractionMean, Column.theoryLog10GradZNorm]
             + perExampleNames.map { "log10_per_example_grad_norm_\($0)_mean" }
         return cellTable(cells, columns: columns) { cell, rows in
             let runs = byCell[cell.index] ?? []
@@ -171,10 +170,10 @@ package enum Export {
         _ cells: [CellColumns], _ byCell: [Int: [RunRecord]], _ profilesByCell: [Int: [[[Double]]]], seedCount: Int
     ) -> CSVTable {
         var columns = ["seeds"]
-        for (x, _) in aggregated { columns += ["\(x)_log10_ratio_first_last", "\(x)_log10_gain_per_layer"] }
+        for (x, _) in aggregated { columns += [Column.log10RatioFirstLast(x), Column.log10GainPerLayer(x)] }
         columns += [
-            "theory_z_log10_ratio_first_last", "theory_z_log10_gain_per_layer", "theory_q_star", "theory_chi_star",
-            "theory_phase", "theory_depth_scale", "status",
+            Column.theoryZRatio, Column.theoryZGain, "theory_q_star", "theory_chi_star", "theory_phase",
+            "theory_depth_scale", Column.status,
         ]
         return cellTable(cells, columns: columns) { cell, rows in
             let runs = byCell[cell.index] ?? []

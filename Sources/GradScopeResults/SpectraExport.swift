@@ -46,7 +46,9 @@ package enum SpectraExport {
     }
 
     static func histogram(_ cells: [CellColumns], _ byCell: [Int: [RunRecord]]) -> CSVTable {
-        Export.cellTable(cells, columns: ["bin", "log10_sigma_low", "log10_sigma_high", "count", "fraction"]) {
+        Export.cellTable(
+            cells, columns: ["bin", Column.log10SigmaLow, Column.log10SigmaHigh, "count", Column.fraction]
+        ) {
             cell, rows in
             var counts = [Int](repeating: 0, count: histogramRows)
             let values = (byCell[cell.index] ?? []).flatMap(\.singularValues)

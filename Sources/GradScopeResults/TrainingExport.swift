@@ -15,9 +15,10 @@ enum TrainingExport {
 
     static func table(_ cells: [CellColumns], _ byCell: [Int: [RunRecord]]) -> CSVTable {
         let columns =
-            ["seed", "step", "layer", "status"] + ["train_loss", "test_loss", "train_accuracy", "test_accuracy"]
-            + Export.norms.map { "grad_\($0)_norm" } + Export.norms.map { "log10_grad_\($0)_norm" }
-            + ["relative_update", "act_mean", "act_std", "saturated_fraction"]
+            [Column.seed, Column.step, Column.layer, Column.status]
+            + ["train_loss", Column.testLoss, "train_accuracy", "test_accuracy"]
+            + GradientNorm.allCases.map(Column.norm) + GradientNorm.allCases.map { Column.log10Norm($0) }
+            + [Column.relativeUpdate, "act_mean", "act_std", "saturated_fraction"]
         return Export.cellTable(cells, columns: columns) { cell, rows in
             for run in byCell[cell.index] ?? [] {
                 for point in run.training {

@@ -1,0 +1,35 @@
+/// The names of the CSV columns that more than one place knows, declared once: the exports write
+/// their headers from these, and the report reads its values through them.
+package enum Column {
+    package static let cell = "cell", layer = "layer", step = "step", seed = "seed", status = "status"
+
+    /// runs.csv and training.csv: ||dLoss/dX|| and its log10, X one of w, b, z, h.
+    package static func norm(_ x: GradientNorm) -> String { "grad_\(x.rawValue)_norm" }
+    package static func log10Norm(_ x: GradientNorm) -> String { "log10_grad_\(x.rawValue)_norm" }
+
+    /// layers.csv: a statistic over seeds of log10 ||dLoss/dX||, and the geometric mean of the norm.
+    package static func log10Norm(_ x: GradientNorm, _ statistic: SeedStatistic) -> String {
+        "\(log10Norm(x))_\(statistic.rawValue)"
+    }
+    package static func geometricMean(_ x: GradientNorm) -> String { "\(norm(x))_geomean" }
+    package static let actStdMean = "act_std_mean", saturatedFractionMean = "saturated_fraction_mean"
+    /// layers.csv: mean-field theory's log10 ||D_l||, anchored at the last layer.
+    package static let theoryLog10GradZNorm = "theory_log10_grad_z_norm"
+
+    /// summary.csv: the mean log10 norm of layer 1 minus that of layer L, and the fitted gain per layer.
+    package static func log10RatioFirstLast(_ x: GradientNorm) -> String { "\(x.rawValue)_log10_ratio_first_last" }
+    package static func log10GainPerLayer(_ x: GradientNorm) -> String { "\(x.rawValue)_log10_gain_per_layer" }
+    /// summary.csv: the same two for theory's z profile.
+    package static let theoryZRatio = "theory_" + log10RatioFirstLast(.z),
+        theoryZGain = "theory_" + log10GainPerLayer(.z)
+
+    /// training.csv.
+    package static let testLoss = "test_loss", relativeUpdate = "relative_update"
+    /// spectra_histogram.csv: a bin's edges in log10 sigma and the fraction of singular values in it.
+    package static let log10SigmaLow = "log10_sigma_low", log10SigmaHigh = "log10_sigma_high", fraction = "fraction"
+}
+
+/// A statistic over seeds, as layers.csv names it.
+package enum SeedStatistic: String, CaseIterable, Sendable {
+    case mean, std, min, max
+}
