@@ -17,6 +17,7 @@ struct GradScopeCommand: AsyncParsableCommand {
             RunCommand.self, ValidateCommand.self, MergeCommand.self, ExportCommand.self, SlurmCommand.self,
             ReportCommand.self,
             ActivationsCommand.self, MeasureCommand.self, PeakCommand.self, NormalsRateCommand.self, FloorCommand.self,
+            HaarRateCommand.self,
         ]
     )
 

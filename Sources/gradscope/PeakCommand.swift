@@ -91,3 +91,36 @@ struct FloorCommand: ParsableCommand {
         print(String(format: "%.3f", Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9))
     }
 }
+
+/// `gradscope haar-rate`: seconds per Haar-random orthogonal matrix on one core, by gradscope's sampler
+/// (reflectors drawn directly, one dorgqr) and by the factorisation it replaced (dgeqrf + dorgqr of the
+/// same Gaussian draws), timed alternately, best of `repeats` each (for `make bench` and docs/performance.md).
+struct HaarRateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "haar-rate",
+        abstract: "Time one Haar-random orthogonal matrix: gradscope's sampler against dgeqrf + dorgqr (seconds).",
+        shouldDisplay: false
+    )
+
+    @Option(help: "The matrix is width x width.") var width = 1024
+    @Option(help: "Timed draws of each (the best is reported).") var repeats = 5
+
+    func run() throws {
+        BLASLibrary.configure(threads: 1)
+        let gaussian = try Initializer.normal(std: 1).weights(seed: 0, layer: 1, fanIn: width, fanOut: width)
+        var best = (sampler: Double.infinity, factorisation: Double.infinity)
+        func seconds(_ body: () throws -> Void) rethrows -> Double {
+            let start = DispatchTime.now().uptimeNanoseconds
+            try body()
+            return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        }
+        for _ in 0..<max(1, repeats) {
+            best.sampler = min(best.sampler, try seconds { _ = try Initializer.haarOrthogonal(from: gaussian) })
+            best.factorisation = min(best.factorisation, try seconds { _ = try Double.qr(gaussian) })
+        }
+        print(
+            String(
+                format: "sampler %.4f s, dgeqrf + dorgqr %.4f s, ratio %.2fx", best.sampler,
+                best.factorisation, best.factorisation / best.sampler))
+    }
+}

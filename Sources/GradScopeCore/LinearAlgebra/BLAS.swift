@@ -24,6 +24,16 @@ extension Double: BLASScalar {
         try callSingularValues(a, LAPACKE_dgesdd, "LAPACKE_dgesdd")
     }
 
+    /// Q = H_1 ... H_n, its first n columns as a row-major m x n matrix, from the Householder vectors
+    /// v_k stored below the diagonal of the column-major m x n `reflectors` (LAPACK's layout: v_k(k) = 1
+    /// implied, the diagonal and above ignored) and their `tau` (H_k = I - tau_k v_k v_k^T), by LAPACK's
+    /// blocked dorgqr.
+    package static func householderProduct(_ reflectors: [Double], rows m: Int, columns n: Int, tau: [Double])
+        throws(LAPACKError) -> Matrix<Double>
+    {
+        try callORGQR(reflectors, rows: m, columns: n, tau: tau, (LAPACKE_dorgqr_work, "LAPACKE_dorgqr_work"))
+    }
+
     package static func gram(_ a: Matrix<Double>, of vectors: GramVectors, into c: inout Matrix<Double>) {
         callSYRK(cblas_dsyrk, a, vectors, &c)
     }
@@ -223,6 +233,35 @@ private func callQR<S: BLASScalar>(
     }
     guard info.0 == 0 else { throw LAPACKError(routine: info.1, info: info.0) }
     return (q.transposed, diagonal)
+}
+
+/// Q from given reflectors through dorgqr's `_work` routine, with the workspace LAPACK asks for.
+private func callORGQR<S: BLASScalar>(
+    _ reflectors: [S], rows m: Int, columns n: Int, tau: [S], _ expand: (ORGQRRoutine<S>, String)
+) throws(LAPACKError) -> Matrix<S> {
+    precondition(m >= n && n >= 1 && reflectors.count == m * n && tau.count == n, "orgqr: bad shapes")
+    precondition(m <= Int(Int32.max), "orgqr: dimension exceeds 32-bit LAPACK")
+    var q = reflectors
+    var tau = tau
+    let info: Int32 = q.withUnsafeMutableBufferPointer { pq in
+        tau.withUnsafeMutableBufferPointer { pt in
+            let (rows, lda) = (Int32(m), Int32(m))
+            var size: S = 0
+            let queried = expand.0(
+                LAPACK_COL_MAJOR, rows, Int32(n), Int32(n), pq.baseAddress, lda, pt.baseAddress, &size, -1)
+            guard queried == 0 else { return queried }
+            let length = Int32(max(1, Int(size)))
+            var work = [S](repeating: 0, count: Int(length))
+            return work.withUnsafeMutableBufferPointer { pw in
+                expand.0(
+                    LAPACK_COL_MAJOR, rows, Int32(n), Int32(n), pq.baseAddress, lda, pt.baseAddress, pw.baseAddress,
+                    length)
+            }
+        }
+    }
+    guard info == 0 else { throw LAPACKError(routine: expand.1, info: info) }
+    // column-major m x n is row-major n x m: its transpose is Q in row-major order
+    return Matrix(rows: n, columns: m, exactly: q).transposed
 }
 
 private typealias GESDDRoutine<S> = (

@@ -67,13 +67,15 @@ struct InitializerTests {
         #expect(deviation < 1e-12)
     }
 
-    @Test("orthogonal is Haar: the first column is uniform on the sphere (KS test per coordinate, n = 3)")
-    func haarUniformity() throws {
+    @Test(
+        "orthogonal is Haar: a column is uniform on the sphere (KS test per coordinate, 3 x 3 and 3 x 2, both columns)",
+        arguments: [(3, 3, 0), (3, 2, 0), (3, 2, 1)])
+    func haarUniformity(rows: Int, columns: Int, column: Int) throws {
         let samples = 3000
         var coordinates: [[Double]] = [[], [], []]
         for seed in 0..<samples {
-            let q = try Initializer.orthogonal(gain: 1).weights(seed: seed, layer: 1, fanIn: 3, fanOut: 3)
-            for i in 0..<3 { coordinates[i].append(q[i, 0]) }
+            let q = try Initializer.orthogonal(gain: 1).weights(seed: seed, layer: 1, fanIn: rows, fanOut: columns)
+            for i in 0..<3 { coordinates[i].append(q[i, column]) }
         }
         // Archimedes: each coordinate of a uniform point on S^2 is uniform on [-1, 1].
         for values in coordinates {
@@ -87,6 +89,30 @@ struct InitializerTests {
             #expect(
                 statistic < 1.63 / Double(samples).squareRoot(), "KS statistic \(statistic) rejects uniformity at 1%")
         }
+    }
+
+    @Test(
+        """
+        orthogonal has Haar moments: E tr Q = 0, Var tr Q = n/m, m E[Q_11^2] = 1 (4,000 draws each of 8 x 8, \
+        12 x 5 and 5 x 12)
+        """, arguments: [(8, 8), (12, 5), (5, 12)])
+    func haarMoments(shape: (Int, Int)) throws {
+        let samples = 4000
+        let (m, n) = (max(shape.0, shape.1), min(shape.0, shape.1))
+        var (trace, traceSquare, corner) = (0.0, 0.0, 0.0)
+        for seed in 0..<samples {
+            let q = try Initializer.orthogonal(gain: 1).weights(seed: seed, layer: 2, fanIn: shape.0, fanOut: shape.1)
+            let t = (0..<n).reduce(0.0) { $0 + q[$1, $1] }
+            (trace, traceSquare, corner) = (trace + t, traceSquare + t * t, corner + q[0, 0] * q[0, 0])
+        }
+        let count = Double(samples)
+        // about four standard errors of each mean (tr Q is about N(0, n/m); Q_11^2 ~ Beta(1/2, (m-1)/2))
+        #expect(abs(trace / count) < 4 * (Double(n) / Double(m) / count).squareRoot(), "E tr Q \(trace / count)")
+        #expect(
+            abs(traceSquare / count - Double(n) / Double(m)) < 4 * (2 / count).squareRoot() * Double(n) / Double(m),
+            "Var tr Q \(traceSquare / count)")
+        let cornerStd = (2 * Double(m - 1) / (Double(m * m) * Double(m + 2)) / count).squareRoot()
+        #expect(abs(corner / count - 1 / Double(m)) < 4 * cornerStd, "E Q_11^2 \(corner / count), 1/m \(1 / Double(m))")
     }
 
     @Test("Gaussian-based initialisers share draws: xavier_normal and he_normal differ only by scale")
