@@ -63,10 +63,12 @@ struct ReferenceTests {
     }
 
     @Test(
-        "float32 follows float64 through normalisation (tanh, relu): log10 norms within 1e-4 over 30 layers",
+        "float32 follows float64 through normalisation (tanh, gelu): log10 norms within 1e-4 over 30 layers",
         arguments: Normalization.allCases, Architecture.allCases)
     func singlePrecision(normalization: Normalization, architecture: Architecture) throws {
-        for activation in [Activation.tanh, .relu] {
+        // smooth activations: at relu's kink a float32 rounding can switch a unit off, a discrete change
+        // (the layer-norm relu test compares the fitted gains of both precisions instead)
+        for activation in [Activation.tanh, .gelu] {
             var cell = tinyCell(activation, .mse, architecture, width: 64, batch: 16, depth: 30)
             cell.normalization = normalization
             try compareSingle(cell)

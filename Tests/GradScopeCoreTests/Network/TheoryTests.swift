@@ -68,15 +68,24 @@ struct TheoryTests {
         #expect(small > one + 0.005, "batch 16: \(small), batch 128: \(one)")
     }
 
-    @Test("Layer norm with relu keeps ||dLoss/dZ|| level within 0.01 decades per layer, for sigma_w^2 = 1 and 2")
+    @Test(
+        """
+        Layer norm with relu keeps ||dLoss/dZ|| level within 0.01 decades per layer, for sigma_w^2 = 1 and 2; \
+        float32 agrees
+        """
+    )
     func layerNormIsLevel() throws {
         var cell = Cell()
         (cell.activation, cell.width, cell.batch, cell.depth, cell.loss) = (.relu, 256, 64, 40, .probe)
         cell.normalization = .layer
         for sigmaW2 in [1.0, 2.0] {
             cell.initializer = .varianceScaling(scale: sigmaW2, mode: .fanIn, distribution: .normal)
+            cell.precision = .float64
             let gain = try interiorGain(cell, seeds: 2)
             #expect(abs(gain) < 0.01, "sigma_w^2 = \(sigmaW2): \(gain)")
+            cell.precision = .float32
+            let single = try interiorGain(cell, seeds: 2)
+            #expect(abs(single - gain) < 1e-3, "float32 \(single) vs float64 \(gain)")
         }
     }
 
