@@ -52,13 +52,16 @@ struct ReportTests {
          "sweep": {"activation": ["tanh", "relu"], "depth": [2, 3, 5]}}
         """
 
+    /// The figures of the drawn folder's page, and its SVG elements (the gradient figure holds three).
+    static let figures = 7, svgs = 9
+
     /// A finished sweep with every kind of table, drawn by `gradscope report`.
     func drawnFolder() async throws -> URL {
         let folder = try temporaryFolder()
         let config = try write(Self.config, to: folder, as: "pictures.json")
         #expect(try await runGradscope(["run", config, "--output", folder.path, "--quiet"]).status == 0)
         let report = try await runGradscope(["report", folder.path])
-        #expect(report.status == 0 && report.stderr.contains("7 figures"), "\(report.stderr)")
+        #expect(report.status == 0 && report.stderr.contains("\(Self.figures) figures"), "\(report.stderr)")
         return folder.appendingPathComponent("pictures")
     }
 
@@ -107,7 +110,7 @@ struct ReportTests {
         }
         let (page, error) = Elements.parse(try Data(contentsOf: folder.appendingPathComponent("report.html")))
         let html = try #require(page, "report.html: \(error)")
-        #expect(html.named("figure").count == 7 && html.named("svg").count == 9)
+        #expect(html.named("figure").count == Self.figures && html.named("svg").count == Self.svgs)
         #expect(html.named("script").isEmpty && !html.all.contains { ($0.attributes["src"] ?? "").hasPrefix("http") })
         #expect(html.named("td").contains { $0.text.contains("OpenBLAS") })
     }
@@ -175,7 +178,8 @@ struct ReportTests {
         }
         let dom = try await chrome(["--dump-dom"])
         #expect(
-            dom.components(separatedBy: "<figure").count - 1 == 6 && dom.components(separatedBy: "<svg").count - 1 == 8)
+            dom.components(separatedBy: "<figure").count - 1 == Self.figures
+                && dom.components(separatedBy: "<svg").count - 1 == Self.svgs)
         _ = try await chrome(["--window-size=1200,3000", "--screenshot=\(shot.path)"])
         let colours = try await runProcess(
             "/usr/bin/python3",
