@@ -69,22 +69,25 @@ struct Parameter: Sendable {
     static func integer(_ key: String, _ path: WritableKeyPath<CellDraft, Int> & Sendable, in range: ClosedRange<Int>)
         -> Parameter
     {
-        Parameter(
-            key: key,
-            read: { node throws(ValueError) in
-                let v = try Parameters.readInteger(node, in: range)
-                return { $0[keyPath: path] = v }
-            }, column: { "\($0[keyPath: path])" })
+        .value(key, path) { node throws(ValueError) in try Parameters.readInteger(node, in: range) }
     }
 
     /// A finite number > 0 (or >= 0 with `allowZero`).
     static func number(_ key: String, _ path: WritableKeyPath<CellDraft, Double> & Sendable, allowZero: Bool)
         -> Parameter
     {
+        .value(key, path) { node throws(ValueError) in try Parameters.readNumber(node, allowZero: allowZero) }
+    }
+
+    /// A parameter whose value `reader` reads and whose column prints it as Swift does.
+    static func value<V: Sendable>(
+        _ key: String, _ path: WritableKeyPath<CellDraft, V> & Sendable,
+        _ reader: @escaping @Sendable (JSONNode) throws(ValueError) -> V
+    ) -> Parameter {
         Parameter(
             key: key,
             read: { node throws(ValueError) in
-                let v = try Parameters.readNumber(node, allowZero: allowZero)
+                let v = try reader(node)
                 return { $0[keyPath: path] = v }
             }, column: { "\($0[keyPath: path])" })
     }

@@ -22,11 +22,8 @@ struct PeakCommand: ParsableCommand {
         let stream = RandomStream(seed: 0, purpose: "gemm-peak")
         let a = try! Matrix(rows: size, columns: size, elements: stream.uniform(count: size * size))
         var c = Matrix<Double>(rows: size, columns: size)
-        var best = Double.infinity
-        for _ in 0..<max(1, repeats) {
-            let start = DispatchTime.now().uptimeNanoseconds
+        let best = bestSeconds(repeats: repeats) { _ in
             Double.gemm(a, transposeA: false, a, transposeB: false, into: &c, alpha: 1, beta: 0)
-            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         }
         print(String(format: "%.2f", 2 * pow(Double(size), 3) / best / 1e9))
     }
@@ -45,13 +42,10 @@ struct NormalsRateCommand: ParsableCommand {
 
     func run() {
         BLASLibrary.configure(threads: 1)  // no idle OpenBLAS threads spinning beside the timed loop
-        var best = Double.infinity
         // one buffer, refilled: as the weight cache refills its matrices
         var values = [Double](repeating: 0, count: count)
-        for repeat_ in 0..<max(1, repeats) {
-            let start = DispatchTime.now().uptimeNanoseconds
-            RandomStream(seed: repeat_, purpose: "normals-rate").fillNormal(&values)
-            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        let best = bestSeconds(repeats: repeats) { round in
+            RandomStream(seed: round, purpose: "normals-rate").fillNormal(&values)
         }
         print(String(format: "%.0f", Double(count) / best))
     }
@@ -109,18 +103,26 @@ struct HaarRateCommand: ParsableCommand {
         BLASLibrary.configure(threads: 1)
         let gaussian = try Initializer.normal(std: 1).weights(seed: 0, layer: 1, fanIn: width, fanOut: width)
         var best = (sampler: Double.infinity, factorisation: Double.infinity)
-        func seconds(_ body: () throws -> Void) rethrows -> Double {
-            let start = DispatchTime.now().uptimeNanoseconds
-            try body()
-            return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        }
-        for _ in 0..<max(1, repeats) {
-            best.sampler = min(best.sampler, try seconds { _ = try Initializer.haarOrthogonal(from: gaussian) })
-            best.factorisation = min(best.factorisation, try seconds { _ = try Double.qr(gaussian) })
+        for _ in 0..<max(1, repeats) {  // alternately, so that both see the same machine
+            best.sampler = min(
+                best.sampler, try bestSeconds { _ in _ = try Initializer.haarOrthogonal(from: gaussian) })
+            best.factorisation = min(best.factorisation, try bestSeconds { _ in _ = try Double.qr(gaussian) })
         }
         print(
             String(
                 format: "sampler %.4f s, dgeqrf + dorgqr %.4f s, ratio %.2fx", best.sampler,
                 best.factorisation, best.factorisation / best.sampler))
     }
+}
+
+/// The shortest wall time in seconds of `repeats` calls of `body` (passed the round, from 0): the timing of
+/// the measuring commands, best of several so that one interruption does not count.
+func bestSeconds(repeats: Int = 1, _ body: (Int) throws -> Void) rethrows -> Double {
+    var best = Double.infinity
+    for round in 0..<max(1, repeats) {
+        let start = DispatchTime.now().uptimeNanoseconds
+        try body(round)
+        best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+    }
+    return best
 }

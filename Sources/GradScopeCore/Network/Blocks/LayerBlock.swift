@@ -65,6 +65,21 @@ struct LayerTape<Scalar: BLASScalar> {
     }
 }
 
+extension LayerTape {
+    /// values = phi(N(x)) (N the identity without a normaliser), saving N(x), phi'(N(x)) and the
+    /// statistics of the nonlinearity in the tape: the activation step of every block.
+    mutating func activate(
+        _ activation: Activation, _ normalizer: Normalizer?, _ x: Matrix<Scalar>, into values: inout Matrix<Scalar>
+    ) -> RunStatus {
+        if let normalizer { normalizer.forward(x, into: &normalized, inverseStd: &inverseStd) }
+        let status: RunStatus
+        (status, statistics) = Kernels.activate(
+            activation, normalizer == nil ? x.elements : normalized.elements, values: &values.elements,
+            slopes: &slopes.elements)
+        return status
+    }
+}
+
 /// One example's row of a layer's tape (see `LayerTape.firstExample`).
 struct ExampleTape {
     var slopes: [Double]

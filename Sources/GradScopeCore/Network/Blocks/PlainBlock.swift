@@ -13,29 +13,12 @@ struct PlainBlock: LayerBlock {
         output: inout Matrix<S>
     ) -> RunStatus {
         map.apply(input, into: &scratch)
-        var status = activate(scratch, tape: &tape, output: &output)
+        var status = tape.activate(activation, normalizer, scratch, into: &output)
         if status != .ok {
             status = map.applyInRange(input, into: &scratch)
             guard status == .ok else { return status }
-            status = activate(scratch, tape: &tape, output: &output)
+            status = tape.activate(activation, normalizer, scratch, into: &output)
         }
-        return status
-    }
-
-    /// H_l = phi(N(z)), the slopes and their statistics.
-    private func activate<S: BLASScalar>(_ z: Matrix<S>, tape: inout LayerTape<S>, output: inout Matrix<S>)
-        -> RunStatus
-    {
-        let source: Matrix<S>
-        if let normalizer {
-            normalizer.forward(z, into: &tape.normalized, inverseStd: &tape.inverseStd)
-            source = tape.normalized
-        } else {
-            source = z
-        }
-        let status: RunStatus
-        (status, tape.statistics) = Kernels.activate(
-            activation, source.elements, values: &output.elements, slopes: &tape.slopes.elements)
         return status
     }
 

@@ -15,16 +15,11 @@ struct ResidualBlock: LayerBlock {
         _ input: Matrix<S>, _ map: AffineMap<S>, tape: inout LayerTape<S>, scratch: inout Matrix<S>,
         output: inout Matrix<S>
     ) -> RunStatus {
-        let source: Matrix<S>
-        if let normalizer {
-            normalizer.forward(input, into: &tape.normalized, inverseStd: &tape.inverseStd)
-            source = tape.normalized
-        } else {
-            source = input
-        }
-        let status: RunStatus
-        (status, tape.statistics) = Kernels.activate(
-            activation, source.elements, values: &tape.branch.elements, slopes: &tape.slopes.elements)
+        // The branch is taken out of the tape while the tape fills, then put back (no copy).
+        var branch = Matrix<S>.empty
+        swap(&branch, &tape.branch)
+        let status = tape.activate(activation, normalizer, input, into: &branch)
+        swap(&branch, &tape.branch)
         guard status == .ok else { return status }
         map.apply(tape.branch, into: &scratch)
         let alpha = S(scale)
