@@ -66,8 +66,9 @@ package struct Report {
         ]
         let name = names[x] ?? ("", "")
         var chart = chart(
-            title: "Gradient norm ‖\(name.long)‖ against layer (mean of log10 over seeds; band: min to max)",
-            x: "layer (1 = next to the input)", y: "‖\(name.short)‖", logY: true
+            title: "Gradient norm ‖\(name.long)‖ against \(tables.layerNoun) "
+                + "(mean of log10 over seeds; band: min to max)",
+            x: tables.layerAxis, y: "‖\(name.short)‖", logY: true
         ) { rows in
             (
                 rows.map { $0.number(Column.log10Norm(x, .mean)) },
@@ -86,7 +87,7 @@ package struct Report {
     }
 
     func lineFigure(_ name: String, _ title: String, y: String, column: String, logY: Bool) -> Figure {
-        let chart = chart(title: title, x: "layer (1 = next to the input)", y: y, logY: logY) { rows in
+        let chart = chart(title: title, x: tables.layerAxis, y: y, logY: logY) { rows in
             (rows.map { $0.number(column) }, nil)
         }
         return Figure(

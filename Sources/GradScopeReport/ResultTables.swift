@@ -1,3 +1,4 @@
+import GradScopeCore
 import GradScopeResults
 import Algorithms
 import Foundation
@@ -30,6 +31,16 @@ struct ResultTables {
         training = try byCell("training.csv")
         manifest = try Manifest(folder: folder)
     }
+
+    /// What the per-layer figures run over: layers, or time steps when every cell is recurrent.
+    var layerNoun: String {
+        let recurrent = summary.map { Architecture(rawValue: $0["architecture"] ?? "")?.isRecurrent ?? false }
+        if !recurrent.isEmpty, recurrent.allSatisfy({ $0 }) { return "time step" }
+        return recurrent.contains(true) ? "layer or time step" : "layer"
+    }
+
+    /// The x axis of the per-layer figures.
+    var layerAxis: String { layerNoun + (layerNoun == "time step" ? " (1 = the first)" : " (1 = next to the input)") }
 
     /// The swept keys as CSV columns (`init.gain` is in `init`, `train.steps` in `train_steps`).
     var axes: [String] {

@@ -6,6 +6,8 @@ package enum Column {
     /// runs.csv and training.csv: ||dLoss/dX|| and its log10, X one of w, b, z, h.
     package static func norm(_ x: GradientNorm) -> String { "grad_\(x.rawValue)_norm" }
     package static func log10Norm(_ x: GradientNorm) -> String { "log10_grad_\(x.rawValue)_norm" }
+    package static func norm(_ x: RecurrentNorm) -> String { "grad_\(x.rawValue)_norm" }
+    package static func log10Norm(_ x: RecurrentNorm) -> String { "log10_grad_\(x.rawValue)_norm" }
 
     /// layers.csv: a statistic over seeds of log10 ||dLoss/dX||, and the geometric mean of the norm.
     package static func log10Norm(_ x: GradientNorm, _ statistic: SeedStatistic) -> String {

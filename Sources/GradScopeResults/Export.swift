@@ -95,7 +95,8 @@ package enum Export {
     static func runsTable(_ cells: [CellColumns], _ byCell: [Int: [RunRecord]]) -> CSVTable {
         let columns =
             [Column.seed, Column.layer, Column.status, "loss_value"]
-            + GradientNorm.allCases.map(Column.norm) + GradientNorm.allCases.map { Column.log10Norm($0) }
+            + GradientNorm.allCases.map(Column.norm) + RecurrentNorm.allCases.map(Column.norm)
+            + GradientNorm.allCases.map { Column.log10Norm($0) } + RecurrentNorm.allCases.map { Column.log10Norm($0) }
             + ["act_mean", "act_std", "saturated_fraction"]
             + perExampleNames.map { "per_example_grad_norm_\($0)" }
             + perExampleNames.map { "log10_per_example_grad_norm_\($0)" }
@@ -104,7 +105,7 @@ package enum Export {
                 for layer in 1...max(1, cell.depth) {
                     let common = ["\(run.seed)", "\(layer)", run.status.rawValue]
                     guard run.layers.indices.contains(layer - 1) else {
-                        rows.append(common + Array(repeating: nil, count: 12 + 2 * perExampleNames.count))
+                        rows.append(common + Array(repeating: nil, count: 16 + 2 * perExampleNames.count))
                         continue
                     }
                     let l = run.layers[layer - 1]
@@ -113,7 +114,10 @@ package enum Export {
                         ? l.perExample.map(Optional.some) : perExampleNames.map { _ in nil }
                     rows.append(
                         common + [CSVTable.number(run.loss)]
-                            + l.norms.map { CSVTable.number($0.value) } + l.norms.map { CSVTable.number($0.log10) }
+                            + l.norms.map { CSVTable.number($0.value) }
+                            + l.recurrentNorms.map { CSVTable.number($0?.value) }
+                            + l.norms.map { CSVTable.number($0.log10) }
+                            + l.recurrentNorms.map { CSVTable.number($0?.log10) }
                             + [l.actMean, l.actStd, l.saturatedFraction].map(CSVTable.number)
                             + perExample.map { CSVTable.number($0?.value) }
                             + perExample.map { CSVTable.number($0?.log10) })

@@ -59,14 +59,30 @@ package struct LayerRecord: Equatable, Sendable {
     /// The 10, 50 and 90% quantiles over the batch of the per-example gradient norms (empty when not recorded).
     package var perExample: [ScaledNorm]
 
+    /// Recurrent cells: ||dLoss/dx_t|| and (LSTM) ||dLoss/dc_t||; nil where the layer has none.
+    package var gradX, gradC: ScaledNorm?
+
     package init(
         gradW: ScaledNorm, gradB: ScaledNorm, gradZ: ScaledNorm, gradH: ScaledNorm,
-        actMean: Double, actStd: Double, saturatedFraction: Double, perExample: [ScaledNorm] = []
+        actMean: Double, actStd: Double, saturatedFraction: Double, perExample: [ScaledNorm] = [],
+        gradX: ScaledNorm? = nil, gradC: ScaledNorm? = nil
     ) {
         (self.gradW, self.gradB, self.gradZ, self.gradH) = (gradW, gradB, gradZ, gradH)
         (self.actMean, self.actStd, self.saturatedFraction, self.perExample) = (
             actMean, actStd, saturatedFraction, perExample
         )
+        (self.gradX, self.gradC) = (gradX, gradC)
+    }
+
+    /// The recurrent norms in column order (`RecurrentNorm.allCases`).
+    package var recurrentNorms: [ScaledNorm?] { RecurrentNorm.allCases.map { self[$0] } }
+
+    /// One of the recurrent norms.
+    package subscript(norm: RecurrentNorm) -> ScaledNorm? {
+        switch norm {
+        case .x: gradX
+        case .c: gradC
+        }
     }
 
     /// The four norms in column order (`GradientNorm.allCases`).
@@ -112,4 +128,9 @@ package enum CellStatus: String, Sendable {
 /// (`grad_w_norm`, `grad_w_significand`, ...): dLoss/dW_l, dLoss/db_l, D_l = dLoss/dZ_l, G_l = dLoss/dH_l.
 package enum GradientNorm: String, CaseIterable, Sendable {
     case w, b, z, h
+}
+
+/// The gradient norms that only recurrent steps have: of the input x_t and of the LSTM's cell state c_t.
+package enum RecurrentNorm: String, CaseIterable, Sendable {
+    case x, c
 }

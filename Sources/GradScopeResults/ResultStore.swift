@@ -92,11 +92,24 @@ package final class ResultStore: Sendable {
                 t.primaryKey(["cell_index", "seed", "rank"])
             }
         }
+        migrator.registerMigration("v5-recurrent") { db in
+            for table in ["layer", "training_layer"] {
+                try db.alter(table: table) { t in
+                    for name in recurrentNormNames {
+                        t.add(column: "grad_\(name)_significand", .double)
+                        t.add(column: "grad_\(name)_exponent", .integer)
+                    }
+                }
+            }
+        }
         return migrator
     }
 
     /// The four gradient norms of a layer, as named in the columns (`LayerRecord.norms` order).
     private static let normNames = GradientNorm.allCases.map(\.rawValue)
+
+    /// The norms of recurrent steps, as named in the columns (`LayerRecord.recurrentNorms` order).
+    private static let recurrentNormNames = RecurrentNorm.allCases.map(\.rawValue)
 
     /// The quantiles of the per-example gradient norms that are stored, as named in the columns.
     static let perExampleQuantiles = PerExampleQuantile.allCases.map(\.rawValue)
@@ -113,12 +126,16 @@ package final class ResultStore: Sendable {
     }
 
     /// The columns `LayerRecord(_:from:)` reads, in its order, as a SELECT list: those of
-    /// `layerColumns`, then the per-example quantiles (significand, exponent).
-    static let layerSelection =
-        (normNames.flatMap { ["grad_\($0)_significand", "grad_\($0)_exponent"] }
-        + ["act_mean", "act_std", "saturated_fraction"]
-        + perExampleQuantiles.flatMap { ["per_example_\($0)_significand", "per_example_\($0)_exponent"] }).joined(
-            separator: ", ")
+    /// `layerColumns`, then the per-example quantiles and the recurrent norms (significand, exponent).
+    static let layerSelection: String = {
+        let pairs = { (names: [String], prefix: String) -> [String] in
+            names.flatMap { ["\(prefix)\($0)_significand", "\(prefix)\($0)_exponent"] }
+        }
+        let columns: [String] =
+            pairs(normNames, "grad_") + ["act_mean", "act_std", "saturated_fraction"]
+            + pairs(perExampleQuantiles, "per_example_") + pairs(recurrentNormNames, "grad_")
+        return columns.joined(separator: ", ")
+    }()
 
     /// The value stored under `key` in the metadata table.
     package func meta(_ key: String) throws -> String? {
@@ -166,12 +183,13 @@ package final class ResultStore: Sendable {
             arguments: [run.cellIndex, run.seed, run.status.rawValue, run.loss, run.seconds])
         let statement = try db.makeStatement(
             sql: """
-                INSERT INTO layer VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO layer VALUES (\(Array(repeating: "?", count: 24).joined(separator: ", ")))
                 """)
         for (i, layer) in run.layers.enumerated() {
             try statement.execute(
                 arguments: StatementArguments(
-                    [run.cellIndex, run.seed, i + 1] + layer.databaseValues + layer.perExampleValues))
+                    [run.cellIndex, run.seed, i + 1] + layer.databaseValues + layer.perExampleValues
+                        + layer.recurrentValues))
         }
         try insertTraining(run, into: db)
         let spectrum = try db.makeStatement(sql: "INSERT INTO singular_value VALUES (?, ?, ?, ?, ?)")
@@ -184,7 +202,7 @@ package final class ResultStore: Sendable {
         guard !run.training.isEmpty else { return }
         let stepStatement = try db.makeStatement(sql: "INSERT INTO training_step VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
         let layerStatement = try db.makeStatement(
-            sql: "INSERT INTO training_layer VALUES (\(Array(repeating: "?", count: 22).joined(separator: ", ")))")
+            sql: "INSERT INTO training_layer VALUES (\(Array(repeating: "?", count: 26).joined(separator: ", ")))")
         for point in run.training {
             try stepStatement.execute(arguments: [
                 run.cellIndex, run.seed, point.step, point.status.rawValue,
@@ -194,7 +212,8 @@ package final class ResultStore: Sendable {
                 let values: [DatabaseValueConvertible?] =
                     [run.cellIndex, run.seed, point.step, i + 1] + layer.databaseValues
                 try layerStatement.execute(
-                    arguments: StatementArguments(values + [point.relativeUpdates[i]] + layer.perExampleValues))
+                    arguments: StatementArguments(
+                        values + [point.relativeUpdates[i]] + layer.perExampleValues + layer.recurrentValues))
             }
         }
     }
@@ -273,6 +292,11 @@ extension LayerRecord {
         return perExample.flatMap { [$0.significand, $0.exponent] as [DatabaseValueConvertible?] }
     }
 
+    /// The recurrent norms as stored: (significand, exponent) pairs, NULL where the layer has none.
+    var recurrentValues: [DatabaseValueConvertible?] {
+        recurrentNorms.flatMap { [$0?.significand, $0?.exponent] as [DatabaseValueConvertible?] }
+    }
+
     /// Reads a layer's numbers from the columns of `ResultStore.layerSelection`, which start at
     /// index `first` of `row` (by position: a name lookup per value was most of reading a store).
     init(_ row: Row, from first: Int) {
@@ -286,9 +310,17 @@ extension LayerRecord {
             else { return nil }
             return ScaledNorm(significand: significand, exponent: exponent)
         }
+        let recurrentStart = perExampleStart + 2 * ResultStore.perExampleQuantiles.count
+        func optionalNorm(_ i: Int) -> ScaledNorm? {
+            guard let significand: Double = row[recurrentStart + 2 * i],
+                let exponent: Int = row[recurrentStart + 2 * i + 1]
+            else { return nil }
+            return ScaledNorm(significand: significand, exponent: exponent)
+        }
         self.init(
             gradW: norm(0), gradB: norm(1), gradZ: norm(2), gradH: norm(3),
             actMean: row[statistics], actStd: row[statistics + 1], saturatedFraction: row[statistics + 2],
-            perExample: stored.count == ResultStore.perExampleQuantiles.count ? stored : [])
+            perExample: stored.count == ResultStore.perExampleQuantiles.count ? stored : [],
+            gradX: optionalNorm(0), gradC: optionalNorm(1))
     }
 }

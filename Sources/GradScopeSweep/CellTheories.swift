@@ -7,7 +7,7 @@ extension CellTheory {
     /// of the deepest one's). The distinct theories are computed concurrently.
     static func forCells(_ cells: [Cell]) -> [Int: CellTheory] {
         var deepest = [TheoryKey: Cell]()
-        for cell in cells where cell.normalization == .none {
+        for cell in cells where cell.normalization == .none && CellTheory.hasMeanField(cell.architecture) {
             let key = TheoryKey(cell)
             if deepest[key].map({ $0.depth < cell.depth }) ?? true { deepest[key] = cell }
         }
@@ -29,13 +29,18 @@ extension CellTheory {
                 }
                 continue
             }
-            guard let full = theories[TheoryKey(cell)] else { continue }
+            guard CellTheory.hasMeanField(cell.architecture), let full = theories[TheoryKey(cell)] else { continue }
             result[index] = CellTheory(
                 squaredGains: Array(full.squaredGains.prefix(cell.depth)), fixedPoint: full.fixedPoint,
                 chiAtFixedPoint: full.chiAtFixedPoint, phase: full.phase)
         }
         return result
     }
+}
+
+extension CellTheory {
+    /// Whether mean-field theory covers the architecture (not yet the gated recurrent cells).
+    static func hasMeanField(_ architecture: Architecture) -> Bool { architecture != .lstm && architecture != .gru }
 }
 
 /// Everything mean-field theory reads from a cell except its depth.

@@ -11,6 +11,8 @@ package struct InitializerSpec: Sendable, Hashable {
     package var initializer: Initializer
 
     package static let `default` = try! InitializerSpec(name: "xavier_normal", parameters: [])
+    /// The default of `input_init`.
+    package static let inputDefault = try! InitializerSpec(name: "lecun_normal", parameters: [])
 
     /// The parameters each non-alias initialiser takes, with defaults ("" = required).
     static let parameterNames: [String: [(String, String)]] = [

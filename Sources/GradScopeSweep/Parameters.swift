@@ -46,6 +46,24 @@ struct Parameter: Sendable {
         .choice("loss", \.cell.loss),
         .integer("classes", \.cell.classes, in: Cell.classesRange),
         .choice("precision", \.cell.precision),
+        Parameter(
+            key: "input_init",
+            read: { node throws(ValueError) in
+                let v = try InitializerSpec.read(node)
+                return { $0.inputInitializer = v }
+            }, column: { $0.cell.architecture.isRecurrent ? $0.inputInitializer.text : "" }
+        ).addedLater,
+        Parameter(
+            key: "input_size",
+            read: { node throws(ValueError) in
+                let v = try Parameters.readInteger(node, in: Cell.widthRange)
+                return { $0.cell.inputSize = v }
+            }, column: { $0.cell.architecture.isRecurrent ? "\($0.cell.inputFeatures)" : "" }
+        ).addedLater,
+        Parameter.value("forget_bias", \.cell.forgetBias) { node throws(ValueError) in
+            try Parameters.readFinite(node).value
+        }
+        .addedLater,
     ]
 
     /// The parameter keys, in the order of the CSV columns.
@@ -134,11 +152,20 @@ enum Parameters {
 
     static func readNumber(_ node: JSONNode, allowZero: Bool) throws(ValueError) -> Double {
         let valid = "a finite number \(allowZero ? ">= 0" : "> 0")"
+        let (d, text) = try readFinite(node, valid: valid)
+        guard allowZero ? d >= 0 : d > 0 else { throw ValueError("must be \(valid); got \(text)") }
+        return d
+    }
+
+    /// Any finite number and its text as written; `valid` says what is valid in the message.
+    static func readFinite(_ node: JSONNode, valid: String = "a finite number") throws(ValueError) -> (
+        value: Double, text: String
+    ) {
         guard case .number(let d, let text) = node.value else {
             throw ValueError("must be \(valid); got \(node.value.typeName)")
         }
-        guard d.isFinite, allowZero ? d >= 0 : d > 0 else { throw ValueError("must be \(valid); got \(text)") }
-        return d
+        guard d.isFinite else { throw ValueError("must be \(valid); got \(text)") }
+        return (d, text)
     }
 }
 
@@ -161,6 +188,10 @@ package struct CellDraft: Hashable, Sendable {
     /// The initialiser as named in the config; setting it sets the cell's `initializer`.
     package var initializer = InitializerSpec.default {
         didSet { cell.initializer = initializer.initializer }
+    }
+    /// Recurrent cells: the input weights' initialiser as named in the config.
+    package var inputInitializer = InitializerSpec.inputDefault {
+        didSet { cell.inputInitializer = inputInitializer.initializer }
     }
     /// The `train` object, when the config trains its networks.
     package var training: TrainingSettings?

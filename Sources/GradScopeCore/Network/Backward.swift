@@ -89,8 +89,22 @@ extension Network {
             gradH: gradientNorm.scaled(byPowerOfTwo: exponent),
             activations: tapes[layer - 1].statistics,
             perExample: block.examplesIndependent
-                ? perExampleQuantiles(layer, deltaRowSquares: rowSquares).map { $0.scaled(byPowerOfTwo: exponent) } : []
+                ? perExampleQuantiles(layer, deltaRowSquares: rowSquares).map { $0.scaled(byPowerOfTwo: exponent) }
+                : [],
+            gradX: sequence.map { _ in
+                formInputGradient()
+                return ScaledNorm(of: inputGradient.elements).scaled(byPowerOfTwo: exponent)
+            }
         )
+    }
+
+    /// Recurrent cells: inputGradient = D_t U^T (true dLoss/dx_t x 2^-exponent).
+    func formInputGradient() {
+        guard let u = sequence?.weights else { return }
+        if inputGradient.rows != delta.rows || inputGradient.columns != u.rows {
+            inputGradient = Matrix(rows: delta.rows, columns: u.rows)
+        }
+        Scalar.gemm(delta, transposeA: false, u, transposeB: true, into: &inputGradient, alpha: 1, beta: 0)
     }
 
     /// The quantiles 10, 50, 90% of ||d_b|| sqrt(||x_b||^2 + 1) over the batch, from row norms only

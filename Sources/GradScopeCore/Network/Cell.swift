@@ -23,6 +23,15 @@ package struct Cell: Hashable, Sendable {
     /// Number of classes of `cross_entropy`.
     package var classes: Int = 10
     package var precision: Precision = .float64
+    /// Recurrent cells: the initialiser of the input weights U (input_size x width).
+    package var inputInitializer: Initializer = Initializer.named["lecun_normal"]!
+    /// Recurrent cells: the features of each x_t; nil means `width`.
+    package var inputSize: Int?
+    /// LSTM: added to the forget gate's bias.
+    package var forgetBias: Double = 0
+
+    /// The features of each input x_t of a recurrent cell: `inputSize`, else `width`.
+    package var inputFeatures: Int { inputSize ?? width }
 
     /// The contract's defaults.
     package init() {}
@@ -51,25 +60,75 @@ package struct Cell: Hashable, Sendable {
         try ParameterError.check("residual_scale", residualScale, allowZero: false)
         try ParameterError.check("input_std", inputStd, allowZero: false)
         try ParameterError.check("norm_eps", normEps, allowZero: false)
+        try validateRecurrent()
         if normalization == .batch, batch < 2 {
             throw ParameterError(
                 key: "normalization", message: "batch normalisation needs batch >= 2 (got batch \(batch))")
         }
+        try Cell.check(initializer, key: "init")
+        try Cell.check(inputInitializer, key: "input_init")
+    }
+
+    /// The initialiser's parameter must be a finite number > 0; the error names `key.parameter`.
+    private static func check(_ initializer: Initializer, key: String) throws(ParameterError) {
         switch initializer {
-        case .normal(let std): try ParameterError.check("init.std", std, allowZero: false)
-        case .uniform(let limit): try ParameterError.check("init.limit", limit, allowZero: false)
-        case .varianceScaling(let scale, _, _): try ParameterError.check("init.scale", scale, allowZero: false)
-        case .orthogonal(let gain): try ParameterError.check("init.gain", gain, allowZero: false)
+        case .normal(let std): try ParameterError.check(key + ".std", std, allowZero: false)
+        case .uniform(let limit): try ParameterError.check(key + ".limit", limit, allowZero: false)
+        case .varianceScaling(let scale, _, _): try ParameterError.check(key + ".scale", scale, allowZero: false)
+        case .orthogonal(let gain): try ParameterError.check(key + ".gain", gain, allowZero: false)
         }
     }
 }
 
-/// How layers are connected.
+/// How layers (or time steps) are connected.
 package enum Architecture: String, CaseIterable, Codable, Sendable {
     /// H_l = phi(H_{l-1} W_l + b_l).
     case plain
     /// Pre-activation residual blocks: H_l = H_{l-1} + alpha (phi(H_{l-1}) W_l + b_l).
     case residual
+    /// A vanilla recurrent network over T = depth steps, weights tied: h_t = phi(h_{t-1} W + x_t U + b).
+    case rnn
+    /// PyTorch's `nn.LSTM` and `nn.GRU` cells (SPEC); not built yet, refused by `Cell.validate`.
+    case lstm, gru
+
+    /// Whether the network unrolls one cell over time (one row per step, weights tied).
+    package var isRecurrent: Bool { self == .rnn || self == .lstm || self == .gru }
+    /// The layered (not recurrent) architectures.
+    package static let feedforward: [Architecture] = [.plain, .residual]
+    /// The architectures this version builds.
+    package static let built: [Architecture] = feedforward + [.rnn]
+}
+
+extension Cell {
+    /// The checks of the recurrent keys and of what a recurrent cell cannot combine with.
+    fileprivate func validateRecurrent() throws(ParameterError) {
+        guard Architecture.built.contains(architecture) else {
+            throw ParameterError(
+                key: "architecture",
+                message: "\(architecture.rawValue) is not built in this version yet; valid: "
+                    + Architecture.built.map(\.rawValue).joined(separator: ", "))
+        }
+        if let inputSize { try ParameterError.check("input_size", inputSize, in: Cell.widthRange) }
+        guard forgetBias.isFinite else {
+            throw ParameterError(key: "forget_bias", message: "must be a finite number, got \(forgetBias)")
+        }
+        if forgetBias != 0, architecture != .lstm {
+            throw ParameterError(
+                key: "forget_bias", message: "is for architecture lstm only (got \(architecture.rawValue)); remove it")
+        }
+        if architecture.isRecurrent {
+            if normalization != .none {
+                throw ParameterError(
+                    key: "normalization",
+                    message: "is for plain and residual networks; a recurrent cell (\(architecture.rawValue)) "
+                        + "takes \"none\"")
+            }
+        } else if inputSize != nil || inputInitializer != Cell().inputInitializer {
+            throw ParameterError(
+                key: inputSize != nil ? "input_size" : "input_init",
+                message: "is for recurrent cells (rnn); architecture is \(architecture.rawValue)")
+        }
+    }
 }
 
 /// The loss whose gradient is propagated backwards.

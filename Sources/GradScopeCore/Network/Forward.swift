@@ -14,9 +14,9 @@ extension Network {
         return .ok
     }
 
-    /// x -> x W_l + b_l.
+    /// x -> x W_l + b_l (+ x_t U at step t = l of a recurrent network).
     func affineMap(_ layer: Int) -> AffineMap<Scalar> {
-        AffineMap(weights: weights[layer - 1], bias: biases[layer - 1])
+        AffineMap(weights: weights[layer - 1], bias: biases[layer - 1], drive: sequence?.drive(layer))
     }
 
     /// The input of W_l: H_{l-1} (plain) or phi(N(H_{l-1})) (residual).

@@ -33,6 +33,13 @@ package struct LayerMeasurement: Equatable, Sendable {
     /// ||(dLoss_b/dW_l, dLoss_b/db_l)|| = ||d_b|| sqrt(||x_b||^2 + 1) (d_b, x_b: row b of D_l and of
     /// the layer's input); the loss is a batch mean, so each share carries its 1/batch.
     package var perExample: [ScaledNorm]
+    /// Recurrent cells: ||dLoss/dx_t||_F, the gradient that reaches input t; nil for feedforward layers.
+    package var gradX: ScaledNorm? = nil
+    /// LSTM: ||dLoss/dc_t||_F, the gradient of the cell state; nil otherwise.
+    package var gradC: ScaledNorm? = nil
+
+    /// Every norm the layer has, for the run's status.
+    var norms: [ScaledNorm] { [gradW, gradB, gradZ, gradH] + [gradX, gradC].compactMap { $0 } }
 }
 
 /// Statistics of one layer's units over the batch: of H_l and phi'(Z_l) (plain),
@@ -57,6 +64,9 @@ package struct LayerGradients: Sendable {
     package var weights: Matrix<Double>
     package var biases: [Double]
     package var output: Matrix<Double>
+    /// Recurrent cells: dLoss/dx_t = D_t U^T, and step t's share x_t^T D_t of dLoss/dU.
+    package var input: Matrix<Double>?
+    package var inputWeights: Matrix<Double>?
 }
 
 extension ScaledNorm {

@@ -15,6 +15,8 @@ package final class Network<Scalar: BLASScalar> {
     package private(set) var input: Matrix<Scalar>
     /// The loss and its targets.
     package private(set) var objective: Objective
+    /// Recurrent cells: the inputs x_1 ... x_T and the input weights U; nil for feedforward networks.
+    package internal(set) var sequence: InputSequence<Scalar>? { didSet { invalidateForward() } }
 
     /// The kind of every layer.
     let block: Block
@@ -31,6 +33,8 @@ package final class Network<Scalar: BLASScalar> {
     var delta: Matrix<Scalar>
     /// dW_l, allocated on first use (float32, or batch >= width).
     var weightGradient = Matrix<Scalar>(rows: 0, columns: 0)
+    /// Recurrent cells: dLoss/dx_t (rescaled like `delta`), batch x input_size, allocated on first use.
+    var inputGradient = Matrix<Scalar>(rows: 0, columns: 0)
     /// Training: dW_1 ... dW_L of the last minibatch pass at their true scale (index l - 1), kept across steps.
     var weightGradients = [Matrix<Scalar>]()
     /// Gram matrices of the layer input's and of D_l's rows (batch x batch), for ||dW_l|| when batch < width.
@@ -55,13 +59,25 @@ package final class Network<Scalar: BLASScalar> {
         let (n, b, depth) = (cell.width, cell.batch, cell.depth)
         pool = cache?.buffers(Scalar.self)
         let drawn = try (cache ?? WeightCache()).weights(for: cell, seed: seed)
-        weights = drawn as? [Matrix<Scalar>] ?? drawn.map { $0.converted(to: Scalar.self) }
-        biases = (1...depth).map { l in
+        let converted = drawn as? [Matrix<Scalar>] ?? drawn.map { $0.converted(to: Scalar.self) }
+        func bias(_ stream: Int) -> [Scalar] {
             guard cell.biasStd > 0 else { return [Scalar](repeating: 0, count: n) }
-            return RandomStream(seed: seed, purpose: "bias", l, n).normal(count: n).map { Scalar($0 * cell.biasStd) }
+            return RandomStream(seed: seed, purpose: "bias", stream, n).normal(count: n).map {
+                Scalar($0 * cell.biasStd)
+            }
         }
-        input = Objective.gaussian(seed: seed, purpose: "input", rows: b, columns: n, std: cell.inputStd).converted(
-            to: Scalar.self)
+        if cell.architecture.isRecurrent {
+            // W and b tied across the steps (the arrays share one storage); h_0 = 0 is the input
+            weights = Array(repeating: converted[0], count: depth)
+            biases = Array(repeating: bias(RecurrentStream.bias(gate: 0)), count: depth)
+            input = Matrix(rows: b, columns: n, repeating: 0)
+            sequence = try InputSequence(cell, seed: seed)
+        } else {
+            weights = converted
+            biases = (1...depth).map(bias)
+            input = Objective.gaussian(seed: seed, purpose: "input", rows: b, columns: n, std: cell.inputStd)
+                .converted(to: Scalar.self)
+        }
         objective = Objective(loss: cell.loss, seed: seed, batch: b, width: n, classes: cell.classes)
         let empty = Matrix<Scalar>(rows: 0, columns: 0)
         (hidden, tapes, scratch, gradient, delta) = ([], [], empty, empty, empty)
@@ -158,7 +174,7 @@ package final class Network<Scalar: BLASScalar> {
         let (loss, status) = backward { layer, exponent in
             layers.append(self.measureLayer(layer, exponent: exponent))
         }
-        let norms = layers.lazy.flatMap { [$0.gradW, $0.gradB, $0.gradZ, $0.gradH] }
+        let norms = layers.lazy.flatMap(\.norms)
         let worst = status != .ok ? status : (norms.first { $0.status != .ok }?.status ?? .ok)
         guard worst == .ok else { return RunMeasurement(status: worst, loss: nil, layers: []) }
         return RunMeasurement(status: .ok, loss: loss, layers: layers.reversed())
@@ -204,8 +220,18 @@ package final class Network<Scalar: BLASScalar> {
             let biases =
                 self.block.biasReachesLoss
                 ? unscaled(self.delta).columnSums : [Double](repeating: 0, count: self.cell.width)
-            result.append(
-                LayerGradients(weights: unscaled(self.weightGradient), biases: biases, output: unscaled(self.gradient)))
+            var gradients = LayerGradients(
+                weights: unscaled(self.weightGradient), biases: biases, output: unscaled(self.gradient))
+            if let sequence = self.sequence {
+                self.formInputGradient()
+                gradients.input = unscaled(self.inputGradient)
+                var share = Matrix<Scalar>(rows: sequence.weights.rows, columns: self.cell.width)
+                Scalar.gemm(
+                    sequence.inputs[layer - 1], transposeA: true, self.delta, transposeB: false, into: &share, alpha: 1,
+                    beta: 0)
+                gradients.inputWeights = unscaled(share)
+            }
+            result.append(gradients)
         }
         return status == .ok ? result.reversed() : nil
     }

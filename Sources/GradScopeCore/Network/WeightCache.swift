@@ -17,7 +17,7 @@ package final class WeightCache {
     /// An empty cache.
     package init() {}
 
-    /// W_1 ... W_depth of `cell` for `seed`, drawing only the layers not yet held. The
+    /// W_1 ... W_depth of `cell` for `seed` (a recurrent cell's one W), drawing only the layers not yet held. The
     /// storage of matrices no longer wanted is refilled in place (no allocation or page faults).
     package func weights(for cell: Cell, seed: Int) throws(LAPACKError) -> [Matrix<Double>] {
         let wanted = WeightFamily(cell, seed: seed)
@@ -27,13 +27,15 @@ package final class WeightCache {
             spare = layers.map(\.elements)
             layers = []
         }
-        while layers.count < cell.depth {
+        // a recurrent cell has one W, tied across its steps
+        let count = wanted.recurrent ? 1 : cell.depth
+        while layers.count < count {
             layers.append(
                 try cell.initializer.weights(
-                    seed: seed, layer: layers.count + 1, fanIn: cell.width, fanOut: cell.width,
-                    reusing: spare.popLast() ?? []))
+                    seed: seed, layer: wanted.recurrent ? RecurrentStream.recurrentWeights(gate: 0) : layers.count + 1,
+                    fanIn: cell.width, fanOut: cell.width, reusing: spare.popLast() ?? []))
         }
-        return Array(layers.prefix(cell.depth))
+        return Array(layers.prefix(count))
     }
 
     /// The buffer pool of networks in precision `S`.
@@ -49,8 +51,11 @@ package struct WeightFamily: Hashable, Sendable {
     package let seed: Int
     package let width: Int
     package let initializer: Initializer
+    /// Whether the weights are a recurrent cell's (W, drawn from their own stream) or layers'.
+    package let recurrent: Bool
 
     package init(_ cell: Cell, seed: Int) {
         (self.seed, width, initializer) = (seed, cell.width, cell.initializer)
+        recurrent = cell.architecture.isRecurrent
     }
 }

@@ -5,6 +5,8 @@ import RealModule
 ///
 /// Forward: q_1 = sigma_w^2 input_std^2 + sigma_b^2, q_l = sigma_w^2 E[phi(sqrt(q_{l-1}) z)^2] + sigma_b^2.
 /// Backward: E||D_{l-1}||^2 / E||D_l||^2 = chi(q_{l-1}), chi(q) = sigma_w^2 E[phi'(sqrt(q) z)^2].
+/// An rnn is the plain recursion with sigma_b^2 + sigma_u^2 input_std^2 in the place of sigma_b^2
+/// and q_1 = that share alone (h_0 = 0); the gated cells have no theory here.
 /// Residual blocks: the stream's variance v_l = v_{l-1} + alpha^2 (sigma_w^2 E[phi^2] + sigma_b^2),
 /// v_0 = input_std^2, and E||G_{l-1}||^2 / E||G_l||^2 = 1 + alpha^2 chi(v_{l-1}).
 package struct MeanField: Sendable {
@@ -17,12 +19,21 @@ package struct MeanField: Sendable {
         (self.activation, self.weightVariance, self.biasVariance) = (activation, weightVariance, biasVariance)
     }
 
-    /// The theory of `cell`'s network: sigma_w^2 = width Var(W) of its initialiser.
+    /// The theory of `cell`'s network: sigma_w^2 = width Var(W) of its initialiser. For an rnn the
+    /// input's share joins the bias's (THEORY): sigma_b^2 + sigma_u^2 input_std^2, sigma_u^2 =
+    /// input_size Var(U), the variance that x_t U + b adds at every step.
     package init(_ cell: Cell) {
+        var drive = cell.biasStd * cell.biasStd
+        if cell.architecture == .rnn {
+            let k = cell.inputFeatures
+            drive +=
+                Double(k) * cell.inputInitializer.variance(fanIn: k, fanOut: cell.width) * cell.inputStd
+                * cell.inputStd
+        }
         self.init(
             activation: cell.activation,
             weightVariance: Double(cell.width) * cell.initializer.variance(fanIn: cell.width, fanOut: cell.width),
-            biasVariance: cell.biasStd * cell.biasStd)
+            biasVariance: drive)
     }
 
     /// sigma_w^2 E[phi(sqrt(q) z)^2] + sigma_b^2: the next layer's pre-activation variance.
@@ -53,8 +64,9 @@ package struct MeanField: Sendable {
         let depth = cell.depth
         var gains = [1.0]
         switch cell.architecture {
-        case .plain:
-            var q = weightVariance * cell.inputStd * cell.inputStd + biasVariance  // q_1
+        case .plain, .rnn, .lstm, .gru:  // `CellTheory.forCells` asks for no gated cell's theory
+            // q_1: an rnn's h_0 = 0 leaves the input's and bias's share alone
+            var q = (cell.architecture == .rnn ? 0 : weightVariance * cell.inputStd * cell.inputStd) + biasVariance
             var settled = false
             for _ in 2...max(2, depth) where gains.count < depth {
                 gains.append(settled ? gains[gains.count - 1] : chi(q))  // chi(q_{l-1}) for l = 2, 3, ...

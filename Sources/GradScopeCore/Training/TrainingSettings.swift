@@ -32,6 +32,12 @@ package struct TrainingSettings: Hashable, Sendable {
 
     /// Checks the settings against each other and against `cell`; the error names the first bad key.
     package func validate(for cell: Cell) throws(ParameterError) {
+        guard !cell.architecture.isRecurrent else {
+            throw ParameterError(
+                key: "train",
+                message: "training a recurrent cell (\(cell.architecture.rawValue)) is not built in this version yet; "
+                    + "remove train, or use architecture plain or residual")
+        }
         try ParameterError.check("train.steps", steps, in: TrainingSettings.stepsRange)
         try ParameterError.check("train.record_every", recordEvery, in: TrainingSettings.stepsRange)
         try ParameterError.check("train.train_size", trainSize, in: TrainingSettings.trainSizeRange)

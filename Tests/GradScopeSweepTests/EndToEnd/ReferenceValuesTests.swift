@@ -32,7 +32,7 @@ struct ReferenceValuesTests {
         try #require(result.status == 0, "\(result.stderr)")
         let measured = try csvRows(out.appendingPathComponent("reference/runs.csv"))
         let committed = try csvRows(Self.folder.appendingPathComponent("reference-runs.csv"))
-        try #require(measured.count == committed.count && committed.count == 288)
+        try #require(measured.count == committed.count && committed.count == 432)
         var worst = [String: Double]()
         for (m, c) in zip(measured, committed) {
             let tolerance = Self.tolerance(c["precision"] ?? "")

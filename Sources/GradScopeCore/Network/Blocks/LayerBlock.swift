@@ -87,29 +87,46 @@ struct ExampleTape {
     var inverseStd: Double
 }
 
-/// The affine part of layer l: x -> x W_l + b_l.
+/// The affine part of layer l: x -> x W_l + b_l, plus x_t U at step t of a recurrent network.
 struct AffineMap<Scalar: BLASScalar> {
     let weights: Matrix<Scalar>
     let bias: [Scalar]
+    var drive: InputDrive<Scalar>? = nil
 
-    /// out = x W_l + b_l.
+    /// out = x W_l + b_l (+ x_t U).
     func apply(_ x: Matrix<Scalar>, into out: inout Matrix<Scalar>) {
-        Scalar.gemm(x, transposeA: false, weights, transposeB: false, into: &out, alpha: 1, beta: 0)
+        var beta: Scalar = 0
+        if let drive {
+            Scalar.gemm(drive.input, transposeA: false, drive.weights, transposeB: false, into: &out, alpha: 1, beta: 0)
+            beta = 1
+        }
+        Scalar.gemm(x, transposeA: false, weights, transposeB: false, into: &out, alpha: 1, beta: beta)
         Kernels.addBias(bias, to: &out.elements, columns: weights.columns)
     }
 
-    /// out = x W_l + b_l recomputed after the kernel returned a non-finite result from finite factors:
-    /// with x and b_l scaled by 2^-s (see `InRangeProduct`), then scaled back. `ok` with the true value in
-    /// `out` when it lies in the float range, `overflow` when it does not, `nan` when x or W_l holds NaN.
+    /// out = x W_l + b_l (+ x_t U) recomputed after the kernel returned a non-finite result from finite
+    /// factors: with x, b_l (and x_t) scaled by 2^-s (see `InRangeProduct`; one bit more for the sum of
+    /// two products), then scaled back. `ok` with the true value in `out` when it lies in the float
+    /// range, `overflow` when it does not, `nan` when a factor holds NaN.
     func applyInRange(_ x: Matrix<Scalar>, into out: inout Matrix<Scalar>) -> RunStatus {
         let maxX = InRangeProduct.maxMagnitude(x.elements), maxW = InRangeProduct.maxMagnitude(weights.elements)
         let maxBias = InRangeProduct.maxMagnitude(bias)
-        if let status = InRangeProduct.status(ofFactors: maxX, maxW, maxBias) { return status }
-        let s = InRangeProduct.shift(Scalar.self, maxA: maxX, maxB: maxW, inner: x.columns)
-        var scaledInput = x, scaledBias = bias
+        let maxInput = drive.map { InRangeProduct.maxMagnitude($0.input.elements) } ?? 0
+        let maxU = drive.map { InRangeProduct.maxMagnitude($0.weights.elements) } ?? 0
+        if let status = InRangeProduct.status(ofFactors: maxX, maxW, maxBias, maxInput, maxU) { return status }
+        var s = InRangeProduct.shift(Scalar.self, maxA: maxX, maxB: maxW, inner: x.columns)
+        if let drive {
+            s = max(s, InRangeProduct.shift(Scalar.self, maxA: maxInput, maxB: maxU, inner: drive.input.columns)) + 1
+        }
+        var scaledInput = x, scaledBias = bias, scaledDrive = drive
         Kernels.scaleByPowerOfTwo(&scaledInput.elements, -s)
         Kernels.scaleByPowerOfTwo(&scaledBias, -s)
-        AffineMap(weights: weights, bias: scaledBias).apply(scaledInput, into: &out)
+        if let drive {
+            var input = drive.input
+            Kernels.scaleByPowerOfTwo(&input.elements, -s)
+            scaledDrive = InputDrive(input: input, weights: drive.weights)
+        }
+        AffineMap(weights: weights, bias: scaledBias, drive: scaledDrive).apply(scaledInput, into: &out)
         Kernels.scaleByPowerOfTwo(&out.elements, s)
         return InRangeProduct.maxMagnitude(out.elements).isFinite ? .ok : .overflow
     }
@@ -127,7 +144,8 @@ enum Block: LayerBlock {
 
     init(_ cell: Cell) {
         switch cell.architecture {
-        case .plain: self = .plain(PlainBlock(activation: cell.activation, normalizer: Normalizer(cell)))
+        case .plain, .rnn, .lstm, .gru:  // lstm and gru do not pass `Cell.validate` yet
+            self = .plain(PlainBlock(activation: cell.activation, normalizer: Normalizer(cell)))
         case .residual:
             self = .residual(
                 ResidualBlock(activation: cell.activation, normalizer: Normalizer(cell), scale: cell.residualScale))
