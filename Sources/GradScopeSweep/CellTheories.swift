@@ -7,7 +7,7 @@ extension CellTheory {
     /// of the deepest one's). The distinct theories are computed concurrently.
     static func forCells(_ cells: [Cell]) -> [Int: CellTheory] {
         var deepest = [TheoryKey: Cell]()
-        for cell in cells where cell.normalization == .none && CellTheory.hasMeanField(cell.architecture) {
+        for cell in cells where cell.normalization == .none && CellTheory.hasMeanField(cell) {
             let key = TheoryKey(cell)
             if deepest[key].map({ $0.depth < cell.depth }) ?? true { deepest[key] = cell }
         }
@@ -29,7 +29,7 @@ extension CellTheory {
                 }
                 continue
             }
-            guard CellTheory.hasMeanField(cell.architecture), let full = theories[TheoryKey(cell)] else { continue }
+            guard CellTheory.hasMeanField(cell), let full = theories[TheoryKey(cell)] else { continue }
             result[index] = CellTheory(
                 squaredGains: Array(full.squaredGains.prefix(cell.depth)), fixedPoint: full.fixedPoint,
                 chiAtFixedPoint: full.chiAtFixedPoint, phase: full.phase)
@@ -39,8 +39,12 @@ extension CellTheory {
 }
 
 extension CellTheory {
-    /// Whether mean-field theory covers the architecture (not yet the gated recurrent cells).
-    static func hasMeanField(_ architecture: Architecture) -> Bool { architecture != .lstm && architecture != .gru }
+    /// Whether mean-field theory covers the cell: not the gated recurrent cells (no theory here yet), nor
+    /// `identity` weights, which are not random.
+    static func hasMeanField(_ cell: Cell) -> Bool {
+        if case .identity = cell.initializer { return false }
+        return !GatedCell.isGated(cell.architecture)
+    }
 }
 
 /// Everything mean-field theory reads from a cell except its depth.

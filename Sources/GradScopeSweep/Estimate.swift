@@ -50,6 +50,10 @@ package struct RunEstimate: Sendable, Equatable {
     }
 
     package init(_ cell: Cell) {
+        if cell.architecture.isRecurrent {
+            self = Self.recurrent(cell)
+            return
+        }
         let (w, b, l) = (Double(cell.width), Double(cell.batch), Double(cell.depth))
         let scalar = cell.precision == .float64 ? 8.0 : 4.0
         let normalized = cell.normalization != .none
@@ -61,6 +65,24 @@ package struct RunEstimate: Sendable, Equatable {
         let scratch = 3 * b * w * scalar + w * w * scalar
         let draws = 3 * w * w * 8 + 3 * b * w * 8  // float64 draws and their scaled copies
         bytes = weights + forward + scratch + draws
+    }
+}
+
+extension RunEstimate {
+    /// A recurrent cell over T = depth steps with G gates (rnn 1, GRU 3, LSTM 4): per step the products
+    /// h W and x U forward, dz W^T, dz U^T and the two weight shares backward (6 batch G width (width +
+    /// input_size)), about 30 G batch width elementwise; one W and U (tied), the draws of the G gates' W;
+    /// per step the inputs and (G + 3) batch x width states.
+    static func recurrent(_ cell: Cell) -> RunEstimate {
+        let (w, b, t, k) = (Double(cell.width), Double(cell.batch), Double(cell.depth), Double(cell.inputFeatures))
+        let g = Double(GatedCell(cell.architecture)?.gates ?? 1)
+        let scalar = cell.precision == .float64 ? 8.0 : 4.0
+        let products: Double = 6 * b * g * w * (w + k) * t
+        let flops: Double = products + 30 * g * b * w * t + g * qrFlops(cell)
+        let weights: Double = g * w * (w + k) * scalar + 3 * g * w * w * 8
+        let states: Double = t * ((g + 3) * b * w + b * k) * scalar
+        let scratch: Double = 4 * g * b * w * scalar
+        return RunEstimate(flops: flops, bytes: weights + states + scratch)
     }
 }
 

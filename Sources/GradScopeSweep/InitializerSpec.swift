@@ -20,6 +20,7 @@ package struct InitializerSpec: Sendable, Hashable {
         "uniform": [("limit", "")],
         "variance_scaling": [("scale", "1"), ("mode", "fan_in"), ("distribution", "truncated_normal")],
         "orthogonal": [("gain", "1")],
+        "identity": [("gain", "1")],
     ]
 
     static var validNames: [String] {
@@ -121,6 +122,7 @@ package struct InitializerSpec: Sendable, Hashable {
         case "normal": return .normal(std: try number("std"))
         case "uniform": return .uniform(limit: try number("limit"))
         case "orthogonal": return .orthogonal(gain: try number("gain"))
+        case "identity": return .identity(gain: try number("gain"))
         default:
             return .varianceScaling(
                 scale: try number("scale"), mode: try choice("mode"), distribution: try choice("distribution"))

@@ -75,7 +75,7 @@ package struct Cell: Hashable, Sendable {
         case .normal(let std): try ParameterError.check(key + ".std", std, allowZero: false)
         case .uniform(let limit): try ParameterError.check(key + ".limit", limit, allowZero: false)
         case .varianceScaling(let scale, _, _): try ParameterError.check(key + ".scale", scale, allowZero: false)
-        case .orthogonal(let gain): try ParameterError.check(key + ".gain", gain, allowZero: false)
+        case .orthogonal(let gain), .identity(let gain): try ParameterError.check(key + ".gain", gain, allowZero: false)
         }
     }
 }
@@ -88,7 +88,7 @@ package enum Architecture: String, CaseIterable, Codable, Sendable {
     case residual
     /// A vanilla recurrent network over T = depth steps, weights tied: h_t = phi(h_{t-1} W + x_t U + b).
     case rnn
-    /// PyTorch's `nn.LSTM` and `nn.GRU` cells (SPEC); not built yet, refused by `Cell.validate`.
+    /// PyTorch's `nn.LSTM` and `nn.GRU` cells over T = depth steps, weights tied (`GatedNetwork`).
     case lstm, gru
 
     /// Whether the network unrolls one cell over time (one row per step, weights tied).
@@ -96,7 +96,7 @@ package enum Architecture: String, CaseIterable, Codable, Sendable {
     /// The layered (not recurrent) architectures.
     package static let feedforward: [Architecture] = [.plain, .residual]
     /// The architectures this version builds.
-    package static let built: [Architecture] = feedforward + [.rnn]
+    package static let built: [Architecture] = allCases
 }
 
 extension Cell {
@@ -115,6 +115,12 @@ extension Cell {
         if forgetBias != 0, architecture != .lstm {
             throw ParameterError(
                 key: "forget_bias", message: "is for architecture lstm only (got \(architecture.rawValue)); remove it")
+        }
+        if GatedCell(architecture) != nil, activation != .tanh, activation != Cell().activation {
+            throw ParameterError(
+                key: "activation",
+                message: "\(architecture.rawValue) has its own nonlinearities (sigmoid gates, tanh); leave activation "
+                    + "unset or set \"tanh\", got \(activation.rawValue)")
         }
         if architecture.isRecurrent {
             if normalization != .none {

@@ -14,6 +14,8 @@ package enum Initializer: Hashable, Sendable {
     case varianceScaling(scale: Double, mode: FanMode, distribution: Distribution)
     /// A Haar-random orthogonal matrix (QR of a Gaussian matrix, signs of R's diagonal folded in) times gain.
     case orthogonal(gain: Double)
+    /// gain times the identity (ones on the diagonal of a rectangular shape): the IRNN of Le et al. (2015).
+    case identity(gain: Double)
 
     /// Which fan `varianceScaling` divides by.
     package enum FanMode: String, CaseIterable, Codable, Sendable {
@@ -41,6 +43,7 @@ package enum Initializer: Hashable, Sendable {
         "lecun_uniform": .varianceScaling(scale: 1, mode: .fanIn, distribution: .uniform),
         "glorot_standard": .varianceScaling(scale: 1.0 / 3, mode: .fanIn, distribution: .uniform),
         "orthogonal": .orthogonal(gain: 1),
+        "identity": .identity(gain: 1),
     ]
 
     /// The standard deviation of the standard normal truncated to [-2, 2].
@@ -52,7 +55,7 @@ package enum Initializer: Hashable, Sendable {
         case .normal(let std): return std * std
         case .uniform(let limit): return limit * limit / 3
         case .varianceScaling(let scale, let mode, _): return scale / mode.fan(fanIn: fanIn, fanOut: fanOut)
-        case .orthogonal(let gain): return gain * gain / Double(max(fanIn, fanOut))
+        case .orthogonal(let gain), .identity(let gain): return gain * gain / Double(max(fanIn, fanOut))
         }
     }
 
@@ -96,6 +99,10 @@ package enum Initializer: Hashable, Sendable {
                     stream("weights.truncated_normal").truncatedNormal(count: count),
                     times: std / Initializer.truncatedNormalStd)
             }
+        case .identity(let gain):
+            var eye = [Double](repeating: 0, count: count)
+            for i in 0..<min(fanIn, fanOut) { eye[i * fanOut + i] = gain }
+            return Matrix(rows: fanIn, columns: fanOut, exactly: eye)
         case .orthogonal(let gain):
             let gaussian = normal(times: 1)
             return try Initializer.haarOrthogonal(from: gaussian, gain: gain)

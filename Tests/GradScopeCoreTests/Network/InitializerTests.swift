@@ -27,6 +27,11 @@ struct InitializerTests {
     @Test("Every named initialiser has Var(W) = scale / fan within 3 standard errors", arguments: allNamed)
     func namedVariance(name: String) throws {
         let initializer = try #require(Initializer.named[name])
+        if case .identity = initializer {  // not random: exactly the identity, ones on a rectangle's diagonal
+            let w = try Initializer.identity(gain: 1.5).weights(seed: 7, layer: 1, fanIn: 3, fanOut: 4)
+            #expect(w.elements == [1.5, 0, 0, 0, 0, 1.5, 0, 0, 0, 0, 1.5, 0])
+            return
+        }
         if case .orthogonal = initializer {
             try checkVariance(initializer, fanIn: 300, fanOut: 300)
         } else {

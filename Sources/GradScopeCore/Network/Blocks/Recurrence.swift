@@ -17,7 +17,13 @@ package struct InputSequence<Scalar: BLASScalar>: Sendable {
         weights = try cell.inputInitializer.weights(
             seed: seed, layer: RecurrentStream.inputWeights(gate: 0), fanIn: k, fanOut: n
         ).converted(to: Scalar.self)
-        inputs = (1...cell.depth).map { t in
+        inputs = Self.inputs(cell, seed: seed)
+    }
+
+    /// x_1 ... x_T of `cell` for `seed`: x_t depends only on (seed, t, batch, input_size, input_std).
+    static func inputs(_ cell: Cell, seed: Int) -> [Matrix<Scalar>] {
+        let k = cell.inputFeatures
+        return (1...cell.depth).map { t in
             let values = RandomStream(seed: seed, purpose: "sequence", t, cell.batch, k)
                 .normal(count: cell.batch * k, scale: cell.inputStd)
             return Matrix(rows: cell.batch, columns: k, exactly: values).converted(to: Scalar.self)

@@ -1,0 +1,151 @@
+import Foundation
+
+/// The gated recurrent cells of SPEC in PyTorch's form, their gates side by side in one product per step:
+/// - LSTM (`nn.LSTM`, gates [i f g o]): P = x_t U + h_{t-1} W + b, c_t = s(f) c_{t-1} + s(i) tanh(g),
+///   h_t = s(o) tanh(c_t) (s the logistic sigmoid), `forget_bias` added to b_f.
+/// - GRU (`nn.GRU`, gates [r u n]): X = x_t U + b, A = h_{t-1} W, r = s(X_r + A_r), u = s(X_u + A_u),
+///   n = tanh(X_n + r (A_n + b_hn)), h_t = (1 - u) n + u h_{t-1}.
+package enum GatedCell: Sendable {
+    case lstm, gru
+
+    /// The cell of a gated recurrent architecture; nil for every other one.
+    package init?(_ architecture: Architecture) {
+        switch architecture {
+        case .lstm: self = .lstm
+        case .gru: self = .gru
+        default: return nil
+        }
+    }
+
+    /// Whether the architecture is a gated cell.
+    package static func isGated(_ architecture: Architecture) -> Bool { GatedCell(architecture) != nil }
+
+    /// Gates per unit: the columns of W and U are gates x width.
+    package var gates: Int { self == .lstm ? 4 : 3 }
+}
+
+/// One step's forward values that its backward pass reads (all batch x width but `gates`).
+struct GatedStepTape<Scalar: BLASScalar> {
+    /// The activated gates side by side: LSTM [s(i) s(f) tanh(g) s(o)], GRU [r u n]; batch x gates·width.
+    var gates: Matrix<Scalar>
+    /// LSTM: tanh(c_t). GRU: A_n + b_hn, the candidate's recurrent part before r.
+    var auxiliary: Matrix<Scalar>
+}
+
+/// The elementwise maps of one gated step, forward and backward, in float64 arithmetic on each entry.
+enum GatedKernels {
+    @inline(__always) static func sigmoid(_ x: Double) -> Double { 1 / (1 + Foundation.exp(-x)) }
+
+    /// Whether an activated gate's derivative is below 0.05 of its maximum (sigmoid: s(1-s) < 0.0125,
+    /// tanh: 1 - t^2 < 0.05): what `saturated_fraction` counts.
+    @inline(__always) static func saturated(_ value: Double, tanh: Bool) -> Bool {
+        tanh ? 1 - value * value < 0.05 : value * (1 - value) < 0.05 * 0.25
+    }
+
+    /// How many of the two are true.
+    @inline(__always) static func count(_ a: Bool, _ b: Bool) -> Int { (a ? 1 : 0) + (b ? 1 : 0) }
+
+    /// LSTM forward from P (batch x 4n) and c_{t-1}: the tape, c_t and h_t; the saturated gate fraction.
+    static func lstmForward<S: BLASScalar>(
+        _ p: Matrix<S>, previousCell: Matrix<S>, tape: inout GatedStepTape<S>, cell: inout Matrix<S>,
+        hidden: inout Matrix<S>
+    ) -> Double {
+        let n = hidden.columns
+        var saturatedCount = 0
+        for row in 0..<hidden.rows {
+            let base = row * 4 * n
+            for j in 0..<n {
+                let i = sigmoid(Double(p.elements[base + j])), f = sigmoid(Double(p.elements[base + n + j]))
+                let g = Foundation.tanh(Double(p.elements[base + 2 * n + j]))
+                let o = sigmoid(Double(p.elements[base + 3 * n + j]))
+                let c = f * Double(previousCell.elements[row * n + j]) + i * g, tc = Foundation.tanh(c)
+                (tape.gates.elements[base + j], tape.gates.elements[base + n + j]) = (S(i), S(f))
+                (tape.gates.elements[base + 2 * n + j], tape.gates.elements[base + 3 * n + j]) = (S(g), S(o))
+                saturatedCount +=
+                    count(saturated(i, tanh: false), saturated(f, tanh: false))
+                    + count(saturated(g, tanh: true), saturated(o, tanh: false))
+                tape.auxiliary.elements[row * n + j] = S(tc)
+                cell.elements[row * n + j] = S(c)
+                hidden.elements[row * n + j] = S(o * tc)
+            }
+        }
+        return Double(saturatedCount) / Double(4 * n * hidden.rows)
+    }
+
+    /// GRU forward from X = x_t U + b and A = h_{t-1} W (batch x 3n each), b_hn and h_{t-1}.
+    static func gruForward<S: BLASScalar>(
+        input x: Matrix<S>, recurrent a: Matrix<S>, hiddenBias: [S], previous: Matrix<S>,
+        tape: inout GatedStepTape<S>, hidden: inout Matrix<S>
+    ) -> Double {
+        let n = hidden.columns
+        var saturatedCount = 0
+        for row in 0..<hidden.rows {
+            let base = row * 3 * n
+            for j in 0..<n {
+                let r = sigmoid(Double(x.elements[base + j]) + Double(a.elements[base + j]))
+                let u = sigmoid(Double(x.elements[base + n + j]) + Double(a.elements[base + n + j]))
+                let candidate = Double(a.elements[base + 2 * n + j]) + Double(hiddenBias[j])
+                let m = Foundation.tanh(Double(x.elements[base + 2 * n + j]) + r * candidate)
+                (tape.gates.elements[base + j], tape.gates.elements[base + n + j]) = (S(r), S(u))
+                tape.gates.elements[base + 2 * n + j] = S(m)
+                saturatedCount +=
+                    count(saturated(r, tanh: false), saturated(u, tanh: false))
+                    + count(saturated(m, tanh: true), false)
+                tape.auxiliary.elements[row * n + j] = S(candidate)
+                hidden.elements[row * n + j] = S((1 - u) * m + u * Double(previous.elements[row * n + j]))
+            }
+        }
+        return Double(saturatedCount) / Double(3 * n * hidden.rows)
+    }
+
+    /// LSTM backward of one step: from dh_t (the total derivative) and dc from step t+1, the total dc_t
+    /// (into `cellGradient`, then replaced by dc_{t-1} = dc_t s(f)) and dP (into `delta`).
+    static func lstmBackward<S: BLASScalar>(
+        hiddenGradient dh: Matrix<S>, cellGradient dc: inout Matrix<S>, totalCell: inout Matrix<S>,
+        tape: GatedStepTape<S>, previousCell: Matrix<S>, delta: inout Matrix<S>
+    ) {
+        let n = dh.columns
+        for row in 0..<dh.rows {
+            let base = row * 4 * n
+            for j in 0..<n {
+                let e = row * n + j
+                let i = Double(tape.gates.elements[base + j]), f = Double(tape.gates.elements[base + n + j])
+                let g = Double(tape.gates.elements[base + 2 * n + j]), o = Double(tape.gates.elements[base + 3 * n + j])
+                let tc = Double(tape.auxiliary.elements[e]), h = Double(dh.elements[e])
+                let total = Double(dc.elements[e]) + h * o * (1 - tc * tc)
+                totalCell.elements[e] = S(total)
+                delta.elements[base + j] = S(total * g * i * (1 - i))
+                delta.elements[base + n + j] = S(total * Double(previousCell.elements[e]) * f * (1 - f))
+                delta.elements[base + 2 * n + j] = S(total * i * (1 - g * g))
+                delta.elements[base + 3 * n + j] = S(h * tc * o * (1 - o))
+                dc.elements[e] = S(total * f)
+            }
+        }
+    }
+
+    /// GRU backward of one step from dh_t: dX (into `delta`, the gates' pre-activations), dA (into
+    /// `recurrentDelta`) and the direct part u dh_t of dh_{t-1} (into `direct`).
+    static func gruBackward<S: BLASScalar>(
+        hiddenGradient dh: Matrix<S>, tape: GatedStepTape<S>, previous: Matrix<S>, delta: inout Matrix<S>,
+        recurrentDelta: inout Matrix<S>, direct: inout Matrix<S>
+    ) {
+        let n = dh.columns
+        for row in 0..<dh.rows {
+            let base = row * 3 * n
+            for j in 0..<n {
+                let e = row * n + j
+                let r = Double(tape.gates.elements[base + j]), u = Double(tape.gates.elements[base + n + j])
+                let m = Double(tape.gates.elements[base + 2 * n + j]), h = Double(dh.elements[e])
+                let dm = h * (1 - u) * (1 - m * m)  // dLoss/d(pre-activation of n)
+                let dr = dm * Double(tape.auxiliary.elements[e]) * r * (1 - r)
+                let du = h * (Double(previous.elements[e]) - m) * u * (1 - u)
+                (delta.elements[base + j], delta.elements[base + n + j], delta.elements[base + 2 * n + j]) = (
+                    S(dr), S(du), S(dm)
+                )
+                (recurrentDelta.elements[base + j], recurrentDelta.elements[base + n + j]) = (S(dr), S(du))
+                recurrentDelta.elements[base + 2 * n + j] = S(dm * r)
+                direct.elements[e] = S(h * u)
+            }
+        }
+    }
+}
