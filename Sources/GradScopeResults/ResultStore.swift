@@ -73,14 +73,7 @@ package final class ResultStore: Sendable {
             }
         }
         migrator.registerMigration("v3-per-example") { db in
-            for table in ["layer", "training_layer"] {
-                try db.alter(table: table) { t in
-                    for q in perExampleQuantiles {
-                        t.add(column: "per_example_\(q)_significand", .double)
-                        t.add(column: "per_example_\(q)_exponent", .integer)
-                    }
-                }
-            }
+            try addScaledNormColumns(perExampleQuantiles.map { "per_example_\($0)" }, to: db)
         }
         migrator.registerMigration("v4-spectrum") { db in
             try db.create(table: "singular_value") { t in
@@ -93,16 +86,21 @@ package final class ResultStore: Sendable {
             }
         }
         migrator.registerMigration("v5-recurrent") { db in
-            for table in ["layer", "training_layer"] {
-                try db.alter(table: table) { t in
-                    for name in recurrentNormNames {
-                        t.add(column: "grad_\(name)_significand", .double)
-                        t.add(column: "grad_\(name)_exponent", .integer)
-                    }
+            try addScaledNormColumns(recurrentNormNames.map { "grad_\($0)" }, to: db)
+        }
+        return migrator
+    }
+
+    /// Adds nullable `<name>_significand` and `<name>_exponent` columns for each name to both layer tables.
+    private static func addScaledNormColumns(_ names: [String], to db: Database) throws {
+        for table in ["layer", "training_layer"] {
+            try db.alter(table: table) { t in
+                for name in names {
+                    t.add(column: "\(name)_significand", .double)
+                    t.add(column: "\(name)_exponent", .integer)
                 }
             }
         }
-        return migrator
     }
 
     /// The four gradient norms of a layer, as named in the columns (`LayerRecord.norms` order).

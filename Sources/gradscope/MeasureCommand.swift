@@ -62,16 +62,18 @@ struct MeasureCommand: ParsableCommand {
         }
         guard let cell = experiment.cells.first?.cell else { return }
         let result = try GradScopeCore.measure(cell, seed: seed)
-        print(
-            "layer,status,log10_grad_w_norm,log10_grad_b_norm,log10_grad_z_norm,"
-                + "log10_grad_h_norm,act_mean,act_std,saturated_fraction"
-        )
+        let header =
+            ["layer", "status"] + GradientNorm.allCases.map { Column.log10Norm($0) }
+            + RecurrentNorm.allCases.map { Column.log10Norm($0) } + ["act_mean", "act_std", "saturated_fraction"]
+        print(header.joined(separator: ","))
         guard result.status == .ok else {
-            print("," + result.status.rawValue + String(repeating: ",", count: 7))
+            print("," + result.status.rawValue + String(repeating: ",", count: header.count - 2))
             return
         }
         for (index, layer) in result.layers.enumerated() {
-            let norms = [layer.gradW, layer.gradB, layer.gradZ, layer.gradH].map { $0.log10.map { "\($0)" } ?? "" }
+            let norms = ([layer.gradW, layer.gradB, layer.gradZ, layer.gradH] + [layer.gradX, layer.gradC]).map {
+                $0?.log10.map { "\($0)" } ?? ""
+            }
             let stats = [layer.activations.mean, layer.activations.std, layer.activations.saturatedFraction].map {
                 "\($0)"
             }

@@ -95,19 +95,11 @@ package enum Architecture: String, CaseIterable, Codable, Sendable {
     package var isRecurrent: Bool { self == .rnn || self == .lstm || self == .gru }
     /// The layered (not recurrent) architectures.
     package static let feedforward: [Architecture] = [.plain, .residual]
-    /// The architectures this version builds.
-    package static let built: [Architecture] = allCases
 }
 
 extension Cell {
     /// The checks of the recurrent keys and of what a recurrent cell cannot combine with.
     fileprivate func validateRecurrent() throws(ParameterError) {
-        guard Architecture.built.contains(architecture) else {
-            throw ParameterError(
-                key: "architecture",
-                message: "\(architecture.rawValue) is not built in this version yet; valid: "
-                    + Architecture.built.map(\.rawValue).joined(separator: ", "))
-        }
         if let inputSize { try ParameterError.check("input_size", inputSize, in: Cell.widthRange) }
         guard forgetBias.isFinite else {
             throw ParameterError(key: "forget_bias", message: "must be a finite number, got \(forgetBias)")

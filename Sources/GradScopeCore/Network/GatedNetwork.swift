@@ -189,22 +189,27 @@ package final class GatedNetwork<Scalar: BLASScalar> {
             perExample: [], gradX: norm(shares.input.elements), gradC: kind == .lstm ? norm(s.cell.elements) : nil)
     }
 
-    /// Step t's shares of dLoss/dW, dLoss/dU, dLoss/db and dLoss/db_hn, and dLoss/dx_t, times 2^-exponent.
+    /// Step t's shares of dLoss/dW, dLoss/db and dLoss/db_hn, and dLoss/dx_t, times 2^-exponent: what its
+    /// norms read (dLoss/dU's share, which no column reports, is `inputWeightShare`).
     private func shares(_ t: Int, _ s: StepSignals) -> (
-        weights: Matrix<Scalar>, inputWeights: Matrix<Scalar>, biases: [Scalar], hiddenBias: [Scalar],
-        input: Matrix<Scalar>
+        weights: Matrix<Scalar>, biases: [Scalar], hiddenBias: [Scalar], input: Matrix<Scalar>
     ) {
         var weights = Matrix<Scalar>(rows: width, columns: gateColumns)
         Scalar.gemm(
             hidden[t - 1], transposeA: true, s.recurrentDelta, transposeB: false, into: &weights, alpha: 1, beta: 0)
-        var inputShare = Matrix<Scalar>(rows: inputWeights.rows, columns: gateColumns)
-        Scalar.gemm(inputs[t - 1], transposeA: true, s.delta, transposeB: false, into: &inputShare, alpha: 1, beta: 0)
         var input = Matrix<Scalar>(rows: cell.batch, columns: inputWeights.rows)
         Scalar.gemm(s.delta, transposeA: false, inputWeights, transposeB: true, into: &input, alpha: 1, beta: 0)
         let sums = s.delta.columnSums.map { Scalar($0) }
         let hiddenBias =
             kind == .gru ? Array(s.recurrentDelta.columnSums.suffix(width)).map { Scalar($0) } : [Scalar]()
-        return (weights, inputShare, sums, hiddenBias, input)
+        return (weights, sums, hiddenBias, input)
+    }
+
+    /// Step t's share x_t^T dX of dLoss/dU, times 2^-exponent.
+    private func inputWeightShare(_ t: Int, _ s: StepSignals) -> Matrix<Scalar> {
+        var share = Matrix<Scalar>(rows: inputWeights.rows, columns: gateColumns)
+        Scalar.gemm(inputs[t - 1], transposeA: true, s.delta, transposeB: false, into: &share, alpha: 1, beta: 0)
+        return share
     }
 
     /// Runs the forward and backward pass and records every step's numbers.
@@ -248,7 +253,8 @@ package final class GatedNetwork<Scalar: BLASScalar> {
             func unscaled(_ values: [Scalar]) -> [Double] { values.map { Double.scaleNormal(Double($0), s.exponent) } }
             result.append(
                 GatedGradients(
-                    weights: unscaled(shares.weights.elements), inputWeights: unscaled(shares.inputWeights.elements),
+                    weights: unscaled(shares.weights.elements),
+                    inputWeights: unscaled(inputWeightShare(t, s).elements),
                     biases: unscaled(shares.biases), hiddenBias: unscaled(shares.hiddenBias),
                     input: unscaled(shares.input.elements), hidden: unscaled(s.hidden.elements)))
         }

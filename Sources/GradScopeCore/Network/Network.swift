@@ -53,6 +53,10 @@ package final class Network<Scalar: BLASScalar> {
     /// `LAPACKError` if `orthogonal` fails.
     package init(cell: Cell, seed: Int, cache: WeightCache? = nil) throws {
         try cell.validate()
+        guard !GatedCell.isGated(cell.architecture) else {
+            throw ParameterError(
+                key: "architecture", message: "\(cell.architecture.rawValue) is a gated cell: GatedNetwork runs it")
+        }
         self.cell = cell
         self.seed = seed
         block = Block(cell)

@@ -42,6 +42,17 @@ enum GatedKernels {
         tanh ? 1 - value * value < 0.05 : value * (1 - value) < 0.05 * 0.25
     }
 
+    /// Calls `body(unit, base, j)` for every unit of a rows x width state: `unit` is its index in the state,
+    /// `j` its column and `base` where its row starts in the rows x gates·width gate matrix (its gate k
+    /// is at base + k width + j).
+    @inline(__always) static func forEachUnit(
+        rows: Int, width: Int, gates: Int, _ body: (_ unit: Int, _ base: Int, _ j: Int) -> Void
+    ) {
+        for row in 0..<rows {
+            for j in 0..<width { body(row * width + j, row * gates * width, j) }
+        }
+    }
+
     /// How many of the two are true.
     @inline(__always) static func count(_ a: Bool, _ b: Bool) -> Int { (a ? 1 : 0) + (b ? 1 : 0) }
 
@@ -52,22 +63,19 @@ enum GatedKernels {
     ) -> Double {
         let n = hidden.columns
         var saturatedCount = 0
-        for row in 0..<hidden.rows {
-            let base = row * 4 * n
-            for j in 0..<n {
-                let i = sigmoid(Double(p.elements[base + j])), f = sigmoid(Double(p.elements[base + n + j]))
-                let g = Foundation.tanh(Double(p.elements[base + 2 * n + j]))
-                let o = sigmoid(Double(p.elements[base + 3 * n + j]))
-                let c = f * Double(previousCell.elements[row * n + j]) + i * g, tc = Foundation.tanh(c)
-                (tape.gates.elements[base + j], tape.gates.elements[base + n + j]) = (S(i), S(f))
-                (tape.gates.elements[base + 2 * n + j], tape.gates.elements[base + 3 * n + j]) = (S(g), S(o))
-                saturatedCount +=
-                    count(saturated(i, tanh: false), saturated(f, tanh: false))
-                    + count(saturated(g, tanh: true), saturated(o, tanh: false))
-                tape.auxiliary.elements[row * n + j] = S(tc)
-                cell.elements[row * n + j] = S(c)
-                hidden.elements[row * n + j] = S(o * tc)
-            }
+        forEachUnit(rows: hidden.rows, width: n, gates: 4) { e, base, j in
+            let i = sigmoid(Double(p.elements[base + j])), f = sigmoid(Double(p.elements[base + n + j]))
+            let g = Foundation.tanh(Double(p.elements[base + 2 * n + j]))
+            let o = sigmoid(Double(p.elements[base + 3 * n + j]))
+            let c = f * Double(previousCell.elements[e]) + i * g, tc = Foundation.tanh(c)
+            (tape.gates.elements[base + j], tape.gates.elements[base + n + j]) = (S(i), S(f))
+            (tape.gates.elements[base + 2 * n + j], tape.gates.elements[base + 3 * n + j]) = (S(g), S(o))
+            saturatedCount +=
+                count(saturated(i, tanh: false), saturated(f, tanh: false))
+                + count(saturated(g, tanh: true), saturated(o, tanh: false))
+            tape.auxiliary.elements[e] = S(tc)
+            cell.elements[e] = S(c)
+            hidden.elements[e] = S(o * tc)
         }
         return Double(saturatedCount) / Double(4 * n * hidden.rows)
     }
@@ -79,21 +87,18 @@ enum GatedKernels {
     ) -> Double {
         let n = hidden.columns
         var saturatedCount = 0
-        for row in 0..<hidden.rows {
-            let base = row * 3 * n
-            for j in 0..<n {
-                let r = sigmoid(Double(x.elements[base + j]) + Double(a.elements[base + j]))
-                let u = sigmoid(Double(x.elements[base + n + j]) + Double(a.elements[base + n + j]))
-                let candidate = Double(a.elements[base + 2 * n + j]) + Double(hiddenBias[j])
-                let m = Foundation.tanh(Double(x.elements[base + 2 * n + j]) + r * candidate)
-                (tape.gates.elements[base + j], tape.gates.elements[base + n + j]) = (S(r), S(u))
-                tape.gates.elements[base + 2 * n + j] = S(m)
-                saturatedCount +=
-                    count(saturated(r, tanh: false), saturated(u, tanh: false))
-                    + count(saturated(m, tanh: true), false)
-                tape.auxiliary.elements[row * n + j] = S(candidate)
-                hidden.elements[row * n + j] = S((1 - u) * m + u * Double(previous.elements[row * n + j]))
-            }
+        forEachUnit(rows: hidden.rows, width: n, gates: 3) { e, base, j in
+            let r = sigmoid(Double(x.elements[base + j]) + Double(a.elements[base + j]))
+            let u = sigmoid(Double(x.elements[base + n + j]) + Double(a.elements[base + n + j]))
+            let candidate = Double(a.elements[base + 2 * n + j]) + Double(hiddenBias[j])
+            let m = Foundation.tanh(Double(x.elements[base + 2 * n + j]) + r * candidate)
+            (tape.gates.elements[base + j], tape.gates.elements[base + n + j]) = (S(r), S(u))
+            tape.gates.elements[base + 2 * n + j] = S(m)
+            saturatedCount +=
+                count(saturated(r, tanh: false), saturated(u, tanh: false))
+                + count(saturated(m, tanh: true), false)
+            tape.auxiliary.elements[e] = S(candidate)
+            hidden.elements[e] = S((1 - u) * m + u * Double(previous.elements[e]))
         }
         return Double(saturatedCount) / Double(3 * n * hidden.rows)
     }
@@ -105,21 +110,17 @@ enum GatedKernels {
         tape: GatedStepTape<S>, previousCell: Matrix<S>, delta: inout Matrix<S>
     ) {
         let n = dh.columns
-        for row in 0..<dh.rows {
-            let base = row * 4 * n
-            for j in 0..<n {
-                let e = row * n + j
-                let i = Double(tape.gates.elements[base + j]), f = Double(tape.gates.elements[base + n + j])
-                let g = Double(tape.gates.elements[base + 2 * n + j]), o = Double(tape.gates.elements[base + 3 * n + j])
-                let tc = Double(tape.auxiliary.elements[e]), h = Double(dh.elements[e])
-                let total = Double(dc.elements[e]) + h * o * (1 - tc * tc)
-                totalCell.elements[e] = S(total)
-                delta.elements[base + j] = S(total * g * i * (1 - i))
-                delta.elements[base + n + j] = S(total * Double(previousCell.elements[e]) * f * (1 - f))
-                delta.elements[base + 2 * n + j] = S(total * i * (1 - g * g))
-                delta.elements[base + 3 * n + j] = S(h * tc * o * (1 - o))
-                dc.elements[e] = S(total * f)
-            }
+        forEachUnit(rows: dh.rows, width: n, gates: 4) { e, base, j in
+            let i = Double(tape.gates.elements[base + j]), f = Double(tape.gates.elements[base + n + j])
+            let g = Double(tape.gates.elements[base + 2 * n + j]), o = Double(tape.gates.elements[base + 3 * n + j])
+            let tc = Double(tape.auxiliary.elements[e]), h = Double(dh.elements[e])
+            let total = Double(dc.elements[e]) + h * o * (1 - tc * tc)
+            totalCell.elements[e] = S(total)
+            delta.elements[base + j] = S(total * g * i * (1 - i))
+            delta.elements[base + n + j] = S(total * Double(previousCell.elements[e]) * f * (1 - f))
+            delta.elements[base + 2 * n + j] = S(total * i * (1 - g * g))
+            delta.elements[base + 3 * n + j] = S(h * tc * o * (1 - o))
+            dc.elements[e] = S(total * f)
         }
     }
 
@@ -130,22 +131,18 @@ enum GatedKernels {
         recurrentDelta: inout Matrix<S>, direct: inout Matrix<S>
     ) {
         let n = dh.columns
-        for row in 0..<dh.rows {
-            let base = row * 3 * n
-            for j in 0..<n {
-                let e = row * n + j
-                let r = Double(tape.gates.elements[base + j]), u = Double(tape.gates.elements[base + n + j])
-                let m = Double(tape.gates.elements[base + 2 * n + j]), h = Double(dh.elements[e])
-                let dm = h * (1 - u) * (1 - m * m)  // dLoss/d(pre-activation of n)
-                let dr = dm * Double(tape.auxiliary.elements[e]) * r * (1 - r)
-                let du = h * (Double(previous.elements[e]) - m) * u * (1 - u)
-                (delta.elements[base + j], delta.elements[base + n + j], delta.elements[base + 2 * n + j]) = (
-                    S(dr), S(du), S(dm)
-                )
-                (recurrentDelta.elements[base + j], recurrentDelta.elements[base + n + j]) = (S(dr), S(du))
-                recurrentDelta.elements[base + 2 * n + j] = S(dm * r)
-                direct.elements[e] = S(h * u)
-            }
+        forEachUnit(rows: dh.rows, width: n, gates: 3) { e, base, j in
+            let r = Double(tape.gates.elements[base + j]), u = Double(tape.gates.elements[base + n + j])
+            let m = Double(tape.gates.elements[base + 2 * n + j]), h = Double(dh.elements[e])
+            let dm = h * (1 - u) * (1 - m * m)  // dLoss/d(pre-activation of n)
+            let dr = dm * Double(tape.auxiliary.elements[e]) * r * (1 - r)
+            let du = h * (Double(previous.elements[e]) - m) * u * (1 - u)
+            (delta.elements[base + j], delta.elements[base + n + j], delta.elements[base + 2 * n + j]) = (
+                S(dr), S(du), S(dm)
+            )
+            (recurrentDelta.elements[base + j], recurrentDelta.elements[base + n + j]) = (S(dr), S(du))
+            recurrentDelta.elements[base + 2 * n + j] = S(dm * r)
+            direct.elements[e] = S(h * u)
         }
     }
 }

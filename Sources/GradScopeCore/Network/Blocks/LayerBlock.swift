@@ -144,7 +144,7 @@ enum Block: LayerBlock {
 
     init(_ cell: Cell) {
         switch cell.architecture {
-        case .plain, .rnn, .lstm, .gru:  // lstm and gru do not pass `Cell.validate` yet
+        case .plain, .rnn, .lstm, .gru:  // `Network` refuses lstm and gru: `GatedNetwork` runs them
             self = .plain(PlainBlock(activation: cell.activation, normalizer: Normalizer(cell)))
         case .residual:
             self = .residual(
