@@ -27,6 +27,8 @@ package enum Column {
 
     /// training.csv.
     package static let testLoss = "test_loss", relativeUpdate = "relative_update"
+    /// The training task, among the parameter columns of a training cell.
+    package static let trainTask = "train_task"
     /// spectra_histogram.csv: a bin's edges in log10 sigma and the fraction of singular values in it.
     package static let log10SigmaLow = "log10_sigma_low", log10SigmaHigh = "log10_sigma_high", fraction = "fraction"
 }

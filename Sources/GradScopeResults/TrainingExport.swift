@@ -42,13 +42,24 @@ enum TrainingExport {
         }
     }
 
+    /// The test loss of the best answer that ignores the input, where the task has one: `adding`, 1/6.
+    static func baselineTestLoss(_ cell: CellColumns) -> Double? {
+        cell.parameters.first { $0.key == Column.trainTask }?.value == TrainingTask.adding.rawValue
+            ? AddingProblem.baseline : nil
+    }
+
+    /// `beats_baseline` asks for a final test loss below this fraction of the baseline: beyond the held-out
+    /// estimate's noise (a standard error of about 4% of 1/6 for a constant answer on 1,024 sequences).
+    static let baselineMargin = 0.9
+
     /// Means over the seeds whose training finished: losses at the first and last step, the
     /// first recorded step whose mean test loss is at most half the initial one, and
     /// log10(relative update of layer 1 / that of layer L) at the last step.
     static func summary(_ cells: [CellColumns], _ byCell: [Int: [RunRecord]], seedCount: Int) -> CSVTable {
         let columns = [
             "seeds", "initial_test_loss", "final_train_loss", "final_test_loss", "final_train_accuracy",
-            "final_test_accuracy", "steps_to_half_test_loss", "log10_update_ratio_first_last", "status",
+            "final_test_accuracy", "steps_to_half_test_loss", "log10_update_ratio_first_last", "baseline_test_loss",
+            "beats_baseline", "status",
         ]
         return Export.cellTable(cells, columns: columns) { cell, rows in
             let runs = byCell[cell.index] ?? []
@@ -75,6 +86,12 @@ enum TrainingExport {
                 Statistics.mean(last.compactMap(\.trainAccuracy)), Statistics.mean(last.compactMap(\.testAccuracy)),
             ].map(CSVTable.number)
             row += [half.map { "\($0)" }, CSVTable.number(Statistics.mean(ratios))]
+            let baseline = baselineTestLoss(cell)
+            let finalTest = Statistics.mean(last.compactMap(\.testLoss))
+            row += [
+                CSVTable.number(baseline),
+                baseline.flatMap { b in finalTest.map { $0 < baselineMargin * b ? "true" : "false" } },
+            ]
             let statuses = runs.compactMap { $0.training.last?.status }
             row.append(CellStatus(statuses, complete: runs.count >= seedCount).rawValue)
             rows.append(row)

@@ -19,6 +19,10 @@ package struct RunEstimate: Sendable, Equatable {
             self = base
             return
         }
+        if cell.architecture.isRecurrent {
+            self = base.addingSequenceTraining(cell, training)
+            return
+        }
         let (w, b, l) = (Double(cell.width), Double(cell.batch), Double(cell.depth))
         let scalar = cell.precision == .float64 ? 8.0 : 4.0
         let examples = Double(training.trainSize + TrainingSettings.testSize)
@@ -28,6 +32,22 @@ package struct RunEstimate: Sendable, Equatable {
         // the teacher, or the cluster centres
         let task = training.task == .teacher ? 2 * w * w * 8 : Double(cell.classes) * w * 8
         bytes = base.bytes + 4 * l * w * w * scalar + 2 * examples * w * 8 + task
+    }
+
+    /// A recurrent cell's training on sequences, from one run's estimate (one pass through time at
+    /// `batch`): (steps + 1) such passes, a forward pass (a third of one) per `batch` evaluated sequences
+    /// at each recorded step, the training state (initial W, gradients, two optimiser moments of W, U
+    /// and b) and the sequences, T x input_size features each.
+    func addingSequenceTraining(_ cell: Cell, _ training: TrainingSettings) -> RunEstimate {
+        let (w, k, t) = (Double(cell.width), Double(cell.inputFeatures), Double(cell.depth))
+        let g = Double(GatedCell(cell.architecture)?.gates ?? 1)
+        let scalar = cell.precision == .float64 ? 8.0 : 4.0
+        let evaluated = Double(min(training.trainSize, TrainingSettings.testSize) + TrainingSettings.testSize)
+        let evaluations = Double(training.recordedSteps.count) * evaluated / Double(cell.batch) * flops / 3
+        let examples = Double(training.trainSize + TrainingSettings.testSize)
+        return RunEstimate(
+            flops: flops + Double(training.steps + 1) * flops + evaluations,
+            bytes: bytes + 4 * g * w * (w + k + 1) * scalar + examples * (t * k + 1) * 8)
     }
 
     /// Plus the Jacobian spectrum: a second forward pass, one width^3 product per layer (2 width^3 FLOPs)

@@ -61,7 +61,8 @@ extension TrainingSettings {
         [
             ("train_steps", "\(steps)"), ("train_learning_rate", "\(learningRate)"),
             ("train_optimizer", optimizer.rawValue),
-            ("train_momentum", "\(momentum)"), ("train_record_every", "\(recordEvery)"), ("train_task", task.rawValue),
+            ("train_momentum", "\(momentum)"), ("train_record_every", "\(recordEvery)"),
+            (Column.trainTask, task.rawValue),
             ("train_size", "\(trainSize)"),
         ]
     }

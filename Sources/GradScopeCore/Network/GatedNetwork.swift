@@ -21,7 +21,7 @@ package final class GatedNetwork<Scalar: BLASScalar> {
     package private(set) var objective: Objective
 
     /// h_0 ... h_T and (LSTM) c_0 ... c_T of the last forward pass.
-    private var hidden: [Matrix<Scalar>] = [], cells: [Matrix<Scalar>] = []
+    var hidden: [Matrix<Scalar>] = [], cells: [Matrix<Scalar>] = []
     private var tapes: [GatedStepTape<Scalar>] = []
     private var statistics: [ActivationStatistics] = []
 
@@ -72,11 +72,13 @@ package final class GatedNetwork<Scalar: BLASScalar> {
     }
 
     private var width: Int { cell.width }
+    /// Sequences in the current batch.
+    var batchRows: Int { inputs[0].rows }
     private var gateColumns: Int { kind.gates * cell.width }
 
     /// Runs steps 1 ... T from h_0 = 0 (c_0 = 0); `overflow` when a pre-activation is not finite.
     func forward() -> RunStatus {
-        let (b, n, steps) = (cell.batch, width, cell.depth)
+        let (b, n, steps) = (batchRows, width, cell.depth)
         let zero = Matrix<Scalar>(rows: b, columns: n)
         hidden = [zero]
         cells = kind == .lstm ? [zero] : []
@@ -130,9 +132,17 @@ package final class GatedNetwork<Scalar: BLASScalar> {
         var exponent: Int
     }
 
+    /// Step t's shares of dLoss/dW, dLoss/db, dLoss/db_hn and dLoss/dx_t, times 2^-exponent.
+    struct StepShares {
+        var weights: Matrix<Scalar>
+        var biases: [Scalar]
+        var hiddenBias: [Scalar]
+        var input: Matrix<Scalar>
+    }
+
     /// Backpropagation through time after `forward()`; `visit(t, signals)` sees every step from T down to 1.
     func backward(_ visit: (Int, StepSignals) -> Void) -> (loss: Double, status: RunStatus) {
-        let (b, n) = (cell.batch, width)
+        let (b, n) = (batchRows, width)
         var (loss, outputGradient) = objective.evaluate(output: hidden[cell.depth].converted(to: Double.self))
         var (exponent, _, status) = Kernels.normalize(&outputGradient.elements)
         guard status == .ok, loss.isFinite else { return (loss, status == .ok ? .overflow : status) }
@@ -180,8 +190,7 @@ package final class GatedNetwork<Scalar: BLASScalar> {
 
     /// Step t's numbers from its backward signals: ||h_{t-1}^T dA||, ||db_t||, ||dP||, ||dh_t||, ||dx_t||
     /// = ||dX U^T|| and (LSTM) ||dc_t||.
-    private func measureStep(_ t: Int, _ s: StepSignals) -> LayerMeasurement {
-        let shares = shares(t, s)
+    func measureStep(_ t: Int, _ s: StepSignals, _ shares: StepShares) -> LayerMeasurement {
         func norm(_ values: [Scalar]) -> ScaledNorm { ScaledNorm(of: values).scaled(byPowerOfTwo: s.exponent) }
         return LayerMeasurement(
             gradW: norm(shares.weights.elements), gradB: norm(shares.biases + shares.hiddenBias),
@@ -191,22 +200,20 @@ package final class GatedNetwork<Scalar: BLASScalar> {
 
     /// Step t's shares of dLoss/dW, dLoss/db and dLoss/db_hn, and dLoss/dx_t, times 2^-exponent: what its
     /// norms read (dLoss/dU's share, which no column reports, is `inputWeightShare`).
-    private func shares(_ t: Int, _ s: StepSignals) -> (
-        weights: Matrix<Scalar>, biases: [Scalar], hiddenBias: [Scalar], input: Matrix<Scalar>
-    ) {
+    func shares(_ t: Int, _ s: StepSignals) -> StepShares {
         var weights = Matrix<Scalar>(rows: width, columns: gateColumns)
         Scalar.gemm(
             hidden[t - 1], transposeA: true, s.recurrentDelta, transposeB: false, into: &weights, alpha: 1, beta: 0)
-        var input = Matrix<Scalar>(rows: cell.batch, columns: inputWeights.rows)
+        var input = Matrix<Scalar>(rows: s.delta.rows, columns: inputWeights.rows)
         Scalar.gemm(s.delta, transposeA: false, inputWeights, transposeB: true, into: &input, alpha: 1, beta: 0)
         let sums = s.delta.columnSums.map { Scalar($0) }
         let hiddenBias =
             kind == .gru ? Array(s.recurrentDelta.columnSums.suffix(width)).map { Scalar($0) } : [Scalar]()
-        return (weights, sums, hiddenBias, input)
+        return StepShares(weights: weights, biases: sums, hiddenBias: hiddenBias, input: input)
     }
 
     /// Step t's share x_t^T dX of dLoss/dU, times 2^-exponent.
-    private func inputWeightShare(_ t: Int, _ s: StepSignals) -> Matrix<Scalar> {
+    func inputWeightShare(_ t: Int, _ s: StepSignals) -> Matrix<Scalar> {
         var share = Matrix<Scalar>(rows: inputWeights.rows, columns: gateColumns)
         Scalar.gemm(inputs[t - 1], transposeA: true, s.delta, transposeB: false, into: &share, alpha: 1, beta: 0)
         return share
@@ -217,7 +224,7 @@ package final class GatedNetwork<Scalar: BLASScalar> {
         let forwardStatus = forward()
         guard forwardStatus == .ok else { return RunMeasurement(status: forwardStatus, loss: nil, layers: []) }
         var steps = [LayerMeasurement]()
-        let (loss, status) = backward { t, signals in steps.append(measureStep(t, signals)) }
+        let (loss, status) = backward { t, signals in steps.append(measureStep(t, signals, shares(t, signals))) }
         let worst = status != .ok ? status : (steps.lazy.flatMap(\.norms).first { $0.status != .ok }?.status ?? .ok)
         guard worst == .ok else { return RunMeasurement(status: worst, loss: nil, layers: []) }
         return RunMeasurement(status: .ok, loss: loss, layers: steps.reversed())
@@ -234,6 +241,9 @@ package final class GatedNetwork<Scalar: BLASScalar> {
         guard forward() == .ok else { return nil }
         return hidden.dropFirst().map { $0.converted(to: Double.self) }
     }
+
+    /// Replaces the sequences x_1 ... x_T and the objective (the caller checked their shapes).
+    func replaceSequence(_ x: [Matrix<Scalar>], objective: Objective) { (inputs, self.objective) = (x, objective) }
 
     /// Replaces the loss's targets, labels or probe (for a case written out elsewhere); throws unless the
     /// objective scores batch x width outputs.
@@ -262,7 +272,7 @@ package final class GatedNetwork<Scalar: BLASScalar> {
     }
 
     /// Replaces one parameter set (for finite differences): W, U, b, b_hn or x_t (row-major entries).
-    package func set(_ parameter: GatedParameter, _ values: [Scalar]) throws(ShapeError) {
+    package func set(_ parameter: RecurrentParameter, _ values: [Scalar]) throws(ShapeError) {
         func replace(_ m: inout Matrix<Scalar>) throws(ShapeError) {
             guard values.count == m.elements.count else {
                 throw ShapeError("\(parameter) has \(m.elements.count) entries")
@@ -281,7 +291,7 @@ package final class GatedNetwork<Scalar: BLASScalar> {
     }
 
     /// The current values of one parameter set, row-major.
-    package func values(_ parameter: GatedParameter) -> [Scalar] {
+    package func values(_ parameter: RecurrentParameter) -> [Scalar] {
         switch parameter {
         case .recurrentWeights: recurrentWeights.elements
         case .inputWeights: inputWeights.elements
@@ -290,13 +300,6 @@ package final class GatedNetwork<Scalar: BLASScalar> {
         case .hiddenBias: hiddenBias
         }
     }
-}
-
-/// A parameter set of a gated network.
-package enum GatedParameter: Hashable, Sendable {
-    case recurrentWeights, inputWeights, bias, hiddenBias
-    /// x_t, 1-based.
-    case input(Int)
 }
 
 /// One step's shares of dLoss/dW, dLoss/dU, dLoss/db and dLoss/db_hn (their sums over steps are the

@@ -11,15 +11,23 @@ package struct Objective: Sendable {
     package let matrix: Matrix<Double>
     /// `cross_entropy`: the label of each example, in 0..<classes; empty otherwise.
     package let labels: [Int]
+    /// The task `adding`: the learned scalar readout, `matrix` then holding one target per example.
+    package let readout: ScalarReadout?
 
     /// An objective with given parts: `mse` targets, `probe` P, or `cross_entropy` readout and labels.
     package init(loss: Loss, matrix: Matrix<Double>, labels: [Int]) {
-        (self.loss, self.matrix, self.labels) = (loss, matrix, labels)
+        (self.loss, self.matrix, self.labels, readout) = (loss, matrix, labels, nil)
+    }
+
+    /// The scalar regression of `adding`: y_hat = h v + c against `targets`, scored by mean squared error.
+    package init(readout: ScalarReadout, targets: [Double]) {
+        (loss, labels, self.readout) = (.mse, [], readout)
+        matrix = Matrix(rows: targets.count, columns: 1, exactly: targets)
     }
 
     /// Draws the loss's random parts for `seed`; each depends only on (seed, its shape).
     package init(loss: Loss, seed: Int, batch: Int, width: Int, classes: Int) {
-        self.loss = loss
+        (self.loss, readout) = (loss, nil)
         switch loss {
         case .mse:
             matrix = Objective.gaussian(seed: seed, purpose: "targets", rows: batch, columns: width, std: 1)
@@ -39,6 +47,7 @@ package struct Objective: Sendable {
     /// The loss and dLoss/dH_L for the network's output H_L (batch x width).
     package func evaluate(output: Matrix<Double>) -> (loss: Double, gradient: Matrix<Double>) {
         let batch = Double(output.rows)
+        if let readout { return readout.evaluate(output: output, targets: matrix.elements) }
         switch loss {
         case .mse:
             var gradient = output
@@ -96,5 +105,55 @@ package struct Objective: Sendable {
             rows: rows, columns: columns,
             exactly: RandomStream(seed: seed, purpose: purpose, rows, columns).normal(count: rows * columns, scale: std)
         )
+    }
+}
+
+/// A learned linear readout of one number from the last hidden state, y_hat_b = h_b v + c, scored by
+/// the mean squared error 1/batch sum_b (y_hat_b - y_b)^2 (so that always answering the targets' mean
+/// scores their variance: 1/6 on the adding problem).
+package struct ScalarReadout: Sendable, Equatable {
+    /// v, one weight per hidden unit.
+    package var weights: [Double]
+    /// c.
+    package var offset: Double
+
+    package init(weights: [Double], offset: Double) { (self.weights, self.offset) = (weights, offset) }
+
+    /// The readout of a width-`width` network for `seed`: v ~ N(0, 1/width) (LeCun normal), c = 0.
+    package init(seed: Int, width: Int) {
+        weights = RandomStream(seed: seed, purpose: "readout.scalar", width).normal(
+            count: width, scale: 1 / Double(width).squareRoot())
+        offset = 0
+    }
+
+    /// y_hat for every row of `output` (batch x width).
+    package func predictions(_ output: Matrix<Double>) -> [Double] {
+        (0..<output.rows).map { b in
+            var sum = offset
+            for j in 0..<output.columns { sum += output.elements[b * output.columns + j] * weights[j] }
+            return sum
+        }
+    }
+
+    /// The loss and dLoss/dH = 2/batch (y_hat - y) v^T.
+    package func evaluate(output: Matrix<Double>, targets: [Double]) -> (loss: Double, gradient: Matrix<Double>) {
+        let residuals = zip(predictions(output), targets).map { $0 - $1 }
+        let batch = Double(output.rows)
+        var gradient = Matrix<Double>(rows: output.rows, columns: output.columns)
+        for (b, r) in residuals.enumerated() {
+            for j in 0..<output.columns { gradient.elements[b * output.columns + j] = 2 * r * weights[j] / batch }
+        }
+        return (residuals.reduce(0) { $0 + $1 * $1 } / batch, gradient)
+    }
+
+    /// dLoss/dv = 2/batch H^T (y_hat - y) and dLoss/dc = 2/batch sum (y_hat - y).
+    package func gradients(output: Matrix<Double>, targets: [Double]) -> (weights: [Double], offset: Double) {
+        let batch = Double(output.rows)
+        var weights = [Double](repeating: 0, count: output.columns), offset = 0.0
+        for (b, r) in zip(predictions(output), targets).map({ $0 - $1 }).enumerated() {
+            offset += 2 * r / batch
+            for j in 0..<output.columns { weights[j] += 2 * r * output.elements[b * output.columns + j] / batch }
+        }
+        return (weights, offset)
     }
 }

@@ -41,14 +41,97 @@ package func train(_ cell: Cell, settings: TrainingSettings, seed: Int, cache: W
     -> [TrainingPoint]
 {
     switch cell.precision {
-    case .float64: return try Trainer<Double>(cell: cell, settings: settings, seed: seed, cache: cache).run()
-    case .float32: return try Trainer<Float>(cell: cell, settings: settings, seed: seed, cache: cache).run()
+    case .float64: return try train(Double.self, cell, settings: settings, seed: seed, cache: cache)
+    case .float32: return try train(Float.self, cell, settings: settings, seed: seed, cache: cache)
     }
 }
 
-/// Minibatch training of one network: the training set in a seeded order, epoch after
+private func train<Scalar: BLASScalar>(
+    _: Scalar.Type, _ cell: Cell, settings: TrainingSettings, seed: Int, cache: WeightCache?
+) throws -> [TrainingPoint] {
+    guard cell.architecture.isRecurrent else {
+        return try Trainer<Scalar>(cell: cell, settings: settings, seed: seed, cache: cache).run()
+    }
+    if GatedCell.isGated(cell.architecture) {
+        let network = try GatedNetwork<Scalar>(cell: cell, seed: seed)
+        return try SequenceTrainer(network, settings: settings, seed: seed).run()
+    }
+    let network = try Network<Scalar>(cell: cell, seed: seed, cache: cache)
+    return try SequenceTrainer(network, settings: settings, seed: seed).run()
+}
+
+/// The loop both trainers share: steps 0 ... steps, a forward and backward pass on each step's
+/// minibatch, recorded at the recorded steps, then an update (none after the last step).
+protocol TrainingLoop: AnyObject {
+    associatedtype Pass: TrainingPassResult
+    var settings: TrainingSettings { get }
+    /// Sets step `step`'s minibatch and runs the forward and backward pass.
+    func pass(step: Int, recording: Bool) throws -> Pass
+    /// The recorded point of step `step` from its pass (evaluating the losses).
+    func record(_ step: Int, _ pass: Pass) throws -> TrainingPoint
+    /// One optimiser step with the pass's gradients.
+    func update(with pass: Pass) throws
+}
+
+/// A training pass's outcome: `ok`, or how its forward or backward pass failed.
+protocol TrainingPassResult {
+    var status: RunStatus { get }
+}
+
+extension MinibatchPass: TrainingPassResult {}
+extension SequencePass: TrainingPassResult {}
+
+extension TrainingLoop {
+    /// Runs the loop; training stops at the first step whose pass fails (that step is recorded).
+    func runLoop() throws -> [TrainingPoint] {
+        let recorded = Set(settings.recordedSteps)
+        var points = [TrainingPoint]()
+        for step in 0...settings.steps {
+            let pass = try pass(step: step, recording: recorded.contains(step))
+            guard pass.status == .ok else {
+                points.append(TrainingPoint(step: step, status: pass.status))
+                break
+            }
+            if recorded.contains(step) { points.append(try record(step, pass)) }
+            if step < settings.steps { try update(with: pass) }
+        }
+        return points
+    }
+}
+
+/// Which training examples each step sees: positions step x batch ..< (step + 1) x batch of the
+/// training set's epoch orders (seeded shuffles) laid end to end.
+struct MinibatchOrder {
+    let seed: Int
+    let batch: Int
+    let size: Int
+    private var order: (epoch: Int, indices: [Int]) = (-1, [])
+
+    init(seed: Int, batch: Int, size: Int) { (self.seed, self.batch, self.size) = (seed, batch, size) }
+
+    /// The training-set indices of step `step`'s minibatch.
+    mutating func indices(step: Int) -> [Int] {
+        (step * batch..<(step + 1) * batch).map { position in
+            let epoch = position / size
+            if order.epoch != epoch { order = (epoch, TrainingData.order(seed: seed, epoch: epoch, count: size)) }
+            return order.indices[position % size]
+        }
+    }
+
+    /// ||now - start|| / ||start||: how far a parameter set has moved (0 when it started at 0).
+    static func relativeChange<Scalar: BLASScalar>(_ now: [Scalar], from start: [Scalar]) -> Double {
+        var difference = [Double](repeating: 0, count: now.count)
+        for i in now.indices { difference[i] = Double(now[i]) - Double(start[i]) }
+        guard let moved = ScaledNorm(of: difference).value, let size = ScaledNorm(of: start).value, size > 0 else {
+            return 0
+        }
+        return moved / size
+    }
+}
+
+/// Minibatch training of one feedforward network: the training set in a seeded order, epoch after
 /// epoch, `batch` examples per step; the optimiser updates every W_l and b_l.
-package final class Trainer<Scalar: BLASScalar> {
+package final class Trainer<Scalar: BLASScalar>: TrainingLoop {
     /// The network being trained (its weights move with every step).
     package let network: Network<Scalar>
     package let settings: TrainingSettings
@@ -59,7 +142,7 @@ package final class Trainer<Scalar: BLASScalar> {
     /// The first `TrainingSettings.testSize` training examples: the training loss is their mean loss.
     private let trainingSubset: LabelledSet
     private var optimizer: OptimizerState<Scalar>
-    private var order: (epoch: Int, indices: [Int]) = (-1, [])
+    private var order: MinibatchOrder
 
     /// The network of `cell` for `seed` (weights from `cache` when it holds them) and the task's data.
     package init(cell: Cell, settings: TrainingSettings, seed: Int, cache: WeightCache? = nil) throws {
@@ -73,40 +156,22 @@ package final class Trainer<Scalar: BLASScalar> {
         optimizer = OptimizerState(
             settings.optimizer, learningRate: settings.learningRate, momentum: settings.momentum,
             slots: 2 * cell.depth)
+        order = MinibatchOrder(seed: seed, batch: cell.batch, size: settings.trainSize)
     }
 
-    /// Steps 0 ... steps: a forward and backward pass on each step's minibatch, recorded at
-    /// the recorded steps, then an update (none after the last step).
-    package func run() throws -> [TrainingPoint] {
-        let recorded = Set(settings.recordedSteps)
-        var points = [TrainingPoint]()
-        for step in 0...settings.steps {
-            let batch = minibatch(step: step)
-            try network.setBatch(batch.inputs.converted(to: Scalar.self), objective: data.objective(for: batch))
-            let pass = network.minibatchPass(recording: recorded.contains(step))
-            guard pass.status == .ok else {
-                points.append(TrainingPoint(step: step, status: pass.status))
-                break
-            }
-            if recorded.contains(step) { points.append(try record(step, pass)) }
-            if step < settings.steps { update(with: pass) }
-        }
-        return points
+    /// Trains; returns the recorded steps.
+    package func run() throws -> [TrainingPoint] { try runLoop() }
+
+    /// The examples of step `step` (see `MinibatchOrder`).
+    package func minibatch(step: Int) -> LabelledSet { data.train.rows(order.indices(step: step)) }
+
+    func pass(step: Int, recording: Bool) throws -> MinibatchPass<Scalar> {
+        let batch = minibatch(step: step)
+        try network.setBatch(batch.inputs.converted(to: Scalar.self), objective: data.objective(for: batch))
+        return network.minibatchPass(recording: recording)
     }
 
-    /// The examples of step `step`: positions step x batch ..< (step + 1) x batch of the
-    /// training set's epoch orders laid end to end.
-    package func minibatch(step: Int) -> LabelledSet {
-        let batch = network.cell.batch, size = settings.trainSize
-        let indices = (step * batch..<(step + 1) * batch).map { position in
-            let epoch = position / size
-            if order.epoch != epoch { order = (epoch, TrainingData.order(seed: seed, epoch: epoch, count: size)) }
-            return order.indices[position % size]
-        }
-        return data.train.rows(indices)
-    }
-
-    private func update(with pass: MinibatchPass<Scalar>) {
+    func update(with pass: MinibatchPass<Scalar>) {
         let depth = network.cell.depth
         for l in 0..<depth {
             optimizer.update(&network.weights[l].elements, gradient: network.weightGradients[l].elements, slot: l)
@@ -114,9 +179,12 @@ package final class Trainer<Scalar: BLASScalar> {
         }
     }
 
-    private func record(_ step: Int, _ pass: MinibatchPass<Scalar>) throws -> TrainingPoint {
+    func record(_ step: Int, _ pass: MinibatchPass<Scalar>) throws -> TrainingPoint {
         let layers = pass.layers.enumerated().map { l, measurement in
-            TrainingLayer(measurement: measurement, relativeUpdate: relativeUpdate(layer: l))
+            TrainingLayer(
+                measurement: measurement,
+                relativeUpdate: MinibatchOrder.relativeChange(
+                    network.weights[l].elements, from: initialWeights[l].elements))
         }
         let batch = network.cell.batch
         guard let train = try network.evaluate(trainingSubset, with: data, batch: batch),
@@ -127,16 +195,5 @@ package final class Trainer<Scalar: BLASScalar> {
         return TrainingPoint(
             step: step, status: .ok, trainLoss: train.loss, testLoss: test.loss,
             trainAccuracy: train.accuracy, testAccuracy: test.accuracy, layers: layers)
-    }
-
-    /// ||W_l(t) - W_l(0)||_F / ||W_l(0)||_F for layer index l (0-based).
-    private func relativeUpdate(layer l: Int) -> Double {
-        let now = network.weights[l].elements, start = initialWeights[l].elements
-        var difference = [Double](repeating: 0, count: now.count)
-        for i in now.indices { difference[i] = Double(now[i]) - Double(start[i]) }
-        guard let moved = ScaledNorm(of: difference).value, let size = ScaledNorm(of: start).value, size > 0 else {
-            return 0
-        }
-        return moved / size
     }
 }

@@ -36,9 +36,14 @@ package struct TrainingData: Sendable {
     /// Draws the sets of `task` for `seed`.
     package init(
         task: TrainingTask, seed: Int, width: Int, trainSize: Int, testSize: Int = TrainingSettings.testSize,
-        classes: Int, inputStd: Double
+        classes: Int, inputStd: Double, steps: Int = 1
     ) {
         switch task {
+        case .adding:
+            let draw = { (purpose: String, size: Int) in
+                AddingProblem.draw(seed: seed, purpose, size: size, steps: steps)
+            }
+            (train, test, readout) = (draw("train", trainSize), draw("test", testSize), nil)
         case .teacher:
             let teacher = Teacher(seed: seed, width: width)
             let draw = { (purpose: String, size: Int) -> LabelledSet in
@@ -114,5 +119,38 @@ extension Matrix {
         result.reserveCapacity(indices.count * columns)
         for i in indices { result.append(contentsOf: elements[(i * columns)..<((i + 1) * columns)]) }
         return Matrix(rows: indices.count, columns: columns, exactly: result)
+    }
+}
+
+/// The adding problem (Hochreiter & Schmidhuber 1997, in the form of Le et al. 2015): a sequence of T
+/// steps, each x_t = (value uniform on [0, 1], marker); one step of each half of the sequence is marked
+/// (marker 1, the others 0), and the target is the sum of the two marked values. Its variance is
+/// 2 x 1/12 = 1/6: the mean squared error of always answering 1.
+package enum AddingProblem {
+    /// Features of each x_t.
+    package static let features = 2
+    /// The mean squared error of the best constant answer (1).
+    package static let baseline = 1.0 / 6
+
+    /// `size` sequences of `steps` steps as rows of T x 2 features (x_t at columns 2(t-1), 2(t-1)+1),
+    /// with their targets; the draws depend only on (seed, purpose, size, steps).
+    package static func draw(seed: Int, _ purpose: String, size: Int, steps: Int) -> LabelledSet {
+        let values = RandomStream(seed: seed, purpose: "adding." + purpose + ".values", size, steps)
+            .uniform(count: size * steps)
+        let marks = RandomStream(seed: seed, purpose: "adding." + purpose + ".marks", size, steps)
+            .uniform(count: 2 * size)
+        let firstHalf = steps / 2
+        var inputs = [Double](repeating: 0, count: size * steps * features), targets = [Double]()
+        targets.reserveCapacity(size)
+        for row in 0..<size {
+            let first = min(firstHalf - 1, Int(marks[2 * row] * Double(firstHalf)))
+            let second = firstHalf + min(steps - firstHalf - 1, Int(marks[2 * row + 1] * Double(steps - firstHalf)))
+            for t in 0..<steps { inputs[(row * steps + t) * features] = values[row * steps + t] }
+            for t in [first, second] { inputs[(row * steps + t) * features + 1] = 1 }
+            targets.append(values[row * steps + first] + values[row * steps + second])
+        }
+        return LabelledSet(
+            inputs: Matrix(rows: size, columns: steps * features, exactly: inputs),
+            targets: Matrix(rows: size, columns: 1, exactly: targets), labels: [])
     }
 }

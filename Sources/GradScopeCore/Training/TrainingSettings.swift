@@ -32,12 +32,7 @@ package struct TrainingSettings: Hashable, Sendable {
 
     /// Checks the settings against each other and against `cell`; the error names the first bad key.
     package func validate(for cell: Cell) throws(ParameterError) {
-        guard !cell.architecture.isRecurrent else {
-            throw ParameterError(
-                key: "train",
-                message: "training a recurrent cell (\(cell.architecture.rawValue)) is not built in this version yet; "
-                    + "remove train, or use architecture plain or residual")
-        }
+        try validateTask(for: cell)
         try ParameterError.check("train.steps", steps, in: TrainingSettings.stepsRange)
         try ParameterError.check("train.record_every", recordEvery, in: TrainingSettings.stepsRange)
         try ParameterError.check("train.train_size", trainSize, in: TrainingSettings.trainSizeRange)
@@ -64,6 +59,33 @@ package struct TrainingSettings: Hashable, Sendable {
     }
 }
 
+extension TrainingSettings {
+    /// The task against the cell: sequences (`adding`) for recurrent cells only and they train on nothing
+    /// else; `adding` reads 2 features per step over at least 2 steps.
+    private func validateTask(for cell: Cell) throws(ParameterError) {
+        let recurrent = cell.architecture.isRecurrent
+        guard task.isSequential == recurrent else {
+            let valid = TrainingTask.allCases.filter { $0.isSequential == recurrent }.map(\.rawValue)
+            throw ParameterError(
+                key: "train.task",
+                message: "task \(task.rawValue) does not suit architecture \(cell.architecture.rawValue); valid: "
+                    + valid.joined(separator: ", ")
+                    + (recurrent ? " (a recurrent cell reads sequences)" : " (adding needs rnn, lstm or gru)"))
+        }
+        guard task == .adding else { return }
+        guard cell.inputFeatures == AddingProblem.features else {
+            throw ParameterError(
+                key: "input_size",
+                message: "task adding reads \(AddingProblem.features) features per step (value, marker); set "
+                    + "\"input_size\": 2, got \(cell.inputFeatures)")
+        }
+        guard cell.depth >= 2 else {
+            throw ParameterError(
+                key: "depth", message: "task adding marks one step in each half of the sequence: at least 2 steps")
+        }
+    }
+}
+
 /// The update rule. With g the minibatch gradient of a parameter w:
 /// `sgd` w <- w - lr g; `momentum` v <- mu v + g, w <- w - lr v;
 /// `adam` m <- b1 m + (1 - b1) g, s <- b2 s + (1 - b2) g^2,
@@ -78,7 +100,12 @@ package enum TrainingTask: String, CaseIterable, Sendable {
     case teacher
     /// Classification of a Gaussian mixture with `classes` clusters, loss `cross_entropy`.
     case clusters
+    /// Recurrent cells: the adding problem (`AddingProblem`), a learned scalar readout of h_T, loss `mse`.
+    case adding
 
     /// The loss the task trains with.
-    package var loss: Loss { self == .teacher ? .mse : .crossEntropy }
+    package var loss: Loss { self == .clusters ? .crossEntropy : .mse }
+
+    /// Whether the task is one of sequences (for recurrent cells) rather than of single examples.
+    package var isSequential: Bool { self == .adding }
 }

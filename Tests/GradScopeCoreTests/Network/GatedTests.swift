@@ -75,7 +75,7 @@ struct GatedTests {
     }
 
     /// Central differences of the loss in every entry of `parameter` against `analytic`.
-    static func check(_ network: GatedNetwork<Double>, _ parameter: GatedParameter, analytic: [Double]) throws
+    static func check(_ network: GatedNetwork<Double>, _ parameter: RecurrentParameter, analytic: [Double]) throws
         -> Double
     {
         let value = network.values(parameter), h = 1e-5
@@ -108,7 +108,7 @@ struct GatedTests {
             let network = try GatedNetwork<Double>(cell: cell, seed: 4)
             let gradients = try #require(network.gradients())
             let label = "\(architecture) \(loss) T=\(steps)"
-            var sets: [(GatedParameter, [Double])] = [
+            var sets: [(RecurrentParameter, [Double])] = [
                 (.recurrentWeights, Self.sum(gradients.map(\.weights))),
                 (.inputWeights, Self.sum(gradients.map(\.inputWeights))), (.bias, Self.sum(gradients.map(\.biases))),
             ]

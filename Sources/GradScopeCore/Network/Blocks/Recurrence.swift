@@ -94,3 +94,10 @@ extension Network {
         return sequence
     }
 }
+
+/// A parameter set of a recurrent network: the tied W, U, b, the GRU's b_hn, or one step's input x_t.
+package enum RecurrentParameter: Hashable, Sendable {
+    case recurrentWeights, inputWeights, bias, hiddenBias
+    /// x_t, 1-based.
+    case input(Int)
+}
