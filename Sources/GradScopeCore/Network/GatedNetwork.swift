@@ -195,7 +195,32 @@ package final class GatedNetwork<Scalar: BLASScalar> {
         return LayerMeasurement(
             gradW: norm(shares.weights.elements), gradB: norm(shares.biases + shares.hiddenBias),
             gradZ: norm(s.delta.elements), gradH: norm(s.hidden.elements), activations: statistics[t - 1],
-            perExample: [], gradX: norm(shares.input.elements), gradC: kind == .lstm ? norm(s.cell.elements) : nil)
+            perExample: perExampleQuantiles(t, s), gradX: norm(shares.input.elements),
+            gradC: kind == .lstm ? norm(s.cell.elements) : nil)
+    }
+
+    /// The quantiles 10, 50, 90% over the batch of each example's share of step t's (dW, db), at true scale:
+    /// LSTM ||dP_b|| sqrt(||h_{t-1,b}||^2 + 1); GRU sqrt(||dA_b||^2 ||h_{t-1,b}||^2 + ||dX_b||^2 + ||dA_{n,b}||^2)
+    /// (W sees dA; b sees dX and b_hn the candidate's part of dA), from row norms only.
+    func perExampleQuantiles(_ t: Int, _ s: StepSignals) -> [ScaledNorm] {
+        let previous = Kernels.rowSquares(hidden[t - 1].elements, columns: width)
+        let weightSide = Kernels.rowSquares(s.recurrentDelta.elements, columns: gateColumns)
+        var shares = zip(weightSide, previous).map { $0 * ($1 + (kind == .lstm ? 1 : 0)) }
+        if kind == .gru {
+            let inputSide = Kernels.rowSquares(s.delta.elements, columns: gateColumns)
+            for b in shares.indices {
+                var candidate = 0.0
+                for j in (2 * width)..<gateColumns {
+                    let v = Double(s.recurrentDelta.elements[b * gateColumns + j])
+                    candidate += v * v
+                }
+                shares[b] += inputSide[b] + candidate
+            }
+        }
+        let sorted = shares.map { $0.squareRoot() }.sorted()
+        return PerExampleQuantile.allCases.map {
+            ScaledNorm(significand: Quantile.of(sorted: sorted, $0.fraction)).scaled(byPowerOfTwo: s.exponent)
+        }
     }
 
     /// Step t's shares of dLoss/dW, dLoss/db and dLoss/db_hn, and dLoss/dx_t, times 2^-exponent: what its
