@@ -198,35 +198,68 @@ package struct Report {
             let curve = trainingCurve(id, column: Column.testLoss, layer: "1", log: true)
             return self.series(cell, x: curve.x, y: curve.y)
         }
-        let chart = LineChart(
+        var chart = LineChart(
             title: "Test loss during training (mean of log10 over seeds)", xLabel: "step", yLabel: "test loss",
             logY: true,
             panels: grouping.panels(series, cells: cellRows), legend: grouping.legend)
+        let baselines = Set(tables.trainingSummary.compactMap { $0.number("baseline_test_loss") })
+        if let baseline = baselines.first, baselines.count == 1 { addBaseline(baseline, to: &chart) }
         return Figure(
             name: "training-loss", caption: "Held-out loss against step, from training.csv, one line per cell.",
             nodes: chart.nodes(), width: chart.width, height: chart.height)
     }
 
+    /// A dotted grey line at the task's baseline loss across every panel (1/6 for `adding`).
+    func addBaseline(_ baseline: Double, to chart: inout LineChart) {
+        for p in chart.panels.indices {
+            let steps = chart.panels[p].series.flatMap(\.x)
+            guard let first = steps.min(), let last = steps.max() else { continue }
+            chart.panels[p].series.append(
+                Series(
+                    name: "baseline", colour: "#777777", x: [first, last], y: [log10(baseline), log10(baseline)],
+                    band: nil, dash: "2 3", key: "", kind: "baseline"))
+        }
+        chart.legend.append(("baseline: always answering the mean (dotted)", "#777777", "2 3"))
+    }
+
+    /// How training moves the first and last layer (feedforward), or how the gradient reaching the first
+    /// and the last time step evolves while a recurrent cell learns (its tied weights move as one).
     func trainingUpdateFigure() -> Figure {
+        let recurrent = tables.layerNoun == "time step"
         var series = [Series]()
         for cell in tables.cells {
             guard let id = cell[Column.cell], let depth = cell["depth"] else { continue }
             for (layer, dashed) in [("1", true), (depth, false)] {
-                let curve = trainingCurve(id, column: Column.relativeUpdate, layer: layer, log: true)
+                let curve =
+                    recurrent
+                    ? trainingCurve(id, column: Column.log10Norm(GradientNorm.h), layer: layer, log: false)
+                    : trainingCurve(id, column: Column.relativeUpdate, layer: layer, log: true)
                 var line = self.series(cell, x: curve.x, y: curve.y)
                 (line.dash, line.kind) = (dashed ? "5 3" : nil, dashed ? "first-layer" : "line")
                 series.append(line)
             }
         }
+        let (title, y, caption) =
+            recurrent
+            ? (
+                "The gradient reaching the first and the last time step while training: ‖dLoss/dh_t‖",
+                "‖dLoss/dh_t‖",
+                "‖dLoss/dh_1‖ (dashed) and ‖dLoss/dh_T‖ (solid) on each recorded step's minibatch, from training.csv."
+            )
+            : (
+                "How far each layer has moved: ‖W_l(t) - W_l(0)‖ / ‖W_l(0)‖", "relative update",
+                "Relative update of the first (dashed) and last (solid) layer against step, from training.csv."
+            )
         var chart = LineChart(
-            title: "How far each layer has moved: ‖W_l(t) - W_l(0)‖ / ‖W_l(0)‖", xLabel: "step",
-            yLabel: "relative update",
-            logY: true, panels: grouping.panels(series, cells: cellRows), legend: grouping.legend)
-        chart.legend.append(("dashed: layer 1, solid: layer L", "#555555", "5 3"))
+            title: title, xLabel: "step", yLabel: y, logY: true, panels: grouping.panels(series, cells: cellRows),
+            legend: grouping.legend)
+        chart.legend.append(
+            (
+                recurrent ? "dashed: time step 1, solid: time step T" : "dashed: layer 1, solid: layer L", "#555555",
+                "5 3"
+            ))
         return Figure(
-            name: "training-update",
-            caption: "Relative update of the first (dashed) and last (solid) layer against step, from training.csv.",
-            nodes: chart.nodes(), width: chart.width, height: chart.height)
+            name: "training-update", caption: caption, nodes: chart.nodes(), width: chart.width, height: chart.height)
     }
 }
 

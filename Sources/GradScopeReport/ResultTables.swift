@@ -13,6 +13,7 @@ struct ResultTables {
     let summary: [[String: String]]
     let spectra: [String: [[String: String]]]
     let training: [String: [[String: String]]]
+    let trainingSummary: [[String: String]]
     let manifest: Manifest
 
     init(folder: URL) throws {
@@ -29,6 +30,7 @@ struct ResultTables {
         summary = try table("summary.csv")
         spectra = try byCell("spectra_histogram.csv")
         training = try byCell("training.csv")
+        trainingSummary = try table("training_summary.csv")
         manifest = try Manifest(folder: folder)
     }
 

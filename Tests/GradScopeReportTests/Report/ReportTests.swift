@@ -147,6 +147,48 @@ struct ReportTests {
         }
     }
 
+    @Test(
+        """
+        Recurrent training: the loss figure draws the adding baseline 1/6, and the gradient figure plots \
+        log10 ||dLoss/dh_t|| at the first and the last step from training.csv
+        """)
+    func recurrentTraining() async throws {
+        let folder = try temporaryFolder()
+        let config = try write(
+            """
+            {"name": "sequences", "width": 4, "batch": 8, "seeds": 2, "depth": 4, "input_size": 2,
+             "train": {"steps": 4, "record_every": 2, "train_size": 32, "learning_rate": 0.01, "task": "adding"},
+             "sweep": {"architecture": ["rnn", "lstm"]}}
+            """, to: folder, as: "sequences.json")
+        #expect(try await runGradscope(["run", config, "--output", folder.path, "--quiet"]).status == 0)
+        #expect(try await runGradscope(["report", folder.path]).status == 0)
+        let results = folder.appendingPathComponent("sequences")
+        func figure(_ name: String) throws -> Elements {
+            try #require(Elements.parse(try Data(contentsOf: results.appendingPathComponent(name + ".svg"))).0)
+        }
+        let baseline = try figure("training-loss").named("path", class: "baseline")
+        #expect(baseline.count == 1)
+        for line in baseline {
+            let ys = try #require(line.attributes["data-y"]).split(separator: " ").map { Double($0)! }
+            #expect(ys.count == 2 && ys.allSatisfy { abs($0 - log10(1.0 / 6)) < 1e-12 })
+        }
+        let training = try csv(results.appendingPathComponent("training.csv"))
+        let gradient = try figure("training-update")
+        let lines = gradient.named("path", class: "line") + gradient.named("path", class: "first-layer")
+        #expect(lines.count == 4)  // two cells, steps 1 and T
+        for line in lines {
+            let cell = try #require(line.attributes["data-cell"])
+            let step = line.attributes["class"] == "first-layer" ? "1" : "4"
+            let rows = training.filter { $0["cell"] == cell && $0["layer"] == step }
+            let expected = [0, 2, 4].map { recorded in
+                let values = rows.filter { $0["step"] == "\(recorded)" }.map { Double($0["log10_grad_h_norm"]!)! }
+                return values.reduce(0, +) / Double(values.count)
+            }
+            let plotted = try #require(line.attributes["data-y"]).split(separator: " ").map { Double($0)! }
+            #expect(zip(plotted, expected).allSatisfy { abs($0 - $1) < 1e-12 }, "\(cell) step \(step)")
+        }
+    }
+
     @Test("activations --svg draws phi and phi' for every activation")
     func activations() async throws {
         let result = try await runGradscope(["activations", "--svg"])
