@@ -10,7 +10,7 @@ BUILD_FLAGS := -c release $(CPU_FLAGS)
 BIN := .build/release/gradscope
 APT_PACKAGES := libopenblas-dev liblapacke-dev
 
-.PHONY: setup build test sweep sweep-slurm bench format clean
+.PHONY: setup build test sweep reproduce sweep-slurm bench format clean
 
 CONFIGS := $(if $(CONFIG),$(CONFIG),$(wildcard experiments/*.json))
 SWEEP_MODE := $(if $(FORCE),--force,--resume)
@@ -42,6 +42,12 @@ test: setup
 sweep: build
 	$(BIN) run $(CONFIGS) --output $(OUTPUT) --jobs $(JOBS) $(SWEEP_MODE)
 	$(BIN) report $(OUTPUT)
+
+## reproduce: run the published results of experiments/papers/ into results/papers and check them (exit 1 on a miss)
+PAPERS := $(wildcard experiments/papers/*.json)
+reproduce: build
+	$(BIN) run $(PAPERS) --output $(OUTPUT)/papers --jobs $(JOBS) $(SWEEP_MODE)
+	$(BIN) check $(OUTPUT)/papers
 
 ## sweep-slurm: write and submit a Slurm job array for CONFIG (SHARDS=N tasks, one shard each) and a merge job
 SHARDS ?= 4

@@ -244,7 +244,7 @@ package struct Report {
             ? (
                 "The gradient reaching the first and the last time step while training: ‖dLoss/dh_t‖",
                 "‖dLoss/dh_t‖",
-                "‖dLoss/dh_1‖ (dashed) and ‖dLoss/dh_T‖ (solid) on each recorded step's minibatch, from training.csv."
+                "‖dLoss/dh_1‖ (dashed) and ‖dLoss/dh_T‖ (solid) on each recorded minibatch, from training.csv."
             )
             : (
                 "How far each layer has moved: ‖W_l(t) - W_l(0)‖ / ‖W_l(0)‖", "relative update",

@@ -16,6 +16,9 @@ package struct Experiment: Sendable {
     /// The seeds every cell runs with.
     package let seeds: [Int]
 
+    /// The config's `expect` blocks (checked when it was loaded): what `gradscope check` compares.
+    package var expectations: [Expectation] { document["expect"].flatMap { try? Expectation.read($0) } ?? [] }
+
     /// A hash of everything that defines the results (name, cells, seeds), not of the
     /// file's text: reformatting a config or editing its description changes nothing.
     package var configHash: String {

@@ -86,6 +86,10 @@ struct ConfigReader {
                 } else {
                     fail(key, node, "must be true or false; got \(node.value.typeName)")
                 }
+            case "expect":
+                do throws(ExpectationError) { _ = try Expectation.read(node) } catch {
+                    fail(key + error.subpath, node, error.message)
+                }
             case "train":
                 do throws(ValueError) { base.training = try TrainingSettings.read(node) } catch {
                     fail(key, node, error)

@@ -114,7 +114,7 @@ struct Parameter: Sendable {
 /// Keys of a config and how their values read.
 enum Parameters {
     /// Keys that are valid at the top level but are not parameters of a cell.
-    static let settings = ["name", "description", "seeds", "sweep", "train", "jacobian"]
+    static let settings = ["name", "description", "seeds", "sweep", "train", "jacobian", "expect"]
     /// Keys reserved for features this version does not have yet.
     static let unavailable: [String] = []
 

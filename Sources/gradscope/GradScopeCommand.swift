@@ -15,7 +15,7 @@ struct GradScopeCommand: AsyncParsableCommand {
         version: gradscopeVersion,
         subcommands: [
             RunCommand.self, ValidateCommand.self, MergeCommand.self, ExportCommand.self, SlurmCommand.self,
-            ReportCommand.self,
+            ReportCommand.self, CheckCommand.self,
             ActivationsCommand.self, MeasureCommand.self, PeakCommand.self, NormalsRateCommand.self, FloorCommand.self,
             HaarRateCommand.self,
         ]

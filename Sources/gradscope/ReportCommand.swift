@@ -20,16 +20,7 @@ struct ReportCommand: ParsableCommand {
 
     func run() throws {
         for path in folders {
-            let url = URL(fileURLWithPath: path)
-            let targets =
-                FileManager.default.fileExists(atPath: url.appendingPathComponent("manifest.json").path)
-                ? [url]
-                : ((try? FileManager.default.contentsOfDirectory(at: url, includingPropertiesForKeys: nil)) ?? [])
-                    .filter { FileManager.default.fileExists(atPath: $0.appendingPathComponent("manifest.json").path) }
-                    .sorted { $0.path < $1.path }
-            guard !targets.isEmpty else {
-                throw RunFailure.usage("\(path) holds no results (no manifest.json in it or its subfolders)")
-            }
+            let targets = try ResultsFolders.resolve(path)
             for target in targets {
                 let count = try Report(folder: target).write()
                 FileHandle.standardError.write(

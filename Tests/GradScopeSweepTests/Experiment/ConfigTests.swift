@@ -138,6 +138,17 @@ struct ConfigTests {
         (#"{"name": "x", "train": {"task": "adding"}}"#, "train.task", "adding needs rnn, lstm or gru"),
         (#"{"name": "x", "architecture": "lstm", "train": {"task": "adding"}}"#, "input_size", "\"input_size\": 2"),
         (#"{"name": "x", "init": "he_normall"}"#, "init.name", "did you mean `he_normal`"),
+        (#"{"name": "x", "expect": 3}"#, "expect", "non-empty array"),
+        (#"{"name": "x", "expect": []}"#, "expect", "non-empty array"),
+        (#"{"name": "x", "expect": {"file": "summary.csv"}}"#, "expect.column", "non-empty string"),
+        (#"{"name": "x", "expect": {"file": "sumary.csv"}}"#, "expect.file", "valid: runs.csv"),
+        (
+            #"{"name": "x", "expect": [{"file": "summary.csv", "column": "a", "value": 1, "tolerance": 0}]}"#,
+            "expect[0].tolerance", "> 0"
+        ),
+        (#"{"name": "x", "expect": {"sorce": "s"}}"#, "expect.sorce", "valid keys: file"),
+        (#"{"name": "x", "expect": {"file": "summary.csv", "where": {"a": [1]}}}"#, "expect.where.a", "number, string"),
+        (#"{"name": "x", "sweep": {"expect": [1]}}"#, "sweep.expect", "expect"),
         (#"{"name": "x", "init": {"name": "orthogonal", "gian": 2}}"#, "init.gian", "did you mean `gain`"),
         (#"{"name": "x", "init": {"name": "normal"}}"#, "init.std", "needs"),
         (

@@ -1,0 +1,61 @@
+import Foundation
+import GradScopeSweep
+import GradScopeTestSupport
+import Testing
+
+/// `gradscope check` and the shipped reproductions of experiments/papers/.
+@Suite("Reproductions: expect blocks and gradscope check")
+struct CheckTests {
+    static var papers: [URL] {
+        let folder = repositoryRoot.appendingPathComponent("experiments/papers")
+        return ((try? FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil)) ?? [])
+            .filter { $0.pathExtension == "json" }.sorted { $0.path < $1.path }
+    }
+
+    @Test("Every shipped paper config runs and reproduces each of its published values (check exits 0)")
+    func shippedPapers() async throws {
+        let configs = Self.papers
+        #expect(configs.count >= 6)
+        let expected = try configs.map { try ExperimentLoader.load(path: $0.path).expectations.count }
+        #expect(expected.allSatisfy { $0 > 0 }, "every paper config has an expect block")
+        let folder = try temporaryFolder()
+        let run = try await runGradscope(["run"] + configs.map(\.path) + ["--output", folder.path, "--quiet"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let check = try await runGradscope(["check", folder.path])
+        let total = expected.reduce(0, +)
+        #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
+        #expect(check.stdout.contains("\(total) of \(total) values reproduced"), "\(check.stdout)")
+    }
+
+    @Test("A published value edited to be wrong, or a column that does not exist, makes check exit 1 and name it")
+    func wrongValue() async throws {
+        let folder = try temporaryFolder()
+        let text = """
+            {"name": "edited", "activation": "tanh", "init": "glorot_standard", "depth": 8, "width": 128,
+             "batch": 32, "loss": "probe", "seeds": 2,
+             "expect": [
+               {"file": "summary.csv", "column": "z_log10_gain_per_layer", "value": -0.2386, "tolerance": 0.03,
+                "source": "right"},
+               {"file": "summary.csv", "column": "z_log10_gain_per_layer", "value": -0.5, "tolerance": 0.03,
+                "source": "edited to be wrong"},
+               {"file": "summary.csv", "where": {"init": "he_normal"}, "column": "z_log10_gain_per_layer",
+                "value": 0, "tolerance": 1, "source": "no such row"},
+               {"file": "summary.csv", "column": "no_such_column", "value": 0, "tolerance": 1, "source": "no column"}
+             ]}
+            """
+        let config = try write(text, to: folder, as: "edited.json")
+        #expect(try await runGradscope(["run", config, "--output", folder.path, "--quiet"]).status == 0)
+        let check = try await runGradscope(["check", folder.appendingPathComponent("edited").path])
+        #expect(check.status == 1)
+        let lines = check.stdout.split(separator: "\n").map(String.init)
+        func line(_ source: String) -> String { lines.first { $0.contains(source) } ?? "" }
+        #expect(line("right").hasSuffix("ok"), "\(check.stdout)")
+        #expect(line("edited to be wrong").contains("-0.5") && line("edited to be wrong").hasSuffix("MISS"))
+        #expect(line("no such row").contains("no row matches init=he_normal"))
+        #expect(line("no column").contains("no column no_such_column in summary.csv"))
+        #expect(check.stdout.contains("1 of 4 values reproduced"))
+        #expect(check.stderr.contains("3 of 4 values missed"))
+        let usage = try await runGradscope(["check", folder.appendingPathComponent("nothing").path])
+        #expect(usage.status == 2 && usage.stderr.contains("holds no results"))
+    }
+}
