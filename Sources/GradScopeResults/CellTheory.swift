@@ -10,11 +10,22 @@ package struct CellTheory: Sendable {
     package let chiAtFixedPoint: Double
     /// `ordered`, `critical` or `chaotic`.
     package let phase: Phase
+    /// The correlation map (plain networks): c_l per layer l = 1 ... L from the inputs' correlation, the
+    /// stable fixed point c* and the map's slope chi_c there; empty and nil where theory has none.
+    package var correlations: [Double] = []
+    package var correlationFixedPoint: (c: Double, chi: Double)?
 
     package init(squaredGains: [Double], fixedPoint: Double, chiAtFixedPoint: Double, phase: Phase) {
         (self.squaredGains, self.fixedPoint, self.chiAtFixedPoint, self.phase) = (
             squaredGains, fixedPoint, chiAtFixedPoint, phase
         )
+    }
+
+    /// xi_c = -1 / ln chi_c, the depth over which the correlation approaches c* by a factor e; nil where
+    /// chi_c is not in (0, 1).
+    package var correlationDepthScale: Double? {
+        guard let chi = correlationFixedPoint?.chi, chi > 0, chi < 1 else { return nil }
+        return -1 / log(chi)
     }
 
     /// xi = 1 / |ln chi_1|, the depth over which gradients change by e; nil at criticality.

@@ -27,6 +27,11 @@ package enum Column {
 
     /// training.csv.
     package static let testLoss = "test_loss", relativeUpdate = "relative_update"
+    /// The pair correlation of a layer's pre-activations (runs.csv; means over seeds in layers.csv), theory's c_l,
+    /// and (summary.csv) the measured correlation at layer L and theory's c*, chi_c and xi_c.
+    package static let correlationMean = "correlation_mean", correlationStd = "correlation_std"
+    package static let theoryCorrelation = "theory_correlation", correlationLast = "correlation_last"
+    package static let theoryCStar = "theory_c_star", theoryChiC = "theory_chi_c", theoryXiC = "theory_xi_c"
     /// The training task, among the parameter columns of a training cell.
     package static let trainTask = "train_task"
     /// spectra_histogram.csv: a bin's edges in log10 sigma and the fraction of singular values in it.

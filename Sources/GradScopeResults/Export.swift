@@ -100,12 +100,13 @@ package enum Export {
             + ["act_mean", "act_std", "saturated_fraction"]
             + perExampleNames.map { "per_example_grad_norm_\($0)" }
             + perExampleNames.map { "log10_per_example_grad_norm_\($0)" }
+            + [Column.correlationMean, Column.correlationStd]
         return cellTable(cells, columns: columns) { cell, rows in
             for run in byCell[cell.index] ?? [] {
                 for layer in 1...max(1, cell.depth) {
                     let common = ["\(run.seed)", "\(layer)", run.status.rawValue]
                     guard run.layers.indices.contains(layer - 1) else {
-                        rows.append(common + Array(repeating: nil, count: 16 + 2 * perExampleNames.count))
+                        rows.append(common + Array(repeating: nil, count: 18 + 2 * perExampleNames.count))
                         continue
                     }
                     let l = run.layers[layer - 1]
@@ -120,7 +121,8 @@ package enum Export {
                             + l.recurrentNorms.map { CSVTable.number($0?.log10) }
                             + [l.actMean, l.actStd, l.saturatedFraction].map(CSVTable.number)
                             + perExample.map { CSVTable.number($0?.value) }
-                            + perExample.map { CSVTable.number($0?.log10) })
+                            + perExample.map { CSVTable.number($0?.log10) }
+                            + [l.correlation?.mean, l.correlation?.std].map(CSVTable.number))
                 }
             }
         }
@@ -144,6 +146,7 @@ package enum Export {
         columns +=
             [Column.actStdMean, Column.saturatedFractionMean, Column.theoryLog10GradZNorm]
             + perExampleNames.map { "log10_per_example_grad_norm_\($0)_mean" }
+            + [Column.correlationMean, Column.correlationStd, Column.theoryCorrelation]
         return cellTable(cells, columns: columns) { cell, rows in
             let runs = byCell[cell.index] ?? []
             let ok = runs.filter { $0.status == .ok && $0.layers.count == cell.depth }
@@ -165,6 +168,13 @@ package enum Export {
                         Statistics.mean(
                             stats.compactMap { $0.perExample.indices.contains(q) ? $0.perExample[q].log10 : nil }))
                 }
+                row += [
+                    Statistics.mean(stats.compactMap(\.correlation?.mean)),
+                    Statistics.mean(stats.compactMap(\.correlation?.std)),
+                    cell.theory.flatMap {
+                        $0.correlations.indices.contains(layer - 1) ? $0.correlations[layer - 1] : nil
+                    },
+                ].map(CSVTable.number)
                 rows.append(row)
             }
         }
@@ -177,7 +187,8 @@ package enum Export {
         for (x, _) in aggregated { columns += [Column.log10RatioFirstLast(x), Column.log10GainPerLayer(x)] }
         columns += [
             Column.theoryZRatio, Column.theoryZGain, "theory_q_star", "theory_chi_star", "theory_phase",
-            "theory_depth_scale", Column.status,
+            "theory_depth_scale", Column.correlationLast, Column.theoryCStar, Column.theoryChiC, Column.theoryXiC,
+            Column.status,
         ]
         return cellTable(cells, columns: columns) { cell, rows in
             let runs = byCell[cell.index] ?? []
@@ -192,6 +203,13 @@ package enum Export {
                 row += [CSVTable.number(ratio), CSVTable.number(Statistics.gainPerLayer(means))]
             }
             row += theoryColumns(cell, profiles)
+            let last = runs.filter { $0.status == .ok && $0.layers.count == cell.depth }.compactMap {
+                $0.layers.last?.correlation?.mean
+            }
+            row += [
+                Statistics.mean(last), cell.theory?.correlationFixedPoint?.c, cell.theory?.correlationFixedPoint?.chi,
+                cell.theory?.correlationDepthScale,
+            ].map(CSVTable.number)
             row.append(CellStatus(runs.map(\.status), complete: runs.count >= seedCount).rawValue)
             rows.append(row)
         }

@@ -61,12 +61,15 @@ package struct LayerRecord: Equatable, Sendable {
 
     /// Recurrent cells: ||dLoss/dx_t|| and (LSTM) ||dLoss/dc_t||; nil where the layer has none.
     package var gradX, gradC: ScaledNorm?
+    /// The pair correlation of the layer's pre-activations; nil where not recorded.
+    package var correlation: PairCorrelation?
 
     package init(
         gradW: ScaledNorm, gradB: ScaledNorm, gradZ: ScaledNorm, gradH: ScaledNorm,
         actMean: Double, actStd: Double, saturatedFraction: Double, perExample: [ScaledNorm] = [],
-        gradX: ScaledNorm? = nil, gradC: ScaledNorm? = nil
+        gradX: ScaledNorm? = nil, gradC: ScaledNorm? = nil, correlation: PairCorrelation? = nil
     ) {
+        self.correlation = correlation
         (self.gradW, self.gradB, self.gradZ, self.gradH) = (gradW, gradB, gradZ, gradH)
         (self.actMean, self.actStd, self.saturatedFraction, self.perExample) = (
             actMean, actStd, saturatedFraction, perExample

@@ -88,6 +88,13 @@ package final class ResultStore: Sendable {
         migrator.registerMigration("v5-recurrent") { db in
             try addScaledNormColumns(recurrentNormNames.map { "grad_\($0)" }, to: db)
         }
+        migrator.registerMigration("v6-correlation") { db in
+            for table in ["layer", "training_layer"] {
+                try db.alter(table: table) { t in
+                    for name in correlationNames { t.add(column: name, .double) }
+                }
+            }
+        }
         return migrator
     }
 
@@ -105,6 +112,9 @@ package final class ResultStore: Sendable {
 
     /// The four gradient norms of a layer, as named in the columns (`LayerRecord.norms` order).
     private static let normNames = GradientNorm.allCases.map(\.rawValue)
+
+    /// The pair-correlation statistics of a layer, as named in the columns.
+    static let correlationNames = [Column.correlationMean, Column.correlationStd]
 
     /// The norms of recurrent steps, as named in the columns (`LayerRecord.recurrentNorms` order).
     private static let recurrentNormNames = RecurrentNorm.allCases.map(\.rawValue)
@@ -131,7 +141,7 @@ package final class ResultStore: Sendable {
         }
         let columns: [String] =
             pairs(normNames, "grad_") + ["act_mean", "act_std", "saturated_fraction"]
-            + pairs(perExampleQuantiles, "per_example_") + pairs(recurrentNormNames, "grad_")
+            + pairs(perExampleQuantiles, "per_example_") + pairs(recurrentNormNames, "grad_") + correlationNames
         return columns.joined(separator: ", ")
     }()
 
@@ -181,13 +191,13 @@ package final class ResultStore: Sendable {
             arguments: [run.cellIndex, run.seed, run.status.rawValue, run.loss, run.seconds])
         let statement = try db.makeStatement(
             sql: """
-                INSERT INTO layer VALUES (\(Array(repeating: "?", count: 24).joined(separator: ", ")))
+                INSERT INTO layer VALUES (\(Array(repeating: "?", count: 26).joined(separator: ", ")))
                 """)
         for (i, layer) in run.layers.enumerated() {
             try statement.execute(
                 arguments: StatementArguments(
                     [run.cellIndex, run.seed, i + 1] + layer.databaseValues + layer.perExampleValues
-                        + layer.recurrentValues))
+                        + layer.recurrentValues + layer.correlationValues))
         }
         try insertTraining(run, into: db)
         let spectrum = try db.makeStatement(sql: "INSERT INTO singular_value VALUES (?, ?, ?, ?, ?)")
@@ -200,7 +210,7 @@ package final class ResultStore: Sendable {
         guard !run.training.isEmpty else { return }
         let stepStatement = try db.makeStatement(sql: "INSERT INTO training_step VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
         let layerStatement = try db.makeStatement(
-            sql: "INSERT INTO training_layer VALUES (\(Array(repeating: "?", count: 26).joined(separator: ", ")))")
+            sql: "INSERT INTO training_layer VALUES (\(Array(repeating: "?", count: 28).joined(separator: ", ")))")
         for point in run.training {
             try stepStatement.execute(arguments: [
                 run.cellIndex, run.seed, point.step, point.status.rawValue,
@@ -211,7 +221,8 @@ package final class ResultStore: Sendable {
                     [run.cellIndex, run.seed, point.step, i + 1] + layer.databaseValues
                 try layerStatement.execute(
                     arguments: StatementArguments(
-                        values + [point.relativeUpdates[i]] + layer.perExampleValues + layer.recurrentValues))
+                        values + [point.relativeUpdates[i]] + layer.perExampleValues + layer.recurrentValues
+                            + layer.correlationValues))
             }
         }
     }
@@ -295,6 +306,9 @@ extension LayerRecord {
         recurrentNorms.flatMap { [$0?.significand, $0?.exponent] as [DatabaseValueConvertible?] }
     }
 
+    /// The pair correlation's mean and std as stored, NULL where not recorded.
+    var correlationValues: [DatabaseValueConvertible?] { [correlation?.mean, correlation?.std] }
+
     /// Reads a layer's numbers from the columns of `ResultStore.layerSelection`, which start at
     /// index `first` of `row` (by position: a name lookup per value was most of reading a store).
     init(_ row: Row, from first: Int) {
@@ -319,6 +333,12 @@ extension LayerRecord {
             gradW: norm(0), gradB: norm(1), gradZ: norm(2), gradH: norm(3),
             actMean: row[statistics], actStd: row[statistics + 1], saturatedFraction: row[statistics + 2],
             perExample: stored.count == ResultStore.perExampleQuantiles.count ? stored : [],
-            gradX: optionalNorm(0), gradC: optionalNorm(1))
+            gradX: optionalNorm(0), gradC: optionalNorm(1), correlation: Self.correlation(row, from: recurrentStart + 4)
+        )
+    }
+
+    private static func correlation(_ row: Row, from i: Int) -> PairCorrelation? {
+        guard let mean: Double = row[i], let std: Double = row[i + 1] else { return nil }
+        return PairCorrelation(mean: mean, std: std)
     }
 }

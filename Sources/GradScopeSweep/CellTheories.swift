@@ -14,9 +14,17 @@ extension CellTheory {
         let families = Array(deepest)
         let computed = families.concurrentMap { _, cell in
             let theory = MeanField(cell), point = theory.fixedPoint
-            return CellTheory(
+            var result = CellTheory(
                 squaredGains: theory.squaredGains(cell), fixedPoint: point.q,
                 chiAtFixedPoint: point.chi, phase: Phase(chi: point.chi))
+            if cell.architecture == .plain {
+                let map = CorrelationMap(theory)
+                result.correlations = map.correlations(
+                    inputCorrelation: cell.inputCorrelation, inputVariance: cell.inputStd * cell.inputStd,
+                    depth: cell.depth)
+                result.correlationFixedPoint = map.fixedPoint
+            }
+            return result
         }
         let theories = Dictionary(uniqueKeysWithValues: zip(families.map(\.key), computed))
         var result = [Int: CellTheory]()
@@ -30,9 +38,13 @@ extension CellTheory {
                 continue
             }
             guard CellTheory.hasMeanField(cell), let full = theories[TheoryKey(cell)] else { continue }
-            result[index] = CellTheory(
+            var theory = CellTheory(
                 squaredGains: Array(full.squaredGains.prefix(cell.depth)), fixedPoint: full.fixedPoint,
                 chiAtFixedPoint: full.chiAtFixedPoint, phase: full.phase)
+            (theory.correlations, theory.correlationFixedPoint) = (
+                Array(full.correlations.prefix(cell.depth)), full.correlationFixedPoint
+            )
+            result[index] = theory
         }
         return result
     }
@@ -50,15 +62,16 @@ extension CellTheory {
 /// Everything mean-field theory reads from a cell except its depth.
 private struct TheoryKey: Hashable {
     let activation: Activation
-    let weightVariance: Double, biasVariance: Double, inputStd: Double
+    let weightVariance: Double, biasVariance: Double, inputStd: Double, inputCorrelation: Double
     let architecture: Architecture
     let residualScale: Double
 
     init(_ cell: Cell) {
         let field = MeanField(cell)
         (activation, weightVariance, biasVariance) = (field.activation, field.weightVariance, field.biasVariance)
-        (inputStd, architecture, residualScale) = (
-            cell.inputStd, cell.architecture, cell.architecture == .residual ? cell.residualScale : 1
+        (inputStd, architecture, residualScale, inputCorrelation) = (
+            cell.inputStd, cell.architecture, cell.architecture == .residual ? cell.residualScale : 1,
+            cell.inputCorrelation
         )
     }
 }

@@ -64,6 +64,12 @@ struct Parameter: Sendable {
             try Parameters.readFinite(node).value
         }
         .addedLater,
+        Parameter.value("input_correlation", \.cell.inputCorrelation) { node throws(ValueError) in
+            let v = try Parameters.readFinite(node).value
+            guard v >= 0, v < 1 else { throw ValueError("must be a number in [0, 1); got \(v)") }
+            return v
+        }
+        .addedLater,
     ]
 
     /// The parameter keys, in the order of the CSV columns.

@@ -229,7 +229,7 @@ extension LayerRecord {
         self.init(
             gradW: l.gradW, gradB: l.gradB, gradZ: l.gradZ, gradH: l.gradH,
             actMean: l.activations.mean, actStd: l.activations.std, saturatedFraction: l.activations.saturatedFraction,
-            perExample: l.perExample, gradX: l.gradX, gradC: l.gradC)
+            perExample: l.perExample, gradX: l.gradX, gradC: l.gradC, correlation: l.correlation)
     }
 }
 

@@ -94,7 +94,8 @@ extension Network {
             gradX: sequence.map { _ in
                 formInputGradient()
                 return ScaledNorm(of: inputGradient.elements).scaled(byPowerOfTwo: exponent)
-            }
+            },
+            correlation: tapes[layer - 1].correlation
         )
     }
 

@@ -29,6 +29,9 @@ package struct Cell: Hashable, Sendable {
     package var inputSize: Int?
     /// LSTM: added to the forget gate's bias.
     package var forgetBias: Double = 0
+    /// c0 in [0, 1): every pair of inputs has correlation c0, x_b = sqrt(c0) s + sqrt(1 - c0) e_b
+    /// (feedforward cells).
+    package var inputCorrelation: Double = 0
 
     /// The features of each input x_t of a recurrent cell: `inputSize`, else `width`.
     package var inputFeatures: Int { inputSize ?? width }
@@ -101,6 +104,16 @@ extension Cell {
     /// The checks of the recurrent keys and of what a recurrent cell cannot combine with.
     fileprivate func validateRecurrent() throws(ParameterError) {
         if let inputSize { try ParameterError.check("input_size", inputSize, in: Cell.widthRange) }
+        guard inputCorrelation.isFinite, inputCorrelation >= 0, inputCorrelation < 1 else {
+            throw ParameterError(
+                key: "input_correlation", message: "must be a number in [0, 1), got \(inputCorrelation)")
+        }
+        if inputCorrelation != 0, architecture.isRecurrent {
+            throw ParameterError(
+                key: "input_correlation",
+                message: "is for feedforward cells (plain, residual) in this version; remove it for "
+                    + architecture.rawValue)
+        }
         guard forgetBias.isFinite else {
             throw ParameterError(key: "forget_bias", message: "must be a finite number, got \(forgetBias)")
         }

@@ -9,6 +9,9 @@ extension Network {
                 hidden[layer - 1], affineMap(layer), tape: &tapes[layer - 1], scratch: &scratch,
                 output: &hidden[layer])
             guard status == .ok else { return status }
+            if recordsCorrelations {  // the nonlinearity's input: Z_l (in scratch) or the stream H_{l-1}
+                tapes[layer - 1].correlation = PairCorrelation(rows: block.isResidual ? hidden[layer - 1] : scratch)
+            }
         }
         if start == 0 { forwardDepth = cell.depth }
         return .ok

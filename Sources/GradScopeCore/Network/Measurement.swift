@@ -37,6 +37,9 @@ package struct LayerMeasurement: Equatable, Sendable {
     package var gradX: ScaledNorm? = nil
     /// LSTM: ||dLoss/dc_t||_F, the gradient of the cell state; nil otherwise.
     package var gradC: ScaledNorm? = nil
+    /// The correlation between examples of the layer's pre-activations; nil where not recorded
+    /// (training, the gated cells).
+    package var correlation: PairCorrelation? = nil
 
     /// Every norm the layer has, for the run's status.
     var norms: [ScaledNorm] { [gradW, gradB, gradZ, gradH] + [gradX, gradC].compactMap { $0 } }

@@ -42,6 +42,8 @@ package final class Network<Scalar: BLASScalar> {
     var deltaGram = Matrix<Scalar>(rows: 0, columns: 0)
     /// Where the per-example buffers come from and go back to (the thread's `WeightCache`), if anywhere.
     private let pool: BufferPool<Scalar>?
+    /// Whether the forward pass records each layer's pair correlation (`PairCorrelation`); training turns it off.
+    package var recordsCorrelations = true
     /// Whether the network is still as drawn: no weights, biases, batch or hidden layer replaced.
     private var pristine = true
     /// Layers 1 ... forwardDepth of `hidden` and `tapes` hold the forward pass of
@@ -79,8 +81,7 @@ package final class Network<Scalar: BLASScalar> {
         } else {
             weights = converted
             biases = (1...depth).map(bias)
-            input = Objective.gaussian(seed: seed, purpose: "input", rows: b, columns: n, std: cell.inputStd)
-                .converted(to: Scalar.self)
+            input = Self.correlatedInput(cell, seed: seed).converted(to: Scalar.self)
         }
         objective = Objective(loss: cell.loss, seed: seed, batch: b, width: n, classes: cell.classes)
         let empty = Matrix<Scalar>(rows: 0, columns: 0)
@@ -95,6 +96,19 @@ package final class Network<Scalar: BLASScalar> {
     }
 
     deinit { releaseBuffers() }
+
+    /// X = H_0: rows e_b ~ N(0, input_std^2) (depending only on seed, width, batch, input_std), mixed with
+    /// one shared row s ~ N(0, input_std^2) as x_b = sqrt(c0) s + sqrt(1 - c0) e_b when c0 =
+    /// `input_correlation` > 0, so that every pair of rows has correlation c0 in expectation.
+    static func correlatedInput(_ cell: Cell, seed: Int) -> Matrix<Double> {
+        let (b, n, c0) = (cell.batch, cell.width, cell.inputCorrelation)
+        var x = Objective.gaussian(seed: seed, purpose: "input", rows: b, columns: n, std: cell.inputStd)
+        guard c0 > 0 else { return x }
+        let shared = RandomStream(seed: seed, purpose: "input.shared", n).normal(count: n, scale: cell.inputStd)
+        let (a, c) = (c0.squareRoot(), (1 - c0).squareRoot())
+        for i in x.elements.indices { x.elements[i] = a * shared[i % n] + c * x.elements[i] }
+        return x
+    }
 
     /// (Re)allocates every per-example buffer for batches of `rows` examples, each its own
     /// array (from the pool when it has them), so that no write has to copy a shared one first.

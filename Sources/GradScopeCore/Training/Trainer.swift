@@ -57,6 +57,7 @@ private func train<Scalar: BLASScalar>(
         return try SequenceTrainer(network, settings: settings, seed: seed).run()
     }
     let network = try Network<Scalar>(cell: cell, seed: seed, cache: cache)
+    network.recordsCorrelations = false
     return try SequenceTrainer(network, settings: settings, seed: seed).run()
 }
 
@@ -148,6 +149,7 @@ package final class Trainer<Scalar: BLASScalar>: TrainingLoop {
     package init(cell: Cell, settings: TrainingSettings, seed: Int, cache: WeightCache? = nil) throws {
         try settings.validate(for: cell)
         network = try Network<Scalar>(cell: cell, seed: seed, cache: cache)
+        network.recordsCorrelations = false
         data = TrainingData(
             task: settings.task, seed: seed, width: cell.width, trainSize: settings.trainSize,
             classes: cell.classes, inputStd: cell.inputStd)

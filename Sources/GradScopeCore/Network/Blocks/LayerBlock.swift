@@ -50,6 +50,9 @@ struct LayerTape<Scalar: BLASScalar> {
     var inverseStd: [Double] = []
     /// Mean, std and saturated fraction of the block's nonlinearity in the last forward pass.
     var statistics: ActivationStatistics = .zero
+    /// The pair correlation of the block's pre-activations (plain Z_l, residual H_{l-1}) in the last
+    /// forward pass, when the network records it.
+    var correlation: PairCorrelation?
 
     /// The arrays that came from the buffer pool, to give back to it.
     var pooled: [[Scalar]] { [slopes, branch, normalized].map(\.elements).filter { !$0.isEmpty } }
@@ -205,6 +208,12 @@ enum Block: LayerBlock {
         _ product: inout Matrix<Double>, next: inout Matrix<Double>, weights: Matrix<Double>, example: ExampleTape
     ) {
         kind.jacobianStep(&product, next: &next, weights: weights, example: example)
+    }
+
+    /// Whether the block is residual: its nonlinearity reads the stream H_{l-1}, a plain block's reads Z_l.
+    var isResidual: Bool {
+        if case .residual = self { return true }
+        return false
     }
 
     var propagationReadsGradient: Bool { kind.propagationReadsGradient }
