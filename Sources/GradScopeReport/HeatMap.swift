@@ -12,6 +12,11 @@ struct HeatMap {
     var values: [[Double?]]
     /// The cell id of each square, written as `data-cell`.
     var keys: [[String?]]
+    /// What the colours mean (below the squares).
+    var legend = "blue: vanishing (negative), orange: exploding (positive); decades per layer"
+    /// A theory line over the squares, in grid units: x = column index, y = row index (the centre of the
+    /// square (i, j) is (j, i)); drawn as a path of class `theory` with its values as `data-x`, `data-y`.
+    var line: [(x: Double, y: Double)] = []
 
     static let squareHeight = 34.0
     /// Wide enough for the longest column label.
@@ -66,9 +71,25 @@ struct HeatMap {
         let legendY = 70 + Double(rows.count) * HeatMap.squareHeight + 22
         nodes.append(
             SVG.text(
-                "blue: vanishing (negative), orange: exploding (positive); decades per layer, scale "
-                    + "+-\(String(format: "%.3g", scale))",
-                x: 8, y: legendY, size: 10, className: "legend"))
+                legend + ", scale +-\(String(format: "%.3g", scale))", x: 8, y: legendY, size: 10, className: "legend"))
+        if line.count >= 2 { nodes.append(lineNode()) }
         return nodes
+    }
+
+    /// The theory line as an SVG path through the square centres' coordinate system.
+    private func lineNode() -> SVGNode {
+        let points = line.map { p in
+            (left + (p.x + 0.5) * squareWidth - 1, 70 + (p.y + 0.5) * HeatMap.squareHeight - 1)
+        }
+        let d = points.enumerated().map { i, p in "\(i == 0 ? "M" : "L")\(SVG.coordinate(p.0)) \(SVG.coordinate(p.1))" }
+        return .element(
+            named: "path",
+            attributes: [
+                .attribute(named: "class", value: "theory"), .attribute(named: "d", value: d.joined(separator: " ")),
+                .attribute(named: "fill", value: "none"), .attribute(named: "stroke", value: "#222222"),
+                .attribute(named: "stroke-width", value: "2"), .attribute(named: "stroke-dasharray", value: "6 3"),
+                .attribute(named: "data-x", value: line.map { SVG.number($0.x) }.joined(separator: " ")),
+                .attribute(named: "data-y", value: line.map { SVG.number($0.y) }.joined(separator: " ")),
+            ])
     }
 }

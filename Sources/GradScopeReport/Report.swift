@@ -46,6 +46,7 @@ package struct Report {
     func figures() -> [[Figure]] {
         var groups = [[GradientNorm.z, .h, .w].map(gradientFigure)]
         if let heat = gainHeatMap() { groups.append([heat]) }
+        groups += phaseDiagramFigures().map { [$0] }
         if let gain = gainAgainstAxisFigure() { groups.append([gain]) }
         groups.append([
             lineFigure(

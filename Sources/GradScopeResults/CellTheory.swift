@@ -13,6 +13,9 @@ package struct CellTheory: Sendable {
     /// The correlation map (plain networks): c_l per layer l = 1 ... L from the inputs' correlation, the
     /// stable fixed point c* and the map's slope chi_c there; empty and nil where theory has none.
     package var correlations: [Double] = []
+    /// sigma_w^2 and sigma_b^2 as the theory reads them from the cell (nil where it was built otherwise).
+    package var weightVariance: Double?
+    package var biasVariance: Double?
     package var correlationFixedPoint: (c: Double, chi: Double)?
 
     package init(squaredGains: [Double], fixedPoint: Double, chiAtFixedPoint: Double, phase: Phase) {

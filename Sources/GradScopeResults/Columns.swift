@@ -32,6 +32,9 @@ package enum Column {
     package static let correlationMean = "correlation_mean", correlationStd = "correlation_std"
     package static let theoryCorrelation = "theory_correlation", correlationLast = "correlation_last"
     package static let theoryCStar = "theory_c_star", theoryChiC = "theory_chi_c", theoryXiC = "theory_xi_c"
+    /// summary.csv: the measured xi_c, and mean-field theory's sigma_w^2 and sigma_b^2 of the cell.
+    package static let correlationDepthScale = "correlation_depth_scale"
+    package static let sigmaW2 = "theory_sigma_w2", sigmaB2 = "theory_sigma_b2"
     /// The training task, among the parameter columns of a training cell.
     package static let trainTask = "train_task"
     /// spectra_histogram.csv: a bin's edges in log10 sigma and the fraction of singular values in it.

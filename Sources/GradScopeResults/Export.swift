@@ -187,8 +187,8 @@ package enum Export {
         for (x, _) in aggregated { columns += [Column.log10RatioFirstLast(x), Column.log10GainPerLayer(x)] }
         columns += [
             Column.theoryZRatio, Column.theoryZGain, "theory_q_star", "theory_chi_star", "theory_phase",
-            "theory_depth_scale", Column.correlationLast, Column.theoryCStar, Column.theoryChiC, Column.theoryXiC,
-            Column.status,
+            "theory_depth_scale", Column.correlationLast, Column.correlationDepthScale, Column.theoryCStar,
+            Column.theoryChiC, Column.theoryXiC, Column.sigmaW2, Column.sigmaB2, Column.status,
         ]
         return cellTable(cells, columns: columns) { cell, rows in
             let runs = byCell[cell.index] ?? []
@@ -206,9 +206,14 @@ package enum Export {
             let last = runs.filter { $0.status == .ok && $0.layers.count == cell.depth }.compactMap {
                 $0.layers.last?.correlation?.mean
             }
+            let ok = runs.filter { $0.status == .ok && $0.layers.count == cell.depth }
+            let profile = (0..<cell.depth).map { l in Statistics.mean(ok.compactMap { $0.layers[l].correlation?.mean })
+            }
+            let fixed = cell.theory?.correlationFixedPoint
             row += [
-                Statistics.mean(last), cell.theory?.correlationFixedPoint?.c, cell.theory?.correlationFixedPoint?.chi,
-                cell.theory?.correlationDepthScale,
+                Statistics.mean(last), fixed.flatMap { Statistics.depthScale(profile, towards: $0.c) }, fixed?.c,
+                fixed?.chi, cell.theory?.correlationDepthScale, cell.theory?.weightVariance,
+                cell.theory?.biasVariance,
             ].map(CSVTable.number)
             row.append(CellStatus(runs.map(\.status), complete: runs.count >= seedCount).rawValue)
             rows.append(row)

@@ -1,3 +1,4 @@
+import Foundation
 import GradScopeCore
 /// Small statistics over the numbers of a sweep.
 package enum Statistics {
@@ -26,6 +27,20 @@ package enum Statistics {
         let depth = log10Norms.count
         let points = log10Norms.enumerated().compactMap { l, m in m.map { (Double(depth - 1 - l), $0) } }
         return slope(x: points.map(\.0), y: points.map(\.1))
+    }
+
+    /// The correlation depth scale measured from a profile c_1 ... c_L towards the fixed point c*:
+    /// xi_c = -1 / (least-squares slope of ln|c_l - c*| against l) over the layers with |c_l - c*| >
+    /// `floor` (above the noise of a finite width); nil with fewer than three such layers or no decay.
+    package static func depthScale(_ profile: [Double?], towards fixed: Double, floor: Double = 0.01) -> Double? {
+        let points = profile.enumerated().compactMap { l, c -> (Double, Double)? in
+            guard let c, abs(c - fixed) > floor else { return nil }
+            return (Double(l + 1), log(abs(c - fixed)))
+        }
+        guard points.count >= 3, let slope = slope(x: points.map(\.0), y: points.map(\.1)), slope < 0 else {
+            return nil
+        }
+        return -1 / slope
     }
 
     /// The sample standard deviation (divisor n - 1); nil with fewer than two values.

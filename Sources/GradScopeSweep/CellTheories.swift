@@ -17,6 +17,7 @@ extension CellTheory {
             var result = CellTheory(
                 squaredGains: theory.squaredGains(cell), fixedPoint: point.q,
                 chiAtFixedPoint: point.chi, phase: Phase(chi: point.chi))
+            (result.weightVariance, result.biasVariance) = (theory.weightVariance, theory.biasVariance)
             if cell.architecture == .plain {
                 let map = CorrelationMap(theory)
                 result.correlations = map.correlations(
@@ -44,6 +45,7 @@ extension CellTheory {
             (theory.correlations, theory.correlationFixedPoint) = (
                 Array(full.correlations.prefix(cell.depth)), full.correlationFixedPoint
             )
+            (theory.weightVariance, theory.biasVariance) = (full.weightVariance, full.biasVariance)
             result[index] = theory
         }
         return result

@@ -100,6 +100,24 @@ package struct MeanField: Sendable {
     }
 }
 
+extension MeanField {
+    /// The order-to-chaos line: the sigma_w^2 in [0.01, 20] at which chi_1 = 1 for `activation` and
+    /// sigma_b^2, by 40 bisection steps on chi_1 - 1 (increasing in sigma_w^2); nil when chi_1 - 1 does
+    /// not change sign there (sigmoid: chi_1 <= sigma_w^2 / 16 stays below 1).
+    package static func criticalWeightVariance(_ activation: Activation, biasVariance: Double) -> Double? {
+        func excess(_ w: Double) -> Double {
+            MeanField(activation: activation, weightVariance: w, biasVariance: biasVariance).fixedPoint.chi - 1
+        }
+        var (low, high) = (0.01, 20.0)
+        guard excess(low) < 0, excess(high) > 0 else { return nil }
+        for _ in 0..<40 {
+            let middle = (low + high) / 2
+            if excess(middle) < 0 { low = middle } else { high = middle }
+        }
+        return (low + high) / 2
+    }
+}
+
 /// Where a network sits: chi_1 < 1 ordered (gradients vanish), chi_1 > 1 chaotic (they explode).
 package enum Phase: String, Sendable {
     case ordered, critical, chaotic

@@ -152,4 +152,13 @@ struct CorrelationTests {
             }
         }
     }
+
+    @Test("The order-to-chaos line: tanh at sigma_b^2 = 0.05 crosses at sigma_w^2 = 1.7610, relu at 2, sigmoid never")
+    func criticalLine() throws {
+        let tanh = try #require(MeanField.criticalWeightVariance(.tanh, biasVariance: 0.05))
+        #expect(abs(tanh - 1.7610) < 1e-3, "\(tanh)")
+        let relu = try #require(MeanField.criticalWeightVariance(.relu, biasVariance: 0.1))
+        #expect(abs(relu - 2) < 1e-6, "\(relu)")
+        #expect(MeanField.criticalWeightVariance(.sigmoid, biasVariance: 0.05) == nil)
+    }
 }

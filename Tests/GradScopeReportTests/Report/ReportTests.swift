@@ -189,6 +189,50 @@ struct ReportTests {
         }
     }
 
+    @Test(
+        """
+        A grid over sigma_w^2 and sigma_b^2 draws the phase diagram: measured log10 chi_1 and log10 xi_c from \
+        summary.csv, and theory's line chi_1 = 1 at its sigma_w^2
+        """)
+    func phaseDiagram() async throws {
+        let folder = try temporaryFolder()
+        let config = try write(
+            """
+            {"name": "phases", "activation": "tanh", "depth": 8, "width": 64, "batch": 16, "seeds": 1,
+             "loss": "probe", "input_correlation": 0.8, "init": {"name": "variance_scaling"},
+             "sweep": {"bias_std": [0.1, 0.3], "init.scale": [1.0, 1.5, 2.0, 3.0]}}
+            """, to: folder, as: "phases.json")
+        #expect(try await runGradscope(["run", config, "--output", folder.path, "--quiet"]).status == 0)
+        #expect(try await runGradscope(["report", folder.path]).status == 0)
+        let results = folder.appendingPathComponent("phases")
+        let summary = try csv(results.appendingPathComponent("summary.csv"))
+        for (name, column, transform) in [
+            ("phase-chi", "z_log10_gain_per_layer", { (v: Double) in 2 * v }),
+            ("phase-xi", "correlation_depth_scale", { (v: Double) in log10(v) }),
+        ] {
+            let svg = try #require(
+                Elements.parse(try Data(contentsOf: results.appendingPathComponent(name + ".svg"))).0)
+            let squares = svg.named("rect", class: "cell")
+            #expect(squares.count == 8, "\(name): a square per (sigma_w^2, sigma_b^2)")
+            for square in squares {
+                let row = try #require(summary.first { $0["cell"] == square.attributes["data-cell"] })
+                let expected = row[column].flatMap(Double.init).map(transform)
+                let drawn = square.attributes["data-value"].flatMap(Double.init)
+                #expect((drawn == nil) == (expected == nil), "\(name): \(String(describing: drawn))")
+                if let drawn, let expected { #expect(abs(drawn - expected) < 1e-9 * max(1, abs(expected))) }
+            }
+            let line = try #require(svg.named("path", class: "theory").first)
+            let xs = try #require(line.attributes["data-x"]).split(separator: " ").map { Double($0)! }
+            let columns = [1.0, 1.5, 2.0, 3.0]
+            for (i, b) in [0.01, 0.09].enumerated() {
+                let w = try #require(MeanField.criticalWeightVariance(.tanh, biasVariance: b))
+                let j = try #require(columns.indices.dropLast().first { columns[$0 + 1] >= w })
+                let x = Double(j) + (w - columns[j]) / (columns[j + 1] - columns[j])
+                #expect(abs(xs[i] - x) < 1e-3, "\(name) row \(i): line at \(xs[i]), theory \(x)")
+            }
+        }
+    }
+
     @Test("activations --svg draws phi and phi' for every activation")
     func activations() async throws {
         let result = try await runGradscope(["activations", "--svg"])
