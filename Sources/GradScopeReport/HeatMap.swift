@@ -14,9 +14,10 @@ struct HeatMap {
     var keys: [[String?]]
     /// What the colours mean (below the squares).
     var legend = "blue: vanishing (negative), orange: exploding (positive); decades per layer"
-    /// A theory line over the squares, in grid units: x = column index, y = row index (the centre of the
-    /// square (i, j) is (j, i)); drawn as a path of class `theory` with its values as `data-x`, `data-y`.
-    var line: [(x: Double, y: Double)] = []
+    /// Theory lines over the squares, in grid units: x = column index, y = row index (the centre of the
+    /// square (i, j) is (j, i)); each drawn as a path of class `theory` with its values as `data-x`, `data-y`
+    /// and its name as `data-label`.
+    var lines: [(label: String, points: [(x: Double, y: Double)])] = []
 
     static let squareHeight = 34.0
     /// Wide enough for the longest column label.
@@ -72,12 +73,22 @@ struct HeatMap {
         nodes.append(
             SVG.text(
                 legend + ", scale +-\(String(format: "%.3g", scale))", x: 8, y: legendY, size: 10, className: "legend"))
-        if line.count >= 2 { nodes.append(lineNode()) }
+        for (k, line) in lines.enumerated() where line.points.count >= 2 {
+            let dash = lines.first?.label == line.label ? "6 3" : "2 3"  // the first curve dashed, others dotted
+            nodes.append(lineNode(line.points, label: line.label, dash: dash))
+            if lines.firstIndex(where: { $0.label == line.label }) == k, let end = line.points.last {
+                nodes.append(
+                    SVG.text(
+                        line.label, x: left + (end.x + 0.5) * squareWidth + 4,
+                        y: 70 + (end.y + 0.5) * HeatMap.squareHeight,
+                        size: 10, weight: "bold", className: "theory-label"))
+            }
+        }
         return nodes
     }
 
-    /// The theory line as an SVG path through the square centres' coordinate system.
-    private func lineNode() -> SVGNode {
+    /// A theory line as an SVG path through the square centres' coordinate system.
+    private func lineNode(_ line: [(x: Double, y: Double)], label: String, dash: String) -> SVGNode {
         let points = line.map { p in
             (left + (p.x + 0.5) * squareWidth - 1, 70 + (p.y + 0.5) * HeatMap.squareHeight - 1)
         }
@@ -87,9 +98,10 @@ struct HeatMap {
             attributes: [
                 .attribute(named: "class", value: "theory"), .attribute(named: "d", value: d.joined(separator: " ")),
                 .attribute(named: "fill", value: "none"), .attribute(named: "stroke", value: "#222222"),
-                .attribute(named: "stroke-width", value: "2"), .attribute(named: "stroke-dasharray", value: "6 3"),
+                .attribute(named: "stroke-width", value: "2"), .attribute(named: "stroke-dasharray", value: dash),
                 .attribute(named: "data-x", value: line.map { SVG.number($0.x) }.joined(separator: " ")),
                 .attribute(named: "data-y", value: line.map { SVG.number($0.y) }.joined(separator: " ")),
+                .attribute(named: "data-label", value: label),
             ])
     }
 }

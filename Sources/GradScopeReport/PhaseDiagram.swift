@@ -50,7 +50,7 @@ struct PhaseDiagram {
             columns: weightVariances.map { String(format: "%.3g", $0) },
             values: rows.map { i in columns.map { j in cell(i, j).flatMap(value) } },
             keys: rows.map { i in columns.map { j in cell(i, j)?[Column.cell] } })
-        (map.legend, map.line) = (legend, criticalLine)
+        (map.legend, map.lines) = (legend, [("chi_1 = 1", criticalLine)])
         return map
     }
 }

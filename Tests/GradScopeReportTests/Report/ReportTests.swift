@@ -233,6 +233,53 @@ struct ReportTests {
         }
     }
 
+    @Test(
+        """
+        Training over depth x sigma_w^2 draws the trainability map: log10(final / initial test loss) from \
+        training_summary.csv, with theory's L = xi_c and L = 6 xi_c at their depths
+        """)
+    func trainability() async throws {
+        let folder = try temporaryFolder()
+        let config = try write(
+            """
+            {"name": "depths", "activation": "tanh", "width": 16, "batch": 16, "seeds": 1, "bias_std": 0.3,
+             "loss": "cross_entropy", "classes": 3, "init": {"name": "variance_scaling"},
+             "train": {"steps": 4, "record_every": 2, "train_size": 64, "task": "clusters"},
+             "sweep": {"depth": [2, 6, 40], "init.scale": [0.8, 1.3, 3.0]}}
+            """, to: folder, as: "depths.json")
+        #expect(try await runGradscope(["run", config, "--output", folder.path, "--quiet"]).status == 0)
+        #expect(try await runGradscope(["report", folder.path]).status == 0)
+        let results = folder.appendingPathComponent("depths")
+        let training = try csv(results.appendingPathComponent("training_summary.csv"))
+        let summary = try csv(results.appendingPathComponent("summary.csv"))
+        let svg = try #require(
+            Elements.parse(try Data(contentsOf: results.appendingPathComponent("trainability.svg"))).0)
+        let squares = svg.named("rect", class: "cell")
+        #expect(squares.count == 9)
+        for square in squares {
+            let row = try #require(training.first { $0["cell"] == square.attributes["data-cell"] })
+            let expected = log10(Double(row["final_test_loss"]!)! / Double(row["initial_test_loss"]!)!)
+            let drawn = try #require(square.attributes["data-value"].flatMap(Double.init))
+            #expect(abs(drawn - expected) < 1e-9)
+        }
+        let depths = [2.0, 6, 40]
+        for line in svg.named("path", class: "theory") {
+            let multiple = line.attributes["data-label"] == "L = 6 xi_c" ? 6.0 : 1.0
+            let xs = try #require(line.attributes["data-x"]).split(separator: " ").map { Double($0)! }
+            let ys = try #require(line.attributes["data-y"]).split(separator: " ").map { Double($0)! }
+            for (x, y) in zip(xs, ys) {
+                let scale = ["0.8", "1.3", "3.0"][Int(x)]
+                let xi = try #require(
+                    summary.first { $0["init"]?.contains("scale=\(scale)") == true }?["theory_xi_c"].flatMap(
+                        Double.init))
+                let depth = multiple * xi
+                let i = depth <= depths[1] ? 0 : 1
+                #expect(abs(y - (Double(i) + (depth - depths[i]) / (depths[i + 1] - depths[i]))) < 1e-9)
+            }
+        }
+        #expect(!svg.named("path", class: "theory").isEmpty, "some curve lies within the grid's depths")
+    }
+
     @Test("activations --svg draws phi and phi' for every activation")
     func activations() async throws {
         let result = try await runGradscope(["activations", "--svg"])
