@@ -188,7 +188,8 @@ package enum Export {
         columns += [
             Column.theoryZRatio, Column.theoryZGain, "theory_q_star", "theory_chi_star", "theory_phase",
             "theory_depth_scale", Column.correlationLast, Column.correlationDepthScale, Column.theoryCStar,
-            Column.theoryChiC, Column.theoryXiC, Column.sigmaW2, Column.sigmaB2, Column.status,
+            Column.theoryChiC, Column.theoryXiC, Column.sigmaW2, Column.sigmaB2, Column.logRatioVariance,
+            Column.status,
         ]
         return cellTable(cells, columns: columns) { cell, rows in
             let runs = byCell[cell.index] ?? []
@@ -213,7 +214,7 @@ package enum Export {
             row += [
                 Statistics.mean(last), fixed.flatMap { Statistics.depthScale(profile, towards: $0.c) }, fixed?.c,
                 fixed?.chi, cell.theory?.correlationDepthScale, cell.theory?.weightVariance,
-                cell.theory?.biasVariance,
+                cell.theory?.biasVariance, Statistics.mean(ok.compactMap(\.logRatioVariance)),
             ].map(CSVTable.number)
             row.append(CellStatus(runs.map(\.status), complete: runs.count >= seedCount).rawValue)
             rows.append(row)

@@ -95,6 +95,9 @@ package final class ResultStore: Sendable {
                 }
             }
         }
+        migrator.registerMigration("v7-log-ratio-variance") { db in
+            try db.alter(table: "run") { t in t.add(column: Column.logRatioVariance, .double) }
+        }
         return migrator
     }
 
@@ -187,8 +190,11 @@ package final class ResultStore: Sendable {
             ?? false
         guard !exists else { return }
         try db.execute(
-            sql: "INSERT INTO run(cell_index, seed, status, loss, seconds) VALUES (?, ?, ?, ?, ?)",
-            arguments: [run.cellIndex, run.seed, run.status.rawValue, run.loss, run.seconds])
+            sql: """
+                INSERT INTO run(cell_index, seed, status, loss, seconds, \(Column.logRatioVariance))
+                    VALUES (?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [run.cellIndex, run.seed, run.status.rawValue, run.loss, run.seconds, run.logRatioVariance])
         let statement = try db.makeStatement(
             sql: """
                 INSERT INTO layer VALUES (\(Array(repeating: "?", count: 26).joined(separator: ", ")))
@@ -248,7 +254,7 @@ package final class ResultStore: Sendable {
                     cellIndex: key.cellIndex, seed: key.seed, status: ResultStore.status(row["status"]),
                     loss: row["loss"],
                     seconds: row["seconds"], layers: layers[key] ?? [], training: training[key] ?? [],
-                    singularValues: spectra[key] ?? [])
+                    singularValues: spectra[key] ?? [], logRatioVariance: row[Column.logRatioVariance])
             }
         }
     }

@@ -206,7 +206,7 @@ package struct SweepRunner {
         return RunRecord(
             cellIndex: cell.index, seed: seed, status: result.status, loss: result.loss, seconds: seconds,
             layers: result.layers.map(LayerRecord.init), training: training.map(TrainingStepRecord.init),
-            singularValues: spectrum?.singularValues ?? [])
+            singularValues: spectrum?.singularValues ?? [], logRatioVariance: result.logRatioVariance)
     }
 }
 

@@ -1,3 +1,4 @@
+import Foundation
 /// What one (cell, seed) run measured, layer by layer.
 package struct RunMeasurement: Equatable, Sendable {
     /// `ok`, or why the forward pass gave no usable numbers.
@@ -6,6 +7,23 @@ package struct RunMeasurement: Equatable, Sendable {
     package var loss: Double?
     /// Layer 1 (next to the input) first, layer L last; empty unless `ok`.
     package var layers: [LayerMeasurement]
+    /// Var over the batch of ln(||d_1^b||^2 / ||d_L^b||^2), d_l^b row b of D_l: how much the gradient's
+    /// journey from layer L to 1 differs between examples (Hanin 2018: about 5 sum_l 1/n_l for relu);
+    /// nil where examples are coupled (batch normalisation), for one layer, and for the gated cells.
+    package var logRatioVariance: Double? = nil
+
+    package init(status: RunStatus, loss: Double?, layers: [LayerMeasurement]) {
+        (self.status, self.loss, self.layers) = (status, loss, layers)
+    }
+
+    /// The population variance of ln(first_b / last_b) over the examples where both are positive (the
+    /// power-of-two scales of the two rows cancel); nil with fewer than two such examples.
+    static func logRatioVariance(_ first: [Double], _ last: [Double]) -> Double? {
+        let ratios = zip(first, last).compactMap { a, b in a > 0 && b > 0 ? log(a) - log(b) : nil }
+        guard ratios.count >= 2 else { return nil }
+        let mean = ratios.reduce(0, +) / Double(ratios.count)
+        return ratios.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(ratios.count)
+    }
 }
 
 /// Whether a run produced numbers.

@@ -189,13 +189,21 @@ package final class Network<Scalar: BLASScalar> {
         guard forwardStatus == .ok else { return RunMeasurement(status: forwardStatus, loss: nil, layers: []) }
         var layers = [LayerMeasurement]()
         layers.reserveCapacity(cell.depth)
+        var ends = [Int: [Double]]()  // ||d_b||^2 of layers L and 1 (times a power of two common to the batch)
         let (loss, status) = backward { layer, exponent in
             layers.append(self.measureLayer(layer, exponent: exponent))
+            if layer == 1 || layer == self.cell.depth {
+                ends[layer] = Kernels.rowSquares(self.delta.elements, columns: self.cell.width)
+            }
         }
         let norms = layers.lazy.flatMap(\.norms)
         let worst = status != .ok ? status : (norms.first { $0.status != .ok }?.status ?? .ok)
         guard worst == .ok else { return RunMeasurement(status: worst, loss: nil, layers: []) }
-        return RunMeasurement(status: .ok, loss: loss, layers: layers.reversed())
+        var result = RunMeasurement(status: .ok, loss: loss, layers: layers.reversed())
+        if block.examplesIndependent, cell.depth >= 2, let first = ends[1], let last = ends[cell.depth] {
+            result.logRatioVariance = RunMeasurement.logRatioVariance(first, last)
+        }
+        return result
     }
 
     /// The loss of a forward pass from the input; nil if it overflowed or gave NaN.

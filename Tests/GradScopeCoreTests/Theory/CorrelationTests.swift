@@ -161,4 +161,21 @@ struct CorrelationTests {
         #expect(abs(relu - 2) < 1e-6, "\(relu)")
         #expect(MeanField.criticalWeightVariance(.sigmoid, biasVariance: 0.05) == nil)
     }
+
+    @Test(
+        """
+        per_example_log_ratio_variance: 0 for a linear net with orthogonal weights (every example scales by g^(L-1)), \
+        about 5 (L - 1) / n for relu with He weights (Hanin 2018)
+        """)
+    func logRatioVariance() throws {
+        var linear = tinyCell(.linear, .probe, .plain, width: 16, batch: 64, depth: 12)
+        (linear.initializer, linear.biasStd) = (.orthogonal(gain: 0.8), 0)
+        let exact = try #require(try measure(linear, seed: 1).logRatioVariance)
+        #expect(exact < 1e-20, "\(exact)")
+        var relu = tinyCell(.relu, .probe, .plain, width: 10, batch: 4096, depth: 10)
+        (relu.initializer, relu.biasStd) = (Initializer.named["he_normal"]!, 0)
+        let values = try (0..<4).map { try #require(try measure(relu, seed: $0).logRatioVariance) }
+        let mean = values.reduce(0, +) / 4
+        #expect(abs(mean - 4.5) < 1, "\(values)")
+    }
 }
