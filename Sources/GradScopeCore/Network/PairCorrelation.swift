@@ -9,45 +9,66 @@ package struct PairCorrelation: Equatable, Sendable {
     package init(mean: Double, std: Double) { (self.mean, self.std) = (mean, std) }
 
     /// The statistics of the rows of `z` (rows that are all zero have no direction and are left out);
-    /// nil with fewer than two such rows. With u_b = z_b / ||z_b|| and U their matrix:
-    /// sum_{a != b} c_ab = ||sum_b u_b||^2 - m and sum_{a != b} c_ab^2 = ||U^T U||_F^2 - m, the Gram
-    /// matrix taken over the smaller side (width x width or batch x batch), in float64.
+    /// nil with fewer than two such rows. In float64, from the smaller Gram matrix: batch <= width,
+    /// G = Z Z^T and c_ab = G_ab / sqrt(G_aa G_bb); batch > width, with u_b = z_b / ||z_b|| and U their
+    /// matrix, sum_{a != b} c_ab = ||sum_b u_b||^2 - m and sum_{a != b} c_ab^2 = ||U^T U||_F^2 - m.
     package init?<Scalar: BLASScalar>(rows z: Matrix<Scalar>) {
-        let (rows, n) = (z.rows, z.columns)
-        // a power of two that brings the largest entry near 1, so that no square leaves the range
         let largest = InRangeProduct.maxMagnitude(z.elements)
-        guard largest.isFinite, largest > 0 else { return nil }
-        let shift = -Int(largest.exponent)
-        var unit = [Double](), sum = [Double](repeating: 0, count: n)
-        unit.reserveCapacity(rows * n)
-        for b in 0..<rows {
-            var square = 0.0
-            for j in 0..<n {
-                let v = Double.scaleNormal(Double(z.elements[b * n + j]), shift)
-                square += v * v
+        guard largest.isFinite, largest > 0, z.rows >= 2 else { return nil }
+        // float64 rows, brought near 1 by a power of two when their squares could leave the range
+        var x = z as? Matrix<Double> ?? z.converted(to: Double.self)
+        if largest > 1e100 || largest < 1e-100 {
+            let scale = Double(sign: .plus, exponent: -Int(largest.exponent), significand: 1)
+            for i in x.elements.indices { x.elements[i] *= scale }
+        }
+        let sums = x.rows <= x.columns ? Self.pairSumsFromRows(x) : Self.pairSumsFromColumns(x)
+        guard let sums, sums.pairs > 0 else { return nil }
+        let mean = sums.sum / sums.pairs
+        self.init(mean: mean, std: max(0, sums.squares / sums.pairs - mean * mean).squareRoot())
+    }
+
+    /// sum over ordered pairs a != b of c_ab and of c_ab^2, and the pair count, from G = X X^T (batch x batch).
+    private static func pairSumsFromRows(_ x: Matrix<Double>) -> (sum: Double, squares: Double, pairs: Double)? {
+        let b = x.rows
+        var gram = Matrix<Double>(rows: b, columns: b)
+        Double.gram(x, of: .rows, into: &gram)  // the upper triangle
+        let inverse = (0..<b).map { a in gram.elements[a * b + a] > 0 ? 1 / gram.elements[a * b + a].squareRoot() : 0 }
+        let m = Double(inverse.filter { $0 > 0 }.count)
+        var (sum, squares) = (0.0, 0.0)
+        for a in 0..<b where inverse[a] > 0 {
+            for c in (a + 1)..<b where inverse[c] > 0 {
+                let r = gram.elements[a * b + c] * inverse[a] * inverse[c]
+                sum += r
+                squares += r * r
             }
-            guard square > 0 else { continue }
+        }
+        return m >= 2 ? (2 * sum, 2 * squares, m * (m - 1)) : nil
+    }
+
+    /// The same sums from the unit rows' column Gram matrix U^T U (width x width) and their sum.
+    private static func pairSumsFromColumns(_ x: Matrix<Double>) -> (sum: Double, squares: Double, pairs: Double)? {
+        let n = x.columns
+        let squares = Kernels.rowSquares(x.elements, columns: n)
+        var unit = [Double](), total = [Double](repeating: 0, count: n)
+        unit.reserveCapacity(x.elements.count)
+        for (row, square) in squares.enumerated() where square > 0 {
             let scale = 1 / square.squareRoot()
             for j in 0..<n {
-                let u = Double.scaleNormal(Double(z.elements[b * n + j]), shift) * scale
+                let u = x.elements[row * n + j] * scale
                 unit.append(u)
-                sum[j] += u
+                total[j] += u
             }
         }
-        let m = unit.count / max(1, n)
+        let m = unit.count / n
         guard m >= 2 else { return nil }
-        let u = Matrix(rows: m, columns: n, exactly: unit)
-        let side = min(m, n)
-        var gram = Matrix<Double>(rows: side, columns: side)
-        Double.gram(u, of: m <= n ? .rows : .columns, into: &gram)
-        var squares = 0.0  // ||U^T U||_F^2 from the upper triangle
-        for i in 0..<side {
-            squares += gram.elements[i * side + i] * gram.elements[i * side + i]
-            for j in (i + 1)..<side { squares += 2 * gram.elements[i * side + j] * gram.elements[i * side + j] }
+        var gram = Matrix<Double>(rows: n, columns: n)
+        Double.gram(Matrix(rows: m, columns: n, exactly: unit), of: .columns, into: &gram)
+        var frobenius = 0.0  // ||U^T U||_F^2 from the upper triangle
+        for i in 0..<n {
+            frobenius += gram.elements[i * n + i] * gram.elements[i * n + i]
+            for j in (i + 1)..<n { frobenius += 2 * gram.elements[i * n + j] * gram.elements[i * n + j] }
         }
-        let pairs = Double(m * (m - 1))
-        let mean = (sum.reduce(0) { $0 + $1 * $1 } - Double(m)) / pairs
-        let meanSquare = (squares - Double(m)) / pairs
-        self.init(mean: mean, std: max(0, meanSquare - mean * mean).squareRoot())
+        let count = Double(m)
+        return (total.reduce(0) { $0 + $1 * $1 } - count, frobenius - count, count * (count - 1))
     }
 }
