@@ -35,8 +35,9 @@ package enum Column {
     /// summary.csv: the measured xi_c, and mean-field theory's sigma_w^2 and sigma_b^2 of the cell.
     package static let correlationDepthScale = "correlation_depth_scale"
     package static let sigmaW2 = "theory_sigma_w2", sigmaB2 = "theory_sigma_b2"
-    /// The per-run Var over examples of ln(||d_1||^2 / ||d_L||^2) (store and summary.csv, mean over seeds).
-    package static let logRatioVariance = "per_example_log_ratio_variance"
+    /// The per-run variance and mean over examples of ln(||d_1||^2 / ||d_L||^2) (the store), pooled over the
+    /// seeds in summary.csv.
+    package static let logRatioVariance = "per_example_log_ratio_variance", logRatioMean = "per_example_log_ratio_mean"
     /// The training task, among the parameter columns of a training cell.
     package static let trainTask = "train_task"
     /// spectra_histogram.csv: a bin's edges in log10 sigma and the fraction of singular values in it.

@@ -214,7 +214,11 @@ package enum Export {
             row += [
                 Statistics.mean(last), fixed.flatMap { Statistics.depthScale(profile, towards: $0.c) }, fixed?.c,
                 fixed?.chi, cell.theory?.correlationDepthScale, cell.theory?.weightVariance,
-                cell.theory?.biasVariance, Statistics.mean(ok.compactMap(\.logRatioVariance)),
+                cell.theory?.biasVariance,
+                Statistics.pooledVariance(
+                    ok.compactMap { run in
+                        run.logRatioMean.flatMap { m in run.logRatioVariance.map { (m, $0) } }
+                    }),
             ].map(CSVTable.number)
             row.append(CellStatus(runs.map(\.status), complete: runs.count >= seedCount).rawValue)
             rows.append(row)

@@ -14,14 +14,18 @@ package struct RunRecord: Equatable, Sendable {
     package var training: [TrainingStepRecord]
     /// The singular values of the input-output Jacobian, largest first; empty unless `jacobian` is on.
     package var singularValues: [ScaledNorm]
-    /// Var over the batch of ln(||d_1^b||^2 / ||d_L^b||^2) (`RunMeasurement.logRatioVariance`).
+    /// Var and mean over the batch of ln(||d_1^b||^2 / ||d_L^b||^2) (`RunMeasurement.logRatioVariance`).
     package var logRatioVariance: Double?
+    package var logRatioMean: Double?
 
     package init(
         cellIndex: Int, seed: Int, status: RunStatus, loss: Double?, seconds: Double, layers: [LayerRecord],
-        training: [TrainingStepRecord] = [], singularValues: [ScaledNorm] = [], logRatioVariance: Double? = nil
+        training: [TrainingStepRecord] = [], singularValues: [ScaledNorm] = [], logRatioVariance: Double? = nil,
+        logRatioMean: Double? = nil
     ) {
-        (self.singularValues, self.logRatioVariance) = (singularValues, logRatioVariance)
+        (self.singularValues, self.logRatioVariance, self.logRatioMean) = (
+            singularValues, logRatioVariance, logRatioMean
+        )
         self.cellIndex = cellIndex
         self.seed = seed
         self.status = status

@@ -96,7 +96,10 @@ package final class ResultStore: Sendable {
             }
         }
         migrator.registerMigration("v7-log-ratio-variance") { db in
-            try db.alter(table: "run") { t in t.add(column: Column.logRatioVariance, .double) }
+            try db.alter(table: "run") { t in
+                t.add(column: Column.logRatioVariance, .double)
+                t.add(column: Column.logRatioMean, .double)
+            }
         }
         return migrator
     }
@@ -191,10 +194,13 @@ package final class ResultStore: Sendable {
         guard !exists else { return }
         try db.execute(
             sql: """
-                INSERT INTO run(cell_index, seed, status, loss, seconds, \(Column.logRatioVariance))
-                    VALUES (?, ?, ?, ?, ?, ?)
+                INSERT INTO run(cell_index, seed, status, loss, seconds,
+                    \(Column.logRatioVariance), \(Column.logRatioMean)) VALUES (?, ?, ?, ?, ?, ?, ?)
                 """,
-            arguments: [run.cellIndex, run.seed, run.status.rawValue, run.loss, run.seconds, run.logRatioVariance])
+            arguments: [
+                run.cellIndex, run.seed, run.status.rawValue, run.loss, run.seconds, run.logRatioVariance,
+                run.logRatioMean,
+            ])
         let statement = try db.makeStatement(
             sql: """
                 INSERT INTO layer VALUES (\(Array(repeating: "?", count: 26).joined(separator: ", ")))
@@ -254,7 +260,8 @@ package final class ResultStore: Sendable {
                     cellIndex: key.cellIndex, seed: key.seed, status: ResultStore.status(row["status"]),
                     loss: row["loss"],
                     seconds: row["seconds"], layers: layers[key] ?? [], training: training[key] ?? [],
-                    singularValues: spectra[key] ?? [], logRatioVariance: row[Column.logRatioVariance])
+                    singularValues: spectra[key] ?? [], logRatioVariance: row[Column.logRatioVariance],
+                    logRatioMean: row[Column.logRatioMean])
             }
         }
     }

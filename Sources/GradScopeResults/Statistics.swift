@@ -43,6 +43,13 @@ package enum Statistics {
         return -1 / slope
     }
 
+    /// The variance of values pooled from groups of equal size given by their means and population
+    /// variances: the mean of the variances plus the population variance of the means.
+    package static func pooledVariance(_ groups: [(mean: Double, variance: Double)]) -> Double? {
+        guard let within = mean(groups.map(\.variance)), let centre = mean(groups.map(\.mean)) else { return nil }
+        return within + groups.reduce(0) { $0 + ($1.mean - centre) * ($1.mean - centre) } / Double(groups.count)
+    }
+
     /// The sample standard deviation (divisor n - 1); nil with fewer than two values.
     package static func sampleStd(_ values: [Double]) -> Double? {
         guard values.count >= 2, let m = mean(values) else { return nil }

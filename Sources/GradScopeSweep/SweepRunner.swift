@@ -206,7 +206,8 @@ package struct SweepRunner {
         return RunRecord(
             cellIndex: cell.index, seed: seed, status: result.status, loss: result.loss, seconds: seconds,
             layers: result.layers.map(LayerRecord.init), training: training.map(TrainingStepRecord.init),
-            singularValues: spectrum?.singularValues ?? [], logRatioVariance: result.logRatioVariance)
+            singularValues: spectrum?.singularValues ?? [], logRatioVariance: result.logRatioVariance,
+            logRatioMean: result.logRatioMean)
     }
 }
 

@@ -11,18 +11,23 @@ package struct RunMeasurement: Equatable, Sendable {
     /// journey from layer L to 1 differs between examples (Hanin 2018: about 5 sum_l 1/n_l for relu);
     /// nil where examples are coupled (batch normalisation), for one layer, and for the gated cells.
     package var logRatioVariance: Double? = nil
+    /// The mean over the batch of the same log-ratio (with the true scales: the power-of-two rescaling of the
+    /// backward pass is undone), so that runs of several seeds pool into a variance over weight draws too.
+    package var logRatioMean: Double? = nil
 
     package init(status: RunStatus, loss: Double?, layers: [LayerMeasurement]) {
         (self.status, self.loss, self.layers) = (status, loss, layers)
     }
 
-    /// The population variance of ln(first_b / last_b) over the examples where both are positive (the
-    /// power-of-two scales of the two rows cancel); nil with fewer than two such examples.
-    static func logRatioVariance(_ first: [Double], _ last: [Double]) -> Double? {
-        let ratios = zip(first, last).compactMap { a, b in a > 0 && b > 0 ? log(a) - log(b) : nil }
+    /// The mean and population variance of ln(first_b / last_b) + offset over the examples where both are
+    /// positive (`offset`: the log of the two rows' scale ratio); nil with fewer than two such examples.
+    static func logRatioMoments(_ first: [Double], _ last: [Double], offset: Double) -> (
+        mean: Double, variance: Double
+    )? {
+        let ratios = zip(first, last).compactMap { a, b in a > 0 && b > 0 ? log(a) - log(b) + offset : nil }
         guard ratios.count >= 2 else { return nil }
         let mean = ratios.reduce(0, +) / Double(ratios.count)
-        return ratios.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(ratios.count)
+        return (mean, ratios.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(ratios.count))
     }
 }
 

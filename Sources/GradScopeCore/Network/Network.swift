@@ -189,19 +189,23 @@ package final class Network<Scalar: BLASScalar> {
         guard forwardStatus == .ok else { return RunMeasurement(status: forwardStatus, loss: nil, layers: []) }
         var layers = [LayerMeasurement]()
         layers.reserveCapacity(cell.depth)
-        var ends = [Int: [Double]]()  // ||d_b||^2 of layers L and 1 (times a power of two common to the batch)
+        var ends = [Int: (squares: [Double], exponent: Int)]()  // ||d_b||^2 of layers L and 1, times 4^-exponent
         let (loss, status) = backward { layer, exponent in
             layers.append(self.measureLayer(layer, exponent: exponent))
             if layer == 1 || layer == self.cell.depth {
-                ends[layer] = Kernels.rowSquares(self.delta.elements, columns: self.cell.width)
+                ends[layer] = (Kernels.rowSquares(self.delta.elements, columns: self.cell.width), exponent)
             }
         }
         let norms = layers.lazy.flatMap(\.norms)
         let worst = status != .ok ? status : (norms.first { $0.status != .ok }?.status ?? .ok)
         guard worst == .ok else { return RunMeasurement(status: worst, loss: nil, layers: []) }
         var result = RunMeasurement(status: .ok, loss: loss, layers: layers.reversed())
-        if block.examplesIndependent, cell.depth >= 2, let first = ends[1], let last = ends[cell.depth] {
-            result.logRatioVariance = RunMeasurement.logRatioVariance(first, last)
+        if block.examplesIndependent, cell.depth >= 2, let first = ends[1], let last = ends[cell.depth],
+            let moments = RunMeasurement.logRatioMoments(
+                first.squares, last.squares,
+                offset: 2 * Double(first.exponent - last.exponent) * 0.693_147_180_559_945_3)  // ln 2
+        {
+            (result.logRatioMean, result.logRatioVariance) = (moments.mean, moments.variance)
         }
         return result
     }
