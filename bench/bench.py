@@ -36,6 +36,33 @@ def plain_flops(path):
     return total, runs
 
 
+def haar_matrices(path):
+    """Width -> the Haar matrices the sweep draws: one per (seed, layer) of each orthogonal weight family
+    (cells that share width and gain share their matrices: common random numbers), up to its deepest cell."""
+    config = json.load(open(path))
+    seeds = config.get("seeds", 5)
+    seeds = seeds if isinstance(seeds, int) else len(seeds)
+    deepest = {}
+    for cell in cells(config):
+        init = cell.get("init", "xavier_normal")
+        name = init.get("name") if isinstance(init, dict) else init
+        if name != "orthogonal":
+            continue
+        key = (cell.get("width", 256), json.dumps(init, sort_keys=True))
+        deepest[key] = max(deepest.get(key, 0), cell.get("depth", 10))
+    counts = {}
+    for (width, _), depth in deepest.items():
+        counts[width] = counts.get(width, 0) + depth * seeds
+    return counts
+
+
+def haar_seconds(width):
+    """One Haar draw at `width` on one core (`gradscope haar-rate`, best of 3)."""
+    text = subprocess.run([GRADSCOPE, "haar-rate", "--width", str(width), "--repeats", "3"], check=True,
+                          capture_output=True, text=True).stdout
+    return float(re.search(r"sampler ([0-9.e+-]+) s", text).group(1))
+
+
 def timed(command, env=None):
     start = time.perf_counter()
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL, env=env)
@@ -66,21 +93,28 @@ def main():
                                                capture_output=True, text=True).stdout))
         flops, runs = plain_flops(config)
         g, n, f = statistics.median(ours), statistics.median(theirs), statistics.median(floors)
-        rows.append((line, runs, g, n, n / g, f, n / f, flops / g / 1e9, flops / g / 1e9 / peak))
+        haar = sum(count * haar_seconds(width) for width, count in haar_matrices(config).items())
+        cores = os.cpu_count() or 1
+        rows.append((line, runs, g, n, n / g, f, n / f, g / f, haar / (g * min(cores, int(JOBS))),
+                     flops / g / 1e9, flops / g / 1e9 / peak))
     rss = max_rss_kib([GRADSCOPE, "run", os.path.join(HERE, "standard.json"), "--output", out, "--force", "--quiet", "--jobs", JOBS])
     table = [
         f"dgemm peak through gradscope's BLAS layer, {os.cpu_count()} cores: {peak:.1f} GFLOP/s; "
         f"Gaussian sampling: {normals / 1e6:.0f} million float64 normals/s on one core; "
         f"median of {REPEATS} alternating repeats, --jobs {JOBS}.",
         "",
-        "| line | runs | gradscope (s) | NumPy (s) | NumPy / gradscope | GEMM floor (s) | NumPy / floor | effective GFLOP/s | of dgemm peak |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| line | runs | gradscope (s) | NumPy (s) | NumPy / gradscope | GEMM floor (s) | NumPy / floor | gradscope / floor | Haar share | effective GFLOP/s | of dgemm peak |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for line, runs, g, n, ratio, f, best, rate, fraction in rows:
-        table.append(f"| {line} | {runs} | {g:.2f} | {n:.2f} | {ratio:.1f}x | {f:.2f} | {best:.1f}x | {rate:.1f} | {100 * fraction:.0f}% |")
+    for line, runs, g, n, ratio, f, best, distance, share, rate, fraction in rows:
+        table.append(f"| {line} | {runs} | {g:.2f} | {n:.2f} | {ratio:.1f}x | {f:.2f} | {best:.1f}x | {distance:.2f}x | "
+                     f"{100 * share:.0f}% | {rate:.1f} | {100 * fraction:.0f}% |")
     table += ["", "GEMM floor: the plain implementation's products alone (per run and layer H W, D W^T, H^T D; "
               "`gradscope gemm-floor`), on all cores; NumPy / floor is the best ratio an implementation "
-              "doing those products with this BLAS could reach."]
+              "doing those products with this BLAS could reach; gradscope / floor is gradscope's distance to it. "
+              "Haar share: the Haar draws the line needs (one per seed and layer of each orthogonal weight family, "
+              "each timed on one core by `gradscope haar-rate`) as a fraction of the line's core-seconds "
+              "(wall time x jobs)."]
     table += ["", f"Peak memory of the standard sweep (/usr/bin/time -v): {rss / 1024:.0f} MiB."]
     text = "\n".join(table) + "\n"
     print(text)
