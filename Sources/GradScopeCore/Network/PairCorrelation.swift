@@ -13,25 +13,39 @@ package struct PairCorrelation: Equatable, Sendable {
     /// G = Z Z^T and c_ab = G_ab / sqrt(G_aa G_bb); batch > width, with u_b = z_b / ||z_b|| and U their
     /// matrix, sum_{a != b} c_ab = ||sum_b u_b||^2 - m and sum_{a != b} c_ab^2 = ||U^T U||_F^2 - m.
     package init?<Scalar: BLASScalar>(rows z: Matrix<Scalar>) {
-        let largest = InRangeProduct.maxMagnitude(z.elements)
-        guard largest.isFinite, largest > 0, z.rows >= 2 else { return nil }
-        // float64 rows, brought near 1 by a power of two when their squares could leave the range
+        guard z.rows >= 2 else { return nil }
         var x = z as? Matrix<Double> ?? z.converted(to: Double.self)
-        if largest > 1e100 || largest < 1e-100 {
+        var sums = Self.pairSums(x)
+        if sums == nil {  // squares out of range (or NaN): bring the largest entry near 1 by a power of two, retry
+            let largest = InRangeProduct.maxMagnitude(x.elements)
+            guard largest.isFinite, largest > 0 else { return nil }
             let scale = Double(sign: .plus, exponent: -Int(largest.exponent), significand: 1)
             for i in x.elements.indices { x.elements[i] *= scale }
+            sums = Self.pairSums(x)
         }
-        let sums = x.rows <= x.columns ? Self.pairSumsFromRows(x) : Self.pairSumsFromColumns(x)
         guard let sums, sums.pairs > 0 else { return nil }
         let mean = sums.sum / sums.pairs
         self.init(mean: mean, std: max(0, sums.squares / sums.pairs - mean * mean).squareRoot())
     }
+
+    /// The pair sums from the smaller Gram matrix; nil when a square leaves the float range (or is NaN) or
+    /// fewer than two rows are nonzero.
+    private static func pairSums(_ x: Matrix<Double>) -> (sum: Double, squares: Double, pairs: Double)? {
+        guard let sums = x.rows <= x.columns ? pairSumsFromRows(x) : pairSumsFromColumns(x),
+            sums.sum.isFinite, sums.squares.isFinite
+        else { return nil }
+        return sums
+    }
+
+    /// Whether a row's sum of squares is exact enough to normalise by: 0, or a normal number well inside the range.
+    private static func inRange(_ square: Double) -> Bool { square == 0 || (square > 1e-290 && square < 1e290) }
 
     /// sum over ordered pairs a != b of c_ab and of c_ab^2, and the pair count, from G = X X^T (batch x batch).
     private static func pairSumsFromRows(_ x: Matrix<Double>) -> (sum: Double, squares: Double, pairs: Double)? {
         let b = x.rows
         var gram = Matrix<Double>(rows: b, columns: b)
         Double.gram(x, of: .rows, into: &gram)  // the upper triangle
+        for a in 0..<b where !inRange(gram.elements[a * b + a]) { return nil }
         let inverse = (0..<b).map { a in gram.elements[a * b + a] > 0 ? 1 / gram.elements[a * b + a].squareRoot() : 0 }
         let m = Double(inverse.filter { $0 > 0 }.count)
         var (sum, squares) = (0.0, 0.0)
@@ -49,17 +63,19 @@ package struct PairCorrelation: Equatable, Sendable {
     private static func pairSumsFromColumns(_ x: Matrix<Double>) -> (sum: Double, squares: Double, pairs: Double)? {
         let n = x.columns
         let squares = Kernels.rowSquares(x.elements, columns: n)
-        var unit = [Double](), total = [Double](repeating: 0, count: n)
-        unit.reserveCapacity(x.elements.count)
+        guard squares.allSatisfy(inRange) else { return nil }
+        let m = squares.filter { $0 > 0 }.count
+        var unit = [Double](repeating: 0, count: m * n), total = [Double](repeating: 0, count: n)
+        var next = 0
         for (row, square) in squares.enumerated() where square > 0 {
             let scale = 1 / square.squareRoot()
             for j in 0..<n {
                 let u = x.elements[row * n + j] * scale
-                unit.append(u)
+                unit[next * n + j] = u
                 total[j] += u
             }
+            next += 1
         }
-        let m = unit.count / n
         guard m >= 2 else { return nil }
         var gram = Matrix<Double>(rows: n, columns: n)
         Double.gram(Matrix(rows: m, columns: n, exactly: unit), of: .columns, into: &gram)

@@ -21,7 +21,12 @@ package struct CorrelationMap: Sendable {
         while c.count < depth {
             let next = field.variance(after: q)
             guard next.isFinite, next > 0 else { break }
-            c.append((w * expectation(field.activation.value, q: q, c: c[c.count - 1]) + b) / next)
+            let previous = c[c.count - 1]
+            let value = (w * expectation(field.activation.value, q: q, c: previous) + b) / next
+            c.append(value)
+            if next == q, abs(value - previous) <= 1e-15 * max(1, abs(value)) {  // settled: every later layer
+                c += Array(repeating: value, count: depth - c.count)
+            }
             q = next
         }
         return c
@@ -78,6 +83,11 @@ package enum BivariateExpectation {
         guard s > 0 else { return f(0) * f(0) }
         let c = min(1, max(-1, c)), r = (1 - c * c).squareRoot()
         let panels = breakpoints(scale: s)
+        if c == 0 {  // independent: E[f(u_a)] E[f(u_b)]
+            let rule = Rule(panels)
+            let mean = zip(rule.nodes, rule.weights).reduce(0.0) { $0 + $1.1 * f(s * $1.0) }
+            return mean * mean
+        }
         // near c = +-1 the inner expectation of a kinked f turns on within |z1| of order r: resolve it
         let outer =
             kinked && r > 0 && r < 0.5 ? Array(Set(panels + (-20...20).map { Double($0) * r / 2 })).sorted() : panels
