@@ -11,6 +11,8 @@ struct PhaseDiagram {
     let activation: Activation
     /// The grid's sigma_w^2 (columns) and sigma_b^2 (rows), ascending.
     let weightVariances: [Double], biasVariances: [Double]
+    /// Theory's line chi_1 = 1 in grid units (`criticalLine`), computed once for both maps.
+    let line: [(x: Double, y: Double)]
 
     /// The diagram of `summary`, or nil when its cells do not form such a grid (at least 3 x 2).
     init?(summary: [[String: String]]) {
@@ -21,6 +23,7 @@ struct PhaseDiagram {
         let b = Array(Set(summary.compactMap { $0.number(Column.sigmaB2) })).sorted()
         guard w.count >= 3, b.count >= 2, summary.count >= w.count * b.count else { return nil }
         (cells, self.activation, weightVariances, biasVariances) = (summary, activation, w, b)
+        line = Self.criticalLine(activation, weightVariances: w, biasVariances: b)
     }
 
     /// The cell at grid square (row i, column j), if any.
@@ -30,7 +33,9 @@ struct PhaseDiagram {
 
     /// The critical line in grid units: per row, the column position of theory's sigma_w^2 with chi_1 = 1,
     /// interpolated linearly between the columns' sigma_w^2 (rows whose line leaves the grid are skipped).
-    var criticalLine: [(x: Double, y: Double)] {
+    static func criticalLine(_ activation: Activation, weightVariances: [Double], biasVariances: [Double]) -> [(
+        x: Double, y: Double
+    )] {
         biasVariances.enumerated().compactMap { i, b in
             guard let w = MeanField.criticalWeightVariance(activation, biasVariance: b),
                 let j = weightVariances.indices.dropLast().first(where: { weightVariances[$0 + 1] >= w }),
@@ -50,7 +55,7 @@ struct PhaseDiagram {
             columns: weightVariances.map { String(format: "%.3g", $0) },
             values: rows.map { i in columns.map { j in cell(i, j).flatMap(value) } },
             keys: rows.map { i in columns.map { j in cell(i, j)?[Column.cell] } })
-        (map.legend, map.lines) = (legend, [("chi_1 = 1", criticalLine)])
+        (map.legend, map.lines) = (legend, [("chi_1 = 1", line)])
         return map
     }
 }

@@ -204,10 +204,8 @@ package enum Export {
                 row += [CSVTable.number(ratio), CSVTable.number(Statistics.gainPerLayer(means))]
             }
             row += theoryColumns(cell, profiles)
-            let last = runs.filter { $0.status == .ok && $0.layers.count == cell.depth }.compactMap {
-                $0.layers.last?.correlation?.mean
-            }
             let ok = runs.filter { $0.status == .ok && $0.layers.count == cell.depth }
+            let last = ok.compactMap { $0.layers.last?.correlation?.mean }
             let profile = (0..<cell.depth).map { l in Statistics.mean(ok.compactMap { $0.layers[l].correlation?.mean })
             }
             let fixed = cell.theory?.correlationFixedPoint

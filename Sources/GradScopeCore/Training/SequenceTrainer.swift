@@ -77,7 +77,7 @@ package final class SequenceTrainer<Model: SequenceModel>: TrainingLoop {
     }
 
     func record(_ step: Int, _ pass: SequencePass<Scalar>) throws -> TrainingPoint {
-        let moved = MinibatchOrder.relativeChange(model.values(.recurrentWeights), from: initialRecurrentWeights)
+        let moved = relativeChange(model.values(.recurrentWeights), from: initialRecurrentWeights)
         let layers = pass.steps.map { TrainingLayer(measurement: $0, relativeUpdate: moved) }
         guard let train = try meanLoss(trainingSubset), let test = try meanLoss(data.test) else {
             return TrainingPoint(step: step, status: .overflow)

@@ -118,16 +118,16 @@ struct MinibatchOrder {
             return order.indices[position % size]
         }
     }
+}
 
-    /// ||now - start|| / ||start||: how far a parameter set has moved (0 when it started at 0).
-    static func relativeChange<Scalar: BLASScalar>(_ now: [Scalar], from start: [Scalar]) -> Double {
-        var difference = [Double](repeating: 0, count: now.count)
-        for i in now.indices { difference[i] = Double(now[i]) - Double(start[i]) }
-        guard let moved = ScaledNorm(of: difference).value, let size = ScaledNorm(of: start).value, size > 0 else {
-            return 0
-        }
-        return moved / size
+/// ||now - start|| / ||start||: how far a parameter set has moved (0 when it started at 0).
+func relativeChange<Scalar: BLASScalar>(_ now: [Scalar], from start: [Scalar]) -> Double {
+    var difference = [Double](repeating: 0, count: now.count)
+    for i in now.indices { difference[i] = Double(now[i]) - Double(start[i]) }
+    guard let moved = ScaledNorm(of: difference).value, let size = ScaledNorm(of: start).value, size > 0 else {
+        return 0
     }
+    return moved / size
 }
 
 /// Minibatch training of one feedforward network: the training set in a seeded order, epoch after
@@ -185,7 +185,7 @@ package final class Trainer<Scalar: BLASScalar>: TrainingLoop {
         let layers = pass.layers.enumerated().map { l, measurement in
             TrainingLayer(
                 measurement: measurement,
-                relativeUpdate: MinibatchOrder.relativeChange(
+                relativeUpdate: relativeChange(
                     network.weights[l].elements, from: initialWeights[l].elements))
         }
         let batch = network.cell.batch

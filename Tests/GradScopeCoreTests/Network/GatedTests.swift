@@ -78,19 +78,7 @@ struct GatedTests {
     static func check(_ network: GatedNetwork<Double>, _ parameter: RecurrentParameter, analytic: [Double]) throws
         -> Double
     {
-        let value = network.values(parameter), h = 1e-5
-        var numeric = [Double]()
-        for i in value.indices {
-            var plus = value, minus = value
-            plus[i] += h
-            minus[i] -= h
-            try network.set(parameter, plus)
-            let up = try #require(network.loss())
-            try network.set(parameter, minus)
-            let down = try #require(network.loss())
-            numeric.append((up - down) / (2 * h))
-        }
-        try network.set(parameter, value)
+        let numeric = try SequenceTrainingTests.numericGradient(network, parameter) { try #require(network.loss()) }
         return relativeError(analytic, numeric)
     }
 
