@@ -165,17 +165,47 @@ struct CorrelationTests {
     @Test(
         """
         per_example_log_ratio_variance: 0 for a linear net with orthogonal weights (every example scales by g^(L-1)), \
-        about 5 (L - 1) / n for relu with He weights (Hanin 2018)
+        (L - 1) v(n) for relu with He weights (Hanin & Nica 2019), pooled over seeds
         """)
     func logRatioVariance() throws {
         var linear = tinyCell(.linear, .probe, .plain, width: 16, batch: 64, depth: 12)
         (linear.initializer, linear.biasStd) = (.orthogonal(gain: 0.8), 0)
         let exact = try #require(try measure(linear, seed: 1).logRatioVariance)
         #expect(exact < 1e-20, "\(exact)")
-        var relu = tinyCell(.relu, .probe, .plain, width: 10, batch: 4096, depth: 10)
+        var relu = tinyCell(.relu, .probe, .plain, width: 100, batch: 256, depth: 10)
         (relu.initializer, relu.biasStd) = (Initializer.named["he_normal"]!, 0)
-        let values = try (0..<4).map { try #require(try measure(relu, seed: $0).logRatioVariance) }
-        let mean = values.reduce(0, +) / 4
-        #expect(abs(mean - 4.5) < 1, "\(values)")
+        let runs = try (0..<16).map { seed in
+            let measured = try measure(relu, seed: seed)
+            return (mean: try #require(measured.logRatioMean), variance: try #require(measured.logRatioVariance))
+        }
+        // pooled over seeds: the mean within-run variance plus the spread of the run means (examples correlate)
+        let centre = runs.map(\.mean).reduce(0, +) / Double(runs.count)
+        let pooled =
+            runs.map { $0.variance + ($0.mean - centre) * ($0.mean - centre) }.reduce(0, +)
+            / Double(runs.count)
+        let predicted = ReluFluctuation.logRatioVariance(depth: 10, width: 100)
+        #expect(abs(predicted - 0.4675) < 0.001, "\(predicted)")
+        #expect(abs(pooled - predicted) < 0.06, "pooled \(pooled) against \(predicted)")
+    }
+
+    @Test("Hanin's per-layer variance v(n): 5/n to leading order, and ln chi^2_K sampled by coin flips and normals")
+    func reluPerLayerVariance() {
+        let wide = ReluFluctuation.perLayerLogVariance(width: 1000) * 1000
+        #expect(wide > 5 && wide < 5.03, "n v(n) at n = 1000: \(wide)")
+        let (width, samples) = (10, 200_000)
+        let coins = RandomStream(seed: 7, purpose: "test-coins").uniform(count: width * samples)
+        let normals = RandomStream(seed: 7, purpose: "test-normals").normal(count: width * samples)
+        var logs: [Double] = []
+        for sample in 0..<samples {
+            let units = (sample * width)..<((sample + 1) * width)
+            let square = units.reduce(0) { coins[$1] < 0.5 ? $0 + normals[$1] * normals[$1] : $0 }
+            if square > 0 { logs.append(log(square)) }
+        }
+        let mean = logs.reduce(0, +) / Double(logs.count)
+        let variance = logs.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(logs.count - 1)
+        let predicted = ReluFluctuation.perLayerLogVariance(width: width)
+        // the sample variance's standard error: sqrt((m4 - s^4) / N), about 0.008 here
+        #expect(abs(variance - predicted) < 0.03, "sampled \(variance) against \(predicted)")
+        #expect(abs(predicted - 0.866_734_253) < 1e-8, "scipy's value of v(10): \(predicted)")
     }
 }

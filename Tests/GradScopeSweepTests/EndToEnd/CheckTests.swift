@@ -1,4 +1,6 @@
 import Foundation
+import GradScopeCore
+import GradScopeResults
 import GradScopeSweep
 import GradScopeTestSupport
 import Testing
@@ -25,6 +27,24 @@ struct CheckTests {
         let total = expected.reduce(0, +)
         #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
         #expect(check.stdout.contains("\(total) of \(total) values reproduced"), "\(check.stdout)")
+    }
+
+    @Test("Hanin 2018's published values are the exact finite-width law (L - 1) v(n) of each checked cell")
+    func haninValuesFromTheory() throws {
+        let path = repositoryRoot.appendingPathComponent("experiments/papers/hanin-2018.json").path
+        let expectations = try ExperimentLoader.load(path: path).expectations
+        #expect(expectations.count == 3)
+        for expectation in expectations {
+            func number(_ column: String) -> Int? {
+                guard case .number(let v, _) = expectation.filter.first(where: { $0.column == column })?.value
+                else { return nil }
+                return Int(exactly: v)
+            }
+            let depth = try #require(number("depth")), width = try #require(number("width"))
+            let predicted = ReluFluctuation.logRatioVariance(depth: depth, width: width)
+            #expect(abs(expectation.value - predicted) < 0.005, "\(depth) x \(width): \(predicted)")
+            #expect(expectation.tolerance < predicted / 3, "a tolerance that still tells the widths apart")
+        }
     }
 
     @Test("A published value edited to be wrong, or a column that does not exist, makes check exit 1 and name it")
