@@ -87,8 +87,9 @@ struct FloorCommand: ParsableCommand {
 }
 
 /// `gradscope haar-rate`: seconds per Haar-random orthogonal matrix on one core, by gradscope's sampler
-/// (reflectors drawn directly, one dorgqr) and by the factorisation it replaced (dgeqrf + dorgqr of the
-/// same Gaussian draws), timed alternately, best of `repeats` each (for `make bench` and docs/performance.md).
+/// (reflectors drawn directly, Q formed in compact-WY blocks) and by the factorisation it replaced (dgeqrf +
+/// dorgqr of the same Gaussian draws), timed alternately, best of `repeats` each (for `make bench` and
+/// docs/performance.md).
 struct HaarRateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "haar-rate",
@@ -110,7 +111,7 @@ struct HaarRateCommand: ParsableCommand {
         }
         print(
             String(
-                format: "sampler %.4f s, dgeqrf + dorgqr %.4f s, ratio %.2fx", best.sampler,
+                format: "sampler %.4g s, dgeqrf + dorgqr %.4g s, ratio %.2fx", best.sampler,
                 best.factorisation, best.factorisation / best.sampler))
     }
 }

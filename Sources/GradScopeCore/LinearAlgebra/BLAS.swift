@@ -24,15 +24,26 @@ extension Double: BLASScalar {
         try callSingularValues(a, LAPACKE_dgesdd, "LAPACKE_dgesdd")
     }
 
-    /// Q = H_1 ... H_n, its first n columns as a row-major m x n matrix, from the Householder vectors
+    /// Q = H_1 ... H_n, its first n columns in column-major order (m x n), from the Householder vectors
     /// v_k stored below the diagonal of the column-major m x n `reflectors` (LAPACK's layout: v_k(k) = 1
-    /// implied, the diagonal and above ignored) and their `tau` (H_k = I - tau_k v_k v_k^T), by LAPACK's
-    /// blocked dorgqr.
+    /// implied, the diagonal and above ignored) and their `tau` (H_k = I - tau_k v_k v_k^T). From n =
+    /// `householderBlock` + 1 on, formed in blocks of that many reflectors from the last to the first: Q
+    /// starts as [I_n; 0], and each block's compact-WY form I - V T V^T (T by dlarft) is applied to Q's rows
+    /// and columns from the block on (dlarfb, level 3), as dorgqr does with its narrower blocks of 32.
+    /// Narrower Q come from dorgqr itself, which forms them column by column and is faster there.
     package static func householderProduct(_ reflectors: [Double], rows m: Int, columns n: Int, tau: [Double])
-        throws(LAPACKError) -> Matrix<Double>
+        throws(LAPACKError) -> [Double]
     {
-        try callORGQR(reflectors, rows: m, columns: n, tau: tau, (LAPACKE_dorgqr_work, "LAPACKE_dorgqr_work"))
+        guard n > householderBlock else {
+            return try callORGQR(
+                reflectors, rows: m, columns: n, tau: tau, (LAPACKE_dorgqr_work, "LAPACKE_dorgqr_work"))
+        }
+        return try callBlockedHouseholderProduct(reflectors, rows: m, columns: n, tau: tau)
     }
+
+    /// The reflectors per block of `householderProduct`: 64 was the fastest of 32-256 at width 1024
+    /// (one core of an AMD Zen 3; docs/performance.md).
+    package static let householderBlock = 64
 
     package static func gram(_ a: Matrix<Double>, of vectors: GramVectors, into c: inout Matrix<Double>) {
         callSYRK(cblas_dsyrk, a, vectors, &c)
@@ -235,10 +246,52 @@ private func callQR<S: BLASScalar>(
     return (q.transposed, diagonal)
 }
 
+/// Q = H_1 ... H_n from given reflectors, a block of `Double.householderBlock` at a time from the last
+/// (LAPACKE's `_work` routines: no NaN scans, no copies, column-major throughout).
+private func callBlockedHouseholderProduct(_ reflectors: [Double], rows m: Int, columns n: Int, tau: [Double])
+    throws(LAPACKError) -> [Double]
+{
+    precondition(m >= n && n >= 1 && reflectors.count == m * n && tau.count == n, "householder: bad shapes")
+    precondition(m <= Int(Int32.max), "householder: dimension exceeds 32-bit LAPACK")
+    let block = Double.householderBlock
+    var q = [Double](repeating: 0, count: m * n)
+    for j in 0..<n { q[j * m + j] = 1 }
+    var t = [Double](repeating: 0, count: block * block)
+    var work = [Double](repeating: 0, count: n * block)
+    let failure: (Int32, String)? = reflectors.withUnsafeBufferPointer { pv in
+        tau.withUnsafeBufferPointer { pt in
+            q.withUnsafeMutableBufferPointer { pq in
+                t.withUnsafeMutableBufferPointer { pT in
+                    work.withUnsafeMutableBufferPointer { pw in
+                        for start in stride(from: ((n - 1) / block) * block, through: 0, by: -block) {
+                            let width = min(block, n - start), corner = start * m + start
+                            let (rows, ld) = (Int32(m - start), Int32(m))
+                            let v = pv.baseAddress.map { $0 + corner }
+                            let formed = LAPACKE_dlarft_work(
+                                LAPACK_COL_MAJOR, CChar(UInt8(ascii: "F")), CChar(UInt8(ascii: "C")), rows,
+                                Int32(width), v, ld, pt.baseAddress.map { $0 + start }, pT.baseAddress, Int32(block))
+                            guard formed == 0 else { return (formed, "LAPACKE_dlarft_work") }
+                            let applied = LAPACKE_dlarfb_work(
+                                LAPACK_COL_MAJOR, CChar(UInt8(ascii: "L")), CChar(UInt8(ascii: "N")),
+                                CChar(UInt8(ascii: "F")), CChar(UInt8(ascii: "C")), rows, Int32(n - start),
+                                Int32(width), v, ld, pT.baseAddress, Int32(block), pq.baseAddress.map { $0 + corner },
+                                ld, pw.baseAddress, Int32(n))
+                            guard applied == 0 else { return (applied, "LAPACKE_dlarfb_work") }
+                        }
+                        return nil
+                    }
+                }
+            }
+        }
+    }
+    if let (info, routine) = failure { throw LAPACKError(routine: routine, info: info) }
+    return q
+}
+
 /// Q from given reflectors through dorgqr's `_work` routine, with the workspace LAPACK asks for.
 private func callORGQR<S: BLASScalar>(
     _ reflectors: [S], rows m: Int, columns n: Int, tau: [S], _ expand: (ORGQRRoutine<S>, String)
-) throws(LAPACKError) -> Matrix<S> {
+) throws(LAPACKError) -> [S] {
     precondition(m >= n && n >= 1 && reflectors.count == m * n && tau.count == n, "orgqr: bad shapes")
     precondition(m <= Int(Int32.max), "orgqr: dimension exceeds 32-bit LAPACK")
     var q = reflectors
@@ -260,8 +313,7 @@ private func callORGQR<S: BLASScalar>(
         }
     }
     guard info == 0 else { throw LAPACKError(routine: expand.1, info: info) }
-    // column-major m x n is row-major n x m: its transpose is Q in row-major order
-    return Matrix(rows: n, columns: m, exactly: q).transposed
+    return q
 }
 
 private typealias GESDDRoutine<S> = (

@@ -57,6 +57,16 @@ package struct Matrix<Scalar: BLASScalar>: Equatable, Sendable {
         }
     }
 
+    /// Row i times `factors[i]`, in place.
+    package mutating func scaleRows(by factors: [Scalar]) {
+        precondition(factors.count == rows, "scaleRows: \(factors.count) factors for \(rows) rows")
+        let columns = columns
+        var values = elements.mutableSpan
+        for (row, factor) in factors.enumerated() {
+            for j in (row * columns)..<((row + 1) * columns) { values[j] *= factor }
+        }
+    }
+
     /// Column j times `factors[j]`, in place.
     package mutating func scaleColumns(by factors: [Scalar]) {
         precondition(factors.count == columns, "scaleColumns: \(factors.count) factors for \(columns) columns")

@@ -110,37 +110,41 @@ package enum Initializer: Hashable, Sendable {
     }
 
     /// A Haar-random matrix with orthonormal columns (rows, for a wide shape) times `gain`, drawn without
-    /// factorising (Stewart 1980). A Householder QR of a Gaussian matrix A meets at step k the vector
-    /// x = A'[k..<m, k] of the partly reduced A', which is N(0, I_{m-k}) and independent of the steps
-    /// before (rotation invariance). So x is taken straight from A's column k, rows k..<m, and its
-    /// reflector is formed as LAPACK's dlarfg would: beta = -sign(x_0) ||x||, tau = (beta - x_0) / beta,
-    /// v = (x - beta e_1) / (x_0 - beta); Q = H_1 ... H_n by LAPACK's blocked dorgqr (level 3), and column
-    /// k times sign(beta) = sign(R_kk) makes Q exactly Haar (Mezzadri 2007). That is the distribution of
-    /// the factorisation's Q at about half its cost (no dgeqrf). Wide matrices go through their transpose;
-    /// signs and gain are one pass.
+    /// factorising (Stewart 1980). A Householder QR of an m x n Gaussian matrix (m >= n) meets at step k a
+    /// vector x of the partly reduced matrix that is N(0, I_{m-k}) and independent of the steps before
+    /// (rotation invariance). So x is drawn straight: the draws, read as a column-major m x n matrix,
+    /// give it from column k, rows k..<m. Its reflector is formed as LAPACK's dlarfg would:
+    /// beta = -sign(x_0) ||x||, tau = (beta - x_0) / beta, v = (x - beta e_1) / (x_0 - beta);
+    /// Q = H_1 ... H_n in compact-WY blocks (`Double.householderProduct`), and column k times
+    /// sign(beta) = sign(R_kk) makes Q exactly Haar (Mezzadri 2007). Q comes column-major, so read
+    /// row-major it is Q^T: that is W for a square shape (Q^T is Haar when Q is) and for a wide one
+    /// (orthonormal rows); a tall W is its transpose.
     package static func haarOrthogonal(from gaussian: Matrix<Double>, gain: Double = 1) throws(LAPACKError) -> Matrix<
         Double
     > {
-        let tall = gaussian.rows >= gaussian.columns
-        // column-major m x n (LAPACK's layout, each column contiguous): the transpose of a tall A
-        var reflectors = tall ? gaussian.transposed.elements : gaussian.elements
-        let (m, n) = tall ? (gaussian.rows, gaussian.columns) : (gaussian.columns, gaussian.rows)
+        let wide = gaussian.rows <= gaussian.columns
+        let (m, n) = (max(gaussian.rows, gaussian.columns), min(gaussian.rows, gaussian.columns))
+        var reflectors = gaussian.elements
         var tau = [Double](repeating: 0, count: n), signs = [Double](repeating: gain, count: n)
-        for k in 0..<n {
-            let column = k * m
-            var squares = 0.0
-            for i in k..<m { squares += reflectors[column + i] * reflectors[column + i] }
-            let (x0, norm) = (reflectors[column + k], squares.squareRoot())
-            guard norm > 0 else { continue }  // probability zero: H_k = I, R_kk = 0
-            let beta = x0 >= 0 ? -norm : norm
-            tau[k] = (beta - x0) / beta
-            let scale = 1 / (x0 - beta)
-            for i in (k + 1)..<m { reflectors[column + i] *= scale }
-            signs[k] = beta < 0 ? -gain : gain
+        do {
+            var values = reflectors.mutableSpan
+            for k in 0..<n {
+                let column = k * m
+                var squares = 0.0
+                for i in (column + k)..<(column + m) { squares += values[i] * values[i] }
+                let (x0, norm) = (values[column + k], squares.squareRoot())
+                guard norm > 0 else { continue }  // probability zero: H_k = I, R_kk = 0
+                let beta = x0 >= 0 ? -norm : norm
+                tau[k] = (beta - x0) / beta
+                let scale = 1 / (x0 - beta)
+                for i in (column + k + 1)..<(column + m) { values[i] *= scale }
+                signs[k] = beta < 0 ? -gain : gain
+            }
         }
-        var q = try Double.householderProduct(reflectors, rows: m, columns: n, tau: tau)
-        q.scaleColumns(by: signs)
-        return tall ? q : q.transposed
+        var transposedQ = Matrix(
+            rows: n, columns: m, exactly: try Double.householderProduct(reflectors, rows: m, columns: n, tau: tau))
+        transposedQ.scaleRows(by: signs)
+        return wide ? transposedQ : transposedQ.transposed
     }
 }
 

@@ -59,7 +59,9 @@ struct InitializerTests {
             })
     }
 
-    @Test("orthogonal: Q^T Q = gain^2 I to 1e-12, square and rectangular", arguments: [(64, 64), (50, 30), (30, 50)])
+    @Test(
+        "orthogonal: Q^T Q = gain^2 I to 1e-12, square and rectangular, one block of reflectors and several",
+        arguments: [(64, 64), (50, 30), (30, 50), (129, 129), (300, 140), (140, 300)])
     func orthogonality(shape: (Int, Int)) throws {
         let gain = 1.3
         let q = try Initializer.orthogonal(gain: gain).weights(seed: 2, layer: 3, fanIn: shape.0, fanOut: shape.1)
@@ -70,6 +72,35 @@ struct InitializerTests {
             for j in 0..<gram.columns { deviation = max(deviation, abs(gram[i, j] / (gain * gain) - (i == j ? 1 : 0))) }
         }
         #expect(deviation < 1e-12)
+    }
+
+    @Test(
+        "Q = H_1 ... H_n in blocks equals the reflectors applied one at a time by naive loops, across block edges",
+        arguments: [(150, 140), (64, 64), (9, 3), (200, 65)])
+    func blockedHouseholderProduct(shape: (Int, Int)) throws {
+        let (m, n) = shape
+        // column-major reflectors: v_k = (1, random tail) below row k, tau_k = 2 / ||v_k||^2 (orthogonal H_k)
+        var reflectors = RandomStream(seed: 4, purpose: "test.householder").normal(count: m * n)
+        var tau = [Double](repeating: 0, count: n)
+        for k in 0..<n {
+            var squares = 1.0
+            for i in (k + 1)..<m { squares += reflectors[k * m + i] * reflectors[k * m + i] }
+            tau[k] = 2 / squares
+            for i in 0...k { reflectors[k * m + i] = 99 }  // the diagonal and above are never read
+        }
+        let blocked = try Double.householderProduct(reflectors, rows: m, columns: n, tau: tau)
+        var q = [Double](repeating: 0, count: m * n)  // column-major [I_n; 0], then H_n first, H_1 last
+        for j in 0..<n { q[j * m + j] = 1 }
+        for k in stride(from: n - 1, through: 0, by: -1) {
+            func v(_ i: Int) -> Double { i == k ? 1 : (i > k ? reflectors[k * m + i] : 0) }
+            for j in 0..<n {
+                var dot = 0.0
+                for i in k..<m { dot += v(i) * q[j * m + i] }
+                for i in k..<m { q[j * m + i] -= tau[k] * dot * v(i) }
+            }
+        }
+        let deviation = zip(blocked, q).reduce(0.0) { max($0, abs($1.0 - $1.1)) }
+        #expect(deviation < 1e-13, "\(m) x \(n): \(deviation)")
     }
 
     @Test(
