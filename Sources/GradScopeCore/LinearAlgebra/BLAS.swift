@@ -256,30 +256,29 @@ private func callBlockedHouseholderProduct(_ reflectors: [Double], rows m: Int, 
     let block = Double.householderBlock
     var q = [Double](repeating: 0, count: m * n)
     for j in 0..<n { q[j * m + j] = 1 }
-    var t = [Double](repeating: 0, count: block * block)
-    var work = [Double](repeating: 0, count: n * block)
+    // T (block x block) and then dlarfb's workspace (n x block), one allocation
+    var scratch = [Double](repeating: 0, count: block * block + n * block)
     let failure: (Int32, String)? = reflectors.withUnsafeBufferPointer { pv in
         tau.withUnsafeBufferPointer { pt in
             q.withUnsafeMutableBufferPointer { pq in
-                t.withUnsafeMutableBufferPointer { pT in
-                    work.withUnsafeMutableBufferPointer { pw in
-                        for start in stride(from: ((n - 1) / block) * block, through: 0, by: -block) {
-                            let width = min(block, n - start), corner = start * m + start
-                            let (rows, ld) = (Int32(m - start), Int32(m))
-                            let v = pv.baseAddress.map { $0 + corner }
-                            let formed = LAPACKE_dlarft_work(
-                                LAPACK_COL_MAJOR, CChar(UInt8(ascii: "F")), CChar(UInt8(ascii: "C")), rows,
-                                Int32(width), v, ld, pt.baseAddress.map { $0 + start }, pT.baseAddress, Int32(block))
-                            guard formed == 0 else { return (formed, "LAPACKE_dlarft_work") }
-                            let applied = LAPACKE_dlarfb_work(
-                                LAPACK_COL_MAJOR, CChar(UInt8(ascii: "L")), CChar(UInt8(ascii: "N")),
-                                CChar(UInt8(ascii: "F")), CChar(UInt8(ascii: "C")), rows, Int32(n - start),
-                                Int32(width), v, ld, pT.baseAddress, Int32(block), pq.baseAddress.map { $0 + corner },
-                                ld, pw.baseAddress, Int32(n))
-                            guard applied == 0 else { return (applied, "LAPACKE_dlarfb_work") }
-                        }
-                        return nil
+                scratch.withUnsafeMutableBufferPointer { ps in
+                    let (t, work) = (ps.baseAddress, ps.baseAddress.map { $0 + block * block })
+                    for start in stride(from: ((n - 1) / block) * block, through: 0, by: -block) {
+                        let width = min(block, n - start), corner = start * m + start
+                        let (rows, ld) = (Int32(m - start), Int32(m))
+                        let v = pv.baseAddress.map { $0 + corner }
+                        let formed = LAPACKE_dlarft_work(
+                            LAPACK_COL_MAJOR, CChar(UInt8(ascii: "F")), CChar(UInt8(ascii: "C")), rows,
+                            Int32(width), v, ld, pt.baseAddress.map { $0 + start }, t, Int32(block))
+                        guard formed == 0 else { return (formed, "LAPACKE_dlarft_work") }
+                        let applied = LAPACKE_dlarfb_work(
+                            LAPACK_COL_MAJOR, CChar(UInt8(ascii: "L")), CChar(UInt8(ascii: "N")),
+                            CChar(UInt8(ascii: "F")), CChar(UInt8(ascii: "C")), rows, Int32(n - start),
+                            Int32(width), v, ld, t, Int32(block), pq.baseAddress.map { $0 + corner }, ld, work,
+                            Int32(n))
+                        guard applied == 0 else { return (applied, "LAPACKE_dlarfb_work") }
                     }
+                    return nil
                 }
             }
         }

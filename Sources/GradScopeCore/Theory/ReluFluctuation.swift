@@ -20,8 +20,9 @@ package enum ReluFluctuation {
             trigamma.append(trigamma[k - 2] - 1 / (x * x))
         }
         let active = 1...n
+        let logFactorial = Double.logGamma(Double(n + 1))
         let logWeights = active.map { k in
-            Double.logGamma(Double(n + 1)) - Double.logGamma(Double(k + 1)) - Double.logGamma(Double(n - k + 1))
+            logFactorial - Double.logGamma(Double(k + 1)) - Double.logGamma(Double(n - k + 1))
         }
         let largest = logWeights.max() ?? 0
         let weights = logWeights.map { Double.exp($0 - largest) }

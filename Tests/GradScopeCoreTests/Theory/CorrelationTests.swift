@@ -1,5 +1,6 @@
 import Foundation
 import GradScopeCore
+import GradScopeResults
 import GradScopeTestSupport
 import Testing
 
@@ -178,18 +179,15 @@ struct CorrelationTests {
             let measured = try measure(relu, seed: seed)
             return (mean: try #require(measured.logRatioMean), variance: try #require(measured.logRatioVariance))
         }
-        // pooled over seeds: the mean within-run variance plus the spread of the run means (examples correlate)
-        let centre = runs.map(\.mean).reduce(0, +) / Double(runs.count)
-        let pooled =
-            runs.map { $0.variance + ($0.mean - centre) * ($0.mean - centre) }.reduce(0, +)
-            / Double(runs.count)
+        // pooled over seeds, as summary.csv pools them: the examples of one batch correlate
+        let pooled = try #require(Statistics.pooledVariance(runs))
         let predicted = ReluFluctuation.logRatioVariance(depth: 10, width: 100)
         #expect(abs(predicted - 0.4675) < 0.001, "\(predicted)")
         #expect(abs(pooled - predicted) < 0.06, "pooled \(pooled) against \(predicted)")
     }
 
     @Test("Hanin's per-layer variance v(n): 5/n to leading order, and ln chi^2_K sampled by coin flips and normals")
-    func reluPerLayerVariance() {
+    func reluPerLayerVariance() throws {
         let wide = ReluFluctuation.perLayerLogVariance(width: 1000) * 1000
         #expect(wide > 5 && wide < 5.03, "n v(n) at n = 1000: \(wide)")
         let (width, samples) = (10, 200_000)
@@ -201,8 +199,8 @@ struct CorrelationTests {
             let square = units.reduce(0) { coins[$1] < 0.5 ? $0 + normals[$1] * normals[$1] : $0 }
             if square > 0 { logs.append(log(square)) }
         }
-        let mean = logs.reduce(0, +) / Double(logs.count)
-        let variance = logs.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(logs.count - 1)
+        let spread = try #require(Statistics.sampleStd(logs))
+        let variance = spread * spread
         let predicted = ReluFluctuation.perLayerLogVariance(width: width)
         // the sample variance's standard error: sqrt((m4 - s^4) / N), about 0.008 here
         #expect(abs(variance - predicted) < 0.03, "sampled \(variance) against \(predicted)")
