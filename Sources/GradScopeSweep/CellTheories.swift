@@ -1,5 +1,27 @@
+import Dispatch
 import GradScopeCore
 import GradScopeResults
+import Synchronization
+
+/// The mean-field theory of an experiment's cells (`CellTheory.forCells`), computed on a background thread
+/// from the moment this is made, so that it overlaps what runs meanwhile; `value` waits for it.
+final class PendingTheories: Sendable {
+    private let result = Mutex<[Int: CellTheory]>([:])
+    private let group = DispatchGroup()
+
+    init(_ experiment: Experiment) {
+        let cells = experiment.cells.map(\.cell)
+        DispatchQueue.global().async(group: group) { [self] in
+            let theories = CellTheory.forCells(cells)
+            result.withLock { $0 = theories }
+        }
+    }
+
+    var value: [Int: CellTheory] {
+        group.wait()
+        return result.withLock { $0 }
+    }
+}
 extension CellTheory {
     /// Mean-field theory for each cell (index in `cells`), computed once per distinct theory: cells whose
     /// theory has the same inputs (activation, sigma_w^2, sigma_b^2, input_std, architecture, alpha) share

@@ -77,17 +77,14 @@ package struct ResultsFolder: Sendable {
         }
     }
 
-    /// Writes the CSV files and manifest.json from the store.
-    func export(_ experiment: Experiment, store: ResultStore, run: RunContext) throws {
-        // Theory (for deep sweeps, seconds of quadrature) runs while the store is read.
-        let computed = Mutex([Int: CellTheory]()), group = DispatchGroup()
-        DispatchQueue.global().async(group: group) {
-            let theories = CellTheory.forCells(experiment.cells.map(\.cell))
-            computed.withLock { $0 = theories }
-        }
+    /// Writes the CSV files and manifest.json from the store. `theories` may have been started earlier (a sweep
+    /// starts them with its runs); by default they start here and run while the store is read.
+    func export(
+        _ experiment: Experiment, store: ResultStore, run: RunContext, theories pending: PendingTheories? = nil
+    ) throws {
+        let pending = pending ?? PendingTheories(experiment)
         let runs = try store.allRuns()
-        group.wait()
-        let theories = computed.withLock { $0 }
+        let theories = pending.value
         let cells = experiment.cells.map {
             CellColumns(
                 index: $0.index, id: $0.id.description, depth: $0.cell.depth, parameters: $0.draft.columns,

@@ -83,10 +83,11 @@ package struct SweepRunner {
                         families: families.count, cores: options.cores, runBytes: experiment.peakEstimate?.bytes ?? 0,
                         memory: options.memory)))
         let progress = SweepProgress(name: experiment.name, costs: WorkModel.costs(families), workers: jobs)
+        let theories = PendingTheories(experiment)  // seconds of quadrature in deep sweeps, beside the runs
         try reporting(progress) { try execute(families, jobs: jobs, store: store, progress: progress) }
         let interrupted = options.stopRequested()
         if !interrupted { try store.setMeta([ResultsFolder.Key.finished: Manifest.now]) }
-        try folder.export(experiment, store: store, run: context(jobs: jobs))
+        try folder.export(experiment, store: store, run: context(jobs: jobs), theories: theories)
         let last = progress.snapshot()
         return SweepOutcome(
             name: experiment.name, folder: folder.url.path, runsDone: last.runsDone, runsTotal: work.count,
