@@ -28,10 +28,12 @@ extension Double: BLASScalar {
     /// v_k stored below the diagonal of the column-major m x n `reflectors` (LAPACK's layout: v_k(k) = 1
     /// implied, the diagonal and above ignored) and their `tau` (H_k = I - tau_k v_k v_k^T). From n =
     /// `householderBlock` + 1 on, formed in blocks of that many reflectors from the last to the first: Q
-    /// starts as [I_n; 0], and each block's compact-WY form I - V T V^T (T by dlarft) is applied to Q's rows
-    /// and columns from the block on (dlarfb, level 3), as dorgqr does with its narrower blocks of 32.
+    /// starts as [I_n; 0], and each block's compact-WY form I - V T V^T is applied to Q's rows and columns
+    /// from the block on, T^{-1} from V's Gram matrix (dsyrk) and the rest by dgemm and dtrsm (level 3).
     /// Narrower Q come from dorgqr itself, which forms them column by column and is faster there.
-    package static func householderProduct(_ reflectors: [Double], rows m: Int, columns n: Int, tau: [Double])
+    package static func householderProduct(
+        _ reflectors: consuming [Double], rows m: Int, columns n: Int, tau: [Double]
+    )
         throws(LAPACKError) -> [Double]
     {
         guard n > householderBlock else {
@@ -41,7 +43,7 @@ extension Double: BLASScalar {
         return try callBlockedHouseholderProduct(reflectors, rows: m, columns: n, tau: tau)
     }
 
-    /// The reflectors per block of `householderProduct`: 64 was the fastest of 32-256 at width 1024
+    /// The reflectors per block of `householderProduct`: 64 was the fastest of 64-256 at widths 256-1024
     /// (one core of an AMD Zen 3; docs/performance.md).
     package static let householderBlock = 64
 
@@ -246,44 +248,59 @@ private func callQR<S: BLASScalar>(
     return (q.transposed, diagonal)
 }
 
-/// Q = H_1 ... H_n from given reflectors, a block of `Double.householderBlock` at a time from the last
-/// (LAPACKE's `_work` routines: no NaN scans, no copies, column-major throughout).
-private func callBlockedHouseholderProduct(_ reflectors: [Double], rows m: Int, columns n: Int, tau: [Double])
+/// Q = H_1 ... H_n from given reflectors, a block of `Double.householderBlock` at a time from the last.
+/// Each block's H_j ... H_{j+b-1} = I - V T V^T is applied to C = Q[j..<m, j..<n] with T^{-1} =
+/// diag(1 / tau) + striu(V^T V), exact for any tau (the inverse of dlarft's recurrence for T; Joffrain
+/// et al. 2006), so that T costs one dsyrk: W = V^T C (C's first b columns are still [I; 0], and its
+/// first b rows are 0 beyond them), W <- T W by solving T^{-1} W' = W (dtrsm), C <- C - V W' (dgemm).
+/// V is the reflectors with their unit diagonal and zeros above it written in. A zero tau (probability
+/// zero: H_k = I) goes to dorgqr instead.
+private func callBlockedHouseholderProduct(_ reflectors: consuming [Double], rows m: Int, columns n: Int, tau: [Double])
     throws(LAPACKError) -> [Double]
 {
     precondition(m >= n && n >= 1 && reflectors.count == m * n && tau.count == n, "householder: bad shapes")
     precondition(m <= Int(Int32.max), "householder: dimension exceeds 32-bit LAPACK")
+    if tau.contains(0) {
+        return try callORGQR(reflectors, rows: m, columns: n, tau: tau, (LAPACKE_dorgqr_work, "LAPACKE_dorgqr_work"))
+    }
     let block = Double.householderBlock
+    for j in 0..<n {
+        for i in 0..<j { reflectors[j * m + i] = 0 }
+        reflectors[j * m + j] = 1
+    }
     var q = [Double](repeating: 0, count: m * n)
     for j in 0..<n { q[j * m + j] = 1 }
-    // T (block x block) and then dlarfb's workspace (n x block), one allocation
+    // T^{-1} (block x block) and then W (block x n), one allocation
     var scratch = [Double](repeating: 0, count: block * block + n * block)
-    let failure: (Int32, String)? = reflectors.withUnsafeBufferPointer { pv in
-        tau.withUnsafeBufferPointer { pt in
-            q.withUnsafeMutableBufferPointer { pq in
-                scratch.withUnsafeMutableBufferPointer { ps in
-                    let (t, work) = (ps.baseAddress, ps.baseAddress.map { $0 + block * block })
-                    for start in stride(from: ((n - 1) / block) * block, through: 0, by: -block) {
-                        let width = min(block, n - start), corner = start * m + start
-                        let (rows, ld) = (Int32(m - start), Int32(m))
-                        let v = pv.baseAddress.map { $0 + corner }
-                        let formed = LAPACKE_dlarft_work(
-                            LAPACK_COL_MAJOR, CChar(UInt8(ascii: "F")), CChar(UInt8(ascii: "C")), rows,
-                            Int32(width), v, ld, pt.baseAddress.map { $0 + start }, t, Int32(block))
-                        guard formed == 0 else { return (formed, "LAPACKE_dlarft_work") }
-                        let applied = LAPACKE_dlarfb_work(
-                            LAPACK_COL_MAJOR, CChar(UInt8(ascii: "L")), CChar(UInt8(ascii: "N")),
-                            CChar(UInt8(ascii: "F")), CChar(UInt8(ascii: "C")), rows, Int32(n - start),
-                            Int32(width), v, ld, t, Int32(block), pq.baseAddress.map { $0 + corner }, ld, work,
-                            Int32(n))
-                        guard applied == 0 else { return (applied, "LAPACKE_dlarfb_work") }
+    reflectors.withUnsafeBufferPointer { pv in
+        q.withUnsafeMutableBufferPointer { pq in
+            scratch.withUnsafeMutableBufferPointer { ps in
+                guard let v = pv.baseAddress, let c = pq.baseAddress, let t = ps.baseAddress else { return }
+                let w = t + block * block
+                for start in stride(from: ((n - 1) / block) * block, through: 0, by: -block) {
+                    let (b, corner) = (min(block, n - start), start * m + start)
+                    let (rows, columns, ld) = (Int32(m - start), Int32(n - start), Int32(m))
+                    cblas_dsyrk(
+                        CblasColMajor, CblasUpper, CblasTrans, Int32(b), rows, 1, v + corner, ld, 0, t, Int32(block))
+                    for i in 0..<b {
+                        t[i * block + i] = 1 / tau[start + i]
+                        for k in 0..<b { w[k * b + i] = v[corner + i * m + k] }  // V^T [I; 0] = V_1^T
                     }
-                    return nil
+                    if n - start > b {  // V^T C beyond the block's own columns: only C's rows from b on are nonzero
+                        cblas_dgemm(
+                            CblasColMajor, CblasTrans, CblasNoTrans, Int32(b), columns - Int32(b), rows - Int32(b), 1,
+                            v + corner + b, ld, c + corner + b * m + b, ld, 0, w + b * b, Int32(b))
+                    }
+                    cblas_dtrsm(
+                        CblasColMajor, CblasLeft, CblasUpper, CblasNoTrans, CblasNonUnit, Int32(b), columns, 1, t,
+                        Int32(block), w, Int32(b))
+                    cblas_dgemm(
+                        CblasColMajor, CblasNoTrans, CblasNoTrans, rows, columns, Int32(b), -1, v + corner, ld, w,
+                        Int32(b), 1, c + corner, ld)
                 }
             }
         }
     }
-    if let (info, routine) = failure { throw LAPACKError(routine: routine, info: info) }
     return q
 }
 

@@ -74,20 +74,27 @@ struct InitializerTests {
         #expect(deviation < 1e-12)
     }
 
+    /// How the blocked-product test forms tau: 2 / ||v||^2 (orthogonal reflectors), 1.5 / ||v||^2 (the
+    /// T^{-1} identity holds for any tau), or that with one tau_k = 0 (H_k = I, formed by dorgqr).
+    enum TauChoice: Sendable, CaseIterable { case orthogonal, scaled, oneZero }
+
     @Test(
         "Q = H_1 ... H_n in blocks equals the reflectors applied one at a time by naive loops, across block edges",
-        arguments: [(150, 140), (64, 64), (9, 3), (200, 65)])
-    func blockedHouseholderProduct(shape: (Int, Int)) throws {
-        let (m, n) = shape
-        // column-major reflectors: v_k = (1, random tail) below row k, tau_k = 2 / ||v_k||^2 (orthogonal H_k)
+        arguments: [
+            (150, 140, TauChoice.orthogonal), (64, 64, .orthogonal), (9, 3, .orthogonal), (200, 65, .orthogonal),
+            (300, 200, .orthogonal), (150, 140, .scaled), (200, 130, .oneZero),
+        ])
+    func blockedHouseholderProduct(m: Int, n: Int, choice: TauChoice) throws {
+        // column-major reflectors: v_k = (1, random tail) below row k
         var reflectors = RandomStream(seed: 4, purpose: "test.householder").normal(count: m * n)
         var tau = [Double](repeating: 0, count: n)
         for k in 0..<n {
             var squares = 1.0
             for i in (k + 1)..<m { squares += reflectors[k * m + i] * reflectors[k * m + i] }
-            tau[k] = 2 / squares
+            tau[k] = (choice == .orthogonal ? 2 : 1.5) / squares
             for i in 0...k { reflectors[k * m + i] = 99 }  // the diagonal and above are never read
         }
+        if choice == .oneZero { tau[n / 2] = 0 }
         let blocked = try Double.householderProduct(reflectors, rows: m, columns: n, tau: tau)
         var q = [Double](repeating: 0, count: m * n)  // column-major [I_n; 0], then H_n first, H_1 last
         for j in 0..<n { q[j * m + j] = 1 }
