@@ -1,7 +1,6 @@
 import GradScopeCore
 import GradScopeResults
 import Foundation
-import Synchronization
 
 /// `<output>/<name>/`: a sweep's results folder, its store and its exports.
 package struct ResultsFolder: Sendable {
