@@ -36,7 +36,7 @@ extension Double: BLASScalar {
     )
         throws(LAPACKError) -> [Double]
     {
-        guard n > householderBlock else {
+        guard n > householderBlock, !tau.contains(0) else {  // a zero tau (H_k = I) has no T^{-1}
             return try callORGQR(
                 reflectors, rows: m, columns: n, tau: tau, (LAPACKE_dorgqr_work, "LAPACKE_dorgqr_work"))
         }
@@ -253,16 +253,14 @@ private func callQR<S: BLASScalar>(
 /// diag(1 / tau) + striu(V^T V), exact for any tau (the inverse of dlarft's recurrence for T; Joffrain
 /// et al. 2006), so that T costs one dsyrk: W = V^T C (C's first b columns are still [I; 0], and its
 /// first b rows are 0 beyond them), W <- T W by solving T^{-1} W' = W (dtrsm), C <- C - V W' (dgemm).
-/// V is the reflectors with their unit diagonal and zeros above it written in. A zero tau (probability
-/// zero: H_k = I) goes to dorgqr instead.
+/// V is the reflectors with their unit diagonal and zeros above it written in. Every tau must be nonzero
+/// (`householderProduct` sends the probability-zero H_k = I to dorgqr).
 private func callBlockedHouseholderProduct(_ reflectors: consuming [Double], rows m: Int, columns n: Int, tau: [Double])
     throws(LAPACKError) -> [Double]
 {
     precondition(m >= n && n >= 1 && reflectors.count == m * n && tau.count == n, "householder: bad shapes")
     precondition(m <= Int(Int32.max), "householder: dimension exceeds 32-bit LAPACK")
-    if tau.contains(0) {
-        return try callORGQR(reflectors, rows: m, columns: n, tau: tau, (LAPACKE_dorgqr_work, "LAPACKE_dorgqr_work"))
-    }
+    precondition(!tau.contains(0), "householder: a zero tau has no T^{-1}")
     let block = Double.householderBlock
     for j in 0..<n {
         for i in 0..<j { reflectors[j * m + i] = 0 }

@@ -76,7 +76,7 @@ struct InitializerTests {
 
     /// How the blocked-product test forms tau: 2 / ||v||^2 (orthogonal reflectors), 1.5 / ||v||^2 (the
     /// T^{-1} identity holds for any tau), or that with one tau_k = 0 (H_k = I, formed by dorgqr).
-    enum TauChoice: Sendable, CaseIterable { case orthogonal, scaled, oneZero }
+    enum TauChoice: Sendable { case orthogonal, scaled, oneZero }
 
     @Test(
         "Q = H_1 ... H_n in blocks equals the reflectors applied one at a time by naive loops, across block edges",
