@@ -6,6 +6,13 @@ enum Kernels {
     static func activate<S: BLASScalar>(
         _ activation: Activation, _ z: [S], values: inout [S], slopes: inout [S]
     ) -> (RunStatus, ActivationStatistics) {
+        evaluate(activation, z, values: &values, slopes: &slopes)
+        return statistics(activation, z, values, slopes)
+    }
+
+    /// values = phi(z), slopes = phi'(z), without statistics (the forward pass's loop, which the theory's
+    /// quadratures share).
+    static func evaluate<S: BLASScalar>(_ activation: Activation, _ z: [S], values: inout [S], slopes: inout [S]) {
         // One specialised copy of the elementwise loop per activation (a type, not a value, so
         // the switch inside `valueAndDerivative` folds away and the loop vectorises).
         switch activation {
@@ -20,7 +27,6 @@ enum Kernels {
         case .softplus: evaluate(Fixed.Softplus.self, z, &values, &slopes)
         case .linear: evaluate(Fixed.Linear.self, z, &values, &slopes)
         }
-        return statistics(activation, z, values, slopes)
     }
 
     /// values = phi(z), slopes = phi'(z) for the activation `A` stands for.

@@ -22,7 +22,7 @@ package struct CorrelationMap: Sendable {
             let next = field.variance(after: q)
             guard next.isFinite, next > 0 else { break }
             let previous = c[c.count - 1]
-            let value = (w * expectation(field.activation.value, q: q, c: previous) + b) / next
+            let value = (w * expectation(derivative: false, q: q, c: previous) + b) / next
             c.append(value)
             if next == q, abs(value - previous) <= 1e-15 * max(1, abs(value)) {  // settled: every later layer
                 c += Array(repeating: value, count: depth - c.count)
@@ -54,17 +54,20 @@ package struct CorrelationMap: Sendable {
 
     /// sigma_w^2 E[phi'(u_a) phi'(u_b)] at variance q and correlation c: the map's slope dc'/dc at q = q*.
     package func slope(q: Double, c: Double) -> Double {
-        field.weightVariance * expectation(field.activation.derivative, q: q, c: c)
+        field.weightVariance * expectation(derivative: true, q: q, c: c)
     }
 
     /// The map's next correlation from c at q, a fixed point of the variance map.
     package func next(_ c: Double, q: Double) -> Double {
-        (field.weightVariance * expectation(field.activation.value, q: q, c: c) + field.biasVariance) / q
+        (field.weightVariance * expectation(derivative: false, q: q, c: c) + field.biasVariance) / q
     }
 
-    /// E[f(u_a) f(u_b)], with the inner rule split at 0 for the activations that have a kink there.
-    private func expectation(_ f: (Double) -> Double, q: Double, c: Double) -> Double {
-        BivariateExpectation.of(f, q: q, c: c, kinked: CorrelationMap.kinked.contains(field.activation))
+    /// E[f(u_a) f(u_b)] for f = phi (phi' when `derivative`), with the inner rule split at 0 for the
+    /// activations that have a kink there.
+    private func expectation(derivative: Bool, q: Double, c: Double) -> Double {
+        BivariateExpectation.of(
+            .activation(field.activation, derivative: derivative), q: q, c: c,
+            kinked: CorrelationMap.kinked.contains(field.activation))
     }
 
     /// The activations with a kink or jump (of phi or phi') at 0.
@@ -79,30 +82,37 @@ package enum BivariateExpectation {
     /// `kinked`: f has a kink (or jump) at 0, so each inner rule is split where u_b = 0 (the outer grid holds
     /// z1 = 0, and steps of r / 2 around it, r = sqrt(1 - c^2)); otherwise one tensor grid serves both.
     package static func of(_ f: (Double) -> Double, q: Double, c: Double, kinked: Bool = true) -> Double {
+        withoutActuallyEscaping(f) { of(Integrand($0), q: q, c: c, kinked: kinked) }
+    }
+
+    /// The same with f applied to all the points of the outer rule, then of each inner rule, in one call each.
+    package static func of(_ f: Integrand, q: Double, c: Double, kinked: Bool = true) -> Double {
         let s = q.squareRoot()
-        guard s > 0 else { return f(0) * f(0) }
+        guard s > 0 else { return f.at(0) * f.at(0) }
         let c = min(1, max(-1, c)), r = (1 - c * c).squareRoot()
         let panels = breakpoints(scale: s)
         if c == 0 {  // independent: E[f(u_a)] E[f(u_b)]
             let rule = Rule(panels)
-            let mean = zip(rule.nodes, rule.weights).reduce(0.0) { $0 + $1.1 * f(s * $1.0) }
+            let mean = zip(rule.weights, rule.values(f, at: { s * $0 })).reduce(0.0) { $0 + $1.0 * $1.1 }
             return mean * mean
         }
         // near c = +-1 the inner expectation of a kinked f turns on within |z1| of order r: resolve it
         let outer =
             kinked && r > 0 && r < 0.5 ? Array(Set(panels + (-20...20).map { Double($0) * r / 2 })).sorted() : panels
         let grid = Rule(panels), outerGrid = kinked ? Rule(outer) : grid
+        let first = outerGrid.values(f, at: { s * $0 })
+        let second = r > 0 ? [] : outerGrid.values(f, at: { s * c * $0 })  // r = 0: u_b = c u_a
         var total = 0.0
-        for (z1, w1) in zip(outerGrid.nodes, outerGrid.weights) {
-            let a = f(s * z1)
+        for (k, (z1, w1)) in zip(outerGrid.nodes, outerGrid.weights).enumerated() {
+            let a = first[k]
             guard a != 0 else { continue }
             guard r > 0 else {
-                total += w1 * a * f(s * c * z1)
+                total += w1 * a * second[k]
                 continue
             }
             let inner = kinked ? Rule(Array(Set(panels + [-c * z1 / r])).sorted()) : grid
             var sum = 0.0
-            for (z2, w2) in zip(inner.nodes, inner.weights) { sum += w2 * f(s * (c * z1 + r * z2)) }
+            for (w2, b) in zip(inner.weights, inner.values(f, at: { s * (c * z1 + r * $0) })) { sum += w2 * b }
             total += w1 * a * sum
         }
         return total
@@ -133,6 +143,13 @@ package enum BivariateExpectation {
                     weights.append(weight * half * density * Double.exp(-z * z / 2))
                 }
             }
+        }
+
+        /// f at point(z) for each node z, in one call of f.
+        func values(_ f: Integrand, at point: (Double) -> Double) -> [Double] {
+            var values = nodes.map(point)
+            f.apply(&values)
+            return values
         }
     }
 }

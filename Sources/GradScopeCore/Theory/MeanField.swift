@@ -38,24 +38,17 @@ package struct MeanField: Sendable {
 
     /// sigma_w^2 E[phi(sqrt(q) z)^2] + sigma_b^2: the next layer's pre-activation variance.
     package func variance(after q: Double) -> Double {
-        let phi = activation
-        return weightVariance
-            * GaussianExpectation.of(
-                {
-                    let v = phi.value($0)
-                    return v * v
-                }, variance: q) + biasVariance
+        weightVariance * meanSquare(derivative: false, variance: q) + biasVariance
     }
 
     /// chi(q) = sigma_w^2 E[phi'(sqrt(q) z)^2].
     package func chi(_ q: Double) -> Double {
-        let phi = activation
-        return weightVariance
-            * GaussianExpectation.of(
-                {
-                    let d = phi.derivative($0)
-                    return d * d
-                }, variance: q)
+        weightVariance * meanSquare(derivative: true, variance: q)
+    }
+
+    /// E[phi(sqrt(q) z)^2], or E[phi'(sqrt(q) z)^2] when `derivative`.
+    package func meanSquare(derivative: Bool, variance q: Double) -> Double {
+        GaussianExpectation.of(.activation(activation, derivative: derivative, squared: true), variance: q)
     }
 
     /// Per layer l = 1 ... L, the predicted E||D_{l-1}||^2 / E||D_l||^2 (layer 1's entry, which has

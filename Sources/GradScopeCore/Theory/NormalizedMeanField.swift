@@ -27,11 +27,7 @@ package struct NormalizedMeanField: Sendable {
             chi = Double.pi / (Double.pi - 1)
             squaredGains = [1] + Array(repeating: chi, count: depth - 1)
         case .layer:
-            let slope2 = GaussianExpectation.of(
-                {
-                    let d = cell.activation.derivative($0)
-                    return d * d
-                }, variance: 1)
+            let slope2 = field.meanSquare(derivative: true, variance: 1)
             let (sw2, sb2) = (field.weightVariance, field.biasVariance)
             let first = sw2 * cell.inputStd * cell.inputStd + sb2
             chi = sw2 * slope2 / (field.variance(after: 1) + cell.normEps)
