@@ -43,9 +43,13 @@ package enum GaussianExpectation {
 
         init(_ breakpoints: [Double]) {
             self.breakpoints = breakpoints
+            z.reserveCapacity(2 * nodes.count * (breakpoints.count - 1))
             for (a, b) in zip(breakpoints, breakpoints.dropFirst()) {
                 let middle = (a + b) / 2, half = (b - a) / 2
-                for node in nodes { z += [middle - half * node, middle + half * node] }
+                for node in nodes {
+                    z.append(middle - half * node)
+                    z.append(middle + half * node)
+                }
             }
             density = z.map { Double.exp(-$0 * $0 / 2) }
         }
