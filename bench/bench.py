@@ -63,6 +63,12 @@ def haar_seconds(width):
     return float(re.search(r"sampler ([0-9.e+-]+) s", text).group(1))
 
 
+def gemm_floor(config):
+    """Seconds of the plain implementation's products alone for `config` (`gradscope gemm-floor`)."""
+    return float(subprocess.run([GRADSCOPE, "gemm-floor", config], check=True, capture_output=True,
+                                text=True).stdout)
+
+
 def timed(command, env=None):
     start = time.perf_counter()
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL, env=env)
@@ -85,17 +91,22 @@ def main():
     rows = []
     for line in LINES:
         config = os.path.join(HERE, line + ".json")
-        ours, theirs, floors = [], [], []
+        ours, theirs, floors, distances = [], [], [], []
         for _ in range(REPEATS):
+            # the floor right before and right after each gradscope run: a shared machine's speed drifts
+            # by tens of percent within minutes, so the distance is taken within each repeat
+            before = gemm_floor(config)
             ours.append(timed([GRADSCOPE, "run", config, "--output", out, "--force", "--quiet", "--jobs", JOBS]))
+            after = gemm_floor(config)
             theirs.append(timed([python, os.path.join(HERE, "numpy_sweep.py"), config]))
-            floors.append(float(subprocess.run([GRADSCOPE, "gemm-floor", config], check=True,
-                                               capture_output=True, text=True).stdout))
+            floors += [before, after]
+            distances.append(ours[-1] / ((before + after) / 2))
         flops, runs = plain_flops(config)
         g, n, f = statistics.median(ours), statistics.median(theirs), statistics.median(floors)
         haar = sum(count * haar_seconds(width) for width, count in haar_matrices(config).items())
         cores = os.cpu_count() or 1
-        rows.append((line, runs, g, n, n / g, f, n / f, g / f, haar / (g * min(cores, int(JOBS))),
+        distance = statistics.median(distances)
+        rows.append((line, runs, g, n, n / g, f, n / f, distance, haar / (g * min(cores, int(JOBS))),
                      flops / g / 1e9, flops / g / 1e9 / peak))
     rss = max_rss_kib([GRADSCOPE, "run", os.path.join(HERE, "standard.json"), "--output", out, "--force", "--quiet", "--jobs", JOBS])
     table = [
@@ -111,7 +122,9 @@ def main():
                      f"{100 * share:.0f}% | {rate:.1f} | {100 * fraction:.0f}% |")
     table += ["", "GEMM floor: the plain implementation's products alone (per run and layer H W, D W^T, H^T D; "
               "`gradscope gemm-floor`), on all cores; NumPy / floor is the best ratio an implementation "
-              "doing those products with this BLAS could reach; gradscope / floor is gradscope's distance to it. "
+              "doing those products with this BLAS could reach; gradscope / floor is gradscope's distance to it, "
+              "the median over the repeats of each run against the mean of the floors timed right before and "
+              "after it. "
               "Haar share: the Haar draws the line needs (one per seed and layer of each orthogonal weight family, "
               "each timed on one core by `gradscope haar-rate`) as a fraction of the line's core-seconds "
               "(wall time x jobs)."]
