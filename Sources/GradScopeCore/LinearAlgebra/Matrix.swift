@@ -57,13 +57,14 @@ package struct Matrix<Scalar: BLASScalar>: Equatable, Sendable {
         }
     }
 
-    /// Row i times `factors[i]`, in place.
+    /// Row i times `factors[i]`, in place (offsets from the row's start with wrapping adds: the loop vectorises).
     package mutating func scaleRows(by factors: [Scalar]) {
         precondition(factors.count == rows, "scaleRows: \(factors.count) factors for \(rows) rows")
         let columns = columns
         var values = elements.mutableSpan
         for (row, factor) in factors.enumerated() {
-            for j in (row * columns)..<((row + 1) * columns) { values[j] *= factor }
+            let start = row * columns
+            for j in 0..<columns { values[start &+ j] *= factor }
         }
     }
 

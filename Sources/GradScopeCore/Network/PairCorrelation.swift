@@ -64,12 +64,13 @@ package struct PairCorrelation: Equatable, Sendable {
         let n = x.columns
         let squares = Kernels.rowSquares(x.elements, columns: n)
         guard squares.allSatisfy(inRange) else { return nil }
-        let m = squares.filter { $0 > 0 }.count
+        let kept = squares.indices.filter { squares[$0] > 0 }, m = kept.count
         guard m >= 2 else { return nil }
-        var unit = [Double](repeating: 0, count: m * n), total = [Double](repeating: 0, count: n)
-        unitRows(x, squares: squares, into: &unit, total: &total)
+        var unit = m == x.rows ? x : x.gatheringRows(kept)  // the nonzero rows, divided by their norms
+        unit.scaleRows(by: kept.map { 1 / squares[$0].squareRoot() })
+        let total = unit.columnSums
         var gram = Matrix<Double>(rows: n, columns: n)
-        Double.gram(Matrix(rows: m, columns: n, exactly: unit), of: .columns, into: &gram)
+        Double.gram(unit, of: .columns, into: &gram)
         var frobenius = 0.0  // ||U^T U||_F^2 from the upper triangle
         for i in 0..<n {
             frobenius += gram.elements[i * n + i] * gram.elements[i * n + i]
@@ -77,26 +78,5 @@ package struct PairCorrelation: Equatable, Sendable {
         }
         let count = Double(m)
         return (total.reduce(0) { $0 + $1 * $1 } - count, frobenius - count, count * (count - 1))
-    }
-
-    /// The nonzero rows of `x` divided by their norms (sqrt of `squares`), in order, into `unit`, and their
-    /// sum into `total`: over spans of one row each, so the loop vectorises (the same operations per entry).
-    private static func unitRows(
-        _ x: Matrix<Double>, squares: [Double], into unit: inout [Double], total: inout [Double]
-    ) {
-        let n = x.columns, v = x.elements.span
-        var out = unit.mutableSpan, sum = total.mutableSpan
-        var next = 0
-        for (row, square) in squares.enumerated() where square > 0 {
-            let scale = 1 / square.squareRoot()
-            let r = v.extracting((row * n)..<((row + 1) * n))
-            var u = out.extracting((next * n)..<((next + 1) * n))
-            for j in 0..<min(r.count, u.count, sum.count) {
-                let value = r[j] * scale
-                u[j] = value
-                sum[j] += value
-            }
-            next += 1
-        }
     }
 }
