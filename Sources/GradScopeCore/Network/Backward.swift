@@ -14,7 +14,7 @@ extension Network {
         gradient = outputGradient.converted(to: Scalar.self)
         gradientNorm = ScaledNorm(of: gradient.elements)
         for layer in stride(from: depth, through: 1, by: -1) {
-            block.delta(gradient: gradient, tape: tapes[layer - 1], into: &delta)
+            deltaSums = block.delta(gradient: gradient, tape: tapes[layer - 1], into: &delta)
             visit(layer, exponent)
             guard layer > 1 else { break }
             block.propagate(
@@ -78,13 +78,14 @@ extension Network {
     /// when the caller has formed dW_l already (training), else it is computed here. The sums of squares of
     /// D_l's rows add up to ||D_l||^2 and give the per-example norms.
     func measureLayer(_ layer: Int, exponent: Int, weightNorm: ScaledNorm? = nil) -> LayerMeasurement {
-        let rowSquares = Kernels.rowSquares(delta.elements, columns: cell.width)
+        let rowSquares = deltaSums?.rowSquares ?? Kernels.rowSquares(delta.elements, columns: cell.width)
         var total = 0.0
         for square in rowSquares { total += square }
         return LayerMeasurement(
             gradW: (weightNorm ?? weightGradientNorm(layer)).scaled(byPowerOfTwo: exponent),
             gradB: block.biasReachesLoss
-                ? ScaledNorm(of: delta.columnSums).scaled(byPowerOfTwo: exponent) : ScaledNorm(significand: 0),
+                ? ScaledNorm(of: deltaSums?.columnSums ?? delta.columnSums).scaled(byPowerOfTwo: exponent)
+                : ScaledNorm(significand: 0),
             gradZ: ScaledNorm(sumOfSquares: total, of: delta.elements).scaled(byPowerOfTwo: exponent),
             gradH: gradientNorm.scaled(byPowerOfTwo: exponent),
             activations: tapes[layer - 1].statistics,

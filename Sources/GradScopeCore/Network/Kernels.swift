@@ -1,6 +1,6 @@
 /// The elementwise work of a pass, over whole buffers: each kernel reads
 /// arrays and writes one, so that callers hold one exclusive access per call.
-enum Kernels {
+package enum Kernels {
     /// values = phi(z), slopes = phi'(z); returns the statistics of `values` and
     /// `slopes`, or a non-`ok` status when z holds NaN or infinity.
     static func activate<S: BLASScalar>(
@@ -87,7 +87,7 @@ enum Kernels {
     /// Each row's sum of squares of the row-major `values` (`columns` per row), in float64:
     /// per row eight interleaved lanes added in a fixed order, so the same bits on every run
     /// and build, and a loop that vectorises.
-    static func rowSquares<S: BLASScalar>(_ values: [S], columns: Int) -> [Double] {
+    package static func rowSquares<S: BLASScalar>(_ values: [S], columns: Int) -> [Double] {
         let v = values.span
         let rowCount = columns > 0 ? v.count / columns : 0, whole = columns - columns % 8
         var result = [Double](repeating: 0, count: rowCount)
@@ -127,7 +127,7 @@ enum Kernels {
     }
 
     /// out = a * b elementwise.
-    static func multiply<S: BLASScalar>(_ a: [S], _ b: [S], into out: inout [S]) {
+    package static func multiply<S: BLASScalar>(_ a: [S], _ b: [S], into out: inout [S]) {
         for i in a.indices { out[i] = a[i] * b[i] }
     }
 
@@ -184,22 +184,17 @@ extension Matrix {
     /// The sum of each column, accumulated in float64 row after row, eight columns at a time.
     package var columnSums: [Double] {
         let v = elements.span, whole = columns - columns % 8
-        var chunks = [SIMD8<Double>](repeating: .zero, count: whole / 8),
-            tail = [Double](repeating: 0, count: columns - whole)
+        var sums = ColumnAccumulator(columns: columns)
         for row in 0..<rows {
             let r = v.extracting((row * columns)..<((row + 1) * columns))  // exactly `columns` long: whole-vector loads
             for j in stride(from: 0, to: whole, by: 8) {
                 var x = SIMD8<Double>()
                 for k in 0..<8 { x[k] = Double(r[j &+ k]) }
-                chunks[j / 8] += x
+                sums.add(x, chunk: j / 8)
             }
-            for j in whole..<columns { tail[j - whole] += Double(r[j]) }
+            for j in whole..<columns { sums.add(Double(r[j]), tailColumn: j - whole) }
         }
-        var sums = [Double]()  // one array, not one per chunk: this runs for every layer of every run
-        sums.reserveCapacity(columns)
-        for chunk in chunks { for k in 0..<8 { sums.append(chunk[k]) } }
-        sums.append(contentsOf: tail)
-        return sums
+        return sums.sums
     }
 }
 

@@ -31,6 +31,8 @@ package final class Network<Scalar: BLASScalar> {
     /// ||gradient|| as stored (the true ||G_l|| times 2^-exponent).
     var gradientNorm = ScaledNorm(significand: 0)
     var delta: Matrix<Scalar>
+    /// D_l's row sums of squares and column sums when the block computed them with D_l (see `LayerBlock.delta`).
+    var deltaSums: RowAndColumnSums?
     /// dW_l, allocated on first use (float32, or batch >= width).
     var weightGradient = Matrix<Scalar>(rows: 0, columns: 0)
     /// Recurrent cells: dLoss/dx_t (rescaled like `delta`), batch x input_size, allocated on first use.
@@ -193,7 +195,10 @@ package final class Network<Scalar: BLASScalar> {
         let (loss, status) = backward { layer, exponent in
             layers.append(self.measureLayer(layer, exponent: exponent))
             if layer == 1 || layer == self.cell.depth {
-                ends[layer] = (Kernels.rowSquares(self.delta.elements, columns: self.cell.width), exponent)
+                ends[layer] = (
+                    self.deltaSums?.rowSquares ?? Kernels.rowSquares(self.delta.elements, columns: self.cell.width),
+                    exponent
+                )
             }
         }
         let norms = layers.lazy.flatMap(\.norms)

@@ -13,8 +13,9 @@ protocol LayerBlock: Sendable {
         _ input: Matrix<S>, _ map: AffineMap<S>, tape: inout LayerTape<S>, scratch: inout Matrix<S>,
         output: inout Matrix<S>
     ) -> RunStatus
-    /// D_l = dLoss/dZ_l from G_l.
-    func delta<S: BLASScalar>(gradient: Matrix<S>, tape: LayerTape<S>, into delta: inout Matrix<S>)
+    /// D_l = dLoss/dZ_l from G_l; with D_l's row sums of squares and column sums when the block had them
+    /// from the same pass (nil: the caller sums D_l itself).
+    func delta<S: BLASScalar>(gradient: Matrix<S>, tape: LayerTape<S>, into delta: inout Matrix<S>) -> RowAndColumnSums?
     /// G_{l-1} into `out` from D_l and G_l; linear in (D_l, G_l) together, so that scaling both by a
     /// power of two scales the result by it.
     func propagate<S: BLASScalar>(
@@ -181,7 +182,7 @@ enum Block: LayerBlock {
         }
     }
 
-    func delta<S: BLASScalar>(gradient: Matrix<S>, tape: LayerTape<S>, into delta: inout Matrix<S>) {
+    func delta<S: BLASScalar>(gradient: Matrix<S>, tape: LayerTape<S>, into delta: inout Matrix<S>) -> RowAndColumnSums? {
         switch self {
         case .plain(let b): b.delta(gradient: gradient, tape: tape, into: &delta)
         case .residual(let b): b.delta(gradient: gradient, tape: tape, into: &delta)
