@@ -182,7 +182,8 @@ enum Block: LayerBlock {
         }
     }
 
-    func delta<S: BLASScalar>(gradient: Matrix<S>, tape: LayerTape<S>, into delta: inout Matrix<S>) -> RowAndColumnSums? {
+    func delta<S: BLASScalar>(gradient: Matrix<S>, tape: LayerTape<S>, into delta: inout Matrix<S>) -> RowAndColumnSums?
+    {
         switch self {
         case .plain(let b): b.delta(gradient: gradient, tape: tape, into: &delta)
         case .residual(let b): b.delta(gradient: gradient, tape: tape, into: &delta)

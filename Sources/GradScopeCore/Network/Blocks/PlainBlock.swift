@@ -22,9 +22,11 @@ struct PlainBlock: LayerBlock {
         return status
     }
 
-    func delta<S: BLASScalar>(gradient: Matrix<S>, tape: LayerTape<S>, into delta: inout Matrix<S>) -> RowAndColumnSums? {
+    func delta<S: BLASScalar>(gradient: Matrix<S>, tape: LayerTape<S>, into delta: inout Matrix<S>) -> RowAndColumnSums?
+    {
         guard let normalizer else {
-            return Kernels.multiply(gradient.elements, tape.slopes.elements, into: &delta.elements, columns: delta.columns)
+            return Kernels.multiply(
+                gradient.elements, tape.slopes.elements, into: &delta.elements, columns: delta.columns)
         }
         Kernels.multiply(gradient.elements, tape.slopes.elements, into: &delta.elements)
         normalizer.backward(&delta, normalized: tape.normalized, inverseStd: tape.inverseStd)

@@ -31,7 +31,8 @@ struct ResidualBlock: LayerBlock {
         return product == .ok ? add(scratch, &output) : product
     }
 
-    func delta<S: BLASScalar>(gradient: Matrix<S>, tape: LayerTape<S>, into delta: inout Matrix<S>) -> RowAndColumnSums? {
+    func delta<S: BLASScalar>(gradient: Matrix<S>, tape: LayerTape<S>, into delta: inout Matrix<S>) -> RowAndColumnSums?
+    {
         Kernels.scale(gradient.elements, by: S(scale), into: &delta.elements)
         return nil
     }
