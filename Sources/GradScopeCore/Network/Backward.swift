@@ -78,7 +78,7 @@ extension Network {
     /// when the caller has formed dW_l already (training), else it is computed here. The sums of squares of
     /// D_l's rows add up to ||D_l||^2 and give the per-example norms.
     func measureLayer(_ layer: Int, exponent: Int, weightNorm: ScaledNorm? = nil) -> LayerMeasurement {
-        let rowSquares = deltaSums?.rowSquares ?? Kernels.rowSquares(delta.elements, columns: cell.width)
+        let rowSquares = deltaRowSquares
         var total = 0.0
         for square in rowSquares { total += square }
         return LayerMeasurement(
@@ -99,6 +99,9 @@ extension Network {
             correlation: tapes[layer - 1].correlation
         )
     }
+
+    /// The sum of squares of each row of D_l: from the block's pass when it gave them, else summed here.
+    var deltaRowSquares: [Double] { deltaSums?.rowSquares ?? Kernels.rowSquares(delta.elements, columns: cell.width) }
 
     /// Recurrent cells: inputGradient = D_t U^T (true dLoss/dx_t x 2^-exponent).
     func formInputGradient() {

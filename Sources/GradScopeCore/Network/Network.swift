@@ -195,10 +195,7 @@ package final class Network<Scalar: BLASScalar> {
         let (loss, status) = backward { layer, exponent in
             layers.append(self.measureLayer(layer, exponent: exponent))
             if layer == 1 || layer == self.cell.depth {
-                ends[layer] = (
-                    self.deltaSums?.rowSquares ?? Kernels.rowSquares(self.delta.elements, columns: self.cell.width),
-                    exponent
-                )
+                ends[layer] = (self.deltaRowSquares, exponent)
             }
         }
         let norms = layers.lazy.flatMap(\.norms)
