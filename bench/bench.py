@@ -20,6 +20,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 GRADSCOPE = os.path.join(ROOT, ".build", "release", "gradscope")
 LINES = ["standard", "narrow-deep", "wide"]
+WIDTHS = [32, 64, 128]  # the narrow-deep line split by width: its distance to the floor is about 1 + c / width
 REPEATS = int(os.environ.get("REPEATS", "3"))
 JOBS = os.environ.get("JOBS", str(os.cpu_count() or 1))
 
@@ -75,6 +76,34 @@ def timed(command, env=None):
     return time.perf_counter() - start
 
 
+def distance_to_floor(config, out):
+    """One gradscope run of `config` against the mean of the GEMM floors timed right before and right after it
+    (a shared machine's speed drifts by tens of percent within minutes, so the distance is taken within each
+    run): (gradscope seconds, floor seconds before and after, gradscope / floor)."""
+    before = gemm_floor(config)
+    seconds = timed([GRADSCOPE, "run", config, "--output", out, "--force", "--quiet", "--jobs", JOBS])
+    after = gemm_floor(config)
+    return seconds, [before, after], seconds / ((before + after) / 2)
+
+
+def by_width(out):
+    """The narrow-deep line with one width at a time: per width the median gradscope / floor over the repeats
+    and c = (gradscope / floor - 1) x width, the constant of the model gradscope / floor = 1 + c / width
+    (the products cost 6 x width flops per element of Z_l, the rest about the same at any width)."""
+    config = json.load(open(os.path.join(HERE, "narrow-deep.json")))
+    rows = []
+    for width in WIDTHS:
+        path = os.path.join(out, f"narrow-deep-{width}.json")
+        with open(path, "w") as f:
+            json.dump(dict(config, name=f"narrow-deep-{width}", sweep=dict(config["sweep"], width=[width])), f)
+        runs = [distance_to_floor(path, out) for _ in range(REPEATS)]
+        seconds = statistics.median(run[0] for run in runs)
+        floor = statistics.median(value for run in runs for value in run[1])
+        distance = statistics.median(run[2] for run in runs)
+        rows.append((width, seconds, floor, distance, (distance - 1) * width))
+    return rows
+
+
 def max_rss_kib(command):
     """Peak resident memory of a command, from /usr/bin/time -v."""
     result = subprocess.run(["/usr/bin/time", "-v"] + command, check=True, stdout=subprocess.DEVNULL,
@@ -93,14 +122,11 @@ def main():
         config = os.path.join(HERE, line + ".json")
         ours, theirs, floors, distances = [], [], [], []
         for _ in range(REPEATS):
-            # the floor right before and right after each gradscope run: a shared machine's speed drifts
-            # by tens of percent within minutes, so the distance is taken within each repeat
-            before = gemm_floor(config)
-            ours.append(timed([GRADSCOPE, "run", config, "--output", out, "--force", "--quiet", "--jobs", JOBS]))
-            after = gemm_floor(config)
+            seconds, around, distance = distance_to_floor(config, out)
+            ours.append(seconds)
             theirs.append(timed([python, os.path.join(HERE, "numpy_sweep.py"), config]))
-            floors += [before, after]
-            distances.append(ours[-1] / ((before + after) / 2))
+            floors += around
+            distances.append(distance)
         flops, runs = plain_flops(config)
         g, n, f = statistics.median(ours), statistics.median(theirs), statistics.median(floors)
         haar = sum(count * haar_seconds(width) for width, count in haar_matrices(config).items())
@@ -108,6 +134,7 @@ def main():
         distance = statistics.median(distances)
         rows.append((line, runs, g, n, n / g, f, n / f, distance, haar / (g * min(cores, int(JOBS))),
                      flops / g / 1e9, flops / g / 1e9 / peak))
+    widths = by_width(out)
     rss = max_rss_kib([GRADSCOPE, "run", os.path.join(HERE, "standard.json"), "--output", out, "--force", "--quiet", "--jobs", JOBS])
     table = [
         f"dgemm peak through gradscope's BLAS layer, {os.cpu_count()} cores: {peak:.1f} GFLOP/s; "
@@ -128,6 +155,11 @@ def main():
               "Haar share: the Haar draws the line needs (one per seed and layer of each orthogonal weight family, "
               "each timed on one core by `gradscope haar-rate`) as a fraction of the line's core-seconds "
               "(wall time x jobs)."]
+    table += ["", "The narrow-deep line by width (its config with one width; median of the repeats, each run "
+              "between two floors; c = (gradscope / floor - 1) x width, the constant of gradscope / floor = "
+              "1 + c / width):", "",
+              "| width | gradscope (s) | GEMM floor (s) | gradscope / floor | c |", "|---:|---:|---:|---:|---:|"]
+    table += [f"| {width} | {g:.2f} | {f:.2f} | {distance:.2f}x | {c:.0f} |" for width, g, f, distance, c in widths]
     table += ["", f"Peak memory of the standard sweep (/usr/bin/time -v): {rss / 1024:.0f} MiB."]
     text = "\n".join(table) + "\n"
     print(text)
