@@ -45,7 +45,7 @@ extension CellTheory {
                 result.correlations = map.correlations(
                     inputCorrelation: cell.inputCorrelation, inputVariance: cell.inputStd * cell.inputStd,
                     depth: cell.depth)
-                result.correlationFixedPoint = map.fixedPoint
+                result.correlationFixedPoint = map.fixedPoint(at: point)
             }
             return result
         }

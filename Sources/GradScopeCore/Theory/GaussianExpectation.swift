@@ -97,7 +97,7 @@ package struct Integrand {
     package init(buffer apply: @escaping (inout [Double]) -> Void) { self.apply = apply }
 
     /// f(x) at one point.
-    func at(_ x: Double) -> Double {
+    package func at(_ x: Double) -> Double {
         var point = [x]
         apply(&point)
         return point[0]

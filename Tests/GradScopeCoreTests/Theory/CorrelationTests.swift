@@ -47,6 +47,51 @@ struct CorrelationTests {
         }
     }
 
+    /// E[f(u_a) f(u_b)] by the plain loop: one outer node at a time, f at one point at a time, each inner rule
+    /// built whole from its sorted breakpoints (the kinked rule split where u_b = 0).
+    static func plainLoop(_ f: Integrand, q: Double, c: Double, kinked: Bool) -> Double {
+        let s = q.squareRoot(), r = (1 - c * c).squareRoot()
+        let panels = BivariateExpectation.breakpoints(scale: s)
+        if c == 0 {
+            let rule = BivariateExpectation.Rule(panels)
+            let mean = zip(rule.nodes, rule.weights).reduce(0.0) { $0 + $1.1 * f.at(s * $1.0) }
+            return mean * mean
+        }
+        let split = kinked && r > 0 && r < 0.5
+        let outer = BivariateExpectation.Rule(
+            split ? Array(Set(panels + (-20...20).map { Double($0) * r / 2 })).sorted() : panels)
+        var total = 0.0
+        for (z1, w1) in zip(outer.nodes, outer.weights) {
+            let a = f.at(s * z1)
+            guard a != 0 else { continue }
+            guard r > 0 else {
+                total += w1 * a * f.at(s * c * z1)
+                continue
+            }
+            let inner = BivariateExpectation.Rule(kinked ? Array(Set(panels + [-c * z1 / r])).sorted() : panels)
+            var sum = 0.0
+            for (z2, w2) in zip(inner.nodes, inner.weights) { sum += w2 * f.at(s * (c * z1 + r * z2)) }
+            total += w1 * a * sum
+        }
+        return total
+    }
+
+    @Test("The bivariate quadrature has the bits of the plain loop (eight outer nodes per call, split inner rules)")
+    func bivariateBits() {
+        for (activation, kinked) in [(Activation.tanh, false), (.sigmoid, false), (.relu, true), (.elu, true)] {
+            for derivative in [false, true] {
+                let f = Integrand.activation(activation, derivative: derivative)
+                for (q, c) in [(0.01, 0.3), (0.7, 0.999), (2.0, 0.8), (9.0, -0.5), (40.0, 0.9999), (3.0, 1), (1.5, 0)] {
+                    let value = BivariateExpectation.of(f, q: q, c: c, kinked: kinked)
+                    let reference = Self.plainLoop(f, q: q, c: c, kinked: kinked)
+                    #expect(
+                        value.bitPattern == reference.bitPattern,
+                        "\(activation) derivative \(derivative) q=\(q) c=\(c): \(value) vs \(reference)")
+                }
+            }
+        }
+    }
+
     @Test("The map: relu's closed form, linear mixing with the bias, c* = 1 and chi_c = chi_1 when ordered")
     func mapClosedForms() {
         let (w, b, q0, c0) = (1.6, 0.2, 1.3, 0.25)
