@@ -52,7 +52,8 @@ package enum BivariateExpectation {
             for l in 0..<8 { along[l] = c * outer[lanes[l]] }
             if kinked {
                 buffer.fill(
-                    rules: lanes.map { grid.splitting(panels, at: -c * outer[$0] / r) }, along: along, s: s, r: r)
+                    grid: grid, splits: lanes.map { grid.split(panels, at: -c * outer[$0] / r) }, along: along, s: s,
+                    r: r)
             } else {
                 buffer.fill(grid: grid, along: along, s: s, r: r)
             }
@@ -84,22 +85,32 @@ package enum BivariateExpectation {
             }
         }
 
-        /// Lane l on `rules[l]`. A lane whose rule is shorter (x on a breakpoint) ends in weight -0 and value +0,
-        /// whose product -0 changes no sum.
-        mutating func fill(rules: [Rule], along: SIMD8<Double>, s: Double, r: Double) {
-            count = rules.map(\.nodes.count).max() ?? 0
-            points = [Double](repeating: 0, count: 8 * count)
-            (weights, shared) = ([Double](repeating: -0.0, count: 8 * count), false)
-            for (l, rule) in rules.enumerated() {
-                for (j, (z, w)) in zip(rule.nodes, rule.weights).enumerated() {
-                    points[l &* count &+ j] = s * (along[l] + r * z)
-                    weights[l &* count &+ j] = w
+        /// Lane l on `grid` split as `splits[l]` says. A lane whose rule is shorter (x on a breakpoint) ends in
+        /// weight -0 and value +0, whose product -0 changes no sum.
+        mutating func fill(grid: Rule, splits: [Rule.Split], along: SIMD8<Double>, s: Double, r: Double) {
+            let n = splits.map(\.count).max() ?? 0
+            var values = [Double](repeating: 0, count: 8 * n), laneWeights = [Double](repeating: -0.0, count: 8 * n)
+            var out = values.mutableSpan, outWeights = laneWeights.mutableSpan, laneEnds = [Int]()
+            for (l, split) in splits.enumerated() {
+                var j = l &* n
+                let pieces = [
+                    (grid, 0..<split.kept), (split.inserted, split.inserted.nodes.indices),
+                    (grid, split.resumed..<grid.nodes.count),
+                ]
+                for (rule, range) in pieces {
+                    let z = rule.nodes.span, w = rule.weights.span
+                    for i in range {
+                        out[j] = s * (along[l] + r * z[i])
+                        outWeights[j] = w[i]
+                        j &+= 1
+                    }
                 }
+                laneEnds.append(j &- l &* n)
             }
-            ends = rules.map(\.nodes.count)
+            (points, weights, count, shared, ends) = (values, laneWeights, n, false, laneEnds)
         }
 
-        /// Where each lane's own rule ends (`fill(rules:)`): the values beyond are set to +0 before the sums.
+        /// Where each lane's own rule ends (`fill(grid:splits:)`): the values beyond are set to +0 before the sums.
         private var ends: [Int] = []
 
         /// sum_j w_j f_j in each lane, in the order of j.
@@ -153,25 +164,31 @@ package enum BivariateExpectation {
             }
         }
 
-        /// The rule on `points` (strictly ascending, this rule's own) with x added: `Rule(points + [x], sorted)`,
-        /// with the nodes and weights of every panel x does not cut taken from this rule (the same arithmetic,
-        /// so the same bits), and only the cut panel's, or a new end panel's, computed.
-        func splitting(_ points: [Double], at x: Double) -> Rule {
-            guard !points.contains(x) else { return self }
+        /// `Rule(points + [x], sorted)` in pieces of this rule (the rule on `points`, strictly ascending): its
+        /// nodes and weights before `kept`, then `inserted`, then its own from `resumed` on.
+        struct Split {
+            let kept: Int, inserted: Rule, resumed: Int
+            /// The split rule's number of nodes.
+            let count: Int
+        }
+
+        /// The rule on `points` with x added, as a `Split`: the panels x does not cut keep this rule's nodes and
+        /// weights (the same arithmetic, so the same bits), and only the cut panel's two halves, or a new end
+        /// panel, are computed; x on a breakpoint inserts nothing.
+        func split(_ points: [Double], at x: Double) -> Split {
+            guard !points.contains(x) else {
+                return Split(kept: nodes.count, inserted: Rule([]), resumed: nodes.count, count: nodes.count)
+            }
             let above = points.firstIndex { $0 > x } ?? points.count  // the first breakpoint above x
             let perPanel = GaussLegendre.nodes.count
-            var rule = Rule([])
-            rule.nodes.reserveCapacity(nodes.count + 2 * perPanel)
-            rule.weights.reserveCapacity(nodes.count + 2 * perPanel)
+            var inserted = Rule([])
+            if above > 0 { inserted.append(points[above - 1], x) }
+            if above < points.count { inserted.append(x, points[above]) }
             let kept = max(0, above - 1) * perPanel  // the panels wholly below x
-            rule.nodes += nodes[..<kept]
-            rule.weights += weights[..<kept]
-            if above > 0 { rule.append(points[above - 1], x) }
-            if above < points.count { rule.append(x, points[above]) }
             let resumed = min(nodes.count, above * perPanel)  // the panels wholly above x
-            rule.nodes += nodes[resumed...]
-            rule.weights += weights[resumed...]
-            return rule
+            return Split(
+                kept: kept, inserted: inserted, resumed: resumed,
+                count: kept + inserted.nodes.count + nodes.count - resumed)
         }
 
         /// f at point(z) for each node z, in one call of f.
