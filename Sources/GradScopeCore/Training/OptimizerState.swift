@@ -28,38 +28,49 @@ package struct OptimizerState<Scalar: BLASScalar> {
         )
         let lr = Scalar(learningRate)
         updates[slot] += 1
+        // The moments leave their slot for the loop (so that each is one uniquely held array the loop can
+        // vectorise over) and go back after it.
+        var m = take(&first[slot], count: optimizer == .sgd ? 0 : parameters.count)
+        var v = take(&second[slot], count: optimizer == .adam ? parameters.count : 0)
+        defer { (first[slot], second[slot]) = (m, v) }
+        var p = parameters.mutableSpan
+        let g = gradient.span
         switch optimizer {
         case .sgd:
-            for i in parameters.indices { parameters[i] -= lr * gradient[i] }
+            for i in 0..<min(p.count, g.count) { p[i] -= lr * g[i] }
         case .momentum:
-            if first[slot].isEmpty { first[slot] = Array(repeating: 0, count: parameters.count) }
             let mu = Scalar(momentum)
-            for i in parameters.indices {
-                first[slot][i] = mu * first[slot][i] + gradient[i]
-                parameters[i] -= lr * first[slot][i]
+            var velocity = m.mutableSpan
+            for i in 0..<min(p.count, g.count, velocity.count) {
+                velocity[i] = mu * velocity[i] + g[i]
+                p[i] -= lr * velocity[i]
             }
         case .adam:
-            if first[slot].isEmpty {
-                (first[slot], second[slot]) = (
-                    Array(repeating: 0, count: parameters.count), Array(repeating: 0, count: parameters.count)
-                )
-            }
-            adamStep(&parameters, gradient, slot: slot)
+            adamStep(&p, g, first: &m, second: &v, slot: slot)
         }
     }
 
-    private mutating func adamStep(_ parameters: inout [Scalar], _ gradient: [Scalar], slot: Int) {
+    /// The slot's moment, or `count` zeros when it has none yet (none for an optimiser without it, count 0);
+    /// the slot is left empty.
+    private func take(_ moment: inout [Scalar], count: Int) -> [Scalar] {
+        var taken = [Scalar]()
+        swap(&taken, &moment)
+        return taken.isEmpty ? Array(repeating: 0, count: count) : taken
+    }
+
+    private func adamStep(
+        _ p: inout MutableSpan<Scalar>, _ g: Span<Scalar>, first: inout [Scalar], second: inout [Scalar], slot: Int
+    ) {
         let (b1, b2, eps) = TrainingSettings.adam
         let t = Double(updates[slot])
         let firstCorrection = Scalar(1 - Double.pow(b1, t)), secondCorrection = Scalar(1 - Double.pow(b2, t))
         let (beta1, beta2, epsilon, lr) = (Scalar(b1), Scalar(b2), Scalar(eps), Scalar(learningRate))
-        for i in parameters.indices {
-            let g = gradient[i]
-            first[slot][i] = beta1 * first[slot][i] + (1 - beta1) * g
-            second[slot][i] = beta2 * second[slot][i] + (1 - beta2) * g * g
-            let step =
-                (first[slot][i] / firstCorrection) / ((second[slot][i] / secondCorrection).squareRoot() + epsilon)
-            parameters[i] -= lr * step
+        var m = first.mutableSpan, v = second.mutableSpan
+        for i in 0..<min(p.count, g.count, m.count, v.count) {
+            m[i] = beta1 * m[i] + (1 - beta1) * g[i]
+            v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i]
+            let step = (m[i] / firstCorrection) / ((v[i] / secondCorrection).squareRoot() + epsilon)
+            p[i] -= lr * step
         }
     }
 }
