@@ -73,7 +73,7 @@ package struct SweepRunner {
         let work = experiment.cells(in: options.shard).flatMap { cell in
             experiment.seeds.map { (cell, $0) }
         }.filter { !done.contains(RunKey(cellIndex: $0.0.index, seed: $0.1)) }
-        let families = SweepRunner.families(work)
+        let families = SweepRunner.balanced(SweepRunner.families(work), workers: options.jobs ?? options.cores)
         let jobs = max(
             1,
             min(
@@ -130,16 +130,57 @@ package struct SweepRunner {
     /// Groups runs that share their weights (same seed, width and initialiser), so one thread
     /// runs a family with one `WeightCache`; largest families first. Within a family, runs
     /// that share their forward pass (the same `forwardIdentity`) follow each other, deepest first.
-    static func families(_ work: [(GridCell, Int)]) -> [[(GridCell, Int)]] {
+    package static func families(_ work: [(GridCell, Int)]) -> [[(GridCell, Int)]] {
         var groups = [WeightFamily: [(GridCell, Int)]](), order = [WeightFamily]()
         for item in work {
             let key = WeightFamily(item.0.cell, seed: item.1)
             if groups[key] == nil { order.append(key) }
             groups[key, default: []].append(item)
         }
-        let cost = { (family: [(GridCell, Int)]) in family.reduce(0.0) { $0 + $1.0.estimate.flops } }
         return order.map { key in forwardSharersTogether(groups[key] ?? []) }
             .enumerated().sorted { (cost($0.element), -$0.offset) > (cost($1.element), -$1.offset) }.map(\.element)
+    }
+
+    /// `families`, or when they are few (under four per worker) their forward groups (`forwardGroups`) as work
+    /// items of their own if the longest-first list schedule of their `WorkModel` costs on `workers` threads ends
+    /// sooner that way. A few large families
+    /// leave cores idle at the end (`adding`: one family per seed, three on two cores, the last alone); a group on
+    /// its own only draws its weights again (the same values, by common random numbers) and shares no forward
+    /// pass with its family's other groups. The numbers do not depend on the choice.
+    package static func balanced(_ families: [[(GridCell, Int)]], workers: Int) -> [[(GridCell, Int)]] {
+        guard workers > 1, families.count < workers * 4 else { return families }
+        let groups = families.flatMap(forwardGroups).enumerated()
+            .sorted { (cost($0.element), -$0.offset) > (cost($1.element), -$1.offset) }.map(\.element)
+        return makespan(groups, workers: workers) < makespan(families, workers: workers) ? groups : families
+    }
+
+    /// The estimated FLOPs of `work`'s runs.
+    private static func cost(_ work: [(GridCell, Int)]) -> Double {
+        work.reduce(0.0) { $0 + $1.0.estimate.flops }
+    }
+
+    /// The runs of `family` (ordered by `forwardSharersTogether`) cut where the forward identity changes.
+    static func forwardGroups(_ family: [(GridCell, Int)]) -> [[(GridCell, Int)]] {
+        var groups = [[(GridCell, Int)]]()
+        for run in family {
+            if let last = groups.last?.last, last.0.cell.forwardIdentity == run.0.cell.forwardIdentity {
+                groups[groups.count - 1].append(run)
+            } else {
+                groups.append([run])
+            }
+        }
+        return groups
+    }
+
+    /// When the last of `workers` threads finishes `items`, each thread taking the next item as it gets free:
+    /// in `WorkModel` units.
+    package static func makespan(_ items: [[(GridCell, Int)]], workers: Int) -> Double {
+        var finish = [Double](repeating: 0, count: max(1, workers))
+        for cost in WorkModel.costs(items).map({ $0.reduce(0, +) }) {
+            let free = finish.indices.min { finish[$0] < finish[$1] } ?? 0
+            finish[free] += cost
+        }
+        return finish.max() ?? 0
     }
 
     /// `family` ordered by forward identity (in order of first appearance), then deepest first.
