@@ -1,7 +1,6 @@
 import GradScopeCore
 import GradScopeResults
 import Dispatch
-import HeapModule
 import Synchronization
 
 /// Where a sweep stands: work done (weighted by each run's estimated cost), runs done, and the time left.
@@ -97,17 +96,13 @@ package final class SweepProgress: Sendable {
         let busy = s.lastFinish.reduce(0, +)
         guard s.done > 0, busy > 0 else { return nil }
         let speed = s.done / busy  // cost units per worker-second
-        var free = Heap(
-            s.family.indices.map { w -> Double in
-                guard let family = s.family[w] else { return now }
-                let left = costs[family][s.runsOfFamily[w]...].reduce(0, +)
-                let running = now - s.lastFinish[w]  // of the run in flight
-                return now + max(0, left / speed - running)
-            })
-        for family in s.started..<costs.count {
-            guard let earliest = free.popMin() else { break }
-            free.insert(earliest + familyCosts[family] / speed)
+        let free = s.family.indices.map { w -> Double in
+            guard let family = s.family[w] else { return now }
+            let left = costs[family][s.runsOfFamily[w]...].reduce(0, +)
+            let running = now - s.lastFinish[w]  // of the run in flight
+            return now + max(0, left / speed - running)
         }
-        return max(0, (free.max ?? now) - now)
+        let end = WorkModel.scheduleEnd(free: free, lengths: familyCosts[s.started...].lazy.map { $0 / speed })
+        return max(0, end - now)
     }
 }

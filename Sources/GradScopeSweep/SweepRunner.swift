@@ -137,26 +137,26 @@ package struct SweepRunner {
             if groups[key] == nil { order.append(key) }
             groups[key, default: []].append(item)
         }
-        return order.map { key in forwardSharersTogether(groups[key] ?? []) }
-            .enumerated().sorted { (cost($0.element), -$0.offset) > (cost($1.element), -$1.offset) }.map(\.element)
+        return largestFirst(order.map { key in forwardSharersTogether(groups[key] ?? []) })
     }
 
     /// `families`, or when they are few (under four per worker) their forward groups (`forwardGroups`) as work
     /// items of their own if the longest-first list schedule of their `WorkModel` costs on `workers` threads ends
-    /// sooner that way. A few large families
-    /// leave cores idle at the end (`adding`: one family per seed, three on two cores, the last alone); a group on
-    /// its own only draws its weights again (the same values, by common random numbers) and shares no forward
-    /// pass with its family's other groups. The numbers do not depend on the choice.
+    /// sooner that way. A few large families leave cores idle at the end (`adding`: one family per seed, three on
+    /// two cores, the last alone); a group on its own only draws its weights again (the same values, by common
+    /// random numbers) and shares no forward pass with its family's other groups. The numbers do not depend on
+    /// the choice.
     package static func balanced(_ families: [[(GridCell, Int)]], workers: Int) -> [[(GridCell, Int)]] {
         guard workers > 1, families.count < workers * 4 else { return families }
-        let groups = families.flatMap(forwardGroups).enumerated()
-            .sorted { (cost($0.element), -$0.offset) > (cost($1.element), -$1.offset) }.map(\.element)
+        let groups = largestFirst(families.flatMap(forwardGroups))
         return makespan(groups, workers: workers) < makespan(families, workers: workers) ? groups : families
     }
 
-    /// The estimated FLOPs of `work`'s runs.
-    private static func cost(_ work: [(GridCell, Int)]) -> Double {
-        work.reduce(0.0) { $0 + $1.0.estimate.flops }
+    /// `items` by their runs' estimated FLOPs, largest first; equal ones in their given order.
+    private static func largestFirst(_ items: [[(GridCell, Int)]]) -> [[(GridCell, Int)]] {
+        let cost = { (work: [(GridCell, Int)]) in work.reduce(0.0) { $0 + $1.0.estimate.flops } }
+        return items.enumerated().sorted { (cost($0.element), -$0.offset) > (cost($1.element), -$1.offset) }
+            .map(\.element)
     }
 
     /// The runs of `family` (ordered by `forwardSharersTogether`) cut where the forward identity changes.
@@ -175,12 +175,8 @@ package struct SweepRunner {
     /// When the last of `workers` threads finishes `items`, each thread taking the next item as it gets free:
     /// in `WorkModel` units.
     package static func makespan(_ items: [[(GridCell, Int)]], workers: Int) -> Double {
-        var finish = [Double](repeating: 0, count: max(1, workers))
-        for cost in WorkModel.costs(items).map({ $0.reduce(0, +) }) {
-            let free = finish.indices.min { finish[$0] < finish[$1] } ?? 0
-            finish[free] += cost
-        }
-        return finish.max() ?? 0
+        WorkModel.scheduleEnd(
+            free: Array(repeating: 0, count: max(1, workers)), lengths: WorkModel.costs(items).map { $0.reduce(0, +) })
     }
 
     /// `family` ordered by forward identity (in order of first appearance), then deepest first.

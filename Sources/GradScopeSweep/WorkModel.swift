@@ -1,5 +1,6 @@
 import GradScopeCore
 import GradScopeResults
+import HeapModule
 /// What each run of a sweep will cost, in the order the runs execute: the weights of the progress bar.
 ///
 /// The unit is a float64 GEMM FLOP on one core; other work is converted at the rates measured on
@@ -20,6 +21,17 @@ enum WorkModel {
                 return cost(of: item.0, drawingLayers: max(0, cell.depth - drawn))
             }
         }
+    }
+
+    /// When the last worker finishes: each worker is free from its time in `free`, and each item, in order, goes
+    /// to the worker free first and keeps it for its `length` (as the runner hands out families). 0 with no workers.
+    static func scheduleEnd(free: [Double], lengths: some Sequence<Double>) -> Double {
+        var workers = Heap(free)
+        for length in lengths {
+            guard let earliest = workers.popMin() else { break }
+            workers.insert(earliest + length)
+        }
+        return workers.max ?? 0
     }
 
     /// One run of `cell` that draws `layers` new weight matrices.

@@ -69,14 +69,16 @@ package enum BivariateExpectation {
     /// share it).
     struct Lanes {
         var points = [Double](), weights = [Double]()
-        /// Points per lane, and whether every lane has `weights` (else lane l has weights[l n ..< (l + 1) n]).
-        var count = 0, shared = true
+        /// Points per lane.
+        var count = 0
+        /// Whether every lane has `weights` (one rule's, n of them), else lane l has weights[l n ..< (l + 1) n].
+        private var shared: Bool { weights.count < points.count }
 
         /// Every lane on `grid`.
         mutating func fill(grid: Rule, along: SIMD8<Double>, s: Double, r: Double) {
             count = grid.nodes.count
             if points.count != 8 * count { points = [Double](repeating: 0, count: 8 * count) }
-            (weights, shared) = (grid.weights, true)
+            (weights, ends) = (grid.weights, [])
             let z = grid.nodes.span, n = count
             var out = points.mutableSpan
             for l in 0..<8 {
@@ -107,7 +109,7 @@ package enum BivariateExpectation {
                 }
                 laneEnds.append(j &- l &* n)
             }
-            (points, weights, count, shared, ends) = (values, laneWeights, n, false, laneEnds)
+            (points, weights, count, ends) = (values, laneWeights, n, laneEnds)
         }
 
         /// Where each lane's own rule ends (`fill(grid:splits:)`): the values beyond are set to +0 before the sums.
@@ -118,8 +120,7 @@ package enum BivariateExpectation {
             for (l, end) in ends.enumerated() {
                 for j in end..<count { points[l &* count &+ j] = 0 }
             }
-            ends = []
-            let v = points.span, w = weights.span, n = min(count, v.count / 8)
+            let v = points.span, w = weights.span, n = min(count, v.count / 8), shared = self.shared
             var sum = SIMD8<Double>()
             for j in 0..<n {
                 var value = SIMD8<Double>(), weight = SIMD8<Double>(repeating: shared ? w[j] : 0)
