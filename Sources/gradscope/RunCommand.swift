@@ -16,8 +16,9 @@ struct RunCommand: ParsableCommand {
             with a train object and spectra.csv and spectra_histogram.csv with jacobian: true \
             (`gradscope report` draws them). Ctrl-C stops after the runs in flight; \
             --resume continues. Without --jobs gradscope runs one run per core (fewer when the sweep has \
-            fewer weight families or memory is short) and gives the cores that runs leave idle to their \
-            matrix products; the numbers do not depend on either choice.
+            fewer weight families, or of a few large families fewer groups of runs that share a forward \
+            pass, or memory is short) and gives the cores that runs leave idle to their matrix products; \
+            the numbers do not depend on either choice.
             """
     )
 
