@@ -33,6 +33,7 @@ let package = Package(
             name: "GradScopeCore",
             dependencies: [
                 "CBLAS",
+                "CCPUID",
                 .product(name: "RealModule", package: "swift-numerics"),
             ],
             // Square roots as instructions, not errno-setting libm calls: lets the
@@ -91,6 +92,8 @@ let package = Package(
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
         ),
         .systemLibrary(name: "CMalloc", path: "Modules/CMalloc"),
+        // cpuid and xgetbv: which of OpenBLAS's kernel sets this processor runs (header only).
+        .systemLibrary(name: "CCPUID", path: "Modules/CCPUID"),
         .target(
             name: "GradScopeTestSupport", dependencies: ["GradScopeCore", "GradScopeSweep"],
             path: "Tests/GradScopeTestSupport"),

@@ -86,6 +86,13 @@ def distance_to_floor(config, out):
     return seconds, [before, after], seconds / ((before + after) / 2)
 
 
+def blas_core(out, config):
+    """The BLAS core the line's runs used and who chose it, from its manifest: "Zen (openblas)"."""
+    name = json.load(open(config))["name"]
+    blas = json.load(open(os.path.join(out, name, "manifest.json")))["blas"]
+    return f"{blas['core']} ({blas.get('core_chosen_by', '?')})"
+
+
 def by_width(out):
     """The narrow-deep line with one width at a time: per width the median gradscope / floor over the repeats
     and c = (gradscope / floor - 1) x width, the constant of the model gradscope / floor = 1 + c / width
@@ -132,20 +139,26 @@ def main():
         haar = sum(count * haar_seconds(width) for width, count in haar_matrices(config).items())
         cores = os.cpu_count() or 1
         distance = statistics.median(distances)
-        rows.append((line, runs, g, n, n / g, f, n / f, distance, haar / (g * min(cores, int(JOBS))),
-                     flops / g / 1e9, flops / g / 1e9 / peak))
+        rows.append((line, blas_core(out, config), runs, g, n, n / g, f, n / f, distance,
+                     haar / (g * min(cores, int(JOBS))), flops / g / 1e9, flops / g / 1e9 / peak))
     widths = by_width(out)
+    info = subprocess.run([GRADSCOPE, "info"], check=True, capture_output=True, text=True).stdout
+    fields = dict(line.split(": ", 1) for line in info.splitlines() if ": " in line)
     rss = max_rss_kib([GRADSCOPE, "run", os.path.join(HERE, "standard.json"), "--output", out, "--force", "--quiet", "--jobs", JOBS])
     table = [
         f"dgemm peak through gradscope's BLAS layer, {os.cpu_count()} cores: {peak:.1f} GFLOP/s; "
         f"Gaussian sampling: {normals / 1e6:.0f} million float64 normals/s on one core; "
         f"median of {REPEATS} alternating repeats, --jobs {JOBS}.",
         "",
-        "| line | runs | gradscope (s) | NumPy (s) | NumPy / gradscope | GEMM floor (s) | NumPy / floor | gradscope / floor | Haar share | effective GFLOP/s | of dgemm peak |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        f"CPU: {fields.get('CPU', '?')} ({fields.get('CPU features', '?')}); BLAS core: {fields.get('BLAS core', '?')}, "
+        f"chosen by {fields.get('chosen by', '?')} ({fields.get('why', '?')}; OpenBLAS's own choice: "
+        f"{fields.get('OpenBLAS' + chr(39) + 's own choice', '?')}). NumPy runs the OpenBLAS its wheel bundles.",
+        "",
+        "| line | BLAS core | runs | gradscope (s) | NumPy (s) | NumPy / gradscope | GEMM floor (s) | NumPy / floor | gradscope / floor | Haar share | effective GFLOP/s | of dgemm peak |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for line, runs, g, n, ratio, f, best, distance, share, rate, fraction in rows:
-        table.append(f"| {line} | {runs} | {g:.2f} | {n:.2f} | {ratio:.1f}x | {f:.2f} | {best:.1f}x | {distance:.2f}x | "
+    for line, core, runs, g, n, ratio, f, best, distance, share, rate, fraction in rows:
+        table.append(f"| {line} | {core} | {runs} | {g:.2f} | {n:.2f} | {ratio:.1f}x | {f:.2f} | {best:.1f}x | {distance:.2f}x | "
                      f"{100 * share:.0f}% | {rate:.1f} | {100 * fraction:.0f}% |")
     table += ["", "GEMM floor: the plain implementation's products alone (per run and layer H W, D W^T, H^T D; "
               "`gradscope gemm-floor`), on all cores; NumPy / floor is the best ratio an implementation "

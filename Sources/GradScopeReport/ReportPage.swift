@@ -67,6 +67,11 @@ extension Report {
         return .element(named: "figure", nodes: [.attribute(named: "id", value: group[0].name)] + nodes)
     }
 
+    /// ", chosen by gradscope: <why>" when the manifest says who chose the BLAS core (else nothing).
+    private func chosenBy(_ m: Manifest) -> String {
+        m.blasCoreChosenBy.isEmpty ? "" : ", chosen by \(m.blasCoreChosenBy): \(m.blasCoreReason)"
+    }
+
     /// The sweep's parameters, gradscope's version, the BLAS, dates and timings.
     func factsTable() -> Node<HTML.BodyContext> {
         let m = tables.manifest
@@ -76,7 +81,7 @@ extension Report {
             ("swept", tables.axes.isEmpty ? "nothing (one cell)" : tables.axes.joined(separator: " x ")),
             ("cells x seeds", "\(m.cells.count) x \(m.seeds.count) (runs done: \(m.runsDone) of \(m.runsTotal))"),
             ("gradscope", m.gradscopeVersion),
-            ("BLAS", "\(m.blasConfig) (core \(m.blasCore.isEmpty ? "?" : m.blasCore))"),
+            ("BLAS", "\(m.blasConfig) (core \(m.blasCore.isEmpty ? "?" : m.blasCore)\(chosenBy(m)))"),
             ("started / finished (UTC)", "\(m.started) / \(m.finished)"),
             ("compute time (sum over runs)", Format.duration(seconds)),
         ]

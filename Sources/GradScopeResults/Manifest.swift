@@ -32,6 +32,10 @@ package struct Manifest: Sendable {
     package var gradscopeVersion = "", numericsRevision = 1
     /// `openblas_get_config()`, the core this process's OpenBLAS chose, and the cores whose runs the store holds.
     package var blasConfig = "", blasCore = "", coresOfRuns: [String] = []
+    /// Who chose `blasCore` (`openblas`, `gradscope`, `user`), why, and the core OpenBLAS chose by itself.
+    package var blasCoreChosenBy = "", blasCoreReason = "", blasLibraryCore = ""
+    /// This machine's processor ("GenuineIntel family 6 model 207") and the features its kernels use.
+    package var processor = "", processorFeatures: [String] = []
     package var threadsPerRun = 1, jobs = 1
     package var shard = "", started = "", finished = ""
 
@@ -61,8 +65,16 @@ package struct Manifest: Sendable {
                 "blas",
                 .object([
                     ("config", .string(blasConfig)), ("core", .string(blasCore)),
+                    ("core_chosen_by", .string(blasCoreChosenBy)), ("core_reason", .string(blasCoreReason)),
+                    ("openblas_own_core", .string(blasLibraryCore)),
                     ("cores_of_runs", .array(coresOfRuns.map(JSONNode.string))),
                     ("openblas_threads", .integer(1)), ("threads_per_run", .integer(threadsPerRun)),
+                ])
+            ),
+            (
+                "cpu",
+                .object([
+                    ("processor", .string(processor)), ("features", .array(processorFeatures.map(JSONNode.string))),
                 ])
             ),
             ("jobs", .integer(jobs)), ("shard", .string(shard)), ("started", .string(started)),
@@ -108,6 +120,11 @@ package struct Manifest: Sendable {
         blasConfig = blas?["config"]?.string ?? ""
         blasCore = blas?["core"]?.string ?? ""
         coresOfRuns = blas?["cores_of_runs"]?.elements.compactMap(\.string) ?? []
+        blasCoreChosenBy = blas?["core_chosen_by"]?.string ?? ""
+        blasCoreReason = blas?["core_reason"]?.string ?? ""
+        blasLibraryCore = blas?["openblas_own_core"]?.string ?? ""
+        processor = m["cpu"]?["processor"]?.string ?? ""
+        processorFeatures = m["cpu"]?["features"]?.elements.compactMap(\.string) ?? []
         threadsPerRun = blas?["threads_per_run"]?.integer ?? 1
         jobs = m["jobs"]?.integer ?? 1
         shard = m["shard"]?.string ?? ""

@@ -24,6 +24,11 @@ extension Manifest {
         (blasConfig, blasCore, coresOfRuns) = (
             BLASLibrary.configuration, BLASLibrary.coreName, try ResultsFolder.blasCores(of: store)
         )
+        let choice = BLASLibrary.coreChoice
+        (blasCoreChosenBy, blasCoreReason, blasLibraryCore) = (
+            choice.chosenBy.rawValue, choice.reason, choice.libraryCore
+        )
+        (processor, processorFeatures) = (Processor.current.description, Processor.current.features.names)
         (threadsPerRun, jobs) = (run.threadsPerRun, run.jobs)
         let key = ResultsFolder.Key.self
         shard = try store.meta(key.shard) ?? run.shard.description

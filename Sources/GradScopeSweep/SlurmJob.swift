@@ -17,6 +17,8 @@ package struct SlurmJob: Sendable {
     package var partition: String?
     package var time: String?
     package var cpusPerTask = 1
+    /// The BLAS core request the tasks inherit; each task decides on its own node's CPU.
+    package var blasCore = BLASCoreRequest.automatic
 
     package init(experiment: Experiment, config: String, output: String, binary: String, shards: Int) {
         (self.experiment, self.shards) = (experiment, shards)
@@ -52,20 +54,20 @@ package struct SlurmJob: Sendable {
     package func arrayText(tasks: [Int]) -> String {
         var lines = header(name: "gradscope-\(experiment.name)", log: "%A_%a.out")
         lines.append("#SBATCH --array=\(SlurmJob.ranges(tasks))")
-        lines += [
-            "", "set -eu",
-            "k=$SLURM_ARRAY_TASK_ID",
-            "exec \(SlurmJob.quoted(binary)) run \(SlurmJob.quoted(config)) --shard \"$k/\(shards)\" --resume "
-                + "--quiet \\",
-            "    --jobs \"${SLURM_CPUS_PER_TASK:-1}\" --output \(SlurmJob.quoted(folder.path))/shards/\"$k\"",
-        ]
+        lines +=
+            ["", "set -eu"] + blasCoreLines + [
+                "k=$SLURM_ARRAY_TASK_ID",
+                "exec \(SlurmJob.quoted(binary)) run \(SlurmJob.quoted(config)) --shard \"$k/\(shards)\" --resume "
+                    + "--quiet \\",
+                "    --jobs \"${SLURM_CPUS_PER_TASK:-1}\" --output \(SlurmJob.quoted(folder.path))/shards/\"$k\"",
+            ]
         return lines.joined(separator: "\n") + "\n"
     }
 
     /// The merge job's script: every shard folder into `<output>/<name>/`.
     package var mergeText: String {
         var lines = header(name: "gradscope-\(experiment.name)-merge", log: "merge-%j.out")
-        lines += ["", "set -eu", "exec \(SlurmJob.quoted(binary)) merge \\"]
+        lines += ["", "set -eu"] + blasCoreLines + ["exec \(SlurmJob.quoted(binary)) merge \\"]
         lines += (0..<shards).map { "    \(SlurmJob.quoted(shardFolder($0).path)) \\" }
         lines.append("    --output \(SlurmJob.quoted(output)) --force")
         return lines.joined(separator: "\n") + "\n"
@@ -89,6 +91,20 @@ package struct SlurmJob: Sendable {
         let merge = try await SlurmJob.sbatch(
             sbatch, ["--dependency=afterok:\(array)", "--kill-on-invalid-dep=yes", mergeScript.path])
         return (array, merge)
+    }
+
+    /// The BLAS kernels of a task: the request of the submitting command, and a core that gradscope
+    /// chose for the submitting machine's CPU (`OPENBLAS_CORETYPE` with its mark, which sbatch passes
+    /// on) taken back, so that each node chooses for its own CPU (nodes of one cluster differ).
+    private var blasCoreLines: [String] {
+        let (request, mark, coreType) = (
+            BLASCoreRequest.environmentVariable, BLASCoreRestart.environmentVariable, BLASCoreRestart.openBLASVariable
+        )
+        return [
+            "# BLAS kernels: chosen on each node for its CPU (docs/performance.md, \"The BLAS kernels\")",
+            "export \(request)=\(SlurmJob.quoted(blasCore.text))",
+            "if [ -n \"${\(mark):-}\" ]; then unset \(coreType) \(mark); fi",
+        ]
     }
 
     private func header(name: String, log: String) -> [String] {

@@ -11,11 +11,18 @@ struct GradScopeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gradscope",
         abstract: "Measure how gradients vanish or explode, layer by layer, in deep networks.",
-        discussion: "Exit codes: 0 success, 1 a failure while running, 2 a usage or config error.",
+        discussion: """
+            Exit codes: 0 success, 1 a failure while running, 2 a usage or config error.
+
+            BLAS kernels: every command takes --blas-core auto|off|NAME (or the environment variable \
+            GRADSCOPE_BLAS_CORE). auto (the default) keeps OpenBLAS's kernels unless it fell back to generic \
+            ones on a CPU newer than its table, and then loads the best this CPU runs; off keeps OpenBLAS's \
+            own choice; NAME (Haswell, SkylakeX, ...) forces a core. `gradscope info` prints the choice.
+            """,
         version: gradscopeVersion,
         subcommands: [
             RunCommand.self, ValidateCommand.self, MergeCommand.self, ExportCommand.self, SlurmCommand.self,
-            ReportCommand.self, CheckCommand.self,
+            ReportCommand.self, CheckCommand.self, InfoCommand.self,
             ActivationsCommand.self, MeasureCommand.self, PeakCommand.self, NormalsRateCommand.self, FloorCommand.self,
             HaarRateCommand.self,
         ]
@@ -31,7 +38,7 @@ struct GradScopeCommand: AsyncParsableCommand {
             mallopt(M_MMAP_THRESHOLD, 1 << 20)
         #endif
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(try BLASCoreLauncher.start(Array(CommandLine.arguments.dropFirst())))
             if var asynchronous = command as? AsyncParsableCommand {
                 try await asynchronous.run()
             } else {

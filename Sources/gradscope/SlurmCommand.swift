@@ -51,6 +51,7 @@ struct SlurmCommand: AsyncParsableCommand {
                 experiment: experiment, config: config, output: output, binary: Bundle.main.executablePath ?? binary,
                 shards: shards)
             (job.partition, job.time, job.cpusPerTask) = (partition, time, cpusPerTask)
+            job.blasCore = BLASCoreLauncher.request
             let tasks = try job.write()
             let todo = tasks.isEmpty ? "all \(shards) shards finished" : "\(tasks.count) of \(shards) shards to run"
             print("\(experiment.name): \(job.arrayScript.path) (\(todo)), \(job.mergeScript.path)")

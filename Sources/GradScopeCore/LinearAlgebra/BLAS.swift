@@ -120,11 +120,26 @@ package enum BLASLibrary {
         return String(cString: text)
     }
 
-    /// The kernel OpenBLAS chose for this processor (`openblas_get_corename()`).
+    /// The kernel set in use (`openblas_get_corename()`): OpenBLAS's choice for this processor, or the one
+    /// `OPENBLAS_CORETYPE` named when the library loaded.
     package static var coreName: String {
         guard let text = openblas_get_corename() else { return "unknown" }
         return String(cString: text)
     }
+
+    /// The core in use, who chose it and why. The command line records its `BLASCoreDecision` here at
+    /// start; a process that made none (the tests) reports OpenBLAS's own choice.
+    package static var coreChoice: BLASCoreChoice {
+        get {
+            recordedChoice.withLock { $0 }
+                ?? BLASCoreChoice(
+                    core: coreName, libraryCore: coreName, chosenBy: .openblas,
+                    reason: "OpenBLAS's own choice; this process made none")
+        }
+        set { recordedChoice.withLock { $0 = newValue } }
+    }
+
+    private static let recordedChoice = Mutex<BLASCoreChoice?>(nil)
 }
 
 // MARK: - Generic wrappers around the C routines

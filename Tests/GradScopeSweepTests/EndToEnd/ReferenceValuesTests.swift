@@ -30,15 +30,20 @@ struct ReferenceValuesTests {
             "run", Self.folder.appendingPathComponent("reference.json").path, "--output", out.path, "--quiet",
         ])
         try #require(result.status == 0, "\(result.stderr)")
-        let measured = try csvRows(out.appendingPathComponent("reference/runs.csv"))
-        let committed = try csvRows(Self.folder.appendingPathComponent("reference-runs.csv"))
+        try Self.compare(out.appendingPathComponent("reference/runs.csv"))
+    }
+
+    /// Compares a run of the reference sweep (its runs.csv) with the committed values, number by number.
+    static func compare(_ runs: URL) throws {
+        let measured = try csvRows(runs)
+        let committed = try csvRows(folder.appendingPathComponent("reference-runs.csv"))
         try #require(measured.count == committed.count && committed.count == 432)
         var worst = [String: Double]()
         for (m, c) in zip(measured, committed) {
-            let tolerance = Self.tolerance(c["precision"] ?? "")
+            let tolerance = tolerance(c["precision"] ?? "")
             for (column, expected) in c.sorted(by: { $0.key < $1.key }) {
                 let got = m[column] ?? "<missing>"
-                guard let difference = Self.difference(column, got, expected, row: c) else {
+                guard let difference = difference(column, got, expected, row: c) else {
                     #expect(
                         got == expected,
                         "cell \(c["cell"] ?? "") layer \(c["layer"] ?? ""): \(column) is \(got), committed \(expected)")

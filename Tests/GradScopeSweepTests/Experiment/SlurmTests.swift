@@ -62,3 +62,37 @@ struct SlurmTests {
         #expect(written.status == 0 && written.stdout.contains("array.sbatch"), "\(written.stderr)")
     }
 }
+
+@Suite("Slurm tasks choose their BLAS kernels on their own node")
+struct SlurmBLASCoreTests {
+    /// The array script's BLAS lines run by bash in `environment`; returns OPENBLAS_CORETYPE and GRADSCOPE_BLAS_CORE.
+    func afterBLASLines(_ request: BLASCoreRequest, _ environment: [String: String]) async throws -> String {
+        let folder = try temporaryFolder()
+        let config = try write(#"{"name": "tiny", "width": 8, "batch": 4, "seeds": 1}"#, to: folder, as: "tiny.json")
+        var job = SlurmJob(
+            experiment: try ExperimentLoader.load(path: config), config: config, output: folder.path,
+            binary: "/opt/gradscope", shards: 2)
+        job.blasCore = request
+        let lines = job.arrayText(tasks: [0, 1]).split(separator: "\n")
+            .filter { $0.hasPrefix("export GRADSCOPE") || $0.hasPrefix("if [ -n") }
+        #expect(lines.count == 2)
+        let assignments = environment.map { "\($0.key)='\($0.value)'" }.joined(separator: " ")
+        let script =
+            "\(assignments.isEmpty ? "" : "export \(assignments); ")set -eu; \(lines.joined(separator: "; ")); "
+            + "echo \"${OPENBLAS_CORETYPE:-}|$GRADSCOPE_BLAS_CORE|${GRADSCOPE_BLAS_CORE_CHOSEN:-}\""
+        let outcome = try await ChildProcess.run("/bin/bash", ["-c", script])
+        return outcome.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    @Test(
+        "A core gradscope chose on the submitting machine is taken back; the user's own variable and a forced core stay"
+    )
+    func inheritance() async throws {
+        let chosen = ["OPENBLAS_CORETYPE": "SkylakeX", "GRADSCOPE_BLAS_CORE_CHOSEN": "SkylakeX;Prescott;gradscope"]
+        #expect(try await afterBLASLines(.automatic, chosen) == "|auto|")
+        #expect(try await afterBLASLines(.automatic, ["OPENBLAS_CORETYPE": "Haswell"]) == "Haswell|auto|")
+        #expect(try await afterBLASLines(.off, [:]) == "|off|")
+        let forced = ["OPENBLAS_CORETYPE": "Haswell", "GRADSCOPE_BLAS_CORE_CHOSEN": "Haswell;Zen;user"]
+        #expect(try await afterBLASLines(.force(BLASCore.named("Haswell")!), forced) == "|Haswell|")
+    }
+}
