@@ -95,7 +95,8 @@ let package = Package(
         // cpuid and xgetbv: which of OpenBLAS's kernel sets this processor runs (header only).
         .systemLibrary(name: "CCPUID", path: "Modules/CCPUID"),
         .target(
-            name: "GradScopeTestSupport", dependencies: ["GradScopeCore", "GradScopeSweep"],
+            name: "GradScopeTestSupport",
+            dependencies: ["GradScopeCore", "GradScopeSweep", .product(name: "SwiftCSV", package: "SwiftCSV")],
             path: "Tests/GradScopeTestSupport"),
         // The core's tests fit gains with the results layer's least-squares slope (Statistics).
         .testTarget(

@@ -30,32 +30,42 @@ extension Report {
                 guard !cells.isEmpty else { continue }
                 let style = Grouping.style(index), x = cells.compactMap { $0.number(xAxis) }.map(position)
                 let measured = Series(
-                    name: "\(lineAxis) = \(line)", colour: style.colour, x: x,
-                    y: cells.map { $0.number(Column.log10GainPerLayer(.z)) }, dash: style.dash, key: line)
+                    name: grouping.describe(lineAxis, cells[0]), colour: style.colour, x: x,
+                    y: cells.map { $0.number(Column.log10GainPerLayer(.z)) },
+                    band: Self.standardErrorBand(cells, Column.log10GainPerLayer(.z)), dash: style.dash, key: line)
                 series.append(measured)
                 let theory = cells.map { $0.number(Column.theoryZGain) }
                 if theory.contains(where: { $0 != nil }) {
                     var dashed = measured
-                    (dashed.y, dashed.dash, dashed.kind) = (theory, "5 3", "theory")
+                    (dashed.y, dashed.band, dashed.dash, dashed.kind) = (theory, nil, "5 3", "theory")
                     series.append(dashed)
                 }
             }
-            let title = zip(facetAxes, facet).map { "\($0) = \($1)" }.joined(separator: ", ")
+            let example = tables.cells.first { cell in facetAxes.map({ cell[$0] ?? "" }) == facet } ?? [:]
+            let title = facetAxes.map { grouping.describe($0, example) }.joined(separator: ", ")
             panels.append(Panel(title: title, series: series))
         }
         var legend = lineValues.enumerated().map { i, v in
-            ("\(lineAxis) = \(v)", Grouping.style(i).colour, Grouping.style(i).dash)
+            (grouping.describe(lineAxis, [lineAxis: v]), Grouping.style(i).colour, Grouping.style(i).dash)
         }
         if panels.contains(where: { $0.series.contains { $0.kind == "theory" } }) {
             legend.append(("mean-field theory (dashed)", "#555555", "5 3"))
         }
         let chart = LineChart(
-            title: "Gradient gain per layer against \(xAxis) (z_log10_gain_per_layer, mean over seeds)",
+            title: "Gradient gain per layer against \(xAxis) (z_log10_gain_per_layer, mean over seeds; band: ±1 se)",
             xLabel: logX ? "log2 \(xAxis)" : xAxis, yLabel: "decades per layer", panels: panels, legend: legend)
         return Figure(
             name: "gain-against-\(xAxis)",
             caption: "Decades the backpropagated error gains per layer towards the input, from summary.csv, "
                 + "one line per \(lineAxis); positive is exploding, negative vanishing.",
             nodes: chart.nodes(), width: chart.width, height: chart.height)
+    }
+
+    /// value ± its standard error (the column's `_se`) per cell, nil where either is missing.
+    static func standardErrorBand(_ cells: [[String: String]], _ column: String) -> ([Double?], [Double?]) {
+        let pairs = cells.map { cell in
+            cell.number(column).flatMap { v in cell.number(Column.standardError(column)).map { (v, $0) } }
+        }
+        return (pairs.map { $0.map { $0.0 - $0.1 } }, pairs.map { $0.map { $0.0 + $0.1 } })
     }
 }

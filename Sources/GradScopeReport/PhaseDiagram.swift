@@ -47,7 +47,10 @@ struct PhaseDiagram {
     }
 
     /// One heat map of `value` per square.
-    func map(title: String, legend: String, value: ([String: String]) -> Double?) -> HeatMap {
+    func map(
+        title: String, legend: String, missing: (text: String, meaning: String)? = nil,
+        value: ([String: String]) -> Double?
+    ) -> HeatMap {
         let rows = biasVariances.indices, columns = weightVariances.indices
         var map = HeatMap(
             title: title, rowLabel: "sigma_b^2", columnLabel: "sigma_w^2",
@@ -55,7 +58,7 @@ struct PhaseDiagram {
             columns: weightVariances.map { String(format: "%.3g", $0) },
             values: rows.map { i in columns.map { j in cell(i, j).flatMap(value) } },
             keys: rows.map { i in columns.map { j in cell(i, j)?[Column.cell] } })
-        (map.legend, map.lines) = (legend, [("chi_1 = 1", line)])
+        (map.legend, map.lines, map.missing) = (legend, [("chi_1 = 1", line)], missing)
         return map
     }
 }
@@ -70,7 +73,8 @@ extension Report {
         ) { row in row.number(Column.log10GainPerLayer(.z)).map { 2 * $0 } }
         let xi = diagram.map(
             title: "Measured log10 xi_c, the correlation depth scale; dashed: theory's chi_1 = 1",
-            legend: "orange: correlations travel far (xi_c > 1 layer), blue: they settle within a layer; log10 xi_c"
+            legend: "orange: correlations travel far (xi_c > 1 layer), blue: they settle within a layer; log10 xi_c",
+            missing: ("–", "grey –: not measured, the data carry no depth scale there (docs/results.md)")
         ) { row in row.number(Column.correlationDepthScale).flatMap { $0 > 0 ? log10($0) : nil } }
         return [
             Figure(
@@ -80,7 +84,9 @@ extension Report {
             Figure(
                 name: "phase-xi",
                 caption:
-                    "The correlation depth scale xi_c (summary.csv's correlation_depth_scale) diverges at the line.",
+                    "The correlation depth scale xi_c (summary.csv's correlation_depth_scale) diverges at the line; "
+                    + "grey squares: the measured correlations carry no depth scale (too few layers clear of their "
+                    + "noise, or an approach that is not one exponential).",
                 nodes: xi.nodes(), width: xi.width, height: xi.height),
         ]
     }

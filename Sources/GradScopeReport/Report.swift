@@ -15,7 +15,7 @@ package struct Report {
     /// Reads the results folder at `folder`.
     package init(folder: URL) throws {
         tables = try ResultTables(folder: folder)
-        grouping = Grouping(axes: tables.axes, cells: tables.cells)
+        grouping = Grouping(axes: tables.axes, keys: tables.axisKeys, cells: tables.cells)
         cellRows = Dictionary(
             tables.cells.compactMap { row in row[Column.cell].map { ($0, row) } },
             uniquingKeysWith: { first, _ in first })
@@ -69,12 +69,21 @@ package struct Report {
         let name = names[x] ?? ("", "")
         var chart = chart(
             title: "Gradient norm ‖\(name.long)‖ against \(tables.layerNoun) "
-                + "(mean of log10 over seeds; band: min to max)",
+                + "(mean of log10 over seeds; band: ±1 standard error)",
             x: tables.layerAxis, y: "‖\(name.short)‖", logY: true
         ) { rows in
-            (
-                rows.map { $0.number(Column.log10Norm(x, .mean)) },
-                (rows.map { $0.number(Column.log10Norm(x, .min)) }, rows.map { $0.number(Column.log10Norm(x, .max)) })
+            let errors = rows.map { row in
+                row.number(Column.log10Norm(x, .std)).flatMap { std in
+                    row.number("seeds").map { std / $0.squareRoot() }
+                }
+            }
+            let means = rows.map { $0.number(Column.log10Norm(x, .mean)) }
+            return (
+                means,
+                (
+                    zip(means, errors).map { m, e in m.flatMap { m in e.map { m - $0 } } },
+                    zip(means, errors).map { m, e in m.flatMap { m in e.map { m + $0 } } }
+                )
             )
         }
         if x == .z, tables.layers.values.joined().contains(where: { $0.number(Column.theoryLog10GradZNorm) != nil }) {
@@ -145,10 +154,13 @@ package struct Report {
         func find(_ r: String, _ c: String) -> [String: String]? {
             cells.first { $0[rowAxis] == r && (columnAxis == nil || $0[columnAxis!] == c) }
         }
-        let fixed = rest.map { "\($0) = \(tables.cells.first?[$0] ?? "")" }.joined(separator: ", ")
+        let fixed = rest.map { grouping.describe($0, tables.cells.first ?? [:]) }.joined(separator: ", ")
+        let label = { (axis: String, text: String) in grouping.value(axis, [axis: text]) }
         let map = HeatMap(
             title: "Gradient gain per layer, z_log10_gain_per_layer (decades)" + (fixed.isEmpty ? "" : " at \(fixed)"),
-            rowLabel: rowAxis, columnLabel: columnAxis ?? "", rows: rows, columns: columns,
+            rowLabel: grouping.name(rowAxis), columnLabel: columnAxis.map(grouping.name) ?? "",
+            rows: rows.map { label(rowAxis, $0) },
+            columns: columnAxis.map { a in columns.map { label(a, $0) } } ?? columns,
             values: rows.map { r in columns.map { c in find(r, c)?.number(Column.log10GainPerLayer(.z)) } },
             keys: rows.map { r in columns.map { c in find(r, c)?[Column.cell] } })
         return Figure(
@@ -179,29 +191,32 @@ package struct Report {
     }
 
     /// Per cell, per recorded step, the mean over seeds of `column` at `layer` (the step-level columns repeat on every
-    /// layer).
-    func trainingCurve(_ cell: String, column: String, layer: String, log: Bool) -> (x: [Double], y: [Double?]) {
+    /// layer), and its band of ±1 standard error over the seeds.
+    func trainingCurve(_ cell: String, column: String, layer: String, log: Bool) -> (
+        x: [Double], y: [Double?], band: ([Double?], [Double?])
+    ) {
         let rows = (tables.training[cell] ?? []).filter { $0[Column.layer] == layer }
         let steps = Array(rows.compactMap { $0.number(Column.step) }.uniqued())
-        let y = steps.map { step -> Double? in
+        let points = steps.map { step -> (mean: Double, error: Double?)? in
             let values = rows.filter { $0.number(Column.step) == step }.compactMap { $0.number(column) }.filter {
                 !log || $0 > 0
-            }
-            guard !values.isEmpty else { return nil }
-            return log
-                ? values.map(log10).reduce(0, +) / Double(values.count) : values.reduce(0, +) / Double(values.count)
+            }.map { log ? log10($0) : $0 }
+            return Statistics.mean(values).map { ($0, Statistics.standardError(values)) }
         }
-        return (steps, y)
+        let low = points.map { p in p.flatMap { p in p.error.map { p.mean - $0 } } }
+        let high = points.map { p in p.flatMap { p in p.error.map { p.mean + $0 } } }
+        return (steps, points.map { $0?.mean }, (low, high))
     }
 
     func trainingLossFigure() -> Figure {
         let series = tables.cells.compactMap { cell -> Series? in
             guard let id = cell[Column.cell] else { return nil }
             let curve = trainingCurve(id, column: Column.testLoss, layer: "1", log: true)
-            return self.series(cell, x: curve.x, y: curve.y)
+            return self.series(cell, x: curve.x, y: curve.y, band: curve.band)
         }
         var chart = LineChart(
-            title: "Test loss during training (mean of log10 over seeds)", xLabel: "step", yLabel: "test loss",
+            title: "Test loss during training (mean of log10 over seeds; band: ±1 se)", xLabel: "step",
+            yLabel: "test loss",
             logY: true,
             panels: grouping.panels(series, cells: cellRows), legend: grouping.legend)
         let baselines = Set(tables.trainingSummary.compactMap { $0.number("baseline_test_loss") })
@@ -236,7 +251,7 @@ package struct Report {
                     recurrent
                     ? trainingCurve(id, column: Column.log10Norm(GradientNorm.h), layer: layer, log: false)
                     : trainingCurve(id, column: Column.relativeUpdate, layer: layer, log: true)
-                var line = self.series(cell, x: curve.x, y: curve.y)
+                var line = self.series(cell, x: curve.x, y: curve.y, band: curve.band)
                 (line.dash, line.kind) = (dashed ? "5 3" : nil, dashed ? "first-layer" : "line")
                 series.append(line)
             }

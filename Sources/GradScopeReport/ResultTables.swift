@@ -45,13 +45,18 @@ struct ResultTables {
     var layerAxis: String { layerNoun + (layerNoun == "time step" ? " (1 = the first)" : " (1 = next to the input)") }
 
     /// The swept keys as CSV columns (`init.gain` is in `init`, `train.steps` in `train_steps`).
-    var axes: [String] {
-        let columns = manifest.axes.map { key in
-            if key.hasPrefix("init.") { return "init" }
-            if key == "train.train_size" { return "train_size" }
-            return key.replacingOccurrences(of: ".", with: "_")
-        }
-        return Array(columns.uniqued())
+    var axes: [String] { Array(manifest.axes.map(Self.column).uniqued()) }
+
+    /// The swept keys that live inside a column, by column: `init` -> [`init.scale`].
+    var axisKeys: [String: [String]] {
+        Dictionary(grouping: manifest.axes.filter { $0.hasPrefix("init.") }, by: Self.column)
+    }
+
+    /// The CSV column that holds a swept key.
+    static func column(_ key: String) -> String {
+        if key.hasPrefix("init.") { return "init" }
+        if key == "train.train_size" { return "train_size" }
+        return key.replacingOccurrences(of: ".", with: "_")
     }
 
     /// The cells in grid order, with the summary row of each.

@@ -13,8 +13,14 @@ package enum ResultsCheck {
         package let rows: Int
         /// Why nothing was measured (no such column, no matching row, empty values), if so.
         package let problem: String?
+        /// The standard error of `measured`, from the column's `_se` beside it (over m matching rows, of their
+        /// mean: sqrt(sum se_i^2) / m); nil where the file has none (one seed, or a column without one).
+        package var standardError: Double? = nil
 
         package var passed: Bool { measured.map(expectation.accepts) ?? false }
+        /// Whether the tolerance is tighter than two standard errors: a pass that may be luck, a miss that
+        /// may be noise.
+        package var toleranceWithinNoise: Bool { standardError.map { expectation.tolerance < 2 * $0 } ?? false }
     }
 
     /// Every `expect` block of the folder's config (from manifest.json), each compared with the results.
@@ -56,9 +62,15 @@ package enum ResultsCheck {
                 ? "no row matches \(expectation.filterText)" : "\(expectation.column) is empty in the matching rows"
             return Outcome(expectation: expectation, measured: nil, rows: matching.count, problem: problem)
         }
-        return Outcome(
+        var result = Outcome(
             expectation: expectation, measured: values.reduce(0, +) / Double(values.count), rows: matching.count,
             problem: nil)
+        let errorColumn = Column.standardError(expectation.column)
+        let errors = matching.compactMap { $0[errorColumn].flatMap(Double.init) }
+        if columns.contains(errorColumn), errors.count == values.count {
+            result.standardError = errors.reduce(0) { $0 + $1 * $1 }.squareRoot() / Double(errors.count)
+        }
+        return result
     }
 }
 

@@ -21,6 +21,9 @@ package enum Column {
     /// summary.csv: the mean log10 norm of layer 1 minus that of layer L, and the fitted gain per layer.
     package static func log10RatioFirstLast(_ x: GradientNorm) -> String { "\(x.rawValue)_log10_ratio_first_last" }
     package static func log10GainPerLayer(_ x: GradientNorm) -> String { "\(x.rawValue)_log10_gain_per_layer" }
+    /// summary.csv and training_summary.csv: the standard error over seeds beside a column that is averaged
+    /// or fitted over seeds.
+    package static func standardError(_ column: String) -> String { column + "_se" }
     /// summary.csv: the same two for theory's z profile.
     package static let theoryZRatio = "theory_" + log10RatioFirstLast(.z),
         theoryZGain = "theory_" + log10GainPerLayer(.z)

@@ -6,6 +6,8 @@ package struct CellColumns: Sendable {
     package let index: Int
     package let id: String
     package let depth: Int
+    /// Units per layer (the pair correlations' sampling error is about 1 / sqrt(width)).
+    package let width: Int
     package let parameters: [(key: String, value: String)]
     /// Whether the cell trains (and so has rows in the training tables).
     package let trains: Bool
@@ -15,13 +17,15 @@ package struct CellColumns: Sendable {
     package let jacobian: Bool
 
     package init(
-        index: Int, id: String, depth: Int, parameters: [(key: String, value: String)], trains: Bool = false,
+        index: Int, id: String, depth: Int, width: Int = 1, parameters: [(key: String, value: String)],
+        trains: Bool = false,
         theory: CellTheory? = nil, jacobian: Bool = false
     ) {
         self.jacobian = jacobian
         self.index = index
         self.id = id
         self.depth = depth
+        self.width = width
         self.parameters = parameters
         self.trains = trains
         self.theory = theory
@@ -184,43 +188,66 @@ package enum Export {
         _ cells: [CellColumns], _ byCell: [Int: [RunRecord]], _ profilesByCell: [Int: [[[Double]]]], seedCount: Int
     ) -> CSVTable {
         var columns = ["seeds"]
-        for (x, _) in aggregated { columns += [Column.log10RatioFirstLast(x), Column.log10GainPerLayer(x)] }
+        for (x, _) in aggregated {
+            columns += withErrors([Column.log10RatioFirstLast(x), Column.log10GainPerLayer(x)])
+        }
         columns += [
             Column.theoryZRatio, Column.theoryZGain, "theory_q_star", "theory_chi_star", "theory_phase",
-            "theory_depth_scale", Column.correlationLast, Column.correlationDepthScale, Column.theoryCStar,
-            Column.theoryChiC, Column.theoryXiC, Column.sigmaW2, Column.sigmaB2, Column.logRatioVariance,
-            Column.status,
+            "theory_depth_scale",
         ]
+        columns += withErrors([Column.correlationLast, Column.correlationDepthScale])
+        columns += [Column.theoryCStar, Column.theoryChiC, Column.theoryXiC, Column.sigmaW2, Column.sigmaB2]
+        columns += withErrors([Column.logRatioVariance]) + [Column.status]
         return cellTable(cells, columns: columns) { cell, rows in
             let runs = byCell[cell.index] ?? []
             let profiles = profilesByCell[cell.index] ?? []
+            let ok = runs.filter { $0.status == .ok && $0.layers.count == cell.depth }
             var row: [String?] = ["\(runs.filter { $0.status == .ok }.count)"]
-            for k in aggregated.indices {
+            for (k, (_, index)) in aggregated.enumerated() {
                 let means = profiles.map { Statistics.mean($0[k]) }
-                let ratio: Double? = {
-                    guard let first = means.first ?? nil, let last = means.last ?? nil else { return nil }
-                    return first - last
-                }()
-                row += [CSVTable.number(ratio), CSVTable.number(Statistics.gainPerLayer(means))]
+                let seedProfiles = ok.map { run in run.layers.map { $0.norms[index].log10 } }
+                row += estimate(firstMinusLast(means), seedProfiles.compactMap(firstMinusLast))
+                row += estimate(Statistics.gainPerLayer(means), seedProfiles.compactMap(Statistics.gainPerLayer))
             }
             row += theoryColumns(cell, profiles)
-            let ok = runs.filter { $0.status == .ok && $0.layers.count == cell.depth }
             let last = ok.compactMap { $0.layers.last?.correlation?.mean }
-            let profile = (0..<cell.depth).map { l in Statistics.mean(ok.compactMap { $0.layers[l].correlation?.mean })
-            }
             let fixed = cell.theory?.correlationFixedPoint
+            let depthScale = fixed.flatMap { fixed in
+                CorrelationDepthScale.fit(
+                    seeds: ok.map { run in run.layers.map { $0.correlation?.mean } }, fixedPoint: fixed.c,
+                    width: cell.width)
+            }
+            row += estimate(Statistics.mean(last), last)
+            row += [depthScale?.value, depthScale?.standardError].map(CSVTable.number)
             row += [
-                Statistics.mean(last), fixed.flatMap { Statistics.depthScale(profile, towards: $0.c) }, fixed?.c,
-                fixed?.chi, cell.theory?.correlationDepthScale, cell.theory?.weightVariance,
+                fixed?.c, fixed?.chi, cell.theory?.correlationDepthScale, cell.theory?.weightVariance,
                 cell.theory?.biasVariance,
+            ].map(CSVTable.number)
+            row += estimate(
                 Statistics.pooledVariance(
                     ok.compactMap { run in
                         run.logRatioMean.flatMap { m in run.logRatioVariance.map { (m, $0) } }
                     }),
-            ].map(CSVTable.number)
+                ok.compactMap(\.logRatioVariance))
             row.append(CellStatus(runs.map(\.status), complete: runs.count >= seedCount).rawValue)
             rows.append(row)
         }
+    }
+
+    /// The value at layer 1 minus that at layer L, where both exist.
+    static func firstMinusLast(_ profile: [Double?]) -> Double? {
+        guard let first = profile.first ?? nil, let last = profile.last ?? nil else { return nil }
+        return first - last
+    }
+
+    /// Each column followed by its standard-error column.
+    static func withErrors(_ columns: [String]) -> [String] {
+        columns.flatMap { [$0, Column.standardError($0)] }
+    }
+
+    /// A value fitted or averaged over seeds and its standard error from the per-seed values.
+    static func estimate(_ value: Double?, _ perSeed: [Double]) -> [String?] {
+        [CSVTable.number(value), CSVTable.number(value == nil ? nil : Statistics.standardError(perSeed))]
     }
 
     /// The theory columns of summary.csv: the predicted z ratio and gain, q*, chi_1, the phase and the depth scale.

@@ -29,20 +29,6 @@ package enum Statistics {
         return slope(x: points.map(\.0), y: points.map(\.1))
     }
 
-    /// The correlation depth scale measured from a profile c_1 ... c_L towards the fixed point c*:
-    /// xi_c = -1 / (least-squares slope of ln|c_l - c*| against l) over the layers with |c_l - c*| >
-    /// `floor` (above the noise of a finite width); nil with fewer than three such layers or no decay.
-    package static func depthScale(_ profile: [Double?], towards fixed: Double, floor: Double = 0.01) -> Double? {
-        let points = profile.enumerated().compactMap { l, c -> (Double, Double)? in
-            guard let c, abs(c - fixed) > floor else { return nil }
-            return (Double(l + 1), log(abs(c - fixed)))
-        }
-        guard points.count >= 3, let slope = slope(x: points.map(\.0), y: points.map(\.1)), slope < 0 else {
-            return nil
-        }
-        return -1 / slope
-    }
-
     /// The variance of values pooled from groups of equal size given by their means and population
     /// variances: the mean of the variances plus the population variance of the means.
     package static func pooledVariance(_ groups: [(mean: Double, variance: Double)]) -> Double? {
@@ -54,6 +40,12 @@ package enum Statistics {
     package static func sampleStd(_ values: [Double]) -> Double? {
         guard values.count >= 2, let m = mean(values) else { return nil }
         return (values.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(values.count - 1)).squareRoot()
+    }
+
+    /// The standard error of the mean of per-seed values: their sample standard deviation over sqrt(n);
+    /// nil with fewer than two values.
+    package static func standardError(_ values: [Double]) -> Double? {
+        sampleStd(values).map { $0 / Double(values.count).squareRoot() }
     }
 
     /// Mean of the values (nil when empty).

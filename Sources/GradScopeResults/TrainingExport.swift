@@ -56,11 +56,12 @@ enum TrainingExport {
     /// first recorded step whose mean test loss is at most half the initial one, and
     /// log10(relative update of layer 1 / that of layer L) at the last step.
     static func summary(_ cells: [CellColumns], _ byCell: [Int: [RunRecord]], seedCount: Int) -> CSVTable {
-        let columns = [
-            "seeds", "initial_test_loss", "final_train_loss", "final_test_loss", "final_train_accuracy",
-            "final_test_accuracy", "steps_to_half_test_loss", "log10_update_ratio_first_last", "baseline_test_loss",
-            "beats_baseline", "status",
+        let averaged = [
+            "initial_test_loss", "final_train_loss", "final_test_loss", "final_train_accuracy", "final_test_accuracy",
         ]
+        let columns =
+            ["seeds"] + Export.withErrors(averaged) + ["steps_to_half_test_loss"]
+            + Export.withErrors(["log10_update_ratio_first_last"]) + ["baseline_test_loss", "beats_baseline", "status"]
         return Export.cellTable(cells, columns: columns) { cell, rows in
             let runs = byCell[cell.index] ?? []
             let finished = runs.filter { $0.training.last?.status == .ok && !$0.training.isEmpty }
@@ -81,11 +82,13 @@ enum TrainingExport {
                 return log10(first / final)
             }
             var row: [String?] = ["\(finished.count)"]
-            row += [
-                initial, Statistics.mean(last.compactMap(\.trainLoss)), Statistics.mean(last.compactMap(\.testLoss)),
-                Statistics.mean(last.compactMap(\.trainAccuracy)), Statistics.mean(last.compactMap(\.testAccuracy)),
-            ].map(CSVTable.number)
-            row += [half.map { "\($0)" }, CSVTable.number(Statistics.mean(ratios))]
+            row += Export.estimate(initial, curves.compactMap { $0.first?.testLoss })
+            for value in [\TrainingStepRecord.trainLoss, \.testLoss, \.trainAccuracy, \.testAccuracy] {
+                let perSeed = last.compactMap { $0[keyPath: value] }
+                row += Export.estimate(Statistics.mean(perSeed), perSeed)
+            }
+            row.append(half.map { "\($0)" })
+            row += Export.estimate(Statistics.mean(ratios), ratios)
             let baseline = baselineTestLoss(cell)
             let finalTest = Statistics.mean(last.compactMap(\.testLoss))
             row += [

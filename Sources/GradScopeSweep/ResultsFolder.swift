@@ -86,7 +86,8 @@ package struct ResultsFolder: Sendable {
         let theories = pending.value
         let cells = experiment.cells.map {
             CellColumns(
-                index: $0.index, id: $0.id.description, depth: $0.cell.depth, parameters: $0.draft.columns,
+                index: $0.index, id: $0.id.description, depth: $0.cell.depth, width: $0.cell.width,
+                parameters: $0.draft.columns,
                 trains: $0.draft.training != nil, theory: theories[$0.index], jacobian: $0.draft.jacobian)
         }
         try Export.write(cells: cells, seeds: experiment.seeds, runs: runs, to: url)

@@ -11,7 +11,9 @@ struct CheckCommand: ParsableCommand {
         abstract: "Compare results folders with their configs' expect blocks: published against measured.",
         discussion:
             "DIR is a results folder (it holds manifest.json), or a folder of them such as results/papers/. Prints "
-            + "one row per expectation; exits 1 when a value misses its tolerance or cannot be measured."
+            + "one row per expectation, the measured value with its standard error over seeds where the file has "
+            + "one, and warns where a tolerance is tighter than two standard errors; exits 1 when a value misses "
+            + "its tolerance or cannot be measured."
     )
 
     @Argument(help: "Results folders, or folders holding results folders.", completion: .directory)
@@ -31,18 +33,31 @@ struct CheckCommand: ParsableCommand {
                     if !outcome.passed { failed += 1 }
                     rows.append([
                         target.lastPathComponent, e.source, e.file, e.filterText, e.column, "\(e.value)",
-                        outcome.measured.map { String(format: "%.6g", $0) } ?? "-", "\(e.tolerance)",
-                        outcome.passed ? "ok" : "MISS" + (outcome.problem.map { " (\($0))" } ?? ""),
+                        Self.measured(outcome), "\(e.tolerance)", Self.result(outcome),
                     ])
                 }
             }
         }
         let header = [
-            "experiment", "source", "file", "where", "column", "published", "measured", "tolerance", "result",
+            "experiment", "source", "file", "where", "column", "published", "measured ± se", "tolerance", "result",
         ]
         print(Self.table([header] + rows))
         print("\(rows.count - failed) of \(rows.count) values reproduced")
         if failed > 0 { throw RunFailure.failed("\(failed) of \(rows.count) values missed their tolerance") }
+    }
+
+    /// "0.0821 ± 0.0012", or the value alone where the file has no standard error, or "-".
+    static func measured(_ outcome: ResultsCheck.Outcome) -> String {
+        guard let value = outcome.measured else { return "-" }
+        return String(format: "%.6g", value) + (outcome.standardError.map { String(format: " ± %.2g", $0) } ?? "")
+    }
+
+    /// "ok" or "MISS (why)", with a warning when the tolerance is tighter than two standard errors.
+    static func result(_ outcome: ResultsCheck.Outcome) -> String {
+        let verdict = outcome.passed ? "ok" : "MISS" + (outcome.problem.map { " (\($0))" } ?? "")
+        return verdict
+            + (outcome.toleranceWithinNoise
+                ? " (tolerance < 2 se: \(outcome.passed ? "may pass by luck" : "may miss by noise"))" : "")
     }
 
     /// Columns padded to their widest entry, separated by two spaces.

@@ -1,4 +1,5 @@
 import Foundation
+import SwiftCSV
 import GradScopeCore
 import GradScopeSweep
 
@@ -77,14 +78,7 @@ package func loadConfig(_ text: String) throws(ConfigErrors) -> Experiment {
     try ExperimentLoader.load(bytes: Array(text.utf8), file: "test.json")
 }
 
-/// The rows of a CSV file gradscope wrote (no quoted fields), each as column -> text.
+/// The rows of a CSV file (RFC 4180, quoted fields too, read by SwiftCSV), each as column -> text.
 package func csvRows(_ url: URL) throws -> [[String: String]] {
-    let lines = try String(contentsOf: url, encoding: .utf8).components(separatedBy: "\r\n").filter { !$0.isEmpty }
-    guard let first = lines.first else { return [] }
-    let header = first.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-    return lines.dropFirst().map { line in
-        Dictionary(
-            uniqueKeysWithValues: zip(
-                header, line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)))
-    }
+    try CSV<Named>(url: url, delimiter: .comma).rows
 }
