@@ -79,3 +79,31 @@ struct CheckTests {
         #expect(usage.status == 2 && usage.stderr.contains("holds no results"))
     }
 }
+
+@Suite("gradscope check with uncertainty")
+struct CheckUncertaintyTests {
+    @Test("check prints measured ± se from the _se column and warns when a tolerance is tighter than 2 se")
+    func standardErrors() async throws {
+        let folder = try temporaryFolder()
+        let text = """
+            {"name": "noisy", "activation": "tanh", "depth": 8, "width": 16, "batch": 8, "loss": "probe", "seeds": 4,
+             "expect": [
+               {"file": "summary.csv", "column": "z_log10_gain_per_layer", "value": 0, "tolerance": 1,
+                "source": "wide"},
+               {"file": "summary.csv", "column": "z_log10_gain_per_layer", "value": 0, "tolerance": 1e-9,
+                "source": "tight"}]}
+            """
+        let config = try write(text, to: folder, as: "noisy.json")
+        let out = folder.appendingPathComponent("out")
+        #expect(try await runGradscope(["run", config, "--output", out.path, "--quiet"]).status == 0)
+        let row = try #require(try csvRows(out.appendingPathComponent("noisy/summary.csv")).first)
+        let se = try #require(Double(row["z_log10_gain_per_layer_se"] ?? ""))
+        let check = try await runGradscope(["check", out.path])
+        let lines = check.stdout.split(separator: "\n")
+        let wide = try #require(lines.first { $0.contains("wide") }),
+            tight = try #require(lines.first { $0.contains("tight") })
+        #expect(wide.contains(String(format: "± %.2g", se)) && !wide.contains("2 se"), "\(wide)")
+        #expect(tight.contains("MISS") && tight.contains("tolerance < 2 se: may miss by noise"), "\(tight)")
+        #expect(check.stdout.contains("measured ± se"))
+    }
+}
