@@ -47,11 +47,23 @@ package func runGradscope(_ arguments: [String], in directory: URL? = nil) async
     return (outcome.status, outcome.standardOutput, outcome.standardError)
 }
 
-/// A fresh temporary folder for one test.
+/// The folder of this test process's temporary folders: made on first use, removed with everything in it
+/// when the process exits, so that `make test` leaves nothing behind in /tmp.
+private let temporaryRoot: URL = {
+    let url = URL(fileURLWithPath: temporaryRootPath())
+    try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    atexit { try? FileManager.default.removeItem(atPath: temporaryRootPath()) }
+    return url
+}()
+
+private func temporaryRootPath() -> String {
+    FileManager.default.temporaryDirectory.appendingPathComponent("gradscope-tests-\(getpid())").path
+}
+
+/// A fresh temporary folder for one test (removed when the test process exits).
 package func temporaryFolder(_ name: String = #function) throws -> URL {
     let safe = name.filter { $0.isLetter || $0.isNumber }
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent(
-        "gradscope-test-\(safe)-\(UUID().uuidString.prefix(8))")
+    let url = temporaryRoot.appendingPathComponent("\(safe)-\(UUID().uuidString.prefix(8))")
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     return url
 }

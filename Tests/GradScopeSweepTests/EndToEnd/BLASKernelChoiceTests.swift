@@ -84,4 +84,29 @@ struct BLASKernelChoiceTests {
         #expect(manifest.blasCore == core && manifest.blasCoreChosenBy == "user" && manifest.coresOfRuns == [core])
         #expect(manifest.processorFeatures == Processor.current.features.names)
     }
+
+    @Test("Shards run on a forced core and on the chosen one are two cores: merge warns and lists both")
+    func mixedCores() async throws {
+        let folder = try temporaryFolder()
+        let config = try write(
+            #"{"name": "tiny", "depth": 3, "width": 8, "batch": 4, "seeds": 1, "sweep": {"depth": [2, 3]}}"#,
+            to: folder, as: "tiny.json")
+        let own = try #require(try await info()["BLAS core"])
+        let shards = (0..<2).map { folder.appendingPathComponent("shard\($0)") }
+        for (k, out) in shards.enumerated() {
+            let core = k == 0 ? ["--blas-core", "Prescott"] : []
+            let r = try await runGradscope(["run", config, "--output", out.path, "--shard", "\(k)/2", "--quiet"] + core)
+            try #require(r.status == 0, "\(r.stderr)")
+        }
+        let merged = try await runGradscope(
+            ["merge"] + shards.map { $0.appendingPathComponent("tiny").path } + [
+                "--output", folder.appendingPathComponent("merged").path,
+            ])
+        #expect(merged.status == 0, "\(merged.stderr)")
+        if own != "Prescott" {
+            #expect(merged.stderr.contains("Prescott and \(own)"), "\(merged.stderr)")
+            let manifest = try Manifest(folder: folder.appendingPathComponent("merged/tiny"))
+            #expect(manifest.coresOfRuns == ["Prescott", own])
+        }
+    }
 }

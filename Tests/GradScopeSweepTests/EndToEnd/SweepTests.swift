@@ -243,8 +243,7 @@ struct SweepTests {
         process.executableURL = gradscopeBinary()
         process.arguments = ["run"] + arguments
         // stderr to a file, not a pipe: a child that fills a pipe nobody reads would block.
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "gradscope-test-stderr-\(UUID().uuidString.prefix(8)).log")
+        let log = try temporaryFolder().appendingPathComponent("stderr.log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         process.standardError = try FileHandle(forWritingTo: log)
         try process.run()
