@@ -17,7 +17,8 @@ struct JSONTests {
         case .number(let d, _): return d
         case .string(let s): return s
         case .array(let a): return a.map(foundation)
-        case .object(let m): return Dictionary(m.map { ($0.key, foundation($0.value)) }, uniquingKeysWith: { a, _ in a })
+        case .object(let m):
+            return Dictionary(m.map { ($0.key, foundation($0.value)) }, uniquingKeysWith: { a, _ in a })
         }
     }
 
@@ -52,11 +53,11 @@ struct JSONTests {
         ("{\"a\": 1,}", "expected a key in double quotes", SourcePosition(line: 1, column: 9)),
         ("[1, 2", "unexpected end of file: expected ',' or ']'", SourcePosition(line: 1, column: 6)),
         ("{\"a\": 1, \"a\": 2}", "duplicate key \"a\"", SourcePosition(line: 1, column: 10)),
-        ("[01]", "leading zeros are not allowed", SourcePosition(line: 1, column: 2)),
-        ("[1.]", "expected a digit after '.'", SourcePosition(line: 1, column: 2)),
-        ("[1e]", "expected a digit in the exponent", SourcePosition(line: 1, column: 2)),
+        ("[01]", "leading zeros are not allowed", SourcePosition(line: 1, column: 4)),
+        ("[1.]", "expected a digit after '.'", SourcePosition(line: 1, column: 4)),
+        ("[1e]", "expected a digit in the exponent", SourcePosition(line: 1, column: 4)),
         ("[\"a\nb\"]", "control character in a string", SourcePosition(line: 1, column: 4)),
-        ("[\"\\x\"]", "invalid escape", SourcePosition(line: 1, column: 4)),
+        ("[\"\\x\"]", "invalid escape", SourcePosition(line: 1, column: 5)),
         ("[\"\\ud83d\"]", "unpaired UTF-16 surrogate", SourcePosition(line: 1, column: 9)),
         ("[tru]", "invalid literal: expected 'true'", SourcePosition(line: 1, column: 2)),
         ("{} {}", "unexpected text after the JSON value", SourcePosition(line: 1, column: 4)),
@@ -74,8 +75,12 @@ struct JSONTests {
             #expect(error.message.contains(message), "\(text): \(error.message)")
             #expect(error.position == position, "\(text): at \(error.position), expected \(position)")
         }
-        #expect((try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])) == nil
-            || text.hasPrefix("{\"a\": 1, \"a\""))  // Foundation takes the last duplicate; gradscope refuses it
+        // A second implementation refuses them too, but for two that Foundation accepts (the last of duplicate
+        // keys; on Linux a trailing comma) and gradscope refuses (RFC 8259: undefined, and invalid).
+        if !text.hasPrefix("{\"a\": 1,") {
+            let foundation = try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])
+            #expect(foundation == nil, "\(text)")
+        }
     }
 
     @Test("Bytes that are not UTF-8 are refused at 1:1")

@@ -89,13 +89,14 @@ struct BLASKernelChoiceTests {
     func mixedCores() async throws {
         let folder = try temporaryFolder()
         let config = try write(
-            #"{"name": "tiny", "depth": 3, "width": 8, "batch": 4, "seeds": 1, "sweep": {"depth": [2, 3]}}"#,
+            #"{"name": "tiny", "width": 8, "batch": 4, "seeds": 1, "sweep": {"depth": [2, 3]}}"#,
             to: folder, as: "tiny.json")
         let own = try #require(try await info()["BLAS core"])
         let shards = (0..<2).map { folder.appendingPathComponent("shard\($0)") }
         for (k, out) in shards.enumerated() {
             let core = k == 0 ? ["--blas-core", "Prescott"] : []
-            let r = try await runGradscope(["run", config, "--output", out.path, "--shard", "\(k)/2", "--quiet"] + core)
+            let r = try await runGradscope(
+                ["run", config, "--output", out.path, "--shard", "\(k)/2", "--quiet"] + core)
             try #require(r.status == 0, "\(r.stderr)")
         }
         let merged = try await runGradscope(
