@@ -48,13 +48,25 @@ package func runGradscope(_ arguments: [String], in directory: URL? = nil) async
 }
 
 /// The folder of this test process's temporary folders: made on first use, removed with everything in it
-/// when the process exits, so that `make test` leaves nothing behind in /tmp.
+/// when the process exits (and by a later test process if this one could not), so that `make test` leaves
+/// nothing behind in /tmp.
 private let temporaryRoot: URL = {
+    removeAbandonedRoots()
     let url = URL(fileURLWithPath: temporaryRootPath())
     try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     atexit { try? FileManager.default.removeItem(atPath: temporaryRootPath()) }
     return url
 }()
+
+/// The folders of earlier test processes that are gone (a process killed, or one whose exit skipped atexit).
+private func removeAbandonedRoots() {
+    let manager = FileManager.default, prefix = "gradscope-tests-"
+    for name in (try? manager.contentsOfDirectory(atPath: manager.temporaryDirectory.path)) ?? []
+    where name.hasPrefix(prefix) {
+        guard let pid = Int32(name.dropFirst(prefix.count)), kill(pid, 0) != 0, errno == ESRCH else { continue }
+        try? manager.removeItem(at: manager.temporaryDirectory.appendingPathComponent(name))
+    }
+}
 
 private func temporaryRootPath() -> String {
     FileManager.default.temporaryDirectory.appendingPathComponent("gradscope-tests-\(getpid())").path
