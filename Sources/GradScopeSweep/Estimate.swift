@@ -79,7 +79,7 @@ package struct RunEstimate: Sendable, Equatable {
         let normalized = cell.normalization != .none
         // normalisation: about 6 FLOPs per entry forward (mean, variance, scale) and 6 backward
         flops = 6 * b * w * w * l + Self.qrFlops(cell) * l + (normalized ? 12 * b * w * l : 0)
-        let perLayerStates = (cell.architecture == .plain ? 2.0 : 3.0) + (normalized ? 1 : 0)
+        let perLayerStates = Self.statesPerLayer(cell.architecture) + (normalized ? 1 : 0)
         let weights = l * w * w * scalar
         let forward = (perLayerStates * l + 1) * b * w * scalar
         let scratch = 3 * b * w * scalar + w * w * scalar
@@ -89,6 +89,16 @@ package struct RunEstimate: Sendable, Equatable {
 }
 
 extension RunEstimate {
+    /// The batch x width matrices one layer keeps for the backward pass: plain Z_l and H_l; residual the
+    /// stream, phi of it and the branch. Every kind is named, so that a new one must say its own.
+    static func statesPerLayer(_ architecture: Architecture) -> Double {
+        switch architecture {
+        case .plain: 2
+        case .residual: 3
+        case .rnn, .lstm, .gru: 3  // not reached: recurrent cells have their own estimate below
+        }
+    }
+
     /// A recurrent cell over T = depth steps with G gates (rnn 1, GRU 3, LSTM 4): per step the products
     /// h W and x U forward, dz W^T, dz U^T and the two weight shares backward (6 batch G width (width +
     /// input_size)), about 30 G batch width elementwise; one W and U (tied), the draws of the G gates' W;

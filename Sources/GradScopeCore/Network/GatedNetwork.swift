@@ -45,9 +45,7 @@ package final class GatedNetwork<Scalar: BLASScalar> {
                     seed: seed, layer: RecurrentStream.inputWeights(gate: g), fanIn: k, fanOut: n)
             })
         func bias(_ gate: Int) -> [Double] {
-            guard cell.biasStd > 0 else { return [Double](repeating: 0, count: n) }
-            return RandomStream(seed: seed, purpose: "bias", RecurrentStream.bias(gate: gate), n).normal(count: n)
-                .map { $0 * cell.biasStd }
+            RandomStream.bias(seed: seed, stream: RecurrentStream.bias(gate: gate), width: n, std: cell.biasStd)
         }
         var b = gates.flatMap(bias)
         if kind == .lstm { for j in n..<(2 * n) { b[j] += cell.forgetBias } }
@@ -250,9 +248,7 @@ package final class GatedNetwork<Scalar: BLASScalar> {
         guard forwardStatus == .ok else { return RunMeasurement(status: forwardStatus, loss: nil, layers: []) }
         var steps = [LayerMeasurement]()
         let (loss, status) = backward { t, signals in steps.append(measureStep(t, signals, shares(t, signals))) }
-        let worst = status != .ok ? status : (steps.lazy.flatMap(\.norms).first { $0.status != .ok }?.status ?? .ok)
-        guard worst == .ok else { return RunMeasurement(status: worst, loss: nil, layers: []) }
-        return RunMeasurement(status: .ok, loss: loss, layers: steps.reversed())
+        return RunMeasurement.folding(status: status, loss: loss, measuredBackward: steps)
     }
 
     /// The loss of a forward pass; nil on overflow.

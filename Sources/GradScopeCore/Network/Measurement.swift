@@ -19,6 +19,17 @@ package struct RunMeasurement: Equatable, Sendable {
         (self.status, self.loss, self.layers) = (status, loss, layers)
     }
 
+    /// The measurement of a backward pass that ended with `status` and measured `layers` from the last to the
+    /// first: the pass's failure, else the first failing norm's, else `ok` with the layers in order (layer 1
+    /// first). One rule for every kind of network.
+    package static func folding(status: RunStatus, loss: Double, measuredBackward layers: [LayerMeasurement])
+        -> RunMeasurement
+    {
+        let worst = status != .ok ? status : (layers.lazy.flatMap(\.norms).first { $0.status != .ok }?.status ?? .ok)
+        guard worst == .ok else { return RunMeasurement(status: worst, loss: nil, layers: []) }
+        return RunMeasurement(status: .ok, loss: loss, layers: layers.reversed())
+    }
+
     /// The mean and population variance of ln(first_b / last_b) + offset over the examples where both are
     /// positive (`offset`: the log of the two rows' scale ratio); nil with fewer than two such examples.
     static func logRatioMoments(_ first: [Double], _ last: [Double], offset: Double) -> (

@@ -69,10 +69,7 @@ package final class Network<Scalar: BLASScalar> {
         let drawn = try (cache ?? WeightCache()).weights(for: cell, seed: seed)
         let converted = drawn as? [Matrix<Scalar>] ?? drawn.map { $0.converted(to: Scalar.self) }
         func bias(_ stream: Int) -> [Scalar] {
-            guard cell.biasStd > 0 else { return [Scalar](repeating: 0, count: n) }
-            return RandomStream(seed: seed, purpose: "bias", stream, n).normal(count: n).map {
-                Scalar($0 * cell.biasStd)
-            }
+            RandomStream.bias(seed: seed, stream: stream, width: n, std: cell.biasStd).map { Scalar($0) }
         }
         if cell.architecture.isRecurrent {
             // W and b tied across the steps (the arrays share one storage); h_0 = 0 is the input
@@ -198,10 +195,8 @@ package final class Network<Scalar: BLASScalar> {
                 ends[layer] = (self.deltaRowSquares, exponent)
             }
         }
-        let norms = layers.lazy.flatMap(\.norms)
-        let worst = status != .ok ? status : (norms.first { $0.status != .ok }?.status ?? .ok)
-        guard worst == .ok else { return RunMeasurement(status: worst, loss: nil, layers: []) }
-        var result = RunMeasurement(status: .ok, loss: loss, layers: layers.reversed())
+        var result = RunMeasurement.folding(status: status, loss: loss, measuredBackward: layers)
+        guard result.status == .ok else { return result }
         if block.examplesIndependent, cell.depth >= 2, let first = ends[1], let last = ends[cell.depth],
             let moments = RunMeasurement.logRatioMoments(
                 first.squares, last.squares,

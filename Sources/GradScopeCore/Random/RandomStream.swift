@@ -103,3 +103,12 @@ package struct RandomStream: Sendable, Equatable {
         return hash
     }
 }
+
+extension RandomStream {
+    /// A bias vector b of `width` units, b_j ~ N(0, std^2), from the stream (seed, "bias", `stream`, width):
+    /// the draws of every network kind's biases (a layer, or a gate of a recurrent cell); zeros when std = 0.
+    package static func bias(seed: Int, stream: Int, width: Int, std: Double) -> [Double] {
+        guard std > 0 else { return [Double](repeating: 0, count: width) }
+        return RandomStream(seed: seed, purpose: "bias", stream, width).normal(count: width).map { $0 * std }
+    }
+}
