@@ -17,7 +17,7 @@ package struct CellColumns: Sendable {
     package let jacobian: Bool
 
     package init(
-        index: Int, id: String, depth: Int, width: Int = 1, parameters: [(key: String, value: String)],
+        index: Int, id: String, depth: Int, width: Int, parameters: [(key: String, value: String)],
         trains: Bool = false,
         theory: CellTheory? = nil, jacobian: Bool = false
     ) {
