@@ -39,13 +39,8 @@ package struct CorrelationDepthScale: Equatable, Sendable {
         let values = (0..<depth).map { l in seeds.map { $0[l] ?? 0 } }
         let mean = values.map { $0.reduce(0, +) / count }
         let spread = values.map { Statistics.sampleStd($0).map { $0 * $0 } ?? 0 }
+        let suffixVariance = suffixMeans(spread)
         var run = [(layer: Double, deviation: Double, noise: Double)]()
-        var pooled = 0.0
-        let suffixVariance =
-            spread.indices.reversed().map { l -> Double in
-                pooled += spread[l]
-                return pooled / Double(depth - l)
-            }.reversed() as [Double]
         for l in 0..<depth {
             let floor = (1 - mean[l] * mean[l]) / Double(width).squareRoot()
             let noise = max(suffixVariance[l].squareRoot(), floor) / count.squareRoot()
@@ -66,6 +61,16 @@ package struct CorrelationDepthScale: Equatable, Sendable {
         return CorrelationDepthScale(
             value: -1 / slope, standardError: Statistics.standardError(perSeed),
             layers: Int(run[0].layer)...Int(run[run.count - 1].layer))
+    }
+
+    /// mean(values[l...]) for every l: the seeds' variance pooled from a layer on.
+    private static func suffixMeans(_ values: [Double]) -> [Double] {
+        var means = values, sum = 0.0
+        for l in values.indices.reversed() {
+            sum += values[l]
+            means[l] = sum / Double(values.count - l)
+        }
+        return means
     }
 
     /// The least-squares slope of ln|d| against l.

@@ -67,6 +67,9 @@ package struct BLASCoreChoice: Equatable, Sendable {
     package init(core: String, libraryCore: String, chosenBy: BLASCoreChooser, reason: String) {
         (self.core, self.libraryCore, self.chosenBy, self.reason) = (core, libraryCore, chosenBy, reason)
     }
+
+    /// The reason of a core the user forced through gradscope.
+    static let forcedReason = "forced by the user"
 }
 
 /// What a gradscope process that restarted itself for a core passes to its new image: the core it
@@ -118,7 +121,7 @@ package enum BLASCoreDecision: Equatable, Sendable {
         case .force(let core):
             let choice = BLASCoreChoice(
                 core: core.name, libraryCore: loaded, chosenBy: .user,
-                reason: "forced by the user")
+                reason: BLASCoreChoice.forcedReason)
             return loaded.lowercased() == core.name.lowercased() ? .keep(choice) : .load(core, choice)
         case .off:
             return .keep(
@@ -174,7 +177,7 @@ package enum BLASCoreDecision: Equatable, Sendable {
             } else {
                 BLASCoreChoice(
                     core: restart.core, libraryCore: restart.libraryCore, chosenBy: restart.chosenBy,
-                    reason: "forced by the user")
+                    reason: BLASCoreChoice.forcedReason)
             }
         if loaded.lowercased() != restart.core.lowercased() {
             choice.reason += "; but OpenBLAS loaded \(loaded) instead of \(restart.core)"

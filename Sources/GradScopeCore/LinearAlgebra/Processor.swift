@@ -54,7 +54,7 @@ package struct Processor: Sendable, Hashable {
 
     private static func read() -> Processor {
         let leaf0 = gradscope_cpuid(0, 0), leaf1 = gradscope_cpuid(1, 0)
-        let leaf7 = gradscope_cpuid(7, 0), leaf7s1 = leaf0.eax >= 7 ? gradscope_cpuid(7, 1) : leaf0
+        let leaf7 = gradscope_cpuid(7, 0), leaf7s1 = gradscope_cpuid(7, 1)  // zeros past the highest leaf
         let xcr0 = gradscope_xcr0()
         let vendor = String(decoding: [leaf0.ebx, leaf0.edx, leaf0.ecx].flatMap(bytes), as: UTF8.self)
         var features = CPUFeatures()
@@ -73,7 +73,7 @@ package struct Processor: Sendable, Hashable {
                     features.insert(feature)
                 }
                 if bit(leaf7.ebx, 31) { features.insert(.avx512vl) }
-                if leaf0.eax >= 7, bit(leaf7s1.eax, 5) { features.insert(.avx512bf16) }
+                if bit(leaf7s1.eax, 5) { features.insert(.avx512bf16) }
             }
         }
         let baseFamily = Int(leaf1.eax >> 8 & 0xF), baseModel = Int(leaf1.eax >> 4 & 0xF)
