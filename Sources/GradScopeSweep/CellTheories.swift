@@ -75,11 +75,11 @@ extension CellTheory {
 }
 
 extension CellTheory {
-    /// Whether mean-field theory covers the cell: not the gated recurrent cells (no theory here yet), nor
-    /// `identity` weights, which are not random.
+    /// Whether mean-field theory covers the cell: not the gated recurrent cells (more than one gate: no
+    /// theory here yet), nor `identity` weights, which are not random.
     static func hasMeanField(_ cell: Cell) -> Bool {
         if case .identity = cell.initializer { return false }
-        return !GatedCell.isGated(cell.architecture)
+        return cell.layout.gates == 1
     }
 }
 

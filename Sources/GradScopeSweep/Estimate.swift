@@ -19,7 +19,7 @@ package struct RunEstimate: Sendable, Equatable {
             self = base
             return
         }
-        if cell.architecture.isRecurrent {
+        if cell.layout.recurrent {
             self = base.addingSequenceTraining(cell, training)
             return
         }
@@ -40,7 +40,7 @@ package struct RunEstimate: Sendable, Equatable {
     /// and b) and the sequences, T x input_size features each.
     func addingSequenceTraining(_ cell: Cell, _ training: TrainingSettings) -> RunEstimate {
         let (w, k, t) = (Double(cell.width), Double(cell.inputFeatures), Double(cell.depth))
-        let g = Double(GatedCell(cell.architecture)?.gates ?? 1)
+        let g = Double(cell.layout.gates)
         let scalar = cell.precision == .float64 ? 8.0 : 4.0
         let evaluated = Double(min(training.trainSize, TrainingSettings.testSize) + TrainingSettings.testSize)
         let evaluations = Double(training.recordedSteps.count) * evaluated / Double(cell.batch) * flops / 3
@@ -70,7 +70,7 @@ package struct RunEstimate: Sendable, Equatable {
     }
 
     package init(_ cell: Cell) {
-        if cell.architecture.isRecurrent {
+        if cell.layout.recurrent {
             self = Self.recurrent(cell)
             return
         }
@@ -105,7 +105,7 @@ extension RunEstimate {
     /// per step the inputs and (G + 3) batch x width states.
     static func recurrent(_ cell: Cell) -> RunEstimate {
         let (w, b, t, k) = (Double(cell.width), Double(cell.batch), Double(cell.depth), Double(cell.inputFeatures))
-        let g = Double(GatedCell(cell.architecture)?.gates ?? 1)
+        let g = Double(cell.layout.gates)
         let scalar = cell.precision == .float64 ? 8.0 : 4.0
         let products: Double = 6 * b * g * w * (w + k) * t
         let flops: Double = products + 30 * g * b * w * t + g * qrFlops(cell)

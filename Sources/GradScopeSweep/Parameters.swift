@@ -231,12 +231,6 @@ package struct CellDraft: Hashable, Sendable {
     func validate() throws(ParameterError) {
         try cell.validate()
         try training?.validate(for: cell)
-        if jacobian, GatedCell.isGated(cell.architecture) {
-            throw ParameterError(
-                key: "jacobian",
-                message: "is not built for \(cell.architecture.rawValue) yet (plain, residual and rnn have it); "
-                    + "set jacobian false")
-        }
         if jacobian, cell.normalization == .batch {
             throw ParameterError(
                 key: "jacobian",

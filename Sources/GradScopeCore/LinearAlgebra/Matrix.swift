@@ -110,6 +110,15 @@ package struct Matrix<Scalar: BLASScalar>: Equatable, Sendable {
         ScaledNorm(of: elements).value ?? .infinity
     }
 
+    /// The columns `range` of every row, as a rows x range.count matrix.
+    package func columns(_ range: Range<Int>) -> Matrix {
+        var result = Matrix(rows: rows, columns: range.count)
+        for i in 0..<rows {
+            for (k, j) in range.enumerated() { result.elements[i * range.count + k] = elements[i * columns + j] }
+        }
+        return result
+    }
+
     /// `true` when the two matrices have the same shape.
     package func hasShape(of other: Matrix) -> Bool {
         rows == other.rows && columns == other.columns

@@ -40,7 +40,10 @@ struct ForwardPass<Scalar: BLASScalar> {
     /// Layers 1 ... depth are filled.
     let depth: Int
     var hidden: [Matrix<Scalar>]
-    var tapes: [LayerTape<Scalar>]
+    /// Each layer's tape, of the network's `LayerKind.Tape`.
+    var tapes: Any
+    /// The tapes' arrays that came from the pool.
+    var pooled: [[Scalar]]
 }
 
 extension BufferPool {
@@ -64,6 +67,6 @@ extension BufferPool {
     private func releaseForward() {
         guard let pass = forward else { return }
         forward = nil
-        give(pass.hidden.dropFirst().map(\.elements) + pass.tapes.flatMap(\.pooled))
+        give(pass.hidden.dropFirst().map(\.elements) + pass.pooled)
     }
 }

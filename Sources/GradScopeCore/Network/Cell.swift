@@ -91,7 +91,7 @@ package enum Architecture: String, CaseIterable, Codable, Sendable {
     case residual
     /// A vanilla recurrent network over T = depth steps, weights tied: h_t = phi(h_{t-1} W + x_t U + b).
     case rnn
-    /// PyTorch's `nn.LSTM` and `nn.GRU` cells over T = depth steps, weights tied (`GatedNetwork`).
+    /// PyTorch's `nn.LSTM` and `nn.GRU` cells over T = depth steps, weights tied (`LSTMStep`, `GRUStep`).
     case lstm, gru
 
     /// Whether the network unrolls one cell over time (one row per step, weights tied).
@@ -121,7 +121,7 @@ extension Cell {
             throw ParameterError(
                 key: "forget_bias", message: "is for architecture lstm only (got \(architecture.rawValue)); remove it")
         }
-        if GatedCell(architecture) != nil, activation != .tanh, activation != Cell().activation {
+        if layout.gates > 1, activation != .tanh, activation != Cell().activation {  // a gated cell
             throw ParameterError(
                 key: "activation",
                 message: "\(architecture.rawValue) has its own nonlinearities (sigmoid gates, tanh); leave activation "

@@ -5,25 +5,30 @@ extension Network {
         guard start < cell.depth else { return .ok }
         forwardDepth = min(forwardDepth, start)  // layers past `start` are being rewritten
         for layer in (start + 1)...cell.depth {
-            let status = block.forward(
-                hidden[layer - 1], affineMap(layer), tape: &tapes[layer - 1], scratch: &scratch,
-                output: &hidden[layer])
+            let status = kind.forward(
+                hidden[layer - 1], affineMap(layer), previous: layer > 1 ? tapes[layer - 2] : nil,
+                tape: &tapes[layer - 1], workspace: &workspace, scratch: &scratch, output: &hidden[layer])
             guard status == .ok else { return status }
-            if recordsCorrelations {  // the nonlinearity's input: Z_l (in scratch) or the stream H_{l-1}
-                tapes[layer - 1].correlation = PairCorrelation(rows: block.isResidual ? hidden[layer - 1] : scratch)
+            if recordsCorrelations {
+                tapes[layer - 1].correlation = PairCorrelation(
+                    rows: kind.correlationRows(input: hidden[layer - 1], scratch: scratch, output: hidden[layer]))
             }
         }
         if start == 0 { forwardDepth = cell.depth }
         return .ok
     }
 
-    /// x -> x W_l + b_l (+ x_t U at step t = l of a recurrent network).
+    /// The parameters of layer l: x -> x W_l + b_l (+ x_t U at step t = l of a recurrent network, and b_hn).
     func affineMap(_ layer: Int) -> AffineMap<Scalar> {
-        AffineMap(weights: weights[layer - 1], bias: biases[layer - 1], drive: sequence?.drive(layer))
+        AffineMap(
+            weights: weights[layer - 1], bias: biases[layer - 1], drive: sequence?.drive(layer), hiddenBias: hiddenBias)
     }
 
-    /// The input of W_l: H_{l-1} (plain) or phi(N(H_{l-1})) (residual).
+    /// The input of W_l: H_{l-1} (plain, recurrent) or phi(N(H_{l-1})) (residual).
     func layerInput(_ layer: Int) -> Matrix<Scalar> {
-        block.weightInput(hidden[layer - 1], tape: tapes[layer - 1])
+        kind.weightInput(hidden[layer - 1], tape: tapes[layer - 1])
     }
+
+    /// The tape of the layer below l (nil for layer 1).
+    func previousTape(_ layer: Int) -> Kind.Tape? { layer > 1 ? tapes[layer - 2] : nil }
 }

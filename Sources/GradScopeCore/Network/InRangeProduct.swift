@@ -31,32 +31,12 @@ enum InRangeProduct {
 
     /// The status of factors whose largest magnitudes are not all finite: NaN stays `nan`, an infinity
     /// (a value that already left the range) is `overflow`; nil when all are finite.
-    static func status(ofFactors magnitudes: Double...) -> RunStatus? {
+    static func status(ofFactors magnitudes: Double...) -> RunStatus? { status(ofFactors: magnitudes) }
+
+    /// The same for an array of magnitudes.
+    static func status(ofFactors magnitudes: [Double]) -> RunStatus? {
         if magnitudes.contains(where: \.isNaN) { return .nan }
         if magnitudes.contains(where: \.isInfinite) { return .overflow }
         return nil
-    }
-}
-
-extension Network {
-    /// G_{l-1} (into `scratch`) recomputed after the kernel returned a non-finite one, with D_l (and G_l when
-    /// the block reads it) scaled by 2^-s; returns s, to be added to the backward pass's exponent, or the
-    /// status when D_l, G_l or W_l is not finite.
-    func backwardProductInRange(_ layer: Int) -> (shift: Int, status: RunStatus) {
-        let maxD = InRangeProduct.maxMagnitude(delta.elements),
-            maxW = InRangeProduct.maxMagnitude(weights[layer - 1].elements)
-        let readsGradient = block.propagationReadsGradient
-        let maxG = readsGradient ? InRangeProduct.maxMagnitude(gradient.elements) : 0
-        if let status = InRangeProduct.status(ofFactors: maxD, maxW, maxG) { return (0, status) }
-        let s =
-            InRangeProduct.shift(Scalar.self, maxA: Swift.max(maxD, maxG), maxB: Swift.max(maxW, 1), inner: cell.width)
-            + block.propagationHeadroom
-        var scaledDelta = delta, scaledGradient = gradient
-        Kernels.scaleByPowerOfTwo(&scaledDelta.elements, -s)
-        if readsGradient { Kernels.scaleByPowerOfTwo(&scaledGradient.elements, -s) }
-        block.propagate(
-            delta: scaledDelta, gradient: scaledGradient, weights: weights[layer - 1], tape: tapes[layer - 1],
-            into: &scratch)
-        return (s, InRangeProduct.maxMagnitude(scratch.elements).isFinite ? .ok : .overflow)
     }
 }

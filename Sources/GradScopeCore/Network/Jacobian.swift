@@ -12,22 +12,25 @@ package struct JacobianSpectrum: Equatable, Sendable {
 
 extension Network {
     /// J for the batch's first example after `forward(from: 0)`, in float64: the product of each
-    /// block's J_l (plain: J_l = W_l D_l with D_l = diag(phi'(z_l)), row vectors: dh_l = dh_{l-1} W_l D_l;
-    /// residual: I + alpha diag(phi'(h_{l-1})) W_l; a layer normalisation adds its N'). The running product
-    /// is rescaled by a power of two after each layer (carried in the exponent).
+    /// layer's J_l (plain: J_l = W_l D_l with D_l = diag(phi'(z_l)), row vectors: dh_l = dh_{l-1} W_l D_l;
+    /// residual: I + alpha diag(phi'(h_{l-1})) W_l; a layer normalisation adds its N'; recurrent cells:
+    /// dh_T/dh_0, the LSTM's through its state (h, c) with c_0 held). The running product is rescaled by
+    /// a power of two after each layer (carried in the exponent).
     func jacobianSpectrum() throws(LAPACKError) -> JacobianSpectrum {
-        let n = cell.width
-        var product = Matrix<Double>(rows: n, columns: n)
-        for i in 0..<n { product.elements[i * n + i] = 1 }
+        let n = cell.width, columns = kind.stateColumns(width: n)
+        var product = Matrix<Double>(rows: n, columns: columns)
+        for i in 0..<n { product.elements[i * columns + i] = 1 }
         var exponent = 0
         var next = product
         for l in 0..<cell.depth {
-            block.jacobianStep(
-                &product, next: &next, weights: weights[l].converted(to: Double.self), example: tapes[l].firstExample)
+            kind.jacobianStep(
+                &product, next: &next, weights: weights[l].converted(to: Double.self), tape: tapes[l],
+                previous: previousTape(l + 1), input: hidden[l])
             let (shift, _, _) = Kernels.normalize(&product.elements)
             exponent += shift
         }
-        return JacobianSpectrum(significands: try Double.singularValues(product), exponent: exponent)
+        let output = columns == n ? product : product.columns(0..<n)
+        return JacobianSpectrum(significands: try Double.singularValues(output), exponent: exponent)
     }
 }
 
@@ -35,11 +38,12 @@ extension Network {
 /// (weights from `cache` when it holds them); nil when the forward pass overflows or gives NaN. Throws
 /// `ParameterError` for batch normalisation, whose examples are coupled.
 package func jacobianSpectrum(_ cell: Cell, seed: Int, cache: WeightCache? = nil) throws -> JacobianSpectrum? {
-    let network = try Network<Double>(cell: cell, seed: seed, cache: cache)
-    guard network.block.jacobianDefined else {
-        throw ParameterError(
-            key: "jacobian", message: "one example's Jacobian is not defined through batch statistics")
+    struct Spectrum: KindUser {
+        typealias Scalar = Double
+        let cell: Cell, seed: Int, cache: WeightCache?
+        func run<Kind: LayerKind>(_ kind: Kind.Type) throws -> JacobianSpectrum? where Kind.Scalar == Double {
+            try Network<Kind>(cell: cell, seed: seed, cache: cache).jacobian()
+        }
     }
-    guard network.forward(from: 0) == .ok else { return nil }
-    return try network.jacobianSpectrum()
+    return try cell.openKind(Spectrum(cell: cell, seed: seed, cache: cache))
 }

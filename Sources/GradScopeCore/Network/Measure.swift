@@ -2,14 +2,14 @@
 /// held by `cache`), runs one forward and backward pass, and returns every layer's numbers.
 /// Throws `ParameterError` for an invalid cell and `LAPACKError` if `orthogonal` fails.
 package func measure(_ cell: Cell, seed: Int, cache: WeightCache? = nil) throws -> RunMeasurement {
-    if GatedCell.isGated(cell.architecture) {
-        switch cell.precision {
-        case .float64: return try GatedNetwork<Double>(cell: cell, seed: seed).measure()
-        case .float32: return try GatedNetwork<Float>(cell: cell, seed: seed).measure()
+    struct Measuring<Scalar: BLASScalar>: KindUser {
+        let cell: Cell, seed: Int, cache: WeightCache?
+        func run<Kind: LayerKind>(_ kind: Kind.Type) throws -> RunMeasurement where Kind.Scalar == Scalar {
+            try Network<Kind>(cell: cell, seed: seed, cache: cache).measure()
         }
     }
     switch cell.precision {
-    case .float64: return try Network<Double>(cell: cell, seed: seed, cache: cache).measure()
-    case .float32: return try Network<Float>(cell: cell, seed: seed, cache: cache).measure()
+    case .float64: return try cell.openKind(Measuring<Double>(cell: cell, seed: seed, cache: cache))
+    case .float32: return try cell.openKind(Measuring<Float>(cell: cell, seed: seed, cache: cache))
     }
 }

@@ -9,7 +9,7 @@ package struct RunMeasurement: Equatable, Sendable {
     package var layers: [LayerMeasurement]
     /// Var over the batch of ln(||d_1^b||^2 / ||d_L^b||^2), d_l^b row b of D_l: how much the gradient's
     /// journey from layer L to 1 differs between examples (Hanin 2018: about 5 sum_l 1/n_l for relu);
-    /// nil where examples are coupled (batch normalisation), for one layer, and for the gated cells.
+    /// nil where examples are coupled (batch normalisation) and for one layer.
     package var logRatioVariance: Double? = nil
     /// The mean over the batch of the same log-ratio (with the true scales: the power-of-two rescaling of the
     /// backward pass is undone), so that runs of several seeds pool into a variance over weight draws too.
@@ -71,8 +71,8 @@ package struct LayerMeasurement: Equatable, Sendable {
     package var gradX: ScaledNorm? = nil
     /// LSTM: ||dLoss/dc_t||_F, the gradient of the cell state; nil otherwise.
     package var gradC: ScaledNorm? = nil
-    /// The correlation between examples of the layer's pre-activations; nil where not recorded
-    /// (training, the gated cells).
+    /// The correlation between examples of the layer's pre-activations (gated cells: of h_t); nil where
+    /// not recorded (training).
     package var correlation: PairCorrelation? = nil
 
     /// Every norm the layer has, for the run's status.
@@ -96,11 +96,14 @@ package struct ActivationStatistics: Equatable, Sendable {
     }
 }
 
-/// dLoss/dW_l, dLoss/db_l and dLoss/dH_l of one layer, in float64 at their true scale.
+/// dLoss/dW_l, dLoss/db_l and dLoss/dH_l of one layer (a recurrent cell: step t's shares of the
+/// gradients of the shared W, b and U), in float64 at their true scale.
 package struct LayerGradients: Sendable {
     package var weights: Matrix<Double>
     package var biases: [Double]
     package var output: Matrix<Double>
+    /// GRU: dLoss/db_hn's share; empty for every other kind.
+    package var hiddenBias: [Double] = []
     /// Recurrent cells: dLoss/dx_t = D_t U^T, and step t's share x_t^T D_t of dLoss/dU.
     package var input: Matrix<Double>?
     package var inputWeights: Matrix<Double>?

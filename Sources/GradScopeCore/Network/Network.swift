@@ -1,29 +1,37 @@
-/// One network of a cell, drawn for one seed: a sequence of `depth` layer blocks of one kind
-/// (`Block`: plain or residual, with or without normalisation), with every buffer of its forward
-/// and backward pass allocated once and reused across layers. Forward: H_l = block_l(H_{l-1}; W_l, b_l).
-/// Backward: see `backward`.
-package final class Network<Scalar: BLASScalar> {
+/// One network of a cell, drawn for one seed: `depth` layers (or recurrent steps) of one `LayerKind`,
+/// with every buffer of its forward and backward pass allocated once and reused across layers.
+/// Forward: H_l = layer_l(H_{l-1}; W_l, b_l (, x_l U)). Backward: see `backward`.
+///
+/// The engine of every kind: it owns the parameters, the buffers and the pool, the exact rescaling of
+/// the backward pass, the measurement, the Jacobian and finite-difference access; the kind owns the
+/// mathematics of one layer.
+package final class Network<Kind: LayerKind> {
+    package typealias Scalar = Kind.Scalar
     /// The cell this network realises.
     package let cell: Cell
     /// The seed its random numbers were drawn from.
     package let seed: Int
-    /// W_1 ... W_L (index l - 1), each width x width.
+    /// The kind of every layer.
+    let kind: Kind
+    /// W_1 ... W_L (index l - 1), each width x gates·width; a recurrent cell's one W repeated (shared storage).
     package internal(set) var weights: [Matrix<Scalar>] { didSet { invalidateForward() } }
-    /// b_1 ... b_L (index l - 1), each of length width.
+    /// b_1 ... b_L (index l - 1), each of gates·width entries (shared by the steps of a recurrent cell).
     package internal(set) var biases: [[Scalar]] { didSet { invalidateForward() } }
+    /// GRU: the candidate's recurrent bias b_hn (width); empty for every other kind.
+    package internal(set) var hiddenBias: [Scalar] { didSet { invalidateForward() } }
     /// The input batch X = H_0 (batch x width; `setBatch` may change it and its row count).
     package private(set) var input: Matrix<Scalar>
     /// The loss and its targets.
-    package private(set) var objective: Objective
+    package internal(set) var objective: Objective
     /// Recurrent cells: the inputs x_1 ... x_T and the input weights U; nil for feedforward networks.
     package internal(set) var sequence: InputSequence<Scalar>? { didSet { invalidateForward() } }
 
-    /// The kind of every layer.
-    let block: Block
-    /// H_0 ... H_L (the residual stream for residual networks).
+    /// H_0 ... H_L (the residual stream for residual networks, h_t for recurrent cells).
     var hidden: [Matrix<Scalar>]
     /// What each layer's forward pass saved for the backward pass (index l - 1).
-    var tapes: [LayerTape<Scalar>]
+    var tapes: [Kind.Tape]
+    /// The kind's own buffers.
+    var workspace: Kind.Workspace
     /// Scratch: Z_l in the forward pass; G_{l-1} in the backward pass.
     var scratch: Matrix<Scalar>
     /// The backward signals G_l and D_l, and dW_l, rescaled as described in `backward`.
@@ -31,7 +39,7 @@ package final class Network<Scalar: BLASScalar> {
     /// ||gradient|| as stored (the true ||G_l|| times 2^-exponent).
     var gradientNorm = ScaledNorm(significand: 0)
     var delta: Matrix<Scalar>
-    /// D_l's row sums of squares and column sums when the block computed them with D_l (see `LayerBlock.delta`).
+    /// D_l's row sums of squares and column sums when the kind computed them with D_l (see `LayerKind.delta`).
     var deltaSums: RowAndColumnSums?
     /// dW_l, allocated on first use (float32, or batch >= width).
     var weightGradient = Matrix<Scalar>(rows: 0, columns: 0)
@@ -57,38 +65,40 @@ package final class Network<Scalar: BLASScalar> {
     /// `LAPACKError` if `orthogonal` fails.
     package init(cell: Cell, seed: Int, cache: WeightCache? = nil) throws {
         try cell.validate()
-        guard !GatedCell.isGated(cell.architecture) else {
-            throw ParameterError(
-                key: "architecture", message: "\(cell.architecture.rawValue) is a gated cell: GatedNetwork runs it")
-        }
-        self.cell = cell
-        self.seed = seed
-        block = Block(cell)
+        (self.cell, self.seed) = (cell, seed)
+        kind = Kind(cell)
+        let layout = kind.layout
         let (n, b, depth) = (cell.width, cell.batch, cell.depth)
         pool = cache?.buffers(Scalar.self)
-        let drawn = try (cache ?? WeightCache()).weights(for: cell, seed: seed)
-        let converted = drawn as? [Matrix<Scalar>] ?? drawn.map { $0.converted(to: Scalar.self) }
-        func bias(_ stream: Int) -> [Scalar] {
-            RandomStream.bias(seed: seed, stream: stream, width: n, std: cell.biasStd).map { Scalar($0) }
+        let drawn = try (cache ?? WeightCache()).weights(for: cell, seed: seed, layout: layout)
+        func bias(_ stream: Int) -> [Double] {
+            RandomStream.bias(seed: seed, stream: stream, width: n, std: cell.biasStd)
         }
-        if cell.architecture.isRecurrent {
-            // W and b tied across the steps (the arrays share one storage); h_0 = 0 is the input
-            weights = Array(repeating: converted[0], count: depth)
-            biases = Array(repeating: bias(RecurrentStream.bias(gate: 0)), count: depth)
+        if layout.recurrent {
+            // W, U and b shared by the steps (the arrays share one storage); h_0 = 0 is the input
+            let gates = 0..<layout.gates
+            weights = Array(repeating: .sideBySide(drawn), count: depth)
+            let drawnBias = kind.initialBias(gates.flatMap { bias(RecurrentStream.bias(gate: $0)) })
+            biases = Array(repeating: drawnBias.map { Scalar($0) }, count: depth)
+            hiddenBias = layout.hiddenBias ? bias(RecurrentStream.bias(gate: layout.gates)).map { Scalar($0) } : []
             input = Matrix(rows: b, columns: n, repeating: 0)
-            sequence = try InputSequence(cell, seed: seed)
+            sequence = try InputSequence(cell, seed: seed, gates: layout.gates)
         } else {
-            weights = converted
-            biases = (1...depth).map(bias)
+            weights = drawn as? [Matrix<Scalar>] ?? drawn.map { $0.converted(to: Scalar.self) }
+            biases = (1...depth).map { bias($0).map { Scalar($0) } }
+            hiddenBias = []
             input = Self.correlatedInput(cell, seed: seed).converted(to: Scalar.self)
         }
         objective = Objective(loss: cell.loss, seed: seed, batch: b, width: n, classes: cell.classes)
         let empty = Matrix<Scalar>(rows: 0, columns: 0)
         (hidden, tapes, scratch, gradient, delta) = ([], [], empty, empty, empty)
-        if let pass = pool?.takeForward(ForwardPass.Key(cell, seed: seed), depth: depth) {
-            (hidden, tapes, forwardDepth) = (pass.hidden, pass.tapes, pass.depth)
+        workspace = kind.makeWorkspace(rows: b, width: n)
+        if let pass = pool?.takeForward(ForwardPass.Key(cell, seed: seed), depth: depth),
+            let passTapes = pass.tapes as? [Kind.Tape]
+        {
+            (hidden, tapes, forwardDepth) = (pass.hidden, passTapes, pass.depth)
             hidden[0] = input
-            (scratch, gradient, delta) = (buffer(rows: b), buffer(rows: b), buffer(rows: b))
+            (scratch, gradient, delta) = (buffer(rows: b), buffer(rows: b), deltaBuffer(rows: b))
         } else {
             allocateBuffers(rows: b)
         }
@@ -115,8 +125,9 @@ package final class Network<Scalar: BLASScalar> {
         releaseBuffers()
         let buffers = { (n: Int) in (0..<n).map { _ in self.buffer(rows: rows) } }
         hidden = [input] + buffers(cell.depth)
-        tapes = (0..<cell.depth).map { _ in block.makeTape { self.buffer(rows: rows) } }
-        (scratch, gradient, delta) = (buffer(rows: rows), buffer(rows: rows), buffer(rows: rows))
+        tapes = (0..<cell.depth).map { _ in kind.makeTape(rows: rows, width: cell.width) { self.buffer(rows: rows) } }
+        (scratch, gradient, delta) = (buffer(rows: rows), buffer(rows: rows), deltaBuffer(rows: rows))
+        workspace = kind.makeWorkspace(rows: rows, width: cell.width)
     }
 
     /// A rows x width matrix from the pool (contents unspecified) or newly allocated.
@@ -126,14 +137,21 @@ package final class Network<Scalar: BLASScalar> {
             rows: rows, columns: cell.width, exactly: pool?.take(count: count) ?? [Scalar](repeating: 0, count: count))
     }
 
+    /// D_l's buffer: rows x gates·width (from the pool when it is rows x width).
+    private func deltaBuffer(rows: Int) -> Matrix<Scalar> {
+        kind.layout.gates == 1 ? buffer(rows: rows) : Matrix(rows: rows, columns: kind.layout.gates * cell.width)
+    }
+
     /// Hands the per-example buffers (not the input) back to the pool: a complete forward pass
     /// from the drawn input as such, for the next network that can take it over.
     private func releaseBuffers() {
         guard let pool else { return }
-        pool.give([scratch, gradient, delta].map(\.elements).filter { !$0.isEmpty })
+        pool.give([scratch, gradient, delta].map(\.elements).filter { $0.count == scratch.elements.count })
         if pristine, forwardDepth > 0 {
             pool.keep(
-                ForwardPass(key: ForwardPass.Key(cell, seed: seed), depth: forwardDepth, hidden: hidden, tapes: tapes))
+                ForwardPass(
+                    key: ForwardPass.Key(cell, seed: seed), depth: forwardDepth, hidden: hidden, tapes: tapes,
+                    pooled: tapes.flatMap(\.pooled)))
         } else {
             pool.give(hidden.dropFirst().map(\.elements) + tapes.flatMap(\.pooled))
         }
@@ -164,47 +182,22 @@ package final class Network<Scalar: BLASScalar> {
     /// Examples in the current batch.
     var batchRows: Int { input.rows }
 
-    /// Replaces W_l (1-based); throws unless the shape is width x width.
+    /// Replaces W_l (1-based); throws unless the shape is that of the drawn W_l.
     package func setWeights(_ w: Matrix<Scalar>, layer: Int) throws(ShapeError) {
         try checkLayer(layer)
-        guard w.hasShape(of: weights[layer - 1]) else {
-            throw ShapeError("W_\(layer) must be \(cell.width) x \(cell.width), got \(w.rows) x \(w.columns)")
+        let shape = weights[layer - 1]
+        guard w.hasShape(of: shape) else {
+            throw ShapeError("W_\(layer) must be \(shape.rows) x \(shape.columns), got \(w.rows) x \(w.columns)")
         }
         weights[layer - 1] = w
     }
 
-    /// Replaces b_l (1-based); throws unless it has `width` entries.
+    /// Replaces b_l (1-based); throws unless it has as many entries as the drawn b_l.
     package func setBiases(_ b: [Scalar], layer: Int) throws(ShapeError) {
         try checkLayer(layer)
-        guard b.count == cell.width else {
-            throw ShapeError("b_\(layer) must have \(cell.width) entries, got \(b.count)")
-        }
+        let count = biases[layer - 1].count
+        guard b.count == count else { throw ShapeError("b_\(layer) must have \(count) entries, got \(b.count)") }
         biases[layer - 1] = b
-    }
-
-    /// Runs the forward and backward pass and records every layer's numbers.
-    package func measure() -> RunMeasurement {
-        let forwardStatus = forwardDepth >= cell.depth ? .ok : forward(from: 0)
-        guard forwardStatus == .ok else { return RunMeasurement(status: forwardStatus, loss: nil, layers: []) }
-        var layers = [LayerMeasurement]()
-        layers.reserveCapacity(cell.depth)
-        var ends = [Int: (squares: [Double], exponent: Int)]()  // ||d_b||^2 of layers L and 1, times 4^-exponent
-        let (loss, status) = backward { layer, exponent in
-            layers.append(self.measureLayer(layer, exponent: exponent))
-            if layer == 1 || layer == self.cell.depth {
-                ends[layer] = (self.deltaRowSquares, exponent)
-            }
-        }
-        var result = RunMeasurement.folding(status: status, loss: loss, measuredBackward: layers)
-        guard result.status == .ok else { return result }
-        if block.examplesIndependent, cell.depth >= 2, let first = ends[1], let last = ends[cell.depth],
-            let moments = RunMeasurement.logRatioMoments(
-                first.squares, last.squares,
-                offset: 2 * Double(first.exponent - last.exponent) * 0.693_147_180_559_945_3)  // ln 2
-        {
-            (result.logRatioMean, result.logRatioVariance) = (moments.mean, moments.variance)
-        }
-        return result
     }
 
     /// The loss of a forward pass from the input; nil if it overflowed or gave NaN.
@@ -230,37 +223,6 @@ package final class Network<Scalar: BLASScalar> {
         defer { hidden[0] = input }
         guard forward(from: layer) == .ok else { return nil }
         return objective.evaluate(output: hidden[cell.depth].converted(to: Double.self)).loss
-    }
-
-    /// dLoss/dW_l, dLoss/db_l and dLoss/dH_l of every layer (index l - 1) at their true
-    /// scale in float64 (values below float64's range become 0); nil on overflow or NaN.
-    package func gradients() -> [LayerGradients]? {
-        guard forward(from: 0) == .ok else { return nil }
-        var result = [LayerGradients]()
-        let (_, status) = backward { layer, exponent in
-            self.formWeightGradient(layer)
-            func unscaled(_ m: Matrix<Scalar>) -> Matrix<Double> {
-                var d = m.converted(to: Double.self)
-                for i in d.elements.indices { d.elements[i] = Double.scaleNormal(d.elements[i], exponent) }
-                return d
-            }
-            let biases =
-                self.block.biasReachesLoss
-                ? unscaled(self.delta).columnSums : [Double](repeating: 0, count: self.cell.width)
-            var gradients = LayerGradients(
-                weights: unscaled(self.weightGradient), biases: biases, output: unscaled(self.gradient))
-            if let sequence = self.sequence {
-                self.formInputGradient()
-                gradients.input = unscaled(self.inputGradient)
-                var share = Matrix<Scalar>(rows: sequence.weights.rows, columns: self.cell.width)
-                Scalar.gemm(
-                    sequence.inputs[layer - 1], transposeA: true, self.delta, transposeB: false, into: &share, alpha: 1,
-                    beta: 0)
-                gradients.inputWeights = unscaled(share)
-            }
-            result.append(gradients)
-        }
-        return status == .ok ? result.reversed() : nil
     }
 
     private func checkLayer(_ layer: Int) throws(ShapeError) {

@@ -17,23 +17,24 @@ package final class WeightCache {
     /// An empty cache.
     package init() {}
 
-    /// W_1 ... W_depth of `cell` for `seed` (a recurrent cell's one W), drawing only the layers not yet held. The
-    /// storage of matrices no longer wanted is refilled in place (no allocation or page faults).
-    package func weights(for cell: Cell, seed: Int) throws(LAPACKError) -> [Matrix<Double>] {
-        let wanted = WeightFamily(cell, seed: seed)
+    /// W_1 ... W_depth of `cell` for `seed` (a recurrent cell's one W: its gates' blocks W_g), drawing only the
+    /// layers not yet held. The storage of matrices no longer wanted is refilled in place (no allocation or
+    /// page faults).
+    package func weights(for cell: Cell, seed: Int, layout: ParameterLayout) throws(LAPACKError) -> [Matrix<Double>] {
+        let wanted = WeightFamily(cell, seed: seed, recurrent: layout.recurrent)
         var spare = [[Double]]()
         if key != wanted {
             key = wanted
             spare = layers.map(\.elements)
             layers = []
         }
-        // a recurrent cell has one W, tied across its steps
-        let count = wanted.recurrent ? 1 : cell.depth
+        // a recurrent cell has one W, tied across its steps, one block per gate (an rnn's W is an LSTM's first)
+        let count = layout.recurrent ? layout.gates : cell.depth
         while layers.count < count {
+            let stream = layout.recurrent ? RecurrentStream.recurrentWeights(gate: layers.count) : layers.count + 1
             layers.append(
                 try cell.initializer.weights(
-                    seed: seed, layer: wanted.recurrent ? RecurrentStream.recurrentWeights(gate: 0) : layers.count + 1,
-                    fanIn: cell.width, fanOut: cell.width, reusing: spare.popLast() ?? []))
+                    seed: seed, layer: stream, fanIn: cell.width, fanOut: cell.width, reusing: spare.popLast() ?? []))
         }
         return Array(layers.prefix(count))
     }
@@ -51,11 +52,12 @@ package struct WeightFamily: Hashable, Sendable {
     package let seed: Int
     package let width: Int
     package let initializer: Initializer
-    /// Whether the weights are a recurrent cell's (W, drawn from their own stream) or layers'.
+    /// Whether the weights are a recurrent cell's (W's gate blocks, drawn from their own streams) or layers'.
     package let recurrent: Bool
 
-    package init(_ cell: Cell, seed: Int) {
+    /// The family of `cell`'s weights for `seed` (`recurrent`: whether the cell's layout is, by default).
+    package init(_ cell: Cell, seed: Int, recurrent: Bool? = nil) {
         (self.seed, width, initializer) = (seed, cell.width, cell.initializer)
-        recurrent = cell.architecture.isRecurrent
+        self.recurrent = recurrent ?? cell.layout.recurrent
     }
 }

@@ -27,10 +27,7 @@ extension Network {
                 pass.layers.append(self.measureLayer(layer, exponent: exponent, weightNorm: norm))
             }
             Kernels.scaleByPowerOfTwo(&self.weightGradients[layer - 1].elements, exponent)
-            pass.biasGradients.append(
-                self.block.biasReachesLoss
-                    ? self.delta.columnSums.map { Scalar(Double.scaleNormal($0, exponent)) }
-                    : [Scalar](repeating: 0, count: self.cell.width))
+            pass.biasGradients.append(self.biasGradient(exponent: exponent).map { Scalar($0) })
         }
         guard status == .ok, loss.isFinite else { return MinibatchPass(status: status == .ok ? .overflow : status) }
         pass.loss = loss

@@ -1,6 +1,6 @@
 /// A recurrent network as the sequence trainer sees it: its tied parameter sets, a batch of sequences
 /// with an objective, and one forward and backward pass that sums every step's share of each gradient.
-/// The vanilla rnn (`Network`) and the gated cells (`GatedNetwork`) both conform.
+/// `Network` conforms, for every recurrent kind.
 package protocol SequenceModel: AnyObject {
     associatedtype Scalar: BLASScalar
     var cell: Cell { get }
@@ -81,31 +81,43 @@ extension SequenceModel {
 }
 
 extension Network: SequenceModel {
-    package var trainedParameters: [RecurrentParameter] { [.recurrentWeights, .inputWeights, .bias] }
+    /// W, U, b (and the GRU's b_hn).
+    package var trainedParameters: [RecurrentParameter] {
+        [.recurrentWeights, .inputWeights, .bias] + (kind.layout.hiddenBias ? [.hiddenBias] : [])
+    }
 
     package func values(_ parameter: RecurrentParameter) -> [Scalar] {
         switch parameter {
         case .recurrentWeights: weights[0].elements
         case .inputWeights: sequence?.weights.elements ?? []
         case .bias: biases[0]
-        case .hiddenBias: []
-        case .input(let t): sequence?.inputs[t - 1].elements ?? []
+        case .hiddenBias: hiddenBias
+        case .input(let t): sequence.map { (1...cell.depth).contains(t) ? $0.inputs[t - 1].elements : [] } ?? []
         }
     }
 
+    /// Replaces one shared parameter set of a recurrent cell, or one step's input (row-major, same count).
     package func set(_ parameter: RecurrentParameter, _ values: [Scalar]) throws(ShapeError) {
-        func matrix(like m: Matrix<Scalar>?) throws(ShapeError) -> Matrix<Scalar> {
-            guard let m else { throw ShapeError("the network of architecture \(cell.architecture) is not recurrent") }
-            return try Matrix(rows: m.rows, columns: m.columns, elements: values)
+        guard var sequence else {
+            throw ShapeError("the network of architecture \(cell.architecture) is not recurrent")
+        }
+        let current = self.values(parameter)
+        guard values.count == current.count, !current.isEmpty else {
+            throw ShapeError("\(parameter) has \(current.count) entries, got \(values.count)")
+        }
+        func matrix(like m: Matrix<Scalar>) throws(ShapeError) -> Matrix<Scalar> {
+            try Matrix(rows: m.rows, columns: m.columns, elements: values)
         }
         switch parameter {
-        case .recurrentWeights: try setRecurrentWeights(matrix(like: weights[0]))
-        case .inputWeights: try setInputWeights(matrix(like: sequence?.weights))
-        case .bias: try setRecurrentBias(values)
-        case .hiddenBias: throw ShapeError("a vanilla rnn has no b_hn")
+        case .recurrentWeights: weights = Array(repeating: try matrix(like: weights[0]), count: cell.depth)
+        case .bias: biases = Array(repeating: values, count: cell.depth)
+        case .hiddenBias: hiddenBias = values
+        case .inputWeights:
+            sequence.weights = try matrix(like: sequence.weights)
+            self.sequence = sequence
         case .input(let t):
-            guard (1...cell.depth).contains(t) else { throw ShapeError("step \(t) outside 1...\(cell.depth)") }
-            try setInput(matrix(like: sequence?.inputs[t - 1]), step: t)
+            sequence.inputs[t - 1] = try matrix(like: sequence.inputs[t - 1])
+            self.sequence = sequence
         }
     }
 
@@ -120,17 +132,16 @@ extension Network: SequenceModel {
 
     package func sequencePass(recording: Bool) -> SequencePass<Scalar> {
         let forwardStatus = forward(from: 0)
-        guard forwardStatus == .ok, let sequence else { return SequencePass(status: forwardStatus) }
+        guard forwardStatus == .ok, sequence != nil else { return SequencePass(status: forwardStatus) }
         var sum = GradientSum(), steps = [LayerMeasurement]()
-        var inputShare = Matrix<Scalar>(rows: sequence.weights.rows, columns: cell.width)
+        let count = biases[0].count
         let result = backward { t, exponent in
             formWeightGradient(t)
             sum.add(.recurrentWeights, weightGradient.elements, exponent: exponent)
-            Scalar.gemm(
-                sequence.inputs[t - 1], transposeA: true, delta, transposeB: false, into: &inputShare, alpha: 1, beta: 0
-            )
-            sum.add(.inputWeights, inputShare.elements, exponent: exponent)
-            sum.add(.bias, delta.columnSums, exponent: exponent)
+            if let share = inputWeightShare(t) { sum.add(.inputWeights, share.elements, exponent: exponent) }
+            let biasShares = kind.biasGradient(delta, sums: nil, workspace: workspace)
+            sum.add(.bias, Array(biasShares.prefix(count)), exponent: exponent)
+            if !hiddenBias.isEmpty { sum.add(.hiddenBias, Array(biasShares.dropFirst(count)), exponent: exponent) }
             if recording {
                 steps.append(measureLayer(t, exponent: exponent, weightNorm: ScaledNorm(of: weightGradient.elements)))
             }
@@ -140,36 +151,5 @@ extension Network: SequenceModel {
 
     package func lastHidden() -> Matrix<Double>? {
         forward(from: 0) == .ok ? hidden[cell.depth].converted(to: Double.self) : nil
-    }
-}
-
-extension GatedNetwork: SequenceModel {
-    package var trainedParameters: [RecurrentParameter] {
-        kind == .gru
-            ? [.recurrentWeights, .inputWeights, .bias, .hiddenBias] : [.recurrentWeights, .inputWeights, .bias]
-    }
-
-    package func setSequence(_ inputs: [Matrix<Scalar>], objective: Objective) throws(ShapeError) {
-        try checkSequence(inputs)
-        replaceSequence(inputs, objective: objective)
-    }
-
-    package func sequencePass(recording: Bool) -> SequencePass<Scalar> {
-        let forwardStatus = forward()
-        guard forwardStatus == .ok else { return SequencePass(status: forwardStatus) }
-        var sum = GradientSum(), steps = [LayerMeasurement]()
-        let result = backward { t, signals in
-            let shares = shares(t, signals)
-            sum.add(.recurrentWeights, shares.weights.elements, exponent: signals.exponent)
-            sum.add(.inputWeights, inputWeightShare(t, signals).elements, exponent: signals.exponent)
-            sum.add(.bias, shares.biases, exponent: signals.exponent)
-            if kind == .gru { sum.add(.hiddenBias, shares.hiddenBias, exponent: signals.exponent) }
-            if recording { steps.append(measureStep(t, signals, shares)) }
-        }
-        return finish(result, sum, steps: steps, output: hidden[cell.depth].converted(to: Double.self))
-    }
-
-    package func lastHidden() -> Matrix<Double>? {
-        forward() == .ok ? hidden[cell.depth].converted(to: Double.self) : nil
     }
 }

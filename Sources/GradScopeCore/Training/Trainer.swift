@@ -41,24 +41,23 @@ package func train(_ cell: Cell, settings: TrainingSettings, seed: Int, cache: W
     -> [TrainingPoint]
 {
     switch cell.precision {
-    case .float64: return try train(Double.self, cell, settings: settings, seed: seed, cache: cache)
-    case .float32: return try train(Float.self, cell, settings: settings, seed: seed, cache: cache)
+    case .float64: try cell.openKind(Training<Double>(cell: cell, settings: settings, seed: seed, cache: cache))
+    case .float32: try cell.openKind(Training<Float>(cell: cell, settings: settings, seed: seed, cache: cache))
     }
 }
 
-private func train<Scalar: BLASScalar>(
-    _: Scalar.Type, _ cell: Cell, settings: TrainingSettings, seed: Int, cache: WeightCache?
-) throws -> [TrainingPoint] {
-    guard cell.architecture.isRecurrent else {
-        return try Trainer<Scalar>(cell: cell, settings: settings, seed: seed, cache: cache).run()
-    }
-    if GatedCell.isGated(cell.architecture) {
-        let network = try GatedNetwork<Scalar>(cell: cell, seed: seed)
+/// Trains the network of one cell: minibatches of examples (feedforward) or of sequences (recurrent).
+private struct Training<Scalar: BLASScalar>: KindUser {
+    let cell: Cell, settings: TrainingSettings, seed: Int, cache: WeightCache?
+
+    func run<Kind: LayerKind>(_ kind: Kind.Type) throws -> [TrainingPoint] where Kind.Scalar == Scalar {
+        guard Kind(cell).layout.recurrent else {
+            return try Trainer<Kind>(cell: cell, settings: settings, seed: seed, cache: cache).run()
+        }
+        let network = try Network<Kind>(cell: cell, seed: seed, cache: cache)
+        network.recordsCorrelations = false
         return try SequenceTrainer(network, settings: settings, seed: seed).run()
     }
-    let network = try Network<Scalar>(cell: cell, seed: seed, cache: cache)
-    network.recordsCorrelations = false
-    return try SequenceTrainer(network, settings: settings, seed: seed).run()
 }
 
 /// The loop both trainers share: steps 0 ... steps, a forward and backward pass on each step's
@@ -132,9 +131,10 @@ func relativeChange<Scalar: BLASScalar>(_ now: [Scalar], from start: [Scalar]) -
 
 /// Minibatch training of one feedforward network: the training set in a seeded order, epoch after
 /// epoch, `batch` examples per step; the optimiser updates every W_l and b_l.
-package final class Trainer<Scalar: BLASScalar>: TrainingLoop {
+package final class Trainer<Kind: LayerKind>: TrainingLoop {
+    package typealias Scalar = Kind.Scalar
     /// The network being trained (its weights move with every step).
-    package let network: Network<Scalar>
+    package let network: Network<Kind>
     package let settings: TrainingSettings
     /// The training and held-out sets.
     package let data: TrainingData
@@ -148,7 +148,7 @@ package final class Trainer<Scalar: BLASScalar>: TrainingLoop {
     /// The network of `cell` for `seed` (weights from `cache` when it holds them) and the task's data.
     package init(cell: Cell, settings: TrainingSettings, seed: Int, cache: WeightCache? = nil) throws {
         try settings.validate(for: cell)
-        network = try Network<Scalar>(cell: cell, seed: seed, cache: cache)
+        network = try Network<Kind>(cell: cell, seed: seed, cache: cache)
         network.recordsCorrelations = false
         data = TrainingData(
             task: settings.task, seed: seed, width: cell.width, trainSize: settings.trainSize,

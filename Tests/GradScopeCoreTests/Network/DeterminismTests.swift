@@ -19,15 +19,17 @@ struct DeterminismTests {
     func prefixNetworks() throws {
         var cell = Cell()
         (cell.width, cell.batch, cell.depth) = (16, 4, 30)
-        let deep = try Network<Double>(cell: cell, seed: 2)
+        let deep = try makeNetwork(cell, seed: 2)
         cell.depth = 10
-        let shallow = try Network<Double>(cell: cell, seed: 2)
+        let shallow = try makeNetwork(cell, seed: 2)
         #expect(Array(deep.weights.prefix(10)) == shallow.weights)
         #expect(deep.input == shallow.input)
         cell.activation = .relu
-        #expect(try Network<Double>(cell: cell, seed: 2).weights == shallow.weights)
+        #expect(try makeNetwork(cell, seed: 2).weights == shallow.weights)
         cell.precision = .float32
-        #expect(try Network<Float>(cell: cell, seed: 2).weights == shallow.weights.map { $0.converted(to: Float.self) })
+        #expect(
+            try makeNetwork(cell, seed: 2, cache: nil, Float.self).weights
+                == shallow.weights.map { $0.converted(to: Float.self) })
     }
 
     @Test(
@@ -73,9 +75,9 @@ struct DeterminismTests {
         }
         #expect(try measure(sequence[9].0, seed: 2).status == .overflow)
         // A network that took a forward pass over, then had a weight replaced, runs its own forward pass again.
-        let shared = try Network<Double>(cell: sequence[0].0, seed: 0, cache: cache)
+        let shared = try makeNetwork(sequence[0].0, seed: 0, cache: cache)
         _ = shared.measure()
-        let fresh = try Network<Double>(cell: sequence[0].0, seed: 0)
+        let fresh = try makeNetwork(sequence[0].0, seed: 0)
         let replaced = try Matrix(
             rows: 24, columns: 24, elements: RandomStream(seed: 7, purpose: "test").normal(count: 576, scale: 0.2))
         try shared.setWeights(replaced, layer: 3)

@@ -16,7 +16,7 @@ struct ErrorTests {
             var cell = Cell()
             mutate(&cell)
             #expect {
-                _ = try Network<Double>(cell: cell, seed: 0)
+                _ = try makeNetwork(cell, seed: 0)
             } throws: { error in
                 guard let e = error as? ParameterError else { return false }
                 return e.key == key && !e.message.isEmpty
@@ -28,7 +28,7 @@ struct ErrorTests {
     func wrongShapes() throws {
         var cell = Cell()
         (cell.width, cell.batch, cell.depth) = (4, 2, 3)
-        let network = try Network<Double>(cell: cell, seed: 0)
+        let network = try makeNetwork(cell, seed: 0)
         #expect(throws: ShapeError.self) { try network.setWeights(Matrix(rows: 4, columns: 5), layer: 1) }
         #expect(throws: ShapeError.self) { try network.setWeights(Matrix(rows: 4, columns: 4), layer: 4) }
         #expect(throws: ShapeError.self) { try network.setBiases([1, 2], layer: 1) }

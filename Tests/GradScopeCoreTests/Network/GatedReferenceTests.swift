@@ -39,7 +39,7 @@ struct GatedReferenceTests {
     static func norm(_ v: [Double]) -> Double { v.reduce(0) { $0 + $1 * $1 }.squareRoot() }
 
     /// Every step's numbers of `network` with dLoss/dh_T = `outputGradient`, from SPEC's equations.
-    static func naive(_ network: GatedNetwork<Double>, outputGradient: (Rows) -> Rows) -> [Step] {
+    static func naive(_ network: any NetworkAccess<Double>, outputGradient: (Rows) -> Rows) -> [Step] {
         let cell = network.cell, lstm = cell.architecture == .lstm
         let (n, k, steps, gates) = (cell.width, cell.inputFeatures, cell.depth, lstm ? 4 : 3)
         func rows(_ values: [Double], _ columns: Int) -> Rows {
@@ -139,7 +139,7 @@ struct GatedReferenceTests {
     func naiveLoops(architecture: Architecture, loss: Loss) throws {
         var cell = GatedTests.gated(architecture, steps: 12, width: 5, batch: 3, inputSize: 2)
         (cell.loss, cell.forgetBias) = (loss, architecture == .lstm ? 0.7 : 0)
-        let network = try GatedNetwork<Double>(cell: cell, seed: 6)
+        let network = try makeNetwork(cell, seed: 6)
         let targets = ReferenceNetwork.rows(network.objective.matrix)
         let expected = Self.naive(network) { output in
             // probe: dLoss/dh_T = P / batch; mse: (h_T - Y) / batch

@@ -47,7 +47,7 @@ struct GradientCheckTests {
         // a bias right before a batch normalisation does not reach the loss: its gradient is exactly zero
         let biasless = cell.normalization == .batch && architecture == .plain
         do {
-            let network = try Network<Double>(cell: cell, seed: 3)
+            let network = try makeNetwork(cell, seed: 3)
             let analytic = try #require(network.gradients())
             let base = try #require(network.loss())
             let kinked = Self.kinked.contains(activation)

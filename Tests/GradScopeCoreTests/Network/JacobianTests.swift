@@ -7,7 +7,7 @@ import Testing
 struct JacobianTests {
     /// J = dh_L/dh_0 at the first example by naive loops (row vectors): J <- J (W_l diag(phi'(z_l))),
     /// or J <- J (I + alpha diag(phi'(h_{l-1})) W_l) for residual blocks.
-    func naiveJacobian(_ network: Network<Double>) -> [[Double]] {
+    func naiveJacobian(_ network: any NetworkAccess<Double>) -> [[Double]] {
         let cell = network.cell, n = cell.width
         var h = Array(network.input.elements[0..<n])
         var jacobian = (0..<n).map { i in (0..<n).map { $0 == i ? 1.0 : 0.0 } }
@@ -38,7 +38,7 @@ struct JacobianTests {
     func frobenius(activation: Activation, architecture: Architecture) throws {
         let cell = tinyCell(activation, .mse, architecture, width: 6, batch: 3, depth: 5)
         let spectrum = try #require(try jacobianSpectrum(cell, seed: 4))
-        let network = try Network<Double>(cell: cell, seed: 4)
+        let network = try makeNetwork(cell, seed: 4)
         let frobenius = naiveJacobian(network).joined().reduce(0) { $0 + $1 * $1 }
         let sum = spectrum.singularValues.compactMap(\.value).reduce(0) { $0 + $1 * $1 }
         #expect(spectrum.singularValues.count == 6)
@@ -55,7 +55,7 @@ struct JacobianTests {
         var cell = tinyCell(activation, .mse, architecture, width: 6, batch: 3, depth: 4)
         cell.normalization = .layer
         let spectrum = try #require(try jacobianSpectrum(cell, seed: 4))
-        let network = try Network<Double>(cell: cell, seed: 4)
+        let network = try makeNetwork(cell, seed: 4)
         let (x, objective, n, h) = (network.input, network.objective, cell.width, 1e-6)
         var frobenius = 0.0
         for i in 0..<n {

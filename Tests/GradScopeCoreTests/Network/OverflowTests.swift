@@ -15,11 +15,11 @@ struct OverflowTests {
 
     /// A linear 2-unit network for one example x = [big, big], with W_1 as given and W_2 = `second`.
     static func network<S: BLASScalar>(_: S.Type, first: [S], second: [S] = [1, 0, 0, 1], depth: Int = 2) throws
-        -> Network<S>
+        -> any NetworkAccess<S>
     {
         var cell = Cell()
         (cell.activation, cell.width, cell.batch, cell.depth, cell.loss) = (.linear, 2, 1, depth, .probe)
-        let network = try Network<S>(cell: cell, seed: 3)
+        let network = try makeNetwork(cell, seed: 3, cache: nil, S.self)
         let b = big(S.self)
         try network.setBatch(try Matrix(rows: 1, columns: 2, elements: [b, b]), objective: network.objective)
         try network.setWeights(try Matrix(rows: 2, columns: 2, elements: first), layer: 1)

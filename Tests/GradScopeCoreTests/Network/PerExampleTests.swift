@@ -12,14 +12,14 @@ struct PerExampleTests {
         ])
     func identity(activation: Activation, loss: Loss, architecture: Architecture) throws {
         let cell = tinyCell(activation, loss, architecture, width: 5, batch: 7, depth: 3)
-        let network = try Network<Double>(cell: cell, seed: 2)
+        let network = try makeNetwork(cell, seed: 2)
         let run = network.measure()
         try #require(run.status == .ok)
         let (input, objective) = (network.input, network.objective)
         var shares = [[Double]](repeating: [], count: cell.depth)
         for b in 0..<cell.batch {
             // Example b alone: its loss is the batch loss's term b times batch.
-            let single = try Network<Double>(cell: cell, seed: 2)
+            let single = try makeNetwork(cell, seed: 2)
             let row = Array(input.elements[(b * cell.width)..<((b + 1) * cell.width)])
             let target: Objective =
                 loss == .crossEntropy

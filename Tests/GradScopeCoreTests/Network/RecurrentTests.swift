@@ -48,24 +48,25 @@ struct RecurrentTests {
             var cell = Self.rnn(activation, steps: steps)
             cell.loss = loss
             cell.classes = 3
-            let network = try Network<Double>(cell: cell, seed: 5)
+            let network = try makeNetwork(cell, seed: 5)
             let gradients = try #require(network.gradients())
             let sequence = try #require(network.sequence)
             let label = "\(activation) \(loss) T=\(steps)"
             let w = try Self.check(
                 network.weights[0], analytic: Self.sum(gradients.map(\.weights)),
-                set: { try network.setRecurrentWeights($0) }, loss: network.loss)
+                set: { try network.set(.recurrentWeights, $0.elements) }, loss: network.loss)
             #expect(w < 1e-6, "\(label) dW: \(w)")
             let inputWeights = gradients.compactMap(\.inputWeights)
             #expect(inputWeights.count == steps)
             let u = try Self.check(
-                sequence.weights, analytic: Self.sum(inputWeights), set: { try network.setInputWeights($0) },
+                sequence.weights, analytic: Self.sum(inputWeights),
+                set: { try network.set(.inputWeights, $0.elements) },
                 loss: network.loss)
             #expect(u < 1e-6, "\(label) dU: \(u)")
             let bias = try Matrix(rows: 1, columns: cell.width, elements: network.biases[0])
             let db = try Self.check(
                 bias, analytic: gradients.map(\.biases).dropFirst().reduce(gradients[0].biases) { zip($0, $1).map(+) },
-                set: { try network.setRecurrentBias($0.elements) }, loss: network.loss)
+                set: { try network.set(.bias, $0.elements) }, loss: network.loss)
             #expect(db < 1e-6, "\(label) db: \(db)")
             // A central difference resolves a gradient entry to about 1e-10 (the rounding of a loss of a few units
             // over h = 1e-5): steps whose dLoss/dx_t has vanished below 1e-3 are left to the naive-loop test.
@@ -75,7 +76,7 @@ struct RecurrentTests {
                 guard analytic.reduce(0, { $0 + $1 * $1 }).squareRoot() > 1e-3 else { continue }
                 checked += 1
                 let dx = try Self.check(
-                    sequence.inputs[t - 1], analytic: analytic, set: { try network.setInput($0, step: t) },
+                    sequence.inputs[t - 1], analytic: analytic, set: { try network.set(.input(t), $0.elements) },
                     loss: network.loss)
                 #expect(dx < 1e-6, "\(label) dx_\(t): \(dx)")
             }
@@ -84,7 +85,9 @@ struct RecurrentTests {
     }
 
     /// The per-step norms of a naive implementation: loops over plain arrays, no BLAS, no rescaling.
-    static func naive(_ network: Network<Double>) throws -> [(w: Double, b: Double, z: Double, h: Double, x: Double)] {
+    static func naive(_ network: any NetworkAccess<Double>) throws -> [(
+        w: Double, b: Double, z: Double, h: Double, x: Double
+    )] {
         typealias Rows = ReferenceNetwork.Rows
         let cell = network.cell, sequence = try #require(network.sequence)
         let rows = ReferenceNetwork.rows, product = ReferenceNetwork.product
@@ -122,7 +125,7 @@ struct RecurrentTests {
         for activation in [Activation.tanh, .sigmoid, .relu, .linear] {
             var cell = Self.rnn(activation, steps: 12, width: 7, batch: 5, inputSize: 4)
             cell.loss = .probe
-            let network = try Network<Double>(cell: cell, seed: 2)
+            let network = try makeNetwork(cell, seed: 2)
             let measured = network.measure()
             #expect(measured.status == .ok)
             for (t, (layer, expected)) in zip(measured.layers, try Self.naive(network)).enumerated() {
@@ -145,7 +148,7 @@ struct RecurrentTests {
         for gain in [0.9, 1.0, 1.15] {
             var cell = Self.rnn(.linear, steps: 60, width: 32, batch: 8, inputSize: 5)
             (cell.initializer, cell.loss) = (.orthogonal(gain: gain), .probe)
-            let layers = try Network<Double>(cell: cell, seed: 1).measure().layers
+            let layers = try makeNetwork(cell, seed: 1).measure().layers
             #expect(layers.count == 60)
             for t in 1..<layers.count {
                 let ratio = try #require(layers[t - 1].gradH.log10) - (try #require(layers[t].gradH.log10))
@@ -168,7 +171,7 @@ struct RecurrentTests {
             let seeds = 0..<4
             var meanLog = [Double](repeating: 0, count: cell.depth)
             for seed in seeds {
-                let layers = try Network<Double>(cell: cell, seed: seed).measure().layers
+                let layers = try makeNetwork(cell, seed: seed).measure().layers
                 for t in layers.indices { meanLog[t] += try #require(layers[t].gradZ.log10) / Double(seeds.count) }
             }
             let gains = MeanField(cell).squaredGains(cell)

@@ -24,7 +24,7 @@ struct ReferenceTests {
                 var cell = tinyCell(activation, loss, architecture, width: width, batch: batch, depth: depth)
                 cell.biasStd = 0.3
                 cell.normalization = normalization
-                let network = try Network<Double>(cell: cell, seed: width + 31 * batch)
+                let network = try makeNetwork(cell, seed: width + 31 * batch)
                 let measured = network.measure()
                 try #require(measured.status == .ok)
                 let reference = ReferenceNetwork.run(network)

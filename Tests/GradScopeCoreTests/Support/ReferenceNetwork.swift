@@ -79,7 +79,7 @@ struct ReferenceNetwork {
     }
 
     /// The per-layer numbers of `network`'s pass, layer 1 first.
-    static func run(_ network: Network<Double>) -> [Layer] {
+    static func run(_ network: any NetworkAccess<Double>) -> [Layer] {
         let cell = network.cell
         let (n, depth, phi) = (cell.width, cell.depth, cell.activation)
         let w = network.weights.map(rows), b = network.biases
@@ -133,7 +133,7 @@ struct ReferenceNetwork {
     }
 
     /// dLoss/dH_L, written out from the contract's definitions of the three losses.
-    static func outputGradient(_ network: Network<Double>, _ output: Rows) -> Rows {
+    static func outputGradient(_ network: any NetworkAccess<Double>, _ output: Rows) -> Rows {
         let batch = Double(output.count)
         let m = rows(network.objective.matrix)
         switch network.cell.loss {

@@ -65,8 +65,10 @@ struct SequenceTrainingTests {
 
     /// Checks one training pass of `trainer`'s model on its first minibatch against central differences:
     /// every trained parameter set and the readout's v and c.
-    static func checkPass<Model: SequenceModel>(_ trainer: SequenceTrainer<Model>, label: String) throws
-    where Model.Scalar == Double {
+    static func checkPass<Model: SequenceModel>(
+        _ model: Model, settings: TrainingSettings, seed: Int, label: String
+    ) throws where Model.Scalar == Double {
+        let trainer = try SequenceTrainer(model, settings: settings, seed: seed)
         let batch = trainer.minibatch(step: 0)
         try trainer.setSequences(batch)
         let pass = trainer.model.sequencePass(recording: true)
@@ -105,14 +107,11 @@ struct SequenceTrainingTests {
         let settings = Self.settings(steps: 1, learningRate: 0.1, optimizer: .sgd, trainSize: 16)
         for steps in [2, 12] {
             let rnn = Self.addingCell(.rnn, steps: steps, width: 4, batch: 5)
-            try Self.checkPass(
-                SequenceTrainer(try Network<Double>(cell: rnn, seed: 1), settings: settings, seed: 1),
-                label: "rnn T=\(steps)")
+            try Self.checkPass(try makeNetwork(rnn, seed: 1), settings: settings, seed: 1, label: "rnn T=\(steps)")
             for architecture in [Architecture.lstm, .gru] {
                 let cell = Self.addingCell(architecture, steps: steps, width: 4, batch: 5)
                 try Self.checkPass(
-                    SequenceTrainer(try GatedNetwork<Double>(cell: cell, seed: 1), settings: settings, seed: 1),
-                    label: "\(architecture) T=\(steps)")
+                    try makeNetwork(cell, seed: 1), settings: settings, seed: 1, label: "\(architecture) T=\(steps)")
             }
         }
     }
@@ -121,8 +120,14 @@ struct SequenceTrainingTests {
     func sgdStep() throws {
         let settings = Self.settings(steps: 1, learningRate: 0.1, optimizer: .sgd, trainSize: 16)
         let cell = Self.addingCell(.gru, steps: 5, width: 4, batch: 5)
-        let trainer = try SequenceTrainer(try GatedNetwork<Double>(cell: cell, seed: 2), settings: settings, seed: 2)
-        let reference = try GatedNetwork<Double>(cell: cell, seed: 2)
+        try Self.sgdStep(try makeNetwork(cell, seed: 2), reference: try makeNetwork(cell, seed: 2), settings: settings)
+    }
+
+    /// One SGD step of `model` (seed 2) against the gradients of `reference`, the same network.
+    static func sgdStep<Model: SequenceModel>(
+        _ model: Model, reference: any NetworkAccess<Double>, settings: TrainingSettings
+    ) throws where Model.Scalar == Double {
+        let trainer = try SequenceTrainer(model, settings: settings, seed: 2)
         let batch = trainer.minibatch(step: 0)
         let start = trainer.readout
         try trainer.setSequences(batch)

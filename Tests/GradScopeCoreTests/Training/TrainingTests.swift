@@ -39,12 +39,12 @@ struct TrainingTests {
         var cell = tinyCell(.tanh, .mse, .plain, width: 4, batch: 3, depth: 3)
         cell.biasStd = 0
         let settings = trainingSettings(steps: 1, learningRate: 0.1, trainSize: 12, recordEvery: 1)
-        let trainer = try Trainer<Double>(cell: cell, settings: settings, seed: 3)
+        let trainer = try Trainer<PlainLayer<Double>>(cell: cell, settings: settings, seed: 3)
         let (w0, b0) = (trainer.network.weights, trainer.network.biases)
         let batch = trainer.minibatch(step: 0)
         _ = try trainer.run()
 
-        let reference = try Network<Double>(cell: cell, seed: 3)
+        let reference = try makeNetwork(cell, seed: 3)
         try reference.setBatch(batch.inputs, objective: trainer.data.objective(for: batch))
         let gradients = try #require(reference.gradients())
         for l in 0..<cell.depth {

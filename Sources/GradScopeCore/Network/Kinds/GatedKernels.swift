@@ -1,37 +1,5 @@
 import Foundation
 
-/// The gated recurrent cells of SPEC in PyTorch's form, their gates side by side in one product per step:
-/// - LSTM (`nn.LSTM`, gates [i f g o]): P = x_t U + h_{t-1} W + b, c_t = s(f) c_{t-1} + s(i) tanh(g),
-///   h_t = s(o) tanh(c_t) (s the logistic sigmoid), `forget_bias` added to b_f.
-/// - GRU (`nn.GRU`, gates [r u n]): X = x_t U + b, A = h_{t-1} W, r = s(X_r + A_r), u = s(X_u + A_u),
-///   n = tanh(X_n + r (A_n + b_hn)), h_t = (1 - u) n + u h_{t-1}.
-package enum GatedCell: Sendable {
-    case lstm, gru
-
-    /// The cell of a gated recurrent architecture; nil for every other one.
-    package init?(_ architecture: Architecture) {
-        switch architecture {
-        case .lstm: self = .lstm
-        case .gru: self = .gru
-        default: return nil
-        }
-    }
-
-    /// Whether the architecture is a gated cell.
-    package static func isGated(_ architecture: Architecture) -> Bool { GatedCell(architecture) != nil }
-
-    /// Gates per unit: the columns of W and U are gates x width.
-    package var gates: Int { self == .lstm ? 4 : 3 }
-}
-
-/// One step's forward values that its backward pass reads (all batch x width but `gates`).
-struct GatedStepTape<Scalar: BLASScalar> {
-    /// The activated gates side by side: LSTM [s(i) s(f) tanh(g) s(o)], GRU [r u n]; batch x gates·width.
-    var gates: Matrix<Scalar>
-    /// LSTM: tanh(c_t). GRU: A_n + b_hn, the candidate's recurrent part before r.
-    var auxiliary: Matrix<Scalar>
-}
-
 /// The elementwise maps of one gated step, forward and backward, in float64 arithmetic on each entry.
 enum GatedKernels {
     @inline(__always) static func sigmoid(_ x: Double) -> Double { 1 / (1 + Foundation.exp(-x)) }
@@ -58,7 +26,7 @@ enum GatedKernels {
 
     /// LSTM forward from P (batch x 4n) and c_{t-1}: the tape, c_t and h_t; the saturated gate fraction.
     static func lstmForward<S: BLASScalar>(
-        _ p: Matrix<S>, previousCell: Matrix<S>, tape: inout GatedStepTape<S>, cell: inout Matrix<S>,
+        _ p: Matrix<S>, previousCell: Matrix<S>, tape: inout GatedTape<S>, cell: inout Matrix<S>,
         hidden: inout Matrix<S>
     ) -> Double {
         let n = hidden.columns
@@ -83,7 +51,7 @@ enum GatedKernels {
     /// GRU forward from X = x_t U + b and A = h_{t-1} W (batch x 3n each), b_hn and h_{t-1}.
     static func gruForward<S: BLASScalar>(
         input x: Matrix<S>, recurrent a: Matrix<S>, hiddenBias: [S], previous: Matrix<S>,
-        tape: inout GatedStepTape<S>, hidden: inout Matrix<S>
+        tape: inout GatedTape<S>, hidden: inout Matrix<S>
     ) -> Double {
         let n = hidden.columns
         var saturatedCount = 0
@@ -107,7 +75,7 @@ enum GatedKernels {
     /// (into `cellGradient`, then replaced by dc_{t-1} = dc_t s(f)) and dP (into `delta`).
     static func lstmBackward<S: BLASScalar>(
         hiddenGradient dh: Matrix<S>, cellGradient dc: inout Matrix<S>, totalCell: inout Matrix<S>,
-        tape: GatedStepTape<S>, previousCell: Matrix<S>, delta: inout Matrix<S>
+        tape: GatedTape<S>, previousCell: Matrix<S>, delta: inout Matrix<S>
     ) {
         let n = dh.columns
         forEachUnit(rows: dh.rows, width: n, gates: 4) { e, base, j in
@@ -127,7 +95,7 @@ enum GatedKernels {
     /// GRU backward of one step from dh_t: dX (into `delta`, the gates' pre-activations), dA (into
     /// `recurrentDelta`) and the direct part u dh_t of dh_{t-1} (into `direct`).
     static func gruBackward<S: BLASScalar>(
-        hiddenGradient dh: Matrix<S>, tape: GatedStepTape<S>, previous: Matrix<S>, delta: inout Matrix<S>,
+        hiddenGradient dh: Matrix<S>, tape: GatedTape<S>, previous: Matrix<S>, delta: inout Matrix<S>,
         recurrentDelta: inout Matrix<S>, direct: inout Matrix<S>
     ) {
         let n = dh.columns

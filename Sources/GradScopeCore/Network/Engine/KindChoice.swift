@@ -1,0 +1,49 @@
+/// Code that runs on the network of one cell, whatever its layer kind: `Cell.openKind` calls `run` with
+/// the kind the cell's architecture chooses, in the user's precision, so that the engine is specialised
+/// for the kind (no dispatch per layer).
+package protocol KindUser {
+    associatedtype Scalar: BLASScalar
+    associatedtype Result
+    func run<Kind: LayerKind>(_ kind: Kind.Type) throws -> Result where Kind.Scalar == Scalar
+}
+
+extension Cell {
+    /// The one place where an architecture chooses its layer kind.
+    package func openKind<User: KindUser>(_ user: User) throws -> User.Result {
+        typealias S = User.Scalar
+        switch architecture {
+        case .plain, .rnn: return try user.run(PlainLayer<S>.self)
+        case .residual: return try user.run(ResidualLayer<S>.self)
+        case .lstm: return try user.run(LSTMStep<S>.self)
+        case .gru: return try user.run(GRUStep<S>.self)
+        }
+    }
+
+    /// The parameter layout of the cell's layers (gates, recurrent, b_hn).
+    package var layout: ParameterLayout {
+        struct Layout: KindUser {
+            typealias Scalar = Double
+            let cell: Cell
+            func run<Kind: LayerKind>(_ kind: Kind.Type) -> ParameterLayout where Kind.Scalar == Double {
+                Kind(cell).layout
+            }
+        }
+        // `run` does not throw
+        return (try? openKind(Layout(cell: self))) ?? ParameterLayout()
+    }
+}
+
+/// A network of `cell` for `seed` in `Scalar`, of the cell's kind, as finite differences and tests see it.
+package func makeNetwork<Scalar: BLASScalar>(
+    _ cell: Cell, seed: Int, cache: WeightCache? = nil, _: Scalar.Type = Double.self
+) throws -> any NetworkAccess<Scalar> {
+    try cell.openKind(NetworkMaker<Scalar>(cell: cell, seed: seed, cache: cache))
+}
+
+/// `makeNetwork`'s kind user.
+private struct NetworkMaker<Scalar: BLASScalar>: KindUser {
+    let cell: Cell, seed: Int, cache: WeightCache?
+    func run<Kind: LayerKind>(_ kind: Kind.Type) throws -> any NetworkAccess<Scalar> where Kind.Scalar == Scalar {
+        try Network<Kind>(cell: cell, seed: seed, cache: cache)
+    }
+}

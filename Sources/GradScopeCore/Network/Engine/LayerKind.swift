@@ -1,0 +1,134 @@
+/// A kind of layer (or recurrent step): the one declaration that a new kind writes. It says which
+/// parameter sets a layer has (`layout`), what one layer saves (`Tape`) and what a pass reuses
+/// (`Workspace`), forward, backward (D_l = dLoss/dZ_l from G_l = dLoss/dH_l, then G_{l-1}), what
+/// the measurement reads, and its Jacobian step.
+///
+/// `Network` owns everything else, the same for every kind: buffers and the pool, the exact
+/// power-of-two rescaling of the backward pass with its in-range recomputation, the measurement
+/// (norms, activation statistics, per-example quantiles, pair correlations), the weight cache, the
+/// Jacobian, finite-difference access and training. A kind is chosen once per cell, with the precision
+/// (`Cell.openKind`), so that the engine is specialised for it.
+package protocol LayerKind: Sendable {
+    associatedtype Scalar: BLASScalar
+    /// What one layer saves in its forward pass for its backward pass.
+    associatedtype Tape: LayerTape<Scalar>
+    /// The kind's own buffers, reused across the layers of a pass.
+    associatedtype Workspace: LayerWorkspace<Scalar>
+
+    /// The kind of every layer of `cell`.
+    init(_ cell: Cell)
+    /// The parameter sets of one layer.
+    var layout: ParameterLayout { get }
+    /// b as drawn (gates side by side, in float64) -> b as the network starts with it.
+    func initialBias(_ drawn: [Double]) -> [Double]
+
+    /// One layer's tape for batches of `rows`; `buffer()` gives a rows x width matrix from the pool.
+    func makeTape(rows: Int, width: Int, buffer: () -> Matrix<Scalar>) -> Tape
+    /// The kind's workspace for batches of `rows`.
+    func makeWorkspace(rows: Int, width: Int) -> Workspace
+
+    /// H_l into `output` from H_{l-1} = `input` (and the layer below's tape, `previous`), filling `tape`;
+    /// `scratch` (rows x width) is workspace. A non-finite product of finite factors is recomputed in range
+    /// before it counts as an overflow.
+    func forward(
+        _ input: Matrix<Scalar>, _ map: AffineMap<Scalar>, previous: Tape?, tape: inout Tape,
+        workspace: inout Workspace, scratch: inout Matrix<Scalar>, output: inout Matrix<Scalar>
+    ) -> RunStatus
+    /// The rows whose pair correlation the layer records, after `forward`.
+    func correlationRows(input: Matrix<Scalar>, scratch: Matrix<Scalar>, output: Matrix<Scalar>) -> Matrix<Scalar>
+
+    /// D_l from G_l into `delta` (and the kind's other backward signals into `workspace`); with D_l's row
+    /// sums of squares and column sums when the kind had them from the same pass (nil: the engine sums).
+    func delta(
+        gradient: Matrix<Scalar>, input: Matrix<Scalar>, tape: Tape, previous: Tape?, workspace: inout Workspace,
+        into delta: inout Matrix<Scalar>
+    ) -> RowAndColumnSums?
+    /// G_{l-1} into `out`, linear in D_l, G_l and the workspace's backward signals together, so that scaling
+    /// them all by a power of two (`scalePropagation`) scales the result by it.
+    func propagate(
+        delta: Matrix<Scalar>, gradient: Matrix<Scalar>, weights: Matrix<Scalar>, tape: Tape, workspace: Workspace,
+        into out: inout Matrix<Scalar>)
+    /// The largest magnitudes of what `propagate` reads besides W (0 for what it does not read).
+    func propagationMagnitudes(delta: Matrix<Scalar>, gradient: Matrix<Scalar>, workspace: Workspace) -> [Double]
+    /// Multiplies what `propagate` reads, and the carried backward state, by 2^n.
+    func scalePropagation(
+        delta: inout Matrix<Scalar>, gradient: inout Matrix<Scalar>, workspace: inout Workspace, byPowerOfTwo n: Int)
+    /// The bits beyond max|inputs| max|W| that `propagate`'s partial sums may need.
+    var propagationHeadroom: Int { get }
+
+    /// The input of W_l, whose rows' outer products with `weightDelta`'s rows sum to dW_l.
+    func weightInput(_ input: Matrix<Scalar>, tape: Tape) -> Matrix<Scalar>
+    /// What W_l sees: D_l itself, or (GRU) the recurrent part dA.
+    func weightDelta(_ delta: Matrix<Scalar>, workspace: Workspace) -> Matrix<Scalar>
+    /// dLoss/db_l x 2^-exponent, every bias set of the layer side by side (`sums`: D_l's, when the kind had them).
+    func biasGradient(_ delta: Matrix<Scalar>, sums: RowAndColumnSums?, workspace: Workspace) -> [Double]
+    /// Each example's squared share of the biases' gradient beyond `weightDelta`'s rows; nil when the bias
+    /// sees exactly `weightDelta` (then the share is ||d_b||^2 (||x_b||^2 + 1)).
+    func perExampleBiasSquares(_ delta: Matrix<Scalar>, workspace: Workspace) -> [Double]?
+    /// LSTM: the cell state's gradient dLoss/dc_l x 2^-exponent; nil for kinds without one.
+    func cellGradient(_ workspace: Workspace) -> Matrix<Scalar>?
+    /// Whether b_l reaches the loss at all (a batch normalisation right after it removes it).
+    var biasReachesLoss: Bool { get }
+    /// Whether each example's gradient is its own (no batch statistics couple the examples).
+    var examplesIndependent: Bool { get }
+    /// Whether ||dW_l|| may come from two batch x batch Gram matrices when batch < width (float64).
+    var weightNormFromGram: Bool { get }
+
+    /// The columns of the state whose Jacobian the network chains: width, or (LSTM) h and c side by side.
+    func stateColumns(width: Int) -> Int
+    /// Whether one example's Jacobian is defined (it is not through batch statistics).
+    var jacobianDefined: Bool { get }
+    /// product = product J_l for the batch's first example (row vectors: rows are tangent directions of
+    /// H_0, columns the state's); `next` is workspace.
+    func jacobianStep(
+        _ product: inout Matrix<Double>, next: inout Matrix<Double>, weights: Matrix<Double>, tape: Tape,
+        previous: Tape?, input: Matrix<Scalar>)
+}
+
+/// Which parameter sets one layer has, and whether they are shared by every layer.
+package struct ParameterLayout: Hashable, Sendable {
+    /// Gates per unit: W's, U's and b's columns are gates x width.
+    package var gates = 1
+    /// Whether every layer is one step of a recurrent cell: W, U, b shared by all steps, and step t reads x_t.
+    package var recurrent = false
+    /// GRU: the candidate's recurrent bias b_hn.
+    package var hiddenBias = false
+}
+
+/// What a layer's tape holds for every kind: the statistics and pair correlation the measurement reads.
+package protocol LayerTape<Scalar> {
+    associatedtype Scalar: BLASScalar
+    /// Mean, std and saturated fraction of the layer's units in the last forward pass.
+    var statistics: ActivationStatistics { get set }
+    /// The pair correlation of `LayerKind.correlationRows` in the last forward pass, when recorded.
+    var correlation: PairCorrelation? { get set }
+    /// The arrays that came from the buffer pool, to give back to it.
+    var pooled: [[Scalar]] { get }
+}
+
+/// A kind's workspace; `carried` is the backward state it carries from one layer to the one below
+/// besides G (LSTM: dc), which the engine rescales together with G.
+package protocol LayerWorkspace<Scalar> {
+    associatedtype Scalar: BLASScalar
+    var carried: Matrix<Scalar>? { get }
+    /// carried *= 2^n.
+    mutating func scaleCarried(byPowerOfTwo n: Int)
+    /// Resets the carried state before a backward pass.
+    mutating func startBackward()
+}
+
+/// The workspace of a kind that needs none.
+package struct NoWorkspace<Scalar: BLASScalar>: LayerWorkspace {
+    package var carried: Matrix<Scalar>? { nil }
+    package func scaleCarried(byPowerOfTwo n: Int) {}
+    package func startBackward() {}
+}
+
+extension LayerKind {
+    package func initialBias(_ drawn: [Double]) -> [Double] { drawn }
+    package func weightDelta(_ delta: Matrix<Scalar>, workspace: Workspace) -> Matrix<Scalar> { delta }
+    package func perExampleBiasSquares(_ delta: Matrix<Scalar>, workspace: Workspace) -> [Double]? { nil }
+    package func cellGradient(_ workspace: Workspace) -> Matrix<Scalar>? { nil }
+    package var weightNormFromGram: Bool { true }
+    package func stateColumns(width: Int) -> Int { width }
+}

@@ -1,0 +1,151 @@
+/// One step of PyTorch's `nn.LSTM` cell (gates [i f g o] side by side, one product per step for all
+/// gates): P = x_t U + h_{t-1} W + b, c_t = s(f) c_{t-1} + s(i) tanh(g), h_t = s(o) tanh(c_t) (s the
+/// logistic sigmoid), `forget_bias` added to b_f. The state is (h, c); the backward pass carries dc.
+package struct LSTMStep<Scalar: BLASScalar>: LayerKind {
+    let forgetBias: Double
+
+    package init(_ cell: Cell) { forgetBias = cell.forgetBias }
+
+    package var layout: ParameterLayout { ParameterLayout(gates: 4, recurrent: true) }
+
+    /// b_f += forget_bias.
+    package func initialBias(_ drawn: [Double]) -> [Double] {
+        let n = drawn.count / 4
+        var b = drawn
+        for j in n..<(2 * n) { b[j] += forgetBias }
+        return b
+    }
+
+    /// P for the forward pass; dc (carried), the total dc_t and c_0 = 0 for the backward pass.
+    package struct Workspace: LayerWorkspace {
+        var preActivations: Matrix<Scalar>
+        /// dc from the step above (then dc_{t-1} for the step below).
+        var cellGradient: Matrix<Scalar>
+        var totalCell: Matrix<Scalar>
+        let zero: Matrix<Scalar>
+
+        package var carried: Matrix<Scalar>? { cellGradient }
+        package mutating func scaleCarried(byPowerOfTwo n: Int) { cellGradient.scaleByPowerOfTwo(n) }
+        package mutating func startBackward() { cellGradient = zero }
+    }
+
+    package func makeTape(rows: Int, width: Int, buffer: () -> Matrix<Scalar>) -> GatedTape<Scalar> {
+        GatedTape(rows: rows, width: width, gateCount: 4, cellState: true)
+    }
+
+    package func makeWorkspace(rows: Int, width: Int) -> Workspace {
+        let zero = Matrix<Scalar>(rows: rows, columns: width)
+        return Workspace(
+            preActivations: Matrix(rows: rows, columns: 4 * width), cellGradient: zero, totalCell: zero, zero: zero)
+    }
+
+    package func forward(
+        _ input: Matrix<Scalar>, _ map: AffineMap<Scalar>, previous: GatedTape<Scalar>?, tape: inout GatedTape<Scalar>,
+        workspace: inout Workspace, scratch: inout Matrix<Scalar>, output: inout Matrix<Scalar>
+    ) -> RunStatus {
+        guard let drive = map.drive else { return .nan }
+        var p = Matrix<Scalar>.empty, c = Matrix<Scalar>.empty
+        swap(&p, &workspace.preActivations)
+        swap(&c, &tape.cell)
+        defer {
+            swap(&p, &workspace.preActivations)
+            swap(&c, &tape.cell)
+        }
+        Scalar.gemm(drive.input, transposeA: false, drive.weights, transposeB: false, into: &p, alpha: 1, beta: 0)
+        Kernels.addBias(map.bias, to: &p.elements, columns: p.columns)
+        Scalar.gemm(input, transposeA: false, map.weights, transposeB: false, into: &p, alpha: 1, beta: 1)
+        if !InRangeProduct.maxMagnitude(p.elements).isFinite {
+            let status = map.applyInRange(input, into: &p)
+            guard status == .ok else { return status }
+        }
+        let saturated = GatedKernels.lstmForward(
+            p, previousCell: previous?.cell ?? workspace.zero, tape: &tape, cell: &c, hidden: &output)
+        tape.statistics = GatedTape.statistics(output, saturated: saturated)
+        return .ok
+    }
+
+    /// h_t, the state.
+    package func correlationRows(input: Matrix<Scalar>, scratch: Matrix<Scalar>, output: Matrix<Scalar>) -> Matrix<
+        Scalar
+    > {
+        output
+    }
+
+    /// dP into `delta` from dh_t and the carried dc; the total dc_t into the workspace, and dc_{t-1} = dc_t s(f)
+    /// carried to the step below.
+    package func delta(
+        gradient: Matrix<Scalar>, input: Matrix<Scalar>, tape: GatedTape<Scalar>, previous: GatedTape<Scalar>?,
+        workspace: inout Workspace, into delta: inout Matrix<Scalar>
+    ) -> RowAndColumnSums? {
+        GatedKernels.lstmBackward(
+            hiddenGradient: gradient, cellGradient: &workspace.cellGradient, totalCell: &workspace.totalCell,
+            tape: tape,
+            previousCell: previous?.cell ?? workspace.zero, delta: &delta)
+        return nil
+    }
+
+    /// dh_{t-1} = dP W^T.
+    package func propagate(
+        delta: Matrix<Scalar>, gradient: Matrix<Scalar>, weights: Matrix<Scalar>, tape: GatedTape<Scalar>,
+        workspace: Workspace, into out: inout Matrix<Scalar>
+    ) {
+        Scalar.gemm(delta, transposeA: false, weights, transposeB: true, into: &out, alpha: 1, beta: 0)
+    }
+
+    package func propagationMagnitudes(delta: Matrix<Scalar>, gradient: Matrix<Scalar>, workspace: Workspace)
+        -> [Double]
+    {
+        [InRangeProduct.maxMagnitude(delta.elements), 0]
+    }
+
+    package func scalePropagation(
+        delta: inout Matrix<Scalar>, gradient: inout Matrix<Scalar>, workspace: inout Workspace, byPowerOfTwo n: Int
+    ) {
+        Kernels.scaleByPowerOfTwo(&delta.elements, n)
+        workspace.scaleCarried(byPowerOfTwo: n)
+    }
+
+    package var propagationHeadroom: Int { 0 }
+
+    package func weightInput(_ input: Matrix<Scalar>, tape: GatedTape<Scalar>) -> Matrix<Scalar> { input }
+
+    package func biasGradient(_ delta: Matrix<Scalar>, sums: RowAndColumnSums?, workspace: Workspace) -> [Double] {
+        delta.columnSums
+    }
+
+    package func cellGradient(_ workspace: Workspace) -> Matrix<Scalar>? { workspace.totalCell }
+
+    package var biasReachesLoss: Bool { true }
+    package var examplesIndependent: Bool { true }
+    package var jacobianDefined: Bool { true }
+
+    /// The state is h and c side by side.
+    package func stateColumns(width: Int) -> Int { 2 * width }
+
+    /// Tangents [dh | dc] of step t from those of step t-1, with A = dh_{t-1} W:
+    /// dc_t = A_i g i(1-i) + A_f c_{t-1} f(1-f) + A_g i (1-g^2) + dc_{t-1} f,
+    /// dh_t = A_o tanh(c_t) o(1-o) + o (1 - tanh(c_t)^2) dc_t.
+    package func jacobianStep(
+        _ product: inout Matrix<Double>, next: inout Matrix<Double>, weights: Matrix<Double>, tape: GatedTape<Scalar>,
+        previous: GatedTape<Scalar>?, input: Matrix<Scalar>
+    ) {
+        let n = weights.rows, rows = product.rows
+        let hidden = product.columns(0..<n)
+        var a = Matrix<Double>(rows: rows, columns: 4 * n)
+        Double.gemm(hidden, transposeA: false, weights, transposeB: false, into: &a, alpha: 1, beta: 0)
+        let gates = GatedTape.firstRow(tape.gates), tc = GatedTape.firstRow(tape.auxiliary)
+        let cPrevious = previous.map { GatedTape.firstRow($0.cell) } ?? [Double](repeating: 0, count: n)
+        for r in 0..<rows {
+            for j in 0..<n {
+                let (i, f, g, o) = (gates[j], gates[n + j], gates[2 * n + j], gates[3 * n + j])
+                let row = r * 4 * n
+                let dc =
+                    a.elements[row + j] * g * i * (1 - i) + a.elements[row + n + j] * cPrevious[j] * f * (1 - f)
+                    + a.elements[row + 2 * n + j] * i * (1 - g * g) + product.elements[r * 2 * n + n + j] * f
+                let dh = a.elements[row + 3 * n + j] * tc[j] * o * (1 - o) + o * (1 - tc[j] * tc[j]) * dc
+                (next.elements[r * 2 * n + j], next.elements[r * 2 * n + n + j]) = (dh, dc)
+            }
+        }
+        swap(&product, &next)
+    }
+}

@@ -1,0 +1,114 @@
+/// A plain layer: Z_l = H_{l-1} W_l + b_l, H_l = phi(N(Z_l)) (N the identity without normalisation).
+/// Backward: D_l = N'(G_l * phi'(N(Z_l))), G_{l-1} = D_l W_l^T.
+///
+/// It is also the step of a vanilla rnn (`rnn`): z_t = h_{t-1} W + x_t U + b, h_t = phi(z_t), with W, U
+/// and b shared by all T = depth steps and h_0 = 0 the input; the affine map adds x_t U (`AffineMap`).
+package struct PlainLayer<Scalar: BLASScalar>: LayerKind {
+    let activation: Activation
+    let normalizer: Normalizer?
+    package let layout: ParameterLayout
+
+    package init(_ cell: Cell) {
+        (activation, normalizer) = (cell.activation, Normalizer(cell))
+        layout = ParameterLayout(recurrent: cell.architecture == .rnn)
+    }
+
+    package func makeTape(rows: Int, width: Int, buffer: () -> Matrix<Scalar>) -> ActivationTape<Scalar> {
+        ActivationTape(slopes: buffer(), branch: .empty, normalized: normalizer == nil ? .empty : buffer())
+    }
+
+    package func makeWorkspace(rows: Int, width: Int) -> NoWorkspace<Scalar> { NoWorkspace() }
+
+    package func forward(
+        _ input: Matrix<Scalar>, _ map: AffineMap<Scalar>, previous: ActivationTape<Scalar>?,
+        tape: inout ActivationTape<Scalar>, workspace: inout NoWorkspace<Scalar>, scratch: inout Matrix<Scalar>,
+        output: inout Matrix<Scalar>
+    ) -> RunStatus {
+        map.apply(input, into: &scratch)
+        var status = tape.activate(activation, normalizer, scratch, into: &output)
+        if status != .ok {
+            status = map.applyInRange(input, into: &scratch)
+            guard status == .ok else { return status }
+            status = tape.activate(activation, normalizer, scratch, into: &output)
+        }
+        return status
+    }
+
+    /// Z_l, the nonlinearity's input.
+    package func correlationRows(input: Matrix<Scalar>, scratch: Matrix<Scalar>, output: Matrix<Scalar>) -> Matrix<
+        Scalar
+    > {
+        scratch
+    }
+
+    package func delta(
+        gradient: Matrix<Scalar>, input: Matrix<Scalar>, tape: ActivationTape<Scalar>,
+        previous: ActivationTape<Scalar>?, workspace: inout NoWorkspace<Scalar>, into delta: inout Matrix<Scalar>
+    ) -> RowAndColumnSums? {
+        guard let normalizer else {
+            return Kernels.multiply(
+                gradient.elements, tape.slopes.elements, into: &delta.elements, columns: delta.columns)
+        }
+        Kernels.multiply(gradient.elements, tape.slopes.elements, into: &delta.elements)
+        normalizer.backward(&delta, normalized: tape.normalized, inverseStd: tape.inverseStd)
+        return nil
+    }
+
+    package func propagate(
+        delta: Matrix<Scalar>, gradient: Matrix<Scalar>, weights: Matrix<Scalar>, tape: ActivationTape<Scalar>,
+        workspace: NoWorkspace<Scalar>, into out: inout Matrix<Scalar>
+    ) {
+        Scalar.gemm(delta, transposeA: false, weights, transposeB: true, into: &out, alpha: 1, beta: 0)
+    }
+
+    package func propagationMagnitudes(
+        delta: Matrix<Scalar>, gradient: Matrix<Scalar>, workspace: NoWorkspace<Scalar>
+    ) -> [Double] {
+        [InRangeProduct.maxMagnitude(delta.elements), 0]
+    }
+
+    package func scalePropagation(
+        delta: inout Matrix<Scalar>, gradient: inout Matrix<Scalar>, workspace: inout NoWorkspace<Scalar>,
+        byPowerOfTwo n: Int
+    ) {
+        Kernels.scaleByPowerOfTwo(&delta.elements, n)
+    }
+
+    package var propagationHeadroom: Int { 0 }
+
+    package func weightInput(_ input: Matrix<Scalar>, tape: ActivationTape<Scalar>) -> Matrix<Scalar> { input }
+
+    package func biasGradient(_ delta: Matrix<Scalar>, sums: RowAndColumnSums?, workspace: NoWorkspace<Scalar>)
+        -> [Double]
+    {
+        sums?.columnSums ?? delta.columnSums
+    }
+
+    package var biasReachesLoss: Bool { normalizer?.normalization != .batch }
+    package var examplesIndependent: Bool { normalizer?.normalization != .batch }
+    package var jacobianDefined: Bool { normalizer?.normalization != .batch }
+
+    /// J_l = W_l N'(z) diag(phi'(N(z))).
+    package func jacobianStep(
+        _ product: inout Matrix<Double>, next: inout Matrix<Double>, weights: Matrix<Double>,
+        tape: ActivationTape<Scalar>, previous: ActivationTape<Scalar>?, input: Matrix<Scalar>
+    ) {
+        let example = tape.firstExample
+        Double.gemm(product, transposeA: false, weights, transposeB: false, into: &next, alpha: 1, beta: 0)
+        normalizer?.backwardRows(&next, example: example)
+        next.scaleColumns(by: example.slopes)
+        swap(&product, &next)
+    }
+}
+
+extension Normalizer {
+    /// Each row r of `m` -> r N'(u) for one example's normalised values u (N' is symmetric): a Jacobian step.
+    package func backwardRows(_ m: inout Matrix<Double>, example: ExampleTape) {
+        let n = m.columns, units = Group(start: 0, stride: 1, count: n)
+        for row in 0..<m.rows {
+            Self.backward(
+                &m.elements, Group(start: row * n, stride: 1, count: n), normalized: example.normalized, units,
+                inverseStd: example.inverseStd)
+        }
+    }
+}
