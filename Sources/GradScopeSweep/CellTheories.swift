@@ -24,7 +24,7 @@ final class PendingTheories: Sendable {
 }
 extension CellTheory {
     /// Mean-field theory for each cell (index in `cells`), computed once per distinct theory: cells whose
-    /// theory has the same inputs (activation, sigma_w^2, sigma_b^2, input_std, architecture, alpha) share
+    /// theory has the same inputs (activation, sigma_w^2, sigma_b^2, input_std, the kind's form with alpha) share
     /// it whatever their width, initialiser's name or depth (a shallower net's layer sequence is a prefix
     /// of the deepest one's). The distinct theories are computed concurrently.
     static func forCells(_ cells: [Cell]) -> [Int: CellTheory] {
@@ -40,7 +40,7 @@ extension CellTheory {
                 squaredGains: theory.squaredGains(cell), fixedPoint: point.q,
                 chiAtFixedPoint: point.chi, phase: Phase(chi: point.chi))
             (result.weightVariance, result.biasVariance) = (theory.weightVariance, theory.biasVariance)
-            if cell.architecture == .plain {
+            if cell.meanFieldForm == .plain {
                 let map = CorrelationMap(theory)
                 result.correlations = map.correlations(
                     inputCorrelation: cell.inputCorrelation, inputVariance: cell.inputStd * cell.inputStd,
@@ -75,11 +75,11 @@ extension CellTheory {
 }
 
 extension CellTheory {
-    /// Whether mean-field theory covers the cell: not the gated recurrent cells (more than one gate: no
-    /// theory here yet), nor `identity` weights, which are not random.
+    /// Whether mean-field theory covers the cell: a kind with a mean-field form (not the gated cells), and
+    /// not `identity` weights, which are not random.
     static func hasMeanField(_ cell: Cell) -> Bool {
         if case .identity = cell.initializer { return false }
-        return cell.layout.gates == 1
+        return cell.meanFieldForm != nil
     }
 }
 
@@ -87,15 +87,12 @@ extension CellTheory {
 private struct TheoryKey: Hashable {
     let activation: Activation
     let weightVariance: Double, biasVariance: Double, inputStd: Double, inputCorrelation: Double
-    let architecture: Architecture
-    let residualScale: Double
+    /// The kind's recursion (with a residual block's alpha).
+    let form: MeanFieldForm?
 
     init(_ cell: Cell) {
         let field = MeanField(cell)
         (activation, weightVariance, biasVariance) = (field.activation, field.weightVariance, field.biasVariance)
-        (inputStd, architecture, residualScale, inputCorrelation) = (
-            cell.inputStd, cell.architecture, cell.architecture == .residual ? cell.residualScale : 1,
-            cell.inputCorrelation
-        )
+        (inputStd, form, inputCorrelation) = (cell.inputStd, cell.meanFieldForm, cell.inputCorrelation)
     }
 }

@@ -51,14 +51,14 @@ struct Parameter: Sendable {
             read: { node throws(ValueError) in
                 let v = try InitializerSpec.read(node)
                 return { $0.inputInitializer = v }
-            }, column: { $0.cell.architecture.isRecurrent ? $0.inputInitializer.text : "" }
+            }, column: { $0.cell.layout.recurrent ? $0.inputInitializer.text : "" }
         ).addedLater,
         Parameter(
             key: "input_size",
             read: { node throws(ValueError) in
                 let v = try Parameters.readInteger(node, in: Cell.widthRange)
                 return { $0.cell.inputSize = v }
-            }, column: { $0.cell.architecture.isRecurrent ? "\($0.cell.inputFeatures)" : "" }
+            }, column: { $0.cell.layout.recurrent ? "\($0.cell.inputFeatures)" : "" }
         ).addedLater,
         Parameter.value("forget_bias", \.cell.forgetBias) { node throws(ValueError) in
             try Parameters.readFinite(node).value
@@ -66,7 +66,9 @@ struct Parameter: Sendable {
         .addedLater,
         Parameter.value("input_correlation", \.cell.inputCorrelation) { node throws(ValueError) in
             let v = try Parameters.readFinite(node).value
-            guard v >= 0, v < 1 else { throw ValueError("must be a number in [0, 1); got \(v)") }
+            guard Cell.inputCorrelationRange.contains(v) else {
+                throw ValueError("must be a number in [0, 1); got \(v)")
+            }
             return v
         }
         .addedLater,

@@ -52,6 +52,8 @@ package struct Cell: Hashable, Sendable {
     package static let widthRange = 1...16_384
     package static let batchRange = 1...65_536
     package static let classesRange = 2...100_000
+    /// c0 of `input_correlation`.
+    package static let inputCorrelationRange = 0.0..<1.0
 
     /// Checks every parameter against its valid range; the error names the first bad key.
     package func validate() throws(ParameterError) {
@@ -63,7 +65,7 @@ package struct Cell: Hashable, Sendable {
         try ParameterError.check("residual_scale", residualScale, allowZero: false)
         try ParameterError.check("input_std", inputStd, allowZero: false)
         try ParameterError.check("norm_eps", normEps, allowZero: false)
-        try validateRecurrent()
+        try validateOptions()
         if normalization == .batch, batch < 2 {
             throw ParameterError(
                 key: "normalization", message: "batch normalisation needs batch >= 2 (got batch \(batch))")
@@ -94,51 +96,22 @@ package enum Architecture: String, CaseIterable, Codable, Sendable {
     /// PyTorch's `nn.LSTM` and `nn.GRU` cells over T = depth steps, weights tied (`LSTMStep`, `GRUStep`).
     case lstm, gru
 
-    /// Whether the network unrolls one cell over time (one row per step, weights tied).
-    package var isRecurrent: Bool { self == .rnn || self == .lstm || self == .gru }
     /// The layered (not recurrent) architectures.
-    package static let feedforward: [Architecture] = [.plain, .residual]
+    package static var feedforward: [Architecture] { allCases.filter { !$0.isRecurrent } }
 }
 
 extension Cell {
-    /// The checks of the recurrent keys and of what a recurrent cell cannot combine with.
-    fileprivate func validateRecurrent() throws(ParameterError) {
+    /// The ranges of the keys that only some kinds read (`CellOption`), then what the cell's kind reads.
+    fileprivate func validateOptions() throws(ParameterError) {
         if let inputSize { try ParameterError.check("input_size", inputSize, in: Cell.widthRange) }
-        guard inputCorrelation.isFinite, inputCorrelation >= 0, inputCorrelation < 1 else {
+        guard Cell.inputCorrelationRange.contains(inputCorrelation) else {
             throw ParameterError(
                 key: "input_correlation", message: "must be a number in [0, 1), got \(inputCorrelation)")
-        }
-        if inputCorrelation != 0, architecture.isRecurrent {
-            throw ParameterError(
-                key: "input_correlation",
-                message: "is for feedforward cells (plain, residual) in this version; remove it for "
-                    + architecture.rawValue)
         }
         guard forgetBias.isFinite else {
             throw ParameterError(key: "forget_bias", message: "must be a finite number, got \(forgetBias)")
         }
-        if forgetBias != 0, architecture != .lstm {
-            throw ParameterError(
-                key: "forget_bias", message: "is for architecture lstm only (got \(architecture.rawValue)); remove it")
-        }
-        if layout.gates > 1, activation != .tanh, activation != Cell().activation {  // a gated cell
-            throw ParameterError(
-                key: "activation",
-                message: "\(architecture.rawValue) has its own nonlinearities (sigmoid gates, tanh); leave activation "
-                    + "unset or set \"tanh\", got \(activation.rawValue)")
-        }
-        if architecture.isRecurrent {
-            if normalization != .none {
-                throw ParameterError(
-                    key: "normalization",
-                    message: "is for plain and residual networks; a recurrent cell (\(architecture.rawValue)) "
-                        + "takes \"none\"")
-            }
-        } else if inputSize != nil || inputInitializer != Cell().inputInitializer {
-            throw ParameterError(
-                key: inputSize != nil ? "input_size" : "input_init",
-                message: "is for recurrent cells (rnn); architecture is \(architecture.rawValue)")
-        }
+        try validateForKind()
     }
 }
 

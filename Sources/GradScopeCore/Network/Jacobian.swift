@@ -17,7 +17,7 @@ extension Network {
     /// dh_T/dh_0, the LSTM's through its state (h, c) with c_0 held). The running product is rescaled by
     /// a power of two after each layer (carried in the exponent).
     func jacobianSpectrum() throws(LAPACKError) -> JacobianSpectrum {
-        let n = cell.width, columns = kind.stateColumns(width: n)
+        let n = features, columns = kind.stateColumns(features: n)
         var product = Matrix<Double>(rows: n, columns: columns)
         for i in 0..<n { product.elements[i * columns + i] = 1 }
         var exponent = 0

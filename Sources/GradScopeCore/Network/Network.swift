@@ -13,6 +13,8 @@ package final class Network<Kind: LayerKind> {
     package let seed: Int
     /// The kind of every layer.
     let kind: Kind
+    /// The features of one example's H_l (width for dense kinds), the columns of every activation buffer.
+    let features: Int
     /// W_1 ... W_L (index l - 1), each width x gates·width; a recurrent cell's one W repeated (shared storage).
     package internal(set) var weights: [Matrix<Scalar>] { didSet { invalidateForward() } }
     /// b_1 ... b_L (index l - 1), each of gates·width entries (shared by the steps of a recurrent cell).
@@ -67,10 +69,12 @@ package final class Network<Kind: LayerKind> {
         try cell.validate()
         (self.cell, self.seed) = (cell, seed)
         kind = Kind(cell)
+        features = kind.featureShape(cell).count
         let layout = kind.layout
         let (n, b, depth) = (cell.width, cell.batch, cell.depth)
         pool = cache?.buffers(Scalar.self)
-        let drawn = try (cache ?? WeightCache()).weights(for: cell, seed: seed, layout: layout)
+        let drawn = try (cache ?? WeightCache()).weights(
+            for: cell, seed: seed, layout: layout, shape: kind.weightShape(cell))
         func bias(_ stream: Int) -> [Double] {
             RandomStream.bias(seed: seed, stream: stream, width: n, std: cell.biasStd)
         }
@@ -92,7 +96,7 @@ package final class Network<Kind: LayerKind> {
         objective = Objective(loss: cell.loss, seed: seed, batch: b, width: n, classes: cell.classes)
         let empty = Matrix<Scalar>(rows: 0, columns: 0)
         (hidden, tapes, scratch, gradient, delta) = ([], [], empty, empty, empty)
-        workspace = kind.makeWorkspace(rows: b, width: n)
+        workspace = kind.makeWorkspace(rows: b, features: features)
         if let pass = pool?.takeForward(ForwardPass.Key(cell, seed: seed), depth: depth),
             let passTapes = pass.tapes as? [Kind.Tape]
         {
@@ -125,21 +129,21 @@ package final class Network<Kind: LayerKind> {
         releaseBuffers()
         let buffers = { (n: Int) in (0..<n).map { _ in self.buffer(rows: rows) } }
         hidden = [input] + buffers(cell.depth)
-        tapes = (0..<cell.depth).map { _ in kind.makeTape(rows: rows, width: cell.width) { self.buffer(rows: rows) } }
+        tapes = (0..<cell.depth).map { _ in kind.makeTape(rows: rows, features: features) { self.buffer(rows: rows) } }
         (scratch, gradient, delta) = (buffer(rows: rows), buffer(rows: rows), deltaBuffer(rows: rows))
-        workspace = kind.makeWorkspace(rows: rows, width: cell.width)
+        workspace = kind.makeWorkspace(rows: rows, features: features)
     }
 
-    /// A rows x width matrix from the pool (contents unspecified) or newly allocated.
+    /// A rows x features matrix from the pool (contents unspecified) or newly allocated.
     private func buffer(rows: Int) -> Matrix<Scalar> {
-        let count = rows * cell.width
+        let count = rows * features
         return Matrix(
-            rows: rows, columns: cell.width, exactly: pool?.take(count: count) ?? [Scalar](repeating: 0, count: count))
+            rows: rows, columns: features, exactly: pool?.take(count: count) ?? [Scalar](repeating: 0, count: count))
     }
 
-    /// D_l's buffer: rows x gates·width (from the pool when it is rows x width).
+    /// D_l's buffer: rows x gates·features (from the pool when it is rows x features).
     private func deltaBuffer(rows: Int) -> Matrix<Scalar> {
-        kind.layout.gates == 1 ? buffer(rows: rows) : Matrix(rows: rows, columns: kind.layout.gates * cell.width)
+        kind.layout.gates == 1 ? buffer(rows: rows) : Matrix(rows: rows, columns: kind.layout.gates * features)
     }
 
     /// Hands the per-example buffers (not the input) back to the pool: a complete forward pass
@@ -165,12 +169,12 @@ package final class Network<Kind: LayerKind> {
         forwardDepth = 0
     }
 
-    /// Replaces the input batch and the objective that scores it (any number of rows, `width` columns),
-    /// for training on minibatches and evaluating on held-out examples.
+    /// Replaces the input batch and the objective that scores it (any number of rows, one per example of
+    /// `features` columns), for training on minibatches and evaluating on held-out examples.
     package func setBatch(_ x: Matrix<Scalar>, objective: Objective) throws(ShapeError) {
-        guard x.columns == cell.width, x.rows > 0 else {
+        guard x.columns == features, x.rows > 0 else {
             throw ShapeError(
-                "a batch must have \(cell.width) columns and at least one row, got \(x.rows) x \(x.columns)")
+                "a batch must have \(features) columns and at least one row, got \(x.rows) x \(x.columns)")
         }
         invalidateForward()
         let resize = x.rows != input.rows
@@ -216,7 +220,7 @@ package final class Network<Kind: LayerKind> {
     package func loss(hidden h: Matrix<Scalar>, atLayer layer: Int) throws(ShapeError) -> Double? {
         guard (0...cell.depth).contains(layer) else { throw ShapeError("layer \(layer) outside 0...\(cell.depth)") }
         guard h.hasShape(of: hidden[layer]) else {
-            throw ShapeError("H_\(layer) must be \(batchRows) x \(cell.width), got \(h.rows) x \(h.columns)")
+            throw ShapeError("H_\(layer) must be \(batchRows) x \(features), got \(h.rows) x \(h.columns)")
         }
         invalidateForward()
         hidden[layer] = h

@@ -83,7 +83,7 @@ extension Network {
     /// ||X^T D||_F^2 = <X X^T, D D^T>_F, two batch x batch Gram matrices (syrk) instead of a
     /// width x width product; otherwise it forms dW_l with one GEMM.
     func weightGradientNorm(_ layer: Int) -> ScaledNorm {
-        if Scalar.self == Double.self, kind.weightNormFromGram, batchRows < cell.width, let norm = gramNorm(layer) {
+        if Scalar.self == Double.self, kind.weightNormFromGram, batchRows < features, let norm = gramNorm(layer) {
             return norm
         }
         formWeightGradient(layer)
@@ -153,7 +153,8 @@ extension Network {
     /// only (the outer product x_b^T d_b has norm ||x_b|| ||d_b||): ||d_b|| sqrt(||x_b||^2 + 1) when the
     /// bias sees what W sees, else sqrt(||d_b||^2 ||x_b||^2 + the biases' squares); times 2^-exponent.
     func perExampleQuantiles(_ layer: Int, deltaRowSquares: [Double]) -> [ScaledNorm] {
-        let inputRowSquares = Kernels.rowSquares(layerInput(layer).elements, columns: cell.width)
+        let input = layerInput(layer)
+        let inputRowSquares = Kernels.rowSquares(input.elements, columns: input.columns)
         var shares: [Double]
         if let biasSquares = kind.perExampleBiasSquares(delta, workspace: workspace) {
             let weightDelta = kind.weightDelta(delta, workspace: workspace)

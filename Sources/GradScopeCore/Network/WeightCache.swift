@@ -20,8 +20,10 @@ package final class WeightCache {
     /// W_1 ... W_depth of `cell` for `seed` (a recurrent cell's one W: its gates' blocks W_g), drawing only the
     /// layers not yet held. The storage of matrices no longer wanted is refilled in place (no allocation or
     /// page faults).
-    package func weights(for cell: Cell, seed: Int, layout: ParameterLayout) throws(LAPACKError) -> [Matrix<Double>] {
-        let wanted = WeightFamily(cell, seed: seed, recurrent: layout.recurrent)
+    package func weights(for cell: Cell, seed: Int, layout: ParameterLayout, shape: WeightShape) throws(LAPACKError)
+        -> [Matrix<Double>]
+    {
+        let wanted = WeightFamily(cell, seed: seed, recurrent: layout.recurrent, shape: shape)
         var spare = [[Double]]()
         if key != wanted {
             key = wanted
@@ -34,7 +36,8 @@ package final class WeightCache {
             let stream = layout.recurrent ? RecurrentStream.recurrentWeights(gate: layers.count) : layers.count + 1
             layers.append(
                 try cell.initializer.weights(
-                    seed: seed, layer: stream, fanIn: cell.width, fanOut: cell.width, reusing: spare.popLast() ?? []))
+                    seed: seed, layer: stream, fanIn: shape.fanIn, fanOut: shape.fanOut, reusing: spare.popLast() ?? [])
+            )
         }
         return Array(layers.prefix(count))
     }
@@ -50,14 +53,19 @@ package final class WeightCache {
 /// precision share them (a shallower network's are the first layers of a deeper one's).
 package struct WeightFamily: Hashable, Sendable {
     package let seed: Int
-    package let width: Int
+    /// One gate block's shape and fans, as the kind declares it.
+    package let shape: WeightShape
     package let initializer: Initializer
     /// Whether the weights are a recurrent cell's (W's gate blocks, drawn from their own streams) or layers'.
     package let recurrent: Bool
 
-    /// The family of `cell`'s weights for `seed` (`recurrent`: whether the cell's layout is, by default).
-    package init(_ cell: Cell, seed: Int, recurrent: Bool? = nil) {
-        (self.seed, width, initializer) = (seed, cell.width, cell.initializer)
-        self.recurrent = recurrent ?? cell.layout.recurrent
+    /// The family of `cell`'s weights for `seed`, with the layout and shape its kind declares.
+    package init(_ cell: Cell, seed: Int) {
+        let declaration = cell.kindDeclaration
+        self.init(cell, seed: seed, recurrent: declaration.layout.recurrent, shape: declaration.weightShape)
+    }
+
+    init(_ cell: Cell, seed: Int, recurrent: Bool, shape: WeightShape) {
+        (self.seed, initializer, self.recurrent, self.shape) = (seed, cell.initializer, recurrent, shape)
     }
 }

@@ -24,7 +24,7 @@ package struct MeanField: Sendable {
     /// input_size Var(U), the variance that x_t U + b adds at every step.
     package init(_ cell: Cell) {
         var drive = cell.biasStd * cell.biasStd
-        if cell.architecture == .rnn {
+        if cell.meanFieldForm == .recurrent {
             let k = cell.inputFeatures
             drive +=
                 Double(k) * cell.inputInitializer.variance(fanIn: k, fanOut: cell.width) * cell.inputStd
@@ -56,10 +56,11 @@ package struct MeanField: Sendable {
     package func squaredGains(_ cell: Cell) -> [Double] {
         let depth = cell.depth
         var gains = [1.0]
-        switch cell.architecture {
-        case .plain, .rnn, .lstm, .gru:  // `CellTheory.forCells` asks for no gated cell's theory
+        let form = cell.meanFieldForm ?? .plain  // `CellTheory.forCells` asks for no gated cell's theory
+        switch form {
+        case .plain, .recurrent:
             // q_1: an rnn's h_0 = 0 leaves the input's and bias's share alone
-            var q = (cell.architecture == .rnn ? 0 : weightVariance * cell.inputStd * cell.inputStd) + biasVariance
+            var q = (form == .recurrent ? 0 : weightVariance * cell.inputStd * cell.inputStd) + biasVariance
             var settled = false
             for _ in 2...max(2, depth) where gains.count < depth {
                 gains.append(settled ? gains[gains.count - 1] : chi(q))  // chi(q_{l-1}) for l = 2, 3, ...
@@ -67,8 +68,8 @@ package struct MeanField: Sendable {
                 settled = next == q  // at the fixed point every later layer is the same
                 q = next
             }
-        case .residual:
-            let alpha2 = cell.residualScale * cell.residualScale
+        case .residual(let scale):
+            let alpha2 = scale * scale
             var v = cell.inputStd * cell.inputStd  // v_0
             for _ in 2...max(2, depth) where gains.count < depth {
                 v += alpha2 * variance(after: v)  // v_{l-1} for l = 2, 3, ...

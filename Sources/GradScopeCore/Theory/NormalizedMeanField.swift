@@ -17,7 +17,7 @@ package struct NormalizedMeanField: Sendable {
 
     /// The theory of `cell`, nil where none is given (see the type's description).
     package init?(_ cell: Cell) {
-        guard cell.architecture == .plain else { return nil }
+        guard cell.meanFieldForm == .plain else { return nil }
         let field = MeanField(cell), depth = cell.depth
         switch cell.normalization {
         case .none:

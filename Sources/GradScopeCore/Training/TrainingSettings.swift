@@ -63,7 +63,7 @@ extension TrainingSettings {
     /// The task against the cell: sequences (`adding`) for recurrent cells only and they train on nothing
     /// else; `adding` reads 2 features per step over at least 2 steps.
     private func validateTask(for cell: Cell) throws(ParameterError) {
-        let recurrent = cell.architecture.isRecurrent
+        let recurrent = cell.layout.recurrent
         guard task.isSequential == recurrent else {
             let valid = TrainingTask.allCases.filter { $0.isSequential == recurrent }.map(\.rawValue)
             throw ParameterError(

@@ -4,12 +4,13 @@
 package protocol KindUser {
     associatedtype Scalar: BLASScalar
     associatedtype Result
-    func run<Kind: LayerKind>(_ kind: Kind.Type) throws -> Result where Kind.Scalar == Scalar
+    associatedtype Failure: Error = any Error
+    func run<Kind: LayerKind>(_ kind: Kind.Type) throws(Failure) -> Result where Kind.Scalar == Scalar
 }
 
 extension Cell {
     /// The one place where an architecture chooses its layer kind.
-    package func openKind<User: KindUser>(_ user: User) throws -> User.Result {
+    package func openKind<User: KindUser>(_ user: User) throws(User.Failure) -> User.Result {
         typealias S = User.Scalar
         switch architecture {
         case .plain, .rnn: return try user.run(PlainLayer<S>.self)
@@ -17,19 +18,6 @@ extension Cell {
         case .lstm: return try user.run(LSTMStep<S>.self)
         case .gru: return try user.run(GRUStep<S>.self)
         }
-    }
-
-    /// The parameter layout of the cell's layers (gates, recurrent, b_hn).
-    package var layout: ParameterLayout {
-        struct Layout: KindUser {
-            typealias Scalar = Double
-            let cell: Cell
-            func run<Kind: LayerKind>(_ kind: Kind.Type) -> ParameterLayout where Kind.Scalar == Double {
-                Kind(cell).layout
-            }
-        }
-        // `run` does not throw
-        return (try? openKind(Layout(cell: self))) ?? ParameterLayout()
     }
 }
 

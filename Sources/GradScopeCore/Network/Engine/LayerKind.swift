@@ -19,13 +19,25 @@ package protocol LayerKind: Sendable {
     init(_ cell: Cell)
     /// The parameter sets of one layer.
     var layout: ParameterLayout { get }
+    /// The optional cell keys the kind reads (`CellOption`).
+    var options: Set<CellOption> { get }
+    /// The mean-field recursion of its layers; nil where gradscope has no theory.
+    var meanField: MeanFieldForm? { get }
+    /// The kind's own checks of a cell, beyond every cell's (`Cell.validate`).
+    func validate(_ cell: Cell) throws(ParameterError)
     /// b as drawn (gates side by side, in float64) -> b as the network starts with it.
     func initialBias(_ drawn: [Double]) -> [Double]
 
-    /// One layer's tape for batches of `rows`; `buffer()` gives a rows x width matrix from the pool.
-    func makeTape(rows: Int, width: Int, buffer: () -> Matrix<Scalar>) -> Tape
-    /// The kind's workspace for batches of `rows`.
-    func makeWorkspace(rows: Int, width: Int) -> Workspace
+    /// The shape of one example's activation H_l (every layer's; dense kinds: `width` channels of 1 x 1).
+    func featureShape(_ cell: Cell) -> FeatureShape
+    /// The shape of one gate block of W_l (rows x columns) and the fans its initialiser reads.
+    func weightShape(_ cell: Cell) -> WeightShape
+
+    /// One layer's tape for batches of `rows` examples of `features` each; `buffer()` gives a rows x features
+    /// matrix from the pool.
+    func makeTape(rows: Int, features: Int, buffer: () -> Matrix<Scalar>) -> Tape
+    /// The kind's workspace for batches of `rows` examples of `features` each.
+    func makeWorkspace(rows: Int, features: Int) -> Workspace
 
     /// H_l into `output` from H_{l-1} = `input` (and the layer below's tape, `previous`), filling `tape`;
     /// `scratch` (rows x width) is workspace. A non-finite product of finite factors is recomputed in range
@@ -74,8 +86,8 @@ package protocol LayerKind: Sendable {
     /// Whether ||dW_l|| may come from two batch x batch Gram matrices when batch < width (float64).
     var weightNormFromGram: Bool { get }
 
-    /// The columns of the state whose Jacobian the network chains: width, or (LSTM) h and c side by side.
-    func stateColumns(width: Int) -> Int
+    /// The columns of the state whose Jacobian the network chains: the features, or (LSTM) h and c side by side.
+    func stateColumns(features: Int) -> Int
     /// Whether one example's Jacobian is defined (it is not through batch statistics).
     var jacobianDefined: Bool { get }
     /// product = product J_l for the batch's first example (row vectors: rows are tangent directions of
@@ -83,6 +95,26 @@ package protocol LayerKind: Sendable {
     func jacobianStep(
         _ product: inout Matrix<Double>, next: inout Matrix<Double>, weights: Matrix<Double>, tape: Tape,
         previous: Tape?, input: Matrix<Scalar>)
+}
+
+/// The shape of one example's activation: channels x height x width, stored channel-major (c, y, x) in
+/// one row of a batch x features matrix.
+package struct FeatureShape: Hashable, Sendable {
+    package var channels: Int
+    package var height = 1
+    package var width = 1
+
+    /// channels x height x width, the columns of a layer's batch x features matrix.
+    package var count: Int { channels * height * width }
+}
+
+/// The shape of one gate block of a layer's weight matrix (rows = what one output reads, columns = outputs),
+/// and the fan-in and fan-out its initialiser scales by.
+package struct WeightShape: Hashable, Sendable {
+    package var rows: Int
+    package var columns: Int
+    package var fanIn: Int
+    package var fanOut: Int
 }
 
 /// Which parameter sets one layer has, and whether they are shared by every layer.
@@ -125,10 +157,15 @@ package struct NoWorkspace<Scalar: BLASScalar>: LayerWorkspace {
 }
 
 extension LayerKind {
+    package func validate(_ cell: Cell) throws(ParameterError) {}
     package func initialBias(_ drawn: [Double]) -> [Double] { drawn }
     package func weightDelta(_ delta: Matrix<Scalar>, workspace: Workspace) -> Matrix<Scalar> { delta }
     package func perExampleBiasSquares(_ delta: Matrix<Scalar>, workspace: Workspace) -> [Double]? { nil }
     package func cellGradient(_ workspace: Workspace) -> Matrix<Scalar>? { nil }
     package var weightNormFromGram: Bool { true }
-    package func stateColumns(width: Int) -> Int { width }
+    package func stateColumns(features: Int) -> Int { features }
+    package func featureShape(_ cell: Cell) -> FeatureShape { FeatureShape(channels: cell.width) }
+    package func weightShape(_ cell: Cell) -> WeightShape {
+        WeightShape(rows: cell.width, columns: cell.width, fanIn: cell.width, fanOut: cell.width)
+    }
 }

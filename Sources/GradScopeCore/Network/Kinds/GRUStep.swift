@@ -5,6 +5,11 @@ package struct GRUStep<Scalar: BLASScalar>: LayerKind {
     package init(_ cell: Cell) {}
 
     package var layout: ParameterLayout { ParameterLayout(gates: 3, recurrent: true, hiddenBias: true) }
+    package var options: Set<CellOption> { [.inputSize, .inputInit] }
+    /// No mean-field theory here yet.
+    package var meanField: MeanFieldForm? { nil }
+
+    package func validate(_ cell: Cell) throws(ParameterError) { try GatedKernels.validateActivation(cell) }
 
     /// X and A for the forward pass; dA and the direct part u dh_t of dh_{t-1} for the backward pass.
     package struct Workspace: LayerWorkspace {
@@ -17,14 +22,14 @@ package struct GRUStep<Scalar: BLASScalar>: LayerKind {
         package func startBackward() {}
     }
 
-    package func makeTape(rows: Int, width: Int, buffer: () -> Matrix<Scalar>) -> GatedTape<Scalar> {
-        GatedTape(rows: rows, width: width, gateCount: 3, cellState: false)
+    package func makeTape(rows: Int, features: Int, buffer: () -> Matrix<Scalar>) -> GatedTape<Scalar> {
+        GatedTape(rows: rows, width: features, gateCount: 3, cellState: false)
     }
 
-    package func makeWorkspace(rows: Int, width: Int) -> Workspace {
-        let gates = Matrix<Scalar>(rows: rows, columns: 3 * width)
+    package func makeWorkspace(rows: Int, features: Int) -> Workspace {
+        let gates = Matrix<Scalar>(rows: rows, columns: 3 * features)
         return Workspace(
-            input: gates, recurrent: gates, recurrentDelta: gates, direct: Matrix(rows: rows, columns: width))
+            input: gates, recurrent: gates, recurrentDelta: gates, direct: Matrix(rows: rows, columns: features))
     }
 
     package func forward(

@@ -2,6 +2,15 @@ import Foundation
 
 /// The elementwise maps of one gated step, forward and backward, in float64 arithmetic on each entry.
 enum GatedKernels {
+    /// A gated cell has its own nonlinearities (sigmoid gates, tanh): `activation` must be unset or tanh.
+    static func validateActivation(_ cell: Cell) throws(ParameterError) {
+        guard cell.activation != .tanh, cell.activation != Cell().activation else { return }
+        throw ParameterError(
+            key: "activation",
+            message: "\(cell.architecture.rawValue) has its own nonlinearities (sigmoid gates, tanh); leave activation "
+                + "unset or set \"tanh\", got \(cell.activation.rawValue)")
+    }
+
     @inline(__always) static func sigmoid(_ x: Double) -> Double { 1 / (1 + Foundation.exp(-x)) }
 
     /// Whether an activated gate's derivative is below 0.05 of its maximum (sigmoid: s(1-s) < 0.0125,

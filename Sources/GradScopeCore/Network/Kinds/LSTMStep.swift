@@ -7,6 +7,11 @@ package struct LSTMStep<Scalar: BLASScalar>: LayerKind {
     package init(_ cell: Cell) { forgetBias = cell.forgetBias }
 
     package var layout: ParameterLayout { ParameterLayout(gates: 4, recurrent: true) }
+    package var options: Set<CellOption> { [.inputSize, .inputInit, .forgetBias] }
+    /// No mean-field theory here yet.
+    package var meanField: MeanFieldForm? { nil }
+
+    package func validate(_ cell: Cell) throws(ParameterError) { try GatedKernels.validateActivation(cell) }
 
     /// b_f += forget_bias.
     package func initialBias(_ drawn: [Double]) -> [Double] {
@@ -29,14 +34,14 @@ package struct LSTMStep<Scalar: BLASScalar>: LayerKind {
         package mutating func startBackward() { cellGradient = zero }
     }
 
-    package func makeTape(rows: Int, width: Int, buffer: () -> Matrix<Scalar>) -> GatedTape<Scalar> {
-        GatedTape(rows: rows, width: width, gateCount: 4, cellState: true)
+    package func makeTape(rows: Int, features: Int, buffer: () -> Matrix<Scalar>) -> GatedTape<Scalar> {
+        GatedTape(rows: rows, width: features, gateCount: 4, cellState: true)
     }
 
-    package func makeWorkspace(rows: Int, width: Int) -> Workspace {
-        let zero = Matrix<Scalar>(rows: rows, columns: width)
+    package func makeWorkspace(rows: Int, features: Int) -> Workspace {
+        let zero = Matrix<Scalar>(rows: rows, columns: features)
         return Workspace(
-            preActivations: Matrix(rows: rows, columns: 4 * width), cellGradient: zero, totalCell: zero, zero: zero)
+            preActivations: Matrix(rows: rows, columns: 4 * features), cellGradient: zero, totalCell: zero, zero: zero)
     }
 
     package func forward(
@@ -120,7 +125,7 @@ package struct LSTMStep<Scalar: BLASScalar>: LayerKind {
     package var jacobianDefined: Bool { true }
 
     /// The state is h and c side by side.
-    package func stateColumns(width: Int) -> Int { 2 * width }
+    package func stateColumns(features: Int) -> Int { 2 * features }
 
     /// Tangents [dh | dc] of step t from those of step t-1, with A = dh_{t-1} W:
     /// dc_t = A_i g i(1-i) + A_f c_{t-1} f(1-f) + A_g i (1-g^2) + dc_{t-1} f,

@@ -13,11 +13,17 @@ package struct PlainLayer<Scalar: BLASScalar>: LayerKind {
         layout = ParameterLayout(recurrent: cell.architecture == .rnn)
     }
 
-    package func makeTape(rows: Int, width: Int, buffer: () -> Matrix<Scalar>) -> ActivationTape<Scalar> {
+    package var options: Set<CellOption> {
+        layout.recurrent ? [.inputSize, .inputInit] : [.normalization, .inputCorrelation]
+    }
+
+    package var meanField: MeanFieldForm? { layout.recurrent ? .recurrent : .plain }
+
+    package func makeTape(rows: Int, features: Int, buffer: () -> Matrix<Scalar>) -> ActivationTape<Scalar> {
         ActivationTape(slopes: buffer(), branch: .empty, normalized: normalizer == nil ? .empty : buffer())
     }
 
-    package func makeWorkspace(rows: Int, width: Int) -> NoWorkspace<Scalar> { NoWorkspace() }
+    package func makeWorkspace(rows: Int, features: Int) -> NoWorkspace<Scalar> { NoWorkspace() }
 
     package func forward(
         _ input: Matrix<Scalar>, _ map: AffineMap<Scalar>, previous: ActivationTape<Scalar>?,

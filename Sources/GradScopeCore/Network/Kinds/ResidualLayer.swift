@@ -12,12 +12,14 @@ package struct ResidualLayer<Scalar: BLASScalar>: LayerKind {
     }
 
     package var layout: ParameterLayout { ParameterLayout() }
+    package var options: Set<CellOption> { [.normalization, .inputCorrelation] }
+    package var meanField: MeanFieldForm? { .residual(scale: scale) }
 
-    package func makeTape(rows: Int, width: Int, buffer: () -> Matrix<Scalar>) -> ActivationTape<Scalar> {
+    package func makeTape(rows: Int, features: Int, buffer: () -> Matrix<Scalar>) -> ActivationTape<Scalar> {
         ActivationTape(slopes: buffer(), branch: buffer(), normalized: normalizer == nil ? .empty : buffer())
     }
 
-    package func makeWorkspace(rows: Int, width: Int) -> NoWorkspace<Scalar> { NoWorkspace() }
+    package func makeWorkspace(rows: Int, features: Int) -> NoWorkspace<Scalar> { NoWorkspace() }
 
     package func forward(
         _ input: Matrix<Scalar>, _ map: AffineMap<Scalar>, previous: ActivationTape<Scalar>?,

@@ -1,0 +1,101 @@
+/// A cell key that only some kinds of layer read; each kind lists its own (`LayerKind.options`). A key set
+/// away from its default for a kind that does not read it is a config error that names the kinds that do.
+package enum CellOption: String, CaseIterable, Sendable {
+    case normalization
+    case inputCorrelation = "input_correlation"
+    case inputSize = "input_size"
+    case inputInit = "input_init"
+    case forgetBias = "forget_bias"
+
+    /// Whether `cell` sets the key away from its default.
+    func isSet(in cell: Cell) -> Bool {
+        let defaults = Cell()
+        return switch self {
+        case .normalization: cell.normalization != defaults.normalization
+        case .inputCorrelation: cell.inputCorrelation != defaults.inputCorrelation
+        case .inputSize: cell.inputSize != defaults.inputSize
+        case .inputInit: cell.inputInitializer != defaults.inputInitializer
+        case .forgetBias: cell.forgetBias != defaults.forgetBias
+        }
+    }
+}
+
+/// The mean-field recursion a kind's layers follow (THEORY): plain q_l = sigma_w^2 E[phi^2] + sigma_b^2
+/// with chi(q); residual v_l = v_{l-1} + alpha^2 (...) with 1 + alpha^2 chi(v); an rnn the plain
+/// recursion driven by its input at every step, from h_0 = 0.
+package enum MeanFieldForm: Hashable, Sendable {
+    case plain
+    case residual(scale: Double)
+    case recurrent
+}
+
+extension Architecture {
+    /// A cell of this architecture with every other key at its default.
+    private var defaultCell: Cell {
+        var cell = Cell()
+        cell.architecture = self
+        return cell
+    }
+
+    /// The parameter layout of its layers.
+    package var layout: ParameterLayout { defaultCell.layout }
+
+    /// Whether the network unrolls one cell over time (one row per step, parameters shared).
+    package var isRecurrent: Bool { layout.recurrent }
+
+    /// The optional keys its kind reads.
+    package var options: Set<CellOption> { defaultCell.kindDeclaration.options }
+}
+
+/// What a kind declares about a cell, in float64 (the declarations do not depend on the precision).
+package struct KindDeclaration: Sendable {
+    package var layout: ParameterLayout
+    package var options: Set<CellOption>
+    package var meanField: MeanFieldForm?
+    package var weightShape: WeightShape
+}
+
+extension Cell {
+    /// The declarations of the cell's kind.
+    package var kindDeclaration: KindDeclaration {
+        struct Declare: KindUser {
+            typealias Scalar = Double
+            typealias Failure = Never
+            let cell: Cell
+            func run<Kind: LayerKind>(_ kind: Kind.Type) -> KindDeclaration where Kind.Scalar == Double {
+                let kind = Kind(cell)
+                return KindDeclaration(
+                    layout: kind.layout, options: kind.options, meanField: kind.meanField,
+                    weightShape: kind.weightShape(cell))
+            }
+        }
+        return openKind(Declare(cell: self))
+    }
+
+    /// The parameter layout of the cell's layers (gates, recurrent, b_hn).
+    package var layout: ParameterLayout { kindDeclaration.layout }
+
+    /// The mean-field recursion of the cell's kind; nil where gradscope has no theory (the gated cells).
+    package var meanFieldForm: MeanFieldForm? { kindDeclaration.meanField }
+
+    /// Every optional key set for a kind that does not read it, and the kind's own checks.
+    func validateForKind() throws(ParameterError) {
+        struct Validate: KindUser {
+            typealias Scalar = Double
+            typealias Failure = ParameterError
+            let cell: Cell
+            func run<Kind: LayerKind>(_ kind: Kind.Type) throws(ParameterError) where Kind.Scalar == Double {
+                try Kind(cell).validate(cell)
+            }
+        }
+        let options = kindDeclaration.options
+        for option in CellOption.allCases where option.isSet(in: self) && !options.contains(option) {
+            let readers = Architecture.allCases.filter { $0.options.contains(option) }.map(\.rawValue)
+            throw ParameterError(
+                key: option.rawValue,
+                message: "is read by architecture \(readers.joined(separator: ", ")) only (got "
+                    + "\(architecture.rawValue)); remove it")
+        }
+        try openKind(Validate(cell: self))
+    }
+}
