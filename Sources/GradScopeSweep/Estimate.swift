@@ -79,7 +79,7 @@ package struct RunEstimate: Sendable, Equatable {
         let normalized = cell.normalization != .none
         // normalisation: about 6 FLOPs per entry forward (mean, variance, scale) and 6 backward
         flops = 6 * b * w * w * l + Self.qrFlops(cell) * l + (normalized ? 12 * b * w * l : 0)
-        let perLayerStates = Self.statesPerLayer(cell.architecture) + (normalized ? 1 : 0)
+        let perLayerStates = Double(cell.kindDeclaration.savedStates)
         let weights = l * w * w * scalar
         let forward = (perLayerStates * l + 1) * b * w * scalar
         let scratch = 3 * b * w * scalar + w * w * scalar
@@ -89,20 +89,10 @@ package struct RunEstimate: Sendable, Equatable {
 }
 
 extension RunEstimate {
-    /// The batch x width matrices one layer keeps for the backward pass: plain Z_l and H_l; residual the
-    /// stream, phi of it and the branch. Every kind is named, so that a new one must say its own.
-    static func statesPerLayer(_ architecture: Architecture) -> Double {
-        switch architecture {
-        case .plain: 2
-        case .residual: 3
-        case .rnn, .lstm, .gru: 3  // not reached: recurrent cells have their own estimate below
-        }
-    }
-
     /// A recurrent cell over T = depth steps with G gates (rnn 1, GRU 3, LSTM 4): per step the products
     /// h W and x U forward, dz W^T, dz U^T and the two weight shares backward (6 batch G width (width +
     /// input_size)), about 30 G batch width elementwise; one W and U (tied), the draws of the G gates' W;
-    /// per step the inputs and (G + 3) batch x width states.
+    /// per step the inputs and the batch x width states the kind saves (G + 3).
     static func recurrent(_ cell: Cell) -> RunEstimate {
         let (w, b, t, k) = (Double(cell.width), Double(cell.batch), Double(cell.depth), Double(cell.inputFeatures))
         let g = Double(cell.layout.gates)
@@ -110,7 +100,7 @@ extension RunEstimate {
         let products: Double = 6 * b * g * w * (w + k) * t
         let flops: Double = products + 30 * g * b * w * t + g * qrFlops(cell)
         let weights: Double = g * w * (w + k) * scalar + 3 * g * w * w * 8
-        let states: Double = t * ((g + 3) * b * w + b * k) * scalar
+        let states: Double = t * (Double(cell.kindDeclaration.savedStates) * b * w + b * k) * scalar
         let scratch: Double = 4 * g * b * w * scalar
         return RunEstimate(flops: flops, bytes: weights + states + scratch)
     }

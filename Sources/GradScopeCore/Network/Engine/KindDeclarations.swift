@@ -53,6 +53,7 @@ package struct KindDeclaration: Sendable {
     package var options: Set<CellOption>
     package var meanField: MeanFieldForm?
     package var weightShape: WeightShape
+    package var savedStates: Int
 }
 
 extension Cell {
@@ -66,7 +67,7 @@ extension Cell {
                 let kind = Kind(cell)
                 return KindDeclaration(
                     layout: kind.layout, options: kind.options, meanField: kind.meanField,
-                    weightShape: kind.weightShape(cell))
+                    weightShape: kind.weightShape(cell), savedStates: kind.savedStates)
             }
         }
         return openKind(Declare(cell: self))

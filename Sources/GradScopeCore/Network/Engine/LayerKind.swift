@@ -23,6 +23,9 @@ package protocol LayerKind: Sendable {
     var options: Set<CellOption> { get }
     /// The mean-field recursion of its layers; nil where gradscope has no theory.
     var meanField: MeanFieldForm? { get }
+    /// The batch x features matrices one layer keeps for its backward pass and the next layer (what
+    /// `validate`'s memory estimate counts per layer).
+    var savedStates: Int { get }
     /// The kind's own checks of a cell, beyond every cell's (`Cell.validate`).
     func validate(_ cell: Cell) throws(ParameterError)
     /// b as drawn (gates side by side, in float64) -> b as the network starts with it.

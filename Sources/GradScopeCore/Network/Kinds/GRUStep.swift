@@ -8,6 +8,8 @@ package struct GRUStep<Scalar: BLASScalar>: LayerKind {
     package var options: Set<CellOption> { [.inputSize, .inputInit] }
     /// No mean-field theory here yet.
     package var meanField: MeanFieldForm? { nil }
+    /// The gates (one batch x width block each), h_t and two more.
+    package var savedStates: Int { 6 }
 
     package func validate(_ cell: Cell) throws(ParameterError) { try GatedKernels.validateActivation(cell) }
 

@@ -10,6 +10,8 @@ package struct LSTMStep<Scalar: BLASScalar>: LayerKind {
     package var options: Set<CellOption> { [.inputSize, .inputInit, .forgetBias] }
     /// No mean-field theory here yet.
     package var meanField: MeanFieldForm? { nil }
+    /// The gates (one batch x width block each), h_t and two more.
+    package var savedStates: Int { 7 }
 
     package func validate(_ cell: Cell) throws(ParameterError) { try GatedKernels.validateActivation(cell) }
 

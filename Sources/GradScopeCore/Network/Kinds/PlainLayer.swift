@@ -18,6 +18,8 @@ package struct PlainLayer<Scalar: BLASScalar>: LayerKind {
     }
 
     package var meanField: MeanFieldForm? { layout.recurrent ? .recurrent : .plain }
+    /// Z_l and H_l (and N(Z_l) with a normaliser); an rnn step also its input term and the slopes.
+    package var savedStates: Int { layout.recurrent ? 4 : (normalizer == nil ? 2 : 3) }
 
     package func makeTape(rows: Int, features: Int, buffer: () -> Matrix<Scalar>) -> ActivationTape<Scalar> {
         ActivationTape(slopes: buffer(), branch: .empty, normalized: normalizer == nil ? .empty : buffer())

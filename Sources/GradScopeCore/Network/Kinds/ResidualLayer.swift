@@ -14,6 +14,8 @@ package struct ResidualLayer<Scalar: BLASScalar>: LayerKind {
     package var layout: ParameterLayout { ParameterLayout() }
     package var options: Set<CellOption> { [.normalization, .inputCorrelation] }
     package var meanField: MeanFieldForm? { .residual(scale: scale) }
+    /// The stream, phi of it and the branch (and N of the stream with a normaliser).
+    package var savedStates: Int { normalizer == nil ? 3 : 4 }
 
     package func makeTape(rows: Int, features: Int, buffer: () -> Matrix<Scalar>) -> ActivationTape<Scalar> {
         ActivationTape(slopes: buffer(), branch: buffer(), normalized: normalizer == nil ? .empty : buffer())
