@@ -11,15 +11,16 @@ struct Parameter: Sendable {
     let read: @Sendable (JSONNode) throws(ValueError) -> Setting
     /// The draft's value as the CSV column prints it.
     let column: @Sendable (CellDraft) -> String
-    /// Whether the cell id hashes the value even at its default. Parameters added after cell ids were
-    /// first handed out (normalisation onwards) enter the id only when set, so that existing cells keep theirs.
-    var identifiesAtDefault = true
+    /// Whether the cell id hashes the value even at its default. A parameter enters the id only when set
+    /// (so that adding one keeps every existing cell's id, and a resumed sweep its results), except those of
+    /// the first version, whose ids always held them (`original`).
+    var identifiesAtDefault = false
 
-    /// The same parameter, added later: hashed into the cell id only away from its default.
-    var addedLater: Parameter {
-        var later = self
-        later.identifiesAtDefault = false
-        return later
+    /// The same parameter as one of the first version's: hashed into the cell id even at its default.
+    var original: Parameter {
+        var first = self
+        first.identifiesAtDefault = true
+        return first
     }
 
     /// A change to a cell: one parameter set to one value.
@@ -27,51 +28,50 @@ struct Parameter: Sendable {
 
     /// Every parameter, in the order of the CSV columns.
     static let all: [Parameter] = [
-        .choice("activation", \.cell.activation),
-        .integer("depth", \.cell.depth, in: Cell.depthRange),
-        .integer("width", \.cell.width, in: Cell.widthRange),
+        Parameter.choice("activation", \.cell.activation).original,
+        Parameter.integer("depth", \.cell.depth, in: Cell.depthRange).original,
+        Parameter.integer("width", \.cell.width, in: Cell.widthRange).original,
         Parameter(
             key: "init",
             read: { node throws(ValueError) in
                 let v = try InitializerSpec.read(node)
                 return { $0.initializer = v }
-            }, column: { $0.initializer.text }),
-        .number("bias_std", \.cell.biasStd, allowZero: true),
-        .choice("architecture", \.cell.architecture),
-        .number("residual_scale", \.cell.residualScale, allowZero: false),
-        Parameter.choice("normalization", \.cell.normalization).addedLater,
-        Parameter.number("norm_eps", \.cell.normEps, allowZero: false).addedLater,
-        .integer("batch", \.cell.batch, in: Cell.batchRange),
-        .number("input_std", \.cell.inputStd, allowZero: false),
-        .choice("loss", \.cell.loss),
-        .integer("classes", \.cell.classes, in: Cell.classesRange),
-        .choice("precision", \.cell.precision),
+            }, column: { $0.initializer.text }
+        ).original,
+        Parameter.number("bias_std", \.cell.biasStd, allowZero: true).original,
+        Parameter.choice("architecture", \.cell.architecture).original,
+        Parameter.number("residual_scale", \.cell.residualScale, allowZero: false).original,
+        Parameter.choice("normalization", \.cell.normalization),
+        Parameter.number("norm_eps", \.cell.normEps, allowZero: false),
+        Parameter.integer("batch", \.cell.batch, in: Cell.batchRange).original,
+        Parameter.number("input_std", \.cell.inputStd, allowZero: false).original,
+        Parameter.choice("loss", \.cell.loss).original,
+        Parameter.integer("classes", \.cell.classes, in: Cell.classesRange).original,
+        Parameter.choice("precision", \.cell.precision).original,
         Parameter(
             key: "input_init",
             read: { node throws(ValueError) in
                 let v = try InitializerSpec.read(node)
                 return { $0.inputInitializer = v }
             }, column: { $0.cell.layout.recurrent ? $0.inputInitializer.text : "" }
-        ).addedLater,
+        ),
         Parameter(
             key: "input_size",
             read: { node throws(ValueError) in
                 let v = try Parameters.readInteger(node, in: Cell.widthRange)
                 return { $0.cell.inputSize = v }
             }, column: { $0.cell.layout.recurrent ? "\($0.cell.inputFeatures)" : "" }
-        ).addedLater,
+        ),
         Parameter.value("forget_bias", \.cell.forgetBias) { node throws(ValueError) in
             try Parameters.readFinite(node).value
-        }
-        .addedLater,
+        },
         Parameter.value("input_correlation", \.cell.inputCorrelation) { node throws(ValueError) in
             let v = try Parameters.readFinite(node).value
             guard Cell.inputCorrelationRange.contains(v) else {
                 throw ValueError("must be a number in [0, 1); got \(v)")
             }
             return v
-        }
-        .addedLater,
+        },
     ]
 
     /// The parameter keys, in the order of the CSV columns.

@@ -71,7 +71,7 @@ package final class Network<Kind: LayerKind> {
         kind = Kind(cell)
         features = kind.featureShape(cell).count
         let layout = kind.layout
-        let (n, b, depth) = (cell.width, cell.batch, cell.depth)
+        let (n, batch, depth) = (cell.width, cell.batch, cell.depth)
         pool = cache?.buffers(Scalar.self)
         let drawn = try (cache ?? WeightCache()).weights(
             for: cell, seed: seed, layout: layout, shape: kind.weightShape(cell))
@@ -85,7 +85,7 @@ package final class Network<Kind: LayerKind> {
             let drawnBias = kind.initialBias(gates.flatMap { bias(RecurrentStream.bias(gate: $0)) })
             biases = Array(repeating: drawnBias.map { Scalar($0) }, count: depth)
             hiddenBias = layout.hiddenBias ? bias(RecurrentStream.bias(gate: layout.gates)).map { Scalar($0) } : []
-            input = Matrix(rows: b, columns: n, repeating: 0)
+            input = Matrix(rows: batch, columns: n, repeating: 0)
             sequence = try InputSequence(cell, seed: seed, gates: layout.gates)
         } else {
             weights = drawn as? [Matrix<Scalar>] ?? drawn.map { $0.converted(to: Scalar.self) }
@@ -93,18 +93,18 @@ package final class Network<Kind: LayerKind> {
             hiddenBias = []
             input = Self.correlatedInput(cell, seed: seed).converted(to: Scalar.self)
         }
-        objective = Objective(loss: cell.loss, seed: seed, batch: b, width: n, classes: cell.classes)
+        objective = Objective(loss: cell.loss, seed: seed, batch: batch, width: n, classes: cell.classes)
         let empty = Matrix<Scalar>(rows: 0, columns: 0)
         (hidden, tapes, scratch, gradient, delta) = ([], [], empty, empty, empty)
-        workspace = kind.makeWorkspace(rows: b, features: features)
+        workspace = kind.makeWorkspace(rows: batch, features: features)
         if let pass = pool?.takeForward(ForwardPass.Key(cell, seed: seed), depth: depth),
             let passTapes = pass.tapes as? [Kind.Tape]
         {
             (hidden, tapes, forwardDepth) = (pass.hidden, passTapes, pass.depth)
             hidden[0] = input
-            (scratch, gradient, delta) = (buffer(rows: b), buffer(rows: b), deltaBuffer(rows: b))
+            (scratch, gradient, delta) = (buffer(rows: batch), buffer(rows: batch), deltaBuffer(rows: batch))
         } else {
-            allocateBuffers(rows: b)
+            allocateBuffers(rows: batch)
         }
     }
 
@@ -114,8 +114,8 @@ package final class Network<Kind: LayerKind> {
     /// one shared row s ~ N(0, input_std^2) as x_b = sqrt(c0) s + sqrt(1 - c0) e_b when c0 =
     /// `input_correlation` > 0, so that every pair of rows has correlation c0 in expectation.
     static func correlatedInput(_ cell: Cell, seed: Int) -> Matrix<Double> {
-        let (b, n, c0) = (cell.batch, cell.width, cell.inputCorrelation)
-        var x = Objective.gaussian(seed: seed, purpose: "input", rows: b, columns: n, std: cell.inputStd)
+        let (batch, n, c0) = (cell.batch, cell.width, cell.inputCorrelation)
+        var x = Objective.gaussian(seed: seed, purpose: "input", rows: batch, columns: n, std: cell.inputStd)
         guard c0 > 0 else { return x }
         let shared = RandomStream(seed: seed, purpose: "input.shared", n).normal(count: n, scale: cell.inputStd)
         let (a, c) = (c0.squareRoot(), (1 - c0).squareRoot())

@@ -130,7 +130,7 @@ extension Network {
                 formInputGradient()
                 return scaled(ScaledNorm(of: inputGradient.elements))
             },
-            gradC: kind.cellGradient(workspace).map { scaled(ScaledNorm(of: $0.elements)) },
+            gradC: kind.cellStateGradient(workspace).map { scaled(ScaledNorm(of: $0.elements)) },
             correlation: tapes[layer - 1].correlation
         )
     }

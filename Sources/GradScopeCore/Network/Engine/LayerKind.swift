@@ -81,7 +81,7 @@ package protocol LayerKind: Sendable {
     /// sees exactly `weightDelta` (then the share is ||d_b||^2 (||x_b||^2 + 1)).
     func perExampleBiasSquares(_ delta: Matrix<Scalar>, workspace: Workspace) -> [Double]?
     /// LSTM: the cell state's gradient dLoss/dc_l x 2^-exponent; nil for kinds without one.
-    func cellGradient(_ workspace: Workspace) -> Matrix<Scalar>?
+    func cellStateGradient(_ workspace: Workspace) -> Matrix<Scalar>?
     /// Whether b_l reaches the loss at all (a batch normalisation right after it removes it).
     var biasReachesLoss: Bool { get }
     /// Whether each example's gradient is its own (no batch statistics couple the examples).
@@ -164,7 +164,7 @@ extension LayerKind {
     package func initialBias(_ drawn: [Double]) -> [Double] { drawn }
     package func weightDelta(_ delta: Matrix<Scalar>, workspace: Workspace) -> Matrix<Scalar> { delta }
     package func perExampleBiasSquares(_ delta: Matrix<Scalar>, workspace: Workspace) -> [Double]? { nil }
-    package func cellGradient(_ workspace: Workspace) -> Matrix<Scalar>? { nil }
+    package func cellStateGradient(_ workspace: Workspace) -> Matrix<Scalar>? { nil }
     package var weightNormFromGram: Bool { true }
     package func stateColumns(features: Int) -> Int { features }
     package func featureShape(_ cell: Cell) -> FeatureShape { FeatureShape(channels: cell.width) }

@@ -2,7 +2,7 @@ import Foundation
 
 /// The elementwise maps of one gated step, forward and backward, in float64 arithmetic on each entry.
 enum GatedKernels {
-    /// A gated cell has its own nonlinearities (sigmoid gates, tanh): `activation` must be unset or tanh.
+    /// A gated step has its own nonlinearities (sigmoid gates, tanh): `activation` must be unset or tanh.
     static func validateActivation(_ cell: Cell) throws(ParameterError) {
         guard cell.activation != .tanh, cell.activation != Cell().activation else { return }
         throw ParameterError(
@@ -35,7 +35,7 @@ enum GatedKernels {
 
     /// LSTM forward from P (batch x 4n) and c_{t-1}: the tape, c_t and h_t; the saturated gate fraction.
     static func lstmForward<S: BLASScalar>(
-        _ p: Matrix<S>, previousCell: Matrix<S>, tape: inout GatedTape<S>, cell: inout Matrix<S>,
+        _ p: Matrix<S>, previousCellState: Matrix<S>, tape: inout GatedTape<S>, cellState: inout Matrix<S>,
         hidden: inout Matrix<S>
     ) -> Double {
         let n = hidden.columns
@@ -44,14 +44,14 @@ enum GatedKernels {
             let i = sigmoid(Double(p.elements[base + j])), f = sigmoid(Double(p.elements[base + n + j]))
             let g = Foundation.tanh(Double(p.elements[base + 2 * n + j]))
             let o = sigmoid(Double(p.elements[base + 3 * n + j]))
-            let c = f * Double(previousCell.elements[e]) + i * g, tc = Foundation.tanh(c)
+            let c = f * Double(previousCellState.elements[e]) + i * g, tc = Foundation.tanh(c)
             (tape.gates.elements[base + j], tape.gates.elements[base + n + j]) = (S(i), S(f))
             (tape.gates.elements[base + 2 * n + j], tape.gates.elements[base + 3 * n + j]) = (S(g), S(o))
             saturatedCount +=
                 count(saturated(i, tanh: false), saturated(f, tanh: false))
                 + count(saturated(g, tanh: true), saturated(o, tanh: false))
             tape.auxiliary.elements[e] = S(tc)
-            cell.elements[e] = S(c)
+            cellState.elements[e] = S(c)
             hidden.elements[e] = S(o * tc)
         }
         return Double(saturatedCount) / Double(4 * n * hidden.rows)
@@ -81,10 +81,10 @@ enum GatedKernels {
     }
 
     /// LSTM backward of one step: from dh_t (the total derivative) and dc from step t+1, the total dc_t
-    /// (into `cellGradient`, then replaced by dc_{t-1} = dc_t s(f)) and dP (into `delta`).
+    /// (into `cellStateGradient`, then replaced by dc_{t-1} = dc_t s(f)) and dP (into `delta`).
     static func lstmBackward<S: BLASScalar>(
-        hiddenGradient dh: Matrix<S>, cellGradient dc: inout Matrix<S>, totalCell: inout Matrix<S>,
-        tape: GatedTape<S>, previousCell: Matrix<S>, delta: inout Matrix<S>
+        hiddenGradient dh: Matrix<S>, cellStateGradient dc: inout Matrix<S>, totalCellStateGradient: inout Matrix<S>,
+        tape: GatedTape<S>, previousCellState: Matrix<S>, delta: inout Matrix<S>
     ) {
         let n = dh.columns
         forEachUnit(rows: dh.rows, width: n, gates: 4) { e, base, j in
@@ -92,9 +92,9 @@ enum GatedKernels {
             let g = Double(tape.gates.elements[base + 2 * n + j]), o = Double(tape.gates.elements[base + 3 * n + j])
             let tc = Double(tape.auxiliary.elements[e]), h = Double(dh.elements[e])
             let total = Double(dc.elements[e]) + h * o * (1 - tc * tc)
-            totalCell.elements[e] = S(total)
+            totalCellStateGradient.elements[e] = S(total)
             delta.elements[base + j] = S(total * g * i * (1 - i))
-            delta.elements[base + n + j] = S(total * Double(previousCell.elements[e]) * f * (1 - f))
+            delta.elements[base + n + j] = S(total * Double(previousCellState.elements[e]) * f * (1 - f))
             delta.elements[base + 2 * n + j] = S(total * i * (1 - g * g))
             delta.elements[base + 3 * n + j] = S(h * tc * o * (1 - o))
             dc.elements[e] = S(total * f)

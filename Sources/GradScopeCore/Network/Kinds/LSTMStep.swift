@@ -27,13 +27,13 @@ package struct LSTMStep<Scalar: BLASScalar>: LayerKind {
     package struct Workspace: LayerWorkspace {
         var preActivations: Matrix<Scalar>
         /// dc from the step above (then dc_{t-1} for the step below).
-        var cellGradient: Matrix<Scalar>
-        var totalCell: Matrix<Scalar>
+        var cellStateGradient: Matrix<Scalar>
+        var totalCellStateGradient: Matrix<Scalar>
         let zero: Matrix<Scalar>
 
-        package var carried: Matrix<Scalar>? { cellGradient }
-        package mutating func scaleCarried(byPowerOfTwo n: Int) { cellGradient.scaleByPowerOfTwo(n) }
-        package mutating func startBackward() { cellGradient = zero }
+        package var carried: Matrix<Scalar>? { cellStateGradient }
+        package mutating func scaleCarried(byPowerOfTwo n: Int) { cellStateGradient.scaleByPowerOfTwo(n) }
+        package mutating func startBackward() { cellStateGradient = zero }
     }
 
     package func makeTape(rows: Int, features: Int, buffer: () -> Matrix<Scalar>) -> GatedTape<Scalar> {
@@ -43,7 +43,8 @@ package struct LSTMStep<Scalar: BLASScalar>: LayerKind {
     package func makeWorkspace(rows: Int, features: Int) -> Workspace {
         let zero = Matrix<Scalar>(rows: rows, columns: features)
         return Workspace(
-            preActivations: Matrix(rows: rows, columns: 4 * features), cellGradient: zero, totalCell: zero, zero: zero)
+            preActivations: Matrix(rows: rows, columns: 4 * features), cellStateGradient: zero,
+            totalCellStateGradient: zero, zero: zero)
     }
 
     package func forward(
@@ -53,10 +54,10 @@ package struct LSTMStep<Scalar: BLASScalar>: LayerKind {
         guard let drive = map.drive else { return .nan }
         var p = Matrix<Scalar>.empty, c = Matrix<Scalar>.empty
         swap(&p, &workspace.preActivations)
-        swap(&c, &tape.cell)
+        swap(&c, &tape.cellState)
         defer {
             swap(&p, &workspace.preActivations)
-            swap(&c, &tape.cell)
+            swap(&c, &tape.cellState)
         }
         Scalar.gemm(drive.input, transposeA: false, drive.weights, transposeB: false, into: &p, alpha: 1, beta: 0)
         Kernels.addBias(map.bias, to: &p.elements, columns: p.columns)
@@ -66,7 +67,7 @@ package struct LSTMStep<Scalar: BLASScalar>: LayerKind {
             guard status == .ok else { return status }
         }
         let saturated = GatedKernels.lstmForward(
-            p, previousCell: previous?.cell ?? workspace.zero, tape: &tape, cell: &c, hidden: &output)
+            p, previousCellState: previous?.cellState ?? workspace.zero, tape: &tape, cellState: &c, hidden: &output)
         tape.statistics = GatedTape.statistics(output, saturated: saturated)
         return .ok
     }
@@ -85,9 +86,10 @@ package struct LSTMStep<Scalar: BLASScalar>: LayerKind {
         workspace: inout Workspace, into delta: inout Matrix<Scalar>
     ) -> RowAndColumnSums? {
         GatedKernels.lstmBackward(
-            hiddenGradient: gradient, cellGradient: &workspace.cellGradient, totalCell: &workspace.totalCell,
+            hiddenGradient: gradient, cellStateGradient: &workspace.cellStateGradient,
+            totalCellStateGradient: &workspace.totalCellStateGradient,
             tape: tape,
-            previousCell: previous?.cell ?? workspace.zero, delta: &delta)
+            previousCellState: previous?.cellState ?? workspace.zero, delta: &delta)
         return nil
     }
 
@@ -120,7 +122,7 @@ package struct LSTMStep<Scalar: BLASScalar>: LayerKind {
         delta.columnSums
     }
 
-    package func cellGradient(_ workspace: Workspace) -> Matrix<Scalar>? { workspace.totalCell }
+    package func cellStateGradient(_ workspace: Workspace) -> Matrix<Scalar>? { workspace.totalCellStateGradient }
 
     package var biasReachesLoss: Bool { true }
     package var examplesIndependent: Bool { true }
@@ -141,7 +143,7 @@ package struct LSTMStep<Scalar: BLASScalar>: LayerKind {
         var a = Matrix<Double>(rows: rows, columns: 4 * n)
         Double.gemm(hidden, transposeA: false, weights, transposeB: false, into: &a, alpha: 1, beta: 0)
         let gates = GatedTape.firstRow(tape.gates), tc = GatedTape.firstRow(tape.auxiliary)
-        let cPrevious = previous.map { GatedTape.firstRow($0.cell) } ?? [Double](repeating: 0, count: n)
+        let cPrevious = previous.map { GatedTape.firstRow($0.cellState) } ?? [Double](repeating: 0, count: n)
         for r in 0..<rows {
             for j in 0..<n {
                 let (i, f, g, o) = (gates[j], gates[n + j], gates[2 * n + j], gates[3 * n + j])
