@@ -42,8 +42,8 @@ struct ForwardPass<Scalar: BLASScalar> {
     var hidden: [Matrix<Scalar>]
     /// Each layer's tape, of the network's `LayerKind.Tape`.
     var tapes: Any
-    /// The tapes' arrays that came from the pool.
-    var pooled: [[Scalar]]
+    /// The tapes' arrays that came from the pool, gathered when the pass is let go.
+    var pooled: () -> [[Scalar]]
 }
 
 extension BufferPool {
@@ -67,6 +67,6 @@ extension BufferPool {
     private func releaseForward() {
         guard let pass = forward else { return }
         forward = nil
-        give(pass.hidden.dropFirst().map(\.elements) + pass.pooled)
+        give(pass.hidden.dropFirst().map(\.elements) + pass.pooled())
     }
 }

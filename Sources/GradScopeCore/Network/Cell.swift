@@ -33,6 +33,15 @@ package struct Cell: Hashable, Sendable {
     /// (feedforward cells).
     package var inputCorrelation: Double = 0
 
+    /// Dense layers (width x width weights) or convolutions (`width` channels on `imageSize` maps).
+    package var layer: LayerType = .dense
+    /// Convolutions: the maps are imageSize x imageSize.
+    package var imageSize: Int = 16
+    /// Convolutions: odd kernels of kernelSize x kernelSize taps.
+    package var kernelSize: Int = 3
+    /// Convolutions: what lies beyond the border.
+    package var padding: Padding = .circular
+
     /// The features of each input x_t of a recurrent cell: `inputSize`, else `width`.
     package var inputFeatures: Int { inputSize ?? width }
 
@@ -113,6 +122,11 @@ extension Cell {
         }
         try validateForKind()
     }
+}
+
+/// What one layer computes with its weights: a dense product or a convolution.
+package enum LayerType: String, CaseIterable, Codable, Sendable {
+    case dense, conv
 }
 
 /// The loss whose gradient is propagated backwards.

@@ -60,26 +60,39 @@ package enum Initializer: Hashable, Sendable {
     }
 
     /// The weights of layer `layer` (1-based), fan-in x fan-out, in float64.
-    /// They depend only on (seed, layer, fan-in, fan-out, this initialiser). Gaussian draws are
-    /// written into `storage` when it has fan-in x fan-out elements (and is not shared).
+    /// They depend only on (seed, layer, fan-in, fan-out, this initialiser).
     package func weights(
-        seed: Int, layer: Int, fanIn: Int, fanOut: Int,
-        reusing storage: consuming [Double] = []
+        seed: Int, layer: Int, fanIn: Int, fanOut: Int, reusing storage: consuming [Double] = []
     ) throws(LAPACKError) -> Matrix<Double> {
-        let count = fanIn * fanOut
+        try weights(
+            seed: seed, layer: layer, shape: WeightShape(rows: fanIn, columns: fanOut, fanIn: fanIn, fanOut: fanOut),
+            reusing: storage)
+    }
+
+    /// The weights of layer `layer` (1-based), rows x columns, in float64, scaled by the shape's fans
+    /// (a convolution's K: (c_in k^2) x c_out with fan-out c_out k^2). They depend only on (seed, layer,
+    /// rows, columns, this initialiser and the fans), so a shape whose fans are its rows and columns draws
+    /// what a dense layer of that shape draws. Gaussian draws are written into `storage` when it has
+    /// rows x columns elements (and is not shared).
+    package func weights(
+        seed: Int, layer: Int, shape: WeightShape, reusing storage: consuming [Double] = []
+    ) throws(LAPACKError) -> Matrix<Double> {
+        let (fanIn, fanOut) = (shape.fanIn, shape.fanOut)
+        let (rows, columns) = (shape.rows, shape.columns)
+        let count = rows * columns
         func stream(_ purpose: String) -> RandomStream {
-            RandomStream(seed: seed, purpose: purpose, layer, fanIn, fanOut)
+            RandomStream(seed: seed, purpose: purpose, layer, rows, columns)
         }
         var values = consume storage
         func normal(times std: Double) -> Matrix<Double> {
             if values.count != count { values = [Double](repeating: 0, count: count) }
             stream("weights.normal").fillNormal(&values, scale: std)
-            return Matrix(rows: fanIn, columns: fanOut, exactly: values)
+            return Matrix(rows: rows, columns: columns, exactly: values)
         }
         func matrix(_ values: [Double], times factor: Double) -> Matrix<Double> {
             var scaled = values  // uniquely referenced: scaled in place, no copy
             for i in scaled.indices { scaled[i] *= factor }
-            return Matrix(rows: fanIn, columns: fanOut, exactly: scaled)
+            return Matrix(rows: rows, columns: columns, exactly: scaled)
         }
         switch self {
         case .normal(let std):
@@ -101,8 +114,8 @@ package enum Initializer: Hashable, Sendable {
             }
         case .identity(let gain):
             var eye = [Double](repeating: 0, count: count)
-            for i in 0..<min(fanIn, fanOut) { eye[i * fanOut + i] = gain }
-            return Matrix(rows: fanIn, columns: fanOut, exactly: eye)
+            for i in 0..<min(rows, columns) { eye[i * columns + i] = gain }
+            return Matrix(rows: rows, columns: columns, exactly: eye)
         case .orthogonal(let gain):
             let gaussian = normal(times: 1)
             return try Initializer.haarOrthogonal(from: gaussian, gain: gain)

@@ -54,6 +54,9 @@ package final class Network<Kind: LayerKind> {
     var deltaGram = Matrix<Scalar>(rows: 0, columns: 0)
     /// Where the per-example buffers come from and go back to (the thread's `WeightCache`), if anywhere.
     private let pool: BufferPool<Scalar>?
+    /// The tapes' pooled arrays: a closure formed in `init`, where the code is specialised for the kind, so
+    /// that `deinit` (which Swift compiles generically) does not walk the tapes through generic metadata.
+    private let pooledArrays: ([Kind.Tape]) -> [[Scalar]]
     /// Whether the forward pass records each layer's pair correlation (`PairCorrelation`); training turns it off.
     package var recordsCorrelations = true
     /// Whether the network is still as drawn: no weights, biases, batch or hidden layer replaced.
@@ -73,6 +76,7 @@ package final class Network<Kind: LayerKind> {
         let layout = kind.layout
         let (n, batch, depth) = (cell.width, cell.batch, cell.depth)
         pool = cache?.buffers(Scalar.self)
+        pooledArrays = { tapes in tapes.flatMap(\.pooled) }
         let drawn = try (cache ?? WeightCache()).weights(
             for: cell, seed: seed, layout: layout, shape: kind.weightShape(cell))
         func bias(_ stream: Int) -> [Double] {
@@ -91,9 +95,9 @@ package final class Network<Kind: LayerKind> {
             weights = drawn as? [Matrix<Scalar>] ?? drawn.map { $0.converted(to: Scalar.self) }
             biases = (1...depth).map { bias($0).map { Scalar($0) } }
             hiddenBias = []
-            input = Self.correlatedInput(cell, seed: seed).converted(to: Scalar.self)
+            input = Self.correlatedInput(cell, features: features, seed: seed).converted(to: Scalar.self)
         }
-        objective = Objective(loss: cell.loss, seed: seed, batch: batch, width: n, classes: cell.classes)
+        objective = Objective(loss: cell.loss, seed: seed, batch: batch, width: features, classes: cell.classes)
         let empty = Matrix<Scalar>(rows: 0, columns: 0)
         (hidden, tapes, scratch, gradient, delta) = ([], [], empty, empty, empty)
         workspace = kind.makeWorkspace(rows: batch, features: features)
@@ -110,11 +114,11 @@ package final class Network<Kind: LayerKind> {
 
     deinit { releaseBuffers() }
 
-    /// X = H_0: rows e_b ~ N(0, input_std^2) (depending only on seed, width, batch, input_std), mixed with
-    /// one shared row s ~ N(0, input_std^2) as x_b = sqrt(c0) s + sqrt(1 - c0) e_b when c0 =
-    /// `input_correlation` > 0, so that every pair of rows has correlation c0 in expectation.
-    static func correlatedInput(_ cell: Cell, seed: Int) -> Matrix<Double> {
-        let (batch, n, c0) = (cell.batch, cell.width, cell.inputCorrelation)
+    /// X = H_0: rows e_b ~ N(0, input_std^2) of `features` entries (depending only on seed, features, batch,
+    /// input_std), mixed with one shared row s ~ N(0, input_std^2) as x_b = sqrt(c0) s + sqrt(1 - c0) e_b
+    /// when c0 = `input_correlation` > 0, so that every pair of rows has correlation c0 in expectation.
+    static func correlatedInput(_ cell: Cell, features n: Int, seed: Int) -> Matrix<Double> {
+        let (batch, c0) = (cell.batch, cell.inputCorrelation)
         var x = Objective.gaussian(seed: seed, purpose: "input", rows: batch, columns: n, std: cell.inputStd)
         guard c0 > 0 else { return x }
         let shared = RandomStream(seed: seed, purpose: "input.shared", n).normal(count: n, scale: cell.inputStd)
@@ -152,12 +156,13 @@ package final class Network<Kind: LayerKind> {
         guard let pool else { return }
         pool.give([scratch, gradient, delta].map(\.elements).filter { $0.count == scratch.elements.count })
         if pristine, forwardDepth > 0 {
+            let (tapes, pooledArrays) = (tapes, pooledArrays)
             pool.keep(
                 ForwardPass(
                     key: ForwardPass.Key(cell, seed: seed), depth: forwardDepth, hidden: hidden, tapes: tapes,
-                    pooled: tapes.flatMap(\.pooled)))
+                    pooled: { pooledArrays(tapes) }))
         } else {
-            pool.give(hidden.dropFirst().map(\.elements) + tapes.flatMap(\.pooled))
+            pool.give(hidden.dropFirst().map(\.elements) + pooledArrays(tapes))
         }
         (hidden, tapes) = ([], [])
         forwardDepth = 0

@@ -153,6 +153,10 @@ extension Network {
     /// only (the outer product x_b^T d_b has norm ||x_b|| ||d_b||): ||d_b|| sqrt(||x_b||^2 + 1) when the
     /// bias sees what W sees, else sqrt(||d_b||^2 ||x_b||^2 + the biases' squares); times 2^-exponent.
     func perExampleQuantiles(_ layer: Int, deltaRowSquares: [Double]) -> [ScaledNorm] {
+        if var shares = kind.perExampleShareSquares(input: hidden[layer - 1], delta: delta)?.map({ $0.squareRoot() }) {
+            shares.sort()
+            return PerExampleQuantile.allCases.map { ScaledNorm(significand: Quantile.of(sorted: shares, $0.fraction)) }
+        }
         let input = layerInput(layer)
         let inputRowSquares = Kernels.rowSquares(input.elements, columns: input.columns)
         var shares: [Double]

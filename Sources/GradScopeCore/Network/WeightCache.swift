@@ -35,9 +35,7 @@ package final class WeightCache {
         while layers.count < count {
             let stream = layout.recurrent ? RecurrentStream.recurrentWeights(gate: layers.count) : layers.count + 1
             layers.append(
-                try cell.initializer.weights(
-                    seed: seed, layer: stream, fanIn: shape.fanIn, fanOut: shape.fanOut, reusing: spare.popLast() ?? [])
-            )
+                try cell.initializer.weights(seed: seed, layer: stream, shape: shape, reusing: spare.popLast() ?? []))
         }
         return Array(layers.prefix(count))
     }

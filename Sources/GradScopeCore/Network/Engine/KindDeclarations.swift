@@ -6,6 +6,9 @@ package enum CellOption: String, CaseIterable, Sendable {
     case inputSize = "input_size"
     case inputInit = "input_init"
     case forgetBias = "forget_bias"
+    case imageSize = "image_size"
+    case kernelSize = "kernel_size"
+    case padding
 
     /// Whether `cell` sets the key away from its default.
     func isSet(in cell: Cell) -> Bool {
@@ -16,6 +19,9 @@ package enum CellOption: String, CaseIterable, Sendable {
         case .inputSize: cell.inputSize != defaults.inputSize
         case .inputInit: cell.inputInitializer != defaults.inputInitializer
         case .forgetBias: cell.forgetBias != defaults.forgetBias
+        case .imageSize: cell.imageSize != defaults.imageSize
+        case .kernelSize: cell.kernelSize != defaults.kernelSize
+        case .padding: cell.padding != defaults.padding
         }
     }
 }

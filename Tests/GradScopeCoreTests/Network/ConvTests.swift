@@ -1,0 +1,112 @@
+import Foundation
+import GradScopeCore
+import GradScopeTestSupport
+import Testing
+
+@Suite("Convolutional layers")
+struct ConvTests {
+    /// A small conv cell: `channels` channels on n x n maps, kernel k.
+    static func convCell(
+        _ activation: Activation, _ loss: Loss, channels: Int = 2, size: Int = 4, kernel: Int = 3,
+        padding: Padding = .circular, depth: Int = 3
+    ) -> Cell {
+        var cell = tinyCell(activation, loss, .plain, width: channels, batch: 3, depth: depth)
+        (cell.layer, cell.imageSize, cell.kernelSize, cell.padding) = (.conv, size, kernel, padding)
+        cell.initializer = .varianceScaling(scale: 1, mode: .fanIn, distribution: .normal)
+        return cell
+    }
+
+    @Test(
+        "dK, db and dH match central differences through conv layers (both paddings, kernels 1 and 3)",
+        arguments: [Padding.circular, .zero], [1, 3])
+    func finiteDifferences(padding: Padding, kernel: Int) throws {
+        for (activation, loss) in [(Activation.tanh, Loss.mse), (.sigmoid, .probe), (.gelu, .mse)] {
+            try GradientCheckTests().check(Self.convCell(activation, loss, kernel: kernel, padding: padding))
+        }
+    }
+
+    /// <K * X, Y> = <X, K^T * Y>: the backward map of one conv layer is the adjoint of its forward map.
+    @Test("The adjoint identity <K * X, Y> = <X, K^T * Y> for random shapes, both paddings, to 1e-12")
+    func adjoint() throws {
+        for (channels, size, kernel) in [(1, 3, 3), (2, 5, 3), (3, 4, 1), (2, 6, 5), (1, 7, 7)] {
+            for padding in Padding.allCases {
+                // a linear layer with no bias and the probe loss: dLoss/dH_0 = K^T * P / batch
+                var cell = Self.convCell(
+                    .linear, .probe, channels: channels, size: size, kernel: kernel, padding: padding, depth: 1)
+                cell.biasStd = 0
+                let network = try makeNetwork(cell, seed: 7)
+                let x = network.input, probe = network.objective.matrix
+                let forward = try #require(try network.hidden(atLayer: 1))
+                let left = zip(forward.elements, probe.elements).reduce(0) { $0 + $1.0 * $1.1 }
+                // dLoss/dH_0 from the first layer's propagation: (K^T * P) / batch
+                let loss = try #require(network.loss())
+                #expect(abs(loss - left / Double(cell.batch)) <= 1e-12 * abs(left))
+                let gradients = try #require(network.gradients())
+                let backward = try Self.inputGradient(network, gradients)
+                let right = zip(x.elements, backward).reduce(0) { $0 + $1.0 * $1.1 } * Double(cell.batch)
+                #expect(abs(left - right) <= 1e-12 * max(abs(left), 1), "\(channels) \(size) \(kernel) \(padding)")
+            }
+        }
+    }
+
+    /// dLoss/dH_0 of a one-layer network by finite differences would be slow; it is dLoss/dZ_1 pulled back,
+    /// which `loss(hidden:atLayer: 0)` gives exactly for a linear network: the loss is linear in H_0.
+    static func inputGradient(_ network: any NetworkAccess<Double>, _ gradients: [LayerGradients]) throws -> [Double] {
+        let x = network.input, base = try #require(try network.loss(hidden: x, atLayer: 0))
+        return try x.elements.indices.map { i in
+            var shifted = x
+            shifted[i / x.columns, i % x.columns] += 1
+            return try #require(try network.loss(hidden: shifted, atLayer: 0)) - base
+        }
+    }
+
+    @Test("A conv net with kernel 1 on 1 x 1 maps is the dense net, to the byte")
+    func denseLimit() throws {
+        for (activation, loss) in [(Activation.tanh, Loss.mse), (.relu, .probe)] {
+            var dense = tinyCell(activation, loss, .plain, width: 6, batch: 5, depth: 7)
+            dense.initializer = .varianceScaling(scale: 2, mode: .fanIn, distribution: .normal)
+            var conv = dense
+            (conv.layer, conv.imageSize, conv.kernelSize) = (.conv, 1, 1)
+            let (a, b) = (try measure(dense, seed: 2), try measure(conv, seed: 2))
+            #expect(a.status == .ok)
+            #expect(a.layers.map(\.gradW) == b.layers.map(\.gradW))
+            #expect(a.layers.map(\.gradZ) == b.layers.map(\.gradZ))
+            #expect(a.layers.map(\.gradH) == b.layers.map(\.gradH))
+            #expect(a.layers.map(\.gradB) == b.layers.map(\.gradB))
+            #expect(a.layers.map(\.perExample) == b.layers.map(\.perExample))
+            #expect(a.layers.map(\.activations) == b.layers.map(\.activations))
+        }
+    }
+
+    @Test("Per-example shares of a conv layer are the norms of single-example gradients")
+    func perExample() throws {
+        let cell = Self.convCell(.tanh, .probe, channels: 2, size: 3, kernel: 3)
+        let network = try makeNetwork(cell, seed: 1)
+        let measured = network.measure()
+        try #require(measured.status == .ok)
+        // probe: dLoss/dH_L = P / batch, so example b's gradient is that of a batch holding b alone, over batch
+        var shares = [[Double]](repeating: [], count: cell.depth)
+        for b in 0..<cell.batch {
+            let x = try Matrix(
+                rows: 1, columns: network.input.columns,
+                elements: Array(network.input.elements[(b * network.input.columns)..<((b + 1) * network.input.columns)])
+            )
+            let probe = network.objective.matrix
+            let row = try Matrix(
+                rows: 1, columns: probe.columns,
+                elements: Array(probe.elements[(b * probe.columns)..<((b + 1) * probe.columns)]))
+            let single = try makeNetwork(cell, seed: 1)
+            try single.setBatch(x, objective: Objective(loss: .probe, matrix: row, labels: []))
+            let g = try #require(single.gradients())
+            for l in 0..<cell.depth {
+                let squares = (g[l].weights.elements + g[l].biases).reduce(0) { $0 + $1 * $1 }
+                shares[l].append(squares.squareRoot() / Double(cell.batch))
+            }
+        }
+        for l in 0..<cell.depth {
+            let median = shares[l].sorted()[1]
+            let measuredMedian = try #require(measured.layers[l].perExample[1].value)
+            #expect(abs(measuredMedian - median) <= 1e-12 * median, "layer \(l + 1)")
+        }
+    }
+}
