@@ -64,7 +64,10 @@ package struct RunEstimate: Sendable, Equatable {
 
     /// The FLOPs of drawing one weight matrix by QR: 8/3 width^3 for `orthogonal` (dgeqrf and dorgqr), else 0.
     static func qrFlops(_ cell: Cell) -> Double {
-        guard case .orthogonal = cell.initializer else { return 0 }
+        switch cell.initializer {
+        case .orthogonal, .deltaOrthogonal: break
+        default: return 0
+        }
         let w = Double(cell.width)
         return 8.0 / 3 * w * w * w
     }

@@ -89,7 +89,8 @@ package struct Cell: Hashable, Sendable {
         case .normal(let std): try ParameterError.check(key + ".std", std, allowZero: false)
         case .uniform(let limit): try ParameterError.check(key + ".limit", limit, allowZero: false)
         case .varianceScaling(let scale, _, _): try ParameterError.check(key + ".scale", scale, allowZero: false)
-        case .orthogonal(let gain), .identity(let gain): try ParameterError.check(key + ".gain", gain, allowZero: false)
+        case .orthogonal(let gain), .identity(let gain), .deltaOrthogonal(let gain):
+            try ParameterError.check(key + ".gain", gain, allowZero: false)
         }
     }
 }

@@ -16,6 +16,10 @@ package enum Initializer: Hashable, Sendable {
     case orthogonal(gain: Double)
     /// gain times the identity (ones on the diagonal of a rectangular shape): the IRNN of Le et al. (2015).
     case identity(gain: Double)
+    /// A convolution's kernel that is zero but at its centre tap, there a Haar-random c_in x c_out matrix
+    /// with orthonormal rows times gain (Xiao et al. 2018, Algorithm 2; c_in <= c_out): the dense
+    /// `orthogonal` draw of that shape, so that kernel 1 gives `orthogonal`.
+    case deltaOrthogonal(gain: Double)
 
     /// Which fan `varianceScaling` divides by.
     package enum FanMode: String, CaseIterable, Codable, Sendable {
@@ -44,6 +48,7 @@ package enum Initializer: Hashable, Sendable {
         "glorot_standard": .varianceScaling(scale: 1.0 / 3, mode: .fanIn, distribution: .uniform),
         "orthogonal": .orthogonal(gain: 1),
         "identity": .identity(gain: 1),
+        "delta_orthogonal": .deltaOrthogonal(gain: 1),
     ]
 
     /// The standard deviation of the standard normal truncated to [-2, 2].
@@ -55,7 +60,8 @@ package enum Initializer: Hashable, Sendable {
         case .normal(let std): return std * std
         case .uniform(let limit): return limit * limit / 3
         case .varianceScaling(let scale, let mode, _): return scale / mode.fan(fanIn: fanIn, fanOut: fanOut)
-        case .orthogonal(let gain), .identity(let gain): return gain * gain / Double(max(fanIn, fanOut))
+        case .orthogonal(let gain), .identity(let gain), .deltaOrthogonal(let gain):
+            return gain * gain / Double(max(fanIn, fanOut))
         }
     }
 
@@ -119,6 +125,17 @@ package enum Initializer: Hashable, Sendable {
         case .orthogonal(let gain):
             let gaussian = normal(times: 1)
             return try Initializer.haarOrthogonal(from: gaussian, gain: gain)
+        case .deltaOrthogonal(let gain):
+            let inputs = rows / shape.taps
+            let centre = try Initializer.orthogonal(gain: gain).weights(
+                seed: seed, layer: layer,
+                shape: WeightShape(rows: inputs, columns: columns, fanIn: inputs, fanOut: columns))
+            var kernel = [Double](repeating: 0, count: count)
+            for c in 0..<inputs {
+                let row = (c * shape.taps + shape.taps / 2) * columns
+                for j in 0..<columns { kernel[row + j] = centre.elements[c * columns + j] }
+            }
+            return Matrix(rows: rows, columns: columns, exactly: kernel)
         }
     }
 

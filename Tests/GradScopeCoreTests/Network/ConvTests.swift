@@ -110,3 +110,77 @@ struct ConvTests {
         }
     }
 }
+
+extension ConvTests {
+    @Test("A linear conv net with delta-orthogonal kernels of gain g: every Jacobian singular value is g^L")
+    func deltaOrthogonal() throws {
+        for padding in Padding.allCases {
+            for gain in [0.9, 1.0, 1.1] {
+                var cell = Self.convCell(.linear, .probe, channels: 3, size: 4, kernel: 3, padding: padding, depth: 6)
+                (cell.initializer, cell.biasStd) = (.deltaOrthogonal(gain: gain), 0)
+                let spectrum = try #require(try jacobianSpectrum(cell, seed: 5))
+                let expected = pow(gain, Double(cell.depth))
+                #expect(spectrum.singularValues.count == 3 * 16)
+                for sigma in spectrum.singularValues {
+                    #expect(abs(try #require(sigma.value) - expected) <= 1e-10 * expected, "\(padding) g=\(gain)")
+                }
+            }
+        }
+    }
+
+    @Test("Kernel 1 delta-orthogonal is the dense orthogonal draw; dense layers refuse delta_orthogonal")
+    func deltaOrthogonalShape() throws {
+        var conv = Self.convCell(.tanh, .mse, channels: 4, size: 1, kernel: 1)
+        conv.initializer = .deltaOrthogonal(gain: 1.2)
+        var dense = tinyCell(.tanh, .mse, .plain, width: 4, batch: 3)
+        dense.initializer = .orthogonal(gain: 1.2)
+        #expect(try makeNetwork(conv, seed: 1).weights == makeNetwork(dense, seed: 1).weights)
+        dense.initializer = .deltaOrthogonal(gain: 1)
+        #expect(throws: ParameterError.self) { try makeNetwork(dense, seed: 1) }
+    }
+
+    /// Sedghi, Gupta & Long (2019): with circular padding, the singular values of a conv layer's linear map
+    /// are the union over frequencies (u, v) of those of K-hat(u, v) = sum_taps K_tap e^{-2 pi i (u dy + v dx) / n}.
+    @Test("Circular conv: the singular values of one layer are those of its kernel's Fourier transforms (1e-10)")
+    func fourierSpectrum() throws {
+        for (channels, size, kernel) in [(2, 4, 3), (3, 5, 3), (1, 6, 5), (2, 3, 1)] {
+            var cell = Self.convCell(.linear, .probe, channels: channels, size: size, kernel: kernel, depth: 1)
+            cell.biasStd = 0
+            let engine = try #require(try jacobianSpectrum(cell, seed: 9)).singularValues.map { $0.value ?? .nan }
+            let k = try makeNetwork(cell, seed: 9).weights[0]  // (c k^2) x c, rows (channel, dy, dx)
+            var fourier = [Double]()
+            for u in 0..<size {
+                for v in 0..<size {
+                    // the real 2c x 2c form [[Re, -Im], [Im, Re]] of the c_in x c_out matrix K-hat has each
+                    // singular value twice
+                    var real = [Double](repeating: 0, count: 4 * channels * channels)
+                    for a in 0..<channels {
+                        for b in 0..<channels {
+                            var (re, im) = (0.0, 0.0)
+                            for dy in 0..<kernel {
+                                for dx in 0..<kernel {
+                                    let w = k[(a * kernel + dy) * kernel + dx, b]
+                                    let angle = -2 * Double.pi * Double(u * dy + v * dx) / Double(size)
+                                    (re, im) = (re + w * cos(angle), im + w * sin(angle))
+                                }
+                            }
+                            let n = 2 * channels
+                            real[a * n + b] = re
+                            real[a * n + channels + b] = -im
+                            real[(channels + a) * n + b] = im
+                            real[(channels + a) * n + channels + b] = re
+                        }
+                    }
+                    let doubled = try Double.singularValues(
+                        try Matrix(rows: 2 * channels, columns: 2 * channels, elements: real))
+                    fourier += stride(from: 0, to: doubled.count, by: 2).map { doubled[$0] }
+                }
+            }
+            fourier.sort(by: >)
+            #expect(engine.count == fourier.count)
+            for (a, b) in zip(engine, fourier) {
+                #expect(abs(a - b) <= 1e-10 * max(fourier[0], 1), "\(channels) \(size) \(kernel): \(a) vs \(b)")
+            }
+        }
+    }
+}

@@ -106,3 +106,14 @@ extension Cell {
         try openKind(Validate(cell: self))
     }
 }
+
+extension Cell {
+    /// `delta_orthogonal` (for `init` or `input_init`) is a convolution's initialiser.
+    func requireNoDeltaOrthogonal() throws(ParameterError) {
+        for (key, initializer) in [("init", initializer), ("input_init", inputInitializer)] {
+            guard case .deltaOrthogonal = initializer else { continue }
+            throw ParameterError(
+                key: key, message: "delta_orthogonal is for conv layers (\"layer\": \"conv\"); use orthogonal here")
+        }
+    }
+}

@@ -121,6 +121,8 @@ package struct WeightShape: Hashable, Sendable {
     package var columns: Int
     package var fanIn: Int
     package var fanOut: Int
+    /// A convolution's taps per input channel, k^2 (rows = c_in k^2, ordered (channel, tap)); 1 for dense.
+    package var taps = 1
 }
 
 /// Which parameter sets one layer has, and whether they are shared by every layer.
@@ -163,7 +165,8 @@ package struct NoWorkspace<Scalar: BLASScalar>: LayerWorkspace {
 }
 
 extension LayerKind {
-    package func validate(_ cell: Cell) throws(ParameterError) {}
+    /// Dense and recurrent kinds: no kernel to put a `delta_orthogonal` centre tap in.
+    package func validate(_ cell: Cell) throws(ParameterError) { try cell.requireNoDeltaOrthogonal() }
     package func initialBias(_ drawn: [Double]) -> [Double] { drawn }
     package func weightDelta(_ delta: Matrix<Scalar>, workspace: Workspace) -> Matrix<Scalar> { delta }
     package func perExampleBiasSquares(_ delta: Matrix<Scalar>, workspace: Workspace) -> [Double]? { nil }

@@ -51,7 +51,8 @@ package struct ConvLayer<Scalar: BLASScalar>: LayerKind {
     package func weightShape(_ cell: Cell) -> WeightShape {
         let k2 = geometry.kernel * geometry.kernel
         return WeightShape(
-            rows: geometry.patch, columns: geometry.channels, fanIn: geometry.patch, fanOut: geometry.channels * k2)
+            rows: geometry.patch, columns: geometry.channels, fanIn: geometry.patch, fanOut: geometry.channels * k2,
+            taps: k2)
     }
 
     package func makeTape(rows: Int, features: Int, buffer: () -> Matrix<Scalar>) -> ActivationTape<Scalar> {

@@ -2,8 +2,10 @@ import Foundation
 
 /// The elementwise maps of one gated step, forward and backward, in float64 arithmetic on each entry.
 enum GatedKernels {
-    /// A gated step has its own nonlinearities (sigmoid gates, tanh): `activation` must be unset or tanh.
+    /// A gated step has its own nonlinearities (sigmoid gates, tanh): `activation` must be unset or tanh;
+    /// and it has no kernel for `delta_orthogonal`.
     static func validateActivation(_ cell: Cell) throws(ParameterError) {
+        try cell.requireNoDeltaOrthogonal()
         guard cell.activation != .tanh, cell.activation != Cell().activation else { return }
         throw ParameterError(
             key: "activation",
