@@ -61,6 +61,8 @@ package struct Cell: Hashable, Sendable {
     package static let widthRange = 1...16_384
     package static let batchRange = 1...65_536
     package static let classesRange = 2...100_000
+    /// Convolutions: `image_size` (and `kernel_size`, at most the map).
+    package static let imageSizeRange = 1...512
     /// c0 of `input_correlation`.
     package static let inputCorrelationRange = 0.0..<1.0
 

@@ -30,9 +30,10 @@ package struct MeanField: Sendable {
                 Double(k) * cell.inputInitializer.variance(fanIn: k, fanOut: cell.width) * cell.inputStd
                 * cell.inputStd
         }
+        let shape = cell.kindDeclaration.weightShape  // a convolution's fans are c k^2
         self.init(
             activation: cell.activation,
-            weightVariance: Double(cell.width) * cell.initializer.variance(fanIn: cell.width, fanOut: cell.width),
+            weightVariance: Double(shape.fanIn) * cell.initializer.variance(fanIn: shape.fanIn, fanOut: shape.fanOut),
             biasVariance: drive)
     }
 
@@ -58,7 +59,7 @@ package struct MeanField: Sendable {
         var gains = [1.0]
         let form = cell.meanFieldForm ?? .plain  // `CellTheory.forCells` asks for no gated cell's theory
         switch form {
-        case .plain, .recurrent:
+        case .plain, .recurrent, .circularConvolution:
             // q_1: an rnn's h_0 = 0 leaves the input's and bias's share alone
             var q = (form == .recurrent ? 0 : weightVariance * cell.inputStd * cell.inputStd) + biasVariance
             var settled = false

@@ -1,4 +1,6 @@
 import Foundation
+import GradScopeResults
+import RealModule
 import GradScopeCore
 import GradScopeTestSupport
 import Testing
@@ -182,5 +184,33 @@ extension ConvTests {
                 #expect(abs(a - b) <= 1e-10 * max(fourier[0], 1), "\(channels) \(size) \(kernel): \(a) vs \(b)")
             }
         }
+    }
+}
+
+extension ConvTests {
+    /// The fitted z gain per layer over layers 6 ... L - 5, mean over `seeds` seeds, and mean-field theory's
+    /// (half the mean log10 of the squared gains there).
+    static func gains(_ cell: Cell, seeds: Int) throws -> (measured: Double, theory: Double) {
+        var total = 0.0
+        for seed in 0..<seeds {
+            let run = try measure(cell, seed: seed)
+            try #require(run.status == .ok)
+            let z = run.layers.map { $0.gradZ.log10 ?? .nan }
+            total += try #require(Statistics.gainPerLayer(Array(z[5..<(z.count - 5)])))
+        }
+        let squared = MeanField(cell).squaredGains(cell)[6..<(cell.depth - 4)]
+        return (total / Double(seeds), squared.map { Double.log10($0) / 2 }.reduce(0, +) / Double(squared.count))
+    }
+
+    @Test(
+        "Wide circular conv nets: the measured gain per layer is mean-field theory's with sigma_w^2 = c k^2 Var(K)",
+        arguments: [(Activation.tanh, 1.3), (.relu, 1.6), (.tanh, 0.8)])
+    func gainAgainstTheory(activation: Activation, weightVariance: Double) throws {
+        var cell = Self.convCell(activation, .probe, channels: 32, size: 8, kernel: 3, depth: 30)
+        // sigma_w^2 = fan_in Var(K): a plain normal draw with Var = sigma_w^2 / (c k^2)
+        cell.initializer = .normal(std: (weightVariance / Double(32 * 9)).squareRoot())
+        (cell.batch, cell.biasStd) = (16, 0.1)
+        let (measured, theory) = try Self.gains(cell, seeds: 2)
+        #expect(abs(measured - theory) < 0.01, "\(activation) sigma_w^2 \(weightVariance): \(measured) vs \(theory)")
     }
 }

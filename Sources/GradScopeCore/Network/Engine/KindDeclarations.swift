@@ -28,11 +28,14 @@ package enum CellOption: String, CaseIterable, Sendable {
 
 /// The mean-field recursion a kind's layers follow (THEORY): plain q_l = sigma_w^2 E[phi^2] + sigma_b^2
 /// with chi(q); residual v_l = v_{l-1} + alpha^2 (...) with 1 + alpha^2 chi(v); an rnn the plain
-/// recursion driven by its input at every step, from h_0 = 0.
+/// recursion driven by its input at every step, from h_0 = 0; a circularly padded convolution the plain
+/// recursion with sigma_w^2 = fan_in Var(K) (Xiao et al. 2018), whose correlation map gradscope does not
+/// give yet.
 package enum MeanFieldForm: Hashable, Sendable {
     case plain
     case residual(scale: Double)
     case recurrent
+    case circularConvolution
 }
 
 extension Architecture {

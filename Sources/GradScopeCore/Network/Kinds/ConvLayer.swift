@@ -19,7 +19,7 @@ package struct ConvLayer<Scalar: BLASScalar>: LayerKind {
     package var options: Set<CellOption> { [.imageSize, .kernelSize, .padding, .inputCorrelation] }
     /// With circular padding every position sees k^2 taps: the dense recursions with sigma_w^2 = fan_in
     /// Var(K) (Xiao et al. 2018). With zero padding the border units see fewer: no theory.
-    package var meanField: MeanFieldForm? { geometry.padding == .circular ? .plain : nil }
+    package var meanField: MeanFieldForm? { geometry.padding == .circular ? .circularConvolution : nil }
     package var savedStates: Int { 2 }
 
     /// Plain conv layers without normalisation, odd kernels no larger than the map.
@@ -35,7 +35,7 @@ package struct ConvLayer<Scalar: BLASScalar>: LayerKind {
         guard cell.loss != .crossEntropy else {
             throw ParameterError(key: "loss", message: "cross_entropy is not built for conv layers in this version")
         }
-        try ParameterError.check("image_size", cell.imageSize, in: 1...512)
+        try ParameterError.check("image_size", cell.imageSize, in: Cell.imageSizeRange)
         guard cell.kernelSize % 2 == 1, (1...cell.imageSize).contains(cell.kernelSize) else {
             throw ParameterError(
                 key: "kernel_size",
