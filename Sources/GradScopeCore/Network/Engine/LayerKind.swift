@@ -165,6 +165,27 @@ package struct NoWorkspace<Scalar: BLASScalar>: LayerWorkspace {
 }
 
 extension LayerKind {
+    /// The common case: `propagate` reads D_l (and W) only.
+    package func propagationMagnitudes(delta: Matrix<Scalar>, gradient: Matrix<Scalar>, workspace: Workspace)
+        -> [Double]
+    { [InRangeProduct.maxMagnitude(delta.elements), 0] }
+    /// D_l and the carried state (if any) times 2^n.
+    package func scalePropagation(
+        delta: inout Matrix<Scalar>, gradient: inout Matrix<Scalar>, workspace: inout Workspace, byPowerOfTwo n: Int
+    ) {
+        delta.scaleByPowerOfTwo(n)
+        workspace.scaleCarried(byPowerOfTwo: n)
+    }
+    package var propagationHeadroom: Int { 0 }
+    /// W_l reads H_{l-1} itself.
+    package func weightInput(_ input: Matrix<Scalar>, tape: Tape) -> Matrix<Scalar> { input }
+    /// One bias entry per column of D_l.
+    package func biasGradient(_ delta: Matrix<Scalar>, sums: RowAndColumnSums?, workspace: Workspace) -> [Double] {
+        sums?.columnSums ?? delta.columnSums
+    }
+    package var biasReachesLoss: Bool { true }
+    package var examplesIndependent: Bool { true }
+    package var jacobianDefined: Bool { true }
     /// Dense and recurrent kinds: no kernel to put a `delta_orthogonal` centre tap in.
     package func validate(_ cell: Cell) throws(ParameterError) { try cell.requireNoDeltaOrthogonal() }
     package func initialBias(_ drawn: [Double]) -> [Double] { drawn }
@@ -178,4 +199,8 @@ extension LayerKind {
     package func weightShape(_ cell: Cell) -> WeightShape {
         WeightShape(rows: cell.width, columns: cell.width, fanIn: cell.width, fanOut: cell.width)
     }
+}
+
+extension LayerKind where Workspace == NoWorkspace<Scalar> {
+    package func makeWorkspace(rows: Int, features: Int) -> NoWorkspace<Scalar> { NoWorkspace() }
 }

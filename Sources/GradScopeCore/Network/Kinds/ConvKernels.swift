@@ -40,31 +40,22 @@ enum ConvKernels {
     /// (b, y, x), column (c, dy, dx) holds h[b, y + dy - r, x + dx - r, c] (wrapped, or 0 on zero padding).
     static func patches<S: BLASScalar>(_ h: Matrix<S>, _ g: ConvGeometry) -> Matrix<S> {
         var p = Matrix<S>(rows: h.rows * g.positions, columns: g.patch)
-        let (n, k, c) = (g.size, g.kernel, g.channels)
-        for b in 0..<h.rows {
-            for y in 0..<n {
-                for x in 0..<n {
-                    let row = ((b * n + y) * n + x) * g.patch
-                    for dy in 0..<k {
-                        guard let yy = g.source(y, dy) else { continue }
-                        for dx in 0..<k {
-                            guard let xx = g.source(x, dx) else { continue }
-                            let from = ((b * n + yy) * n + xx) * c, to = row + dy * k + dx
-                            for channel in 0..<c { p.elements[to + channel * k * k] = h.elements[from + channel] }
-                        }
-                    }
-                }
-            }
-        }
+        forEachTap(examples: h.rows, g) { map, patch in p.elements[patch] = h.elements[map] }
         return p
     }
 
     /// The adjoint of `patches`: each entry of `dp` added back to the map entry it was read from, into
     /// `out` (examples x positions·channels).
     static func accumulate<S: BLASScalar>(_ dp: Matrix<S>, _ g: ConvGeometry, into out: inout Matrix<S>) {
-        let (n, k, c) = (g.size, g.kernel, g.channels)
         for i in out.elements.indices { out.elements[i] = 0 }
-        for b in 0..<out.rows {
+        forEachTap(examples: out.rows, g) { map, patch in out.elements[map] += dp.elements[patch] }
+    }
+
+    /// Calls `body(map, patch)` for every (example, position, tap, channel) whose tap reads the map rather
+    /// than zero padding: `map` indexes the examples x positions·channels map, `patch` the patches.
+    @inline(__always) static func forEachTap(examples: Int, _ g: ConvGeometry, _ body: (Int, Int) -> Void) {
+        let (n, k, c) = (g.size, g.kernel, g.channels)
+        for b in 0..<examples {
             for y in 0..<n {
                 for x in 0..<n {
                     let row = ((b * n + y) * n + x) * g.patch
@@ -72,8 +63,8 @@ enum ConvKernels {
                         guard let yy = g.source(y, dy) else { continue }
                         for dx in 0..<k {
                             guard let xx = g.source(x, dx) else { continue }
-                            let to = ((b * n + yy) * n + xx) * c, from = row + dy * k + dx
-                            for channel in 0..<c { out.elements[to + channel] += dp.elements[from + channel * k * k] }
+                            let map = ((b * n + yy) * n + xx) * c, patch = row + dy * k + dx
+                            for channel in 0..<c { body(map + channel, patch + channel * k * k) }
                         }
                     }
                 }

@@ -59,8 +59,6 @@ package struct ConvLayer<Scalar: BLASScalar>: LayerKind {
         ActivationTape(slopes: buffer(), branch: .empty, normalized: .empty)
     }
 
-    package func makeWorkspace(rows: Int, features: Int) -> NoWorkspace<Scalar> { NoWorkspace() }
-
     /// A batch x features matrix read as (batch·n^2) x channels: one row per (example, position).
     func positions(_ m: Matrix<Scalar>) -> Matrix<Scalar> {
         Matrix(rows: m.rows * geometry.positions, columns: geometry.channels, exactly: m.elements)
@@ -109,19 +107,6 @@ package struct ConvLayer<Scalar: BLASScalar>: LayerKind {
         ConvKernels.accumulate(patchGradient, geometry, into: &out)
     }
 
-    package func propagationMagnitudes(
-        delta: Matrix<Scalar>, gradient: Matrix<Scalar>, workspace: NoWorkspace<Scalar>
-    ) -> [Double] {
-        [InRangeProduct.maxMagnitude(delta.elements), 0]
-    }
-
-    package func scalePropagation(
-        delta: inout Matrix<Scalar>, gradient: inout Matrix<Scalar>, workspace: inout NoWorkspace<Scalar>,
-        byPowerOfTwo n: Int
-    ) {
-        delta.scaleByPowerOfTwo(n)
-    }
-
     /// The adjoint adds up to k^2 terms per entry.
     package var propagationHeadroom: Int {
         let taps = geometry.kernel * geometry.kernel
@@ -162,9 +147,6 @@ package struct ConvLayer<Scalar: BLASScalar>: LayerKind {
         }
     }
 
-    package var biasReachesLoss: Bool { true }
-    package var examplesIndependent: Bool { true }
-    package var jacobianDefined: Bool { true }
     /// ||X^T D|| from Gram matrices needs the rows to be examples; a convolution's are positions (but on
     /// 1 x 1 maps, where it is the dense layer).
     package var weightNormFromGram: Bool { geometry.positions == 1 }

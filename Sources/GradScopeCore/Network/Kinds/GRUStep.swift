@@ -112,8 +112,6 @@ package struct GRUStep<Scalar: BLASScalar>: LayerKind {
     /// One bit for the sum with u dh_t.
     package var propagationHeadroom: Int { 1 }
 
-    package func weightInput(_ input: Matrix<Scalar>, tape: GatedTape<Scalar>) -> Matrix<Scalar> { input }
-
     package func weightDelta(_ delta: Matrix<Scalar>, workspace: Workspace) -> Matrix<Scalar> {
         workspace.recurrentDelta
     }
@@ -129,10 +127,6 @@ package struct GRUStep<Scalar: BLASScalar>: LayerKind {
         let candidate = Kernels.rowSquares(workspace.recurrentDelta.columns((2 * n)..<(3 * n)).elements, columns: n)
         return zip(Kernels.rowSquares(delta.elements, columns: delta.columns), candidate).map { $0 + $1 }
     }
-
-    package var biasReachesLoss: Bool { true }
-    package var examplesIndependent: Bool { true }
-    package var jacobianDefined: Bool { true }
 
     /// Tangents dh_t from dh_{t-1}, with A = dh_{t-1} W: dr = r(1-r) A_r, du = u(1-u) A_u,
     /// dn = (1 - n^2)(r A_n + dr (a_n + b_hn)), dh_t = (1 - u) dn + du (h_{t-1} - n) + u dh_{t-1}.

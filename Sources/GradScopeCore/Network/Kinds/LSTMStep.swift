@@ -101,32 +101,7 @@ package struct LSTMStep<Scalar: BLASScalar>: LayerKind {
         Scalar.gemm(delta, transposeA: false, weights, transposeB: true, into: &out, alpha: 1, beta: 0)
     }
 
-    package func propagationMagnitudes(delta: Matrix<Scalar>, gradient: Matrix<Scalar>, workspace: Workspace)
-        -> [Double]
-    {
-        [InRangeProduct.maxMagnitude(delta.elements), 0]
-    }
-
-    package func scalePropagation(
-        delta: inout Matrix<Scalar>, gradient: inout Matrix<Scalar>, workspace: inout Workspace, byPowerOfTwo n: Int
-    ) {
-        Kernels.scaleByPowerOfTwo(&delta.elements, n)
-        workspace.scaleCarried(byPowerOfTwo: n)
-    }
-
-    package var propagationHeadroom: Int { 0 }
-
-    package func weightInput(_ input: Matrix<Scalar>, tape: GatedTape<Scalar>) -> Matrix<Scalar> { input }
-
-    package func biasGradient(_ delta: Matrix<Scalar>, sums: RowAndColumnSums?, workspace: Workspace) -> [Double] {
-        delta.columnSums
-    }
-
     package func cellStateGradient(_ workspace: Workspace) -> Matrix<Scalar>? { workspace.totalCellStateGradient }
-
-    package var biasReachesLoss: Bool { true }
-    package var examplesIndependent: Bool { true }
-    package var jacobianDefined: Bool { true }
 
     /// The state is h and c side by side.
     package func stateColumns(features: Int) -> Int { 2 * features }

@@ -25,8 +25,6 @@ package struct PlainLayer<Scalar: BLASScalar>: LayerKind {
         ActivationTape(slopes: buffer(), branch: .empty, normalized: normalizer == nil ? .empty : buffer())
     }
 
-    package func makeWorkspace(rows: Int, features: Int) -> NoWorkspace<Scalar> { NoWorkspace() }
-
     package func forward(
         _ input: Matrix<Scalar>, _ map: AffineMap<Scalar>, previous: ActivationTape<Scalar>?,
         tape: inout ActivationTape<Scalar>, workspace: inout NoWorkspace<Scalar>, scratch: inout Matrix<Scalar>,
@@ -67,29 +65,6 @@ package struct PlainLayer<Scalar: BLASScalar>: LayerKind {
         workspace: NoWorkspace<Scalar>, into out: inout Matrix<Scalar>
     ) {
         Scalar.gemm(delta, transposeA: false, weights, transposeB: true, into: &out, alpha: 1, beta: 0)
-    }
-
-    package func propagationMagnitudes(
-        delta: Matrix<Scalar>, gradient: Matrix<Scalar>, workspace: NoWorkspace<Scalar>
-    ) -> [Double] {
-        [InRangeProduct.maxMagnitude(delta.elements), 0]
-    }
-
-    package func scalePropagation(
-        delta: inout Matrix<Scalar>, gradient: inout Matrix<Scalar>, workspace: inout NoWorkspace<Scalar>,
-        byPowerOfTwo n: Int
-    ) {
-        Kernels.scaleByPowerOfTwo(&delta.elements, n)
-    }
-
-    package var propagationHeadroom: Int { 0 }
-
-    package func weightInput(_ input: Matrix<Scalar>, tape: ActivationTape<Scalar>) -> Matrix<Scalar> { input }
-
-    package func biasGradient(_ delta: Matrix<Scalar>, sums: RowAndColumnSums?, workspace: NoWorkspace<Scalar>)
-        -> [Double]
-    {
-        sums?.columnSums ?? delta.columnSums
     }
 
     package var biasReachesLoss: Bool { normalizer?.normalization != .batch }

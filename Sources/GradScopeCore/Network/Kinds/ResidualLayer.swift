@@ -21,8 +21,6 @@ package struct ResidualLayer<Scalar: BLASScalar>: LayerKind {
         ActivationTape(slopes: buffer(), branch: buffer(), normalized: normalizer == nil ? .empty : buffer())
     }
 
-    package func makeWorkspace(rows: Int, features: Int) -> NoWorkspace<Scalar> { NoWorkspace() }
-
     package func forward(
         _ input: Matrix<Scalar>, _ map: AffineMap<Scalar>, previous: ActivationTape<Scalar>?,
         tape: inout ActivationTape<Scalar>, workspace: inout NoWorkspace<Scalar>, scratch: inout Matrix<Scalar>,
@@ -90,12 +88,6 @@ package struct ResidualLayer<Scalar: BLASScalar>: LayerKind {
 
     package func weightInput(_ input: Matrix<Scalar>, tape: ActivationTape<Scalar>) -> Matrix<Scalar> { tape.branch }
 
-    package func biasGradient(_ delta: Matrix<Scalar>, sums: RowAndColumnSums?, workspace: NoWorkspace<Scalar>)
-        -> [Double]
-    {
-        sums?.columnSums ?? delta.columnSums
-    }
-
     /// Two bits for the sum with G_l and a slope phi' of up to 2 (selu's is 1.76); with normalisation also
     /// the inverse std, at most eps^-1/2, and the two subtracted means.
     package var propagationHeadroom: Int {
@@ -103,7 +95,6 @@ package struct ResidualLayer<Scalar: BLASScalar>: LayerKind {
         return 4 + max(0, 1 - Int(normalizer.eps.squareRoot().exponent))
     }
     package var examplesIndependent: Bool { normalizer?.normalization != .batch }
-    package var biasReachesLoss: Bool { true }
     package var jacobianDefined: Bool { normalizer?.normalization != .batch }
 
     /// J_l = I + alpha N'(h) diag(phi'(N(h))) W_l.
