@@ -108,7 +108,7 @@ package struct InitializerSpec: Sendable, Hashable {
                 ? JSONNode(.number(Double(fallback)!, text: fallback)) : JSONNode(.string(fallback))
         }
         func number(_ key: String) throws(ValueError) -> Double {
-            do { return try Parameters.readNumber(try node(key), allowZero: false) } catch {
+            do { return try Parameters.readNumber(try node(key), in: .positive) } catch {
                 throw ValueError(error.message, subpath: "." + key)
             }
         }

@@ -38,13 +38,13 @@ struct Parameter: Sendable {
                 return { $0.initializer = v }
             }, column: { $0.initializer.text }
         ).original,
-        Parameter.number("bias_std", \.cell.biasStd, allowZero: true).original,
+        Parameter.number("bias_std", \.cell.biasStd, in: Cell.biasStdRange).original,
         Parameter.choice("architecture", \.cell.architecture).original,
-        Parameter.number("residual_scale", \.cell.residualScale, allowZero: false).original,
+        Parameter.number("residual_scale", \.cell.residualScale, in: Cell.residualScaleRange).original,
         Parameter.choice("normalization", \.cell.normalization),
-        Parameter.number("norm_eps", \.cell.normEps, allowZero: false),
+        Parameter.number("norm_eps", \.cell.normEps, in: Cell.normEpsRange),
         Parameter.integer("batch", \.cell.batch, in: Cell.batchRange).original,
-        Parameter.number("input_std", \.cell.inputStd, allowZero: false).original,
+        Parameter.number("input_std", \.cell.inputStd, in: Cell.inputStdRange).original,
         Parameter.choice("loss", \.cell.loss).original,
         Parameter.integer("classes", \.cell.classes, in: Cell.classesRange).original,
         Parameter.choice("precision", \.cell.precision).original,
@@ -62,16 +62,8 @@ struct Parameter: Sendable {
                 return { $0.cell.inputSize = v }
             }, column: { $0.cell.layout.recurrent ? "\($0.cell.inputFeatures)" : "" }
         ),
-        Parameter.value("forget_bias", \.cell.forgetBias) { node throws(ValueError) in
-            try Parameters.readFinite(node).value
-        },
-        Parameter.value("input_correlation", \.cell.inputCorrelation) { node throws(ValueError) in
-            let v = try Parameters.readFinite(node).value
-            guard Cell.inputCorrelationRange.contains(v) else {
-                throw ValueError("must be a number in [0, 1); got \(v)")
-            }
-            return v
-        },
+        Parameter.number("forget_bias", \.cell.forgetBias, in: Cell.forgetBiasRange),
+        Parameter.number("input_correlation", \.cell.inputCorrelation, in: Cell.inputCorrelationRange),
     ]
 
     /// The parameter keys, in the order of the CSV columns.
@@ -98,11 +90,11 @@ struct Parameter: Sendable {
         .value(key, path) { node throws(ValueError) in try Parameters.readInteger(node, in: range) }
     }
 
-    /// A finite number > 0 (or >= 0 with `allowZero`).
-    static func number(_ key: String, _ path: WritableKeyPath<CellDraft, Double> & Sendable, allowZero: Bool)
+    /// A number in `range` (declared in `Cell`, which checks it too).
+    static func number(_ key: String, _ path: WritableKeyPath<CellDraft, Double> & Sendable, in range: NumberRange)
         -> Parameter
     {
-        .value(key, path) { node throws(ValueError) in try Parameters.readNumber(node, allowZero: allowZero) }
+        .value(key, path) { node throws(ValueError) in try Parameters.readNumber(node, in: range) }
     }
 
     /// A parameter whose value `reader` reads and whose column prints it as Swift does.
@@ -158,10 +150,9 @@ enum Parameters {
         return Int(d)
     }
 
-    static func readNumber(_ node: JSONNode, allowZero: Bool) throws(ValueError) -> Double {
-        let valid = "a finite number \(allowZero ? ">= 0" : "> 0")"
-        let (d, text) = try readFinite(node, valid: valid)
-        guard allowZero ? d >= 0 : d > 0 else { throw ValueError("must be \(valid); got \(text)") }
+    static func readNumber(_ node: JSONNode, in range: NumberRange) throws(ValueError) -> Double {
+        let (d, text) = try readFinite(node, valid: range.description)
+        guard range.contains(d) else { throw ValueError("must be \(range); got \(text)") }
         return d
     }
 

@@ -36,11 +36,10 @@ extension TrainingSettings {
             let v = try Parameters.readInteger(node, in: trainSizeRange)
             return { $0.trainSize = v }
         case "learning_rate":
-            let v = try Parameters.readNumber(node, allowZero: false)
+            let v = try Parameters.readNumber(node, in: TrainingSettings.learningRateRange)
             return { $0.learningRate = v }
         case "momentum":
-            let v = try Parameters.readNumber(node, allowZero: true)
-            guard v < 1 else { throw ValueError("must be a number in [0, 1); got \(v)") }
+            let v = try Parameters.readNumber(node, in: TrainingSettings.momentumRange)
             return { $0.momentum = v }
         case "optimizer":
             let v: Optimizer = try Parameters.readEnum(node)

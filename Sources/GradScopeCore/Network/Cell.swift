@@ -63,8 +63,14 @@ package struct Cell: Hashable, Sendable {
     package static let classesRange = 2...100_000
     /// Convolutions: `image_size` (and `kernel_size`, at most the map).
     package static let imageSizeRange = 1...512
+    /// The valid numbers of the real-valued keys, declared once for `validate` and the config reader.
+    package static let biasStdRange = NumberRange.nonNegative
+    package static let residualScaleRange = NumberRange.positive
+    package static let inputStdRange = NumberRange.positive
+    package static let normEpsRange = NumberRange.positive
+    package static let forgetBiasRange = NumberRange.finite
     /// c0 of `input_correlation`.
-    package static let inputCorrelationRange = 0.0..<1.0
+    package static let inputCorrelationRange = NumberRange.unitInterval
 
     /// Checks every parameter against its valid range; the error names the first bad key.
     package func validate() throws(ParameterError) {
@@ -72,10 +78,10 @@ package struct Cell: Hashable, Sendable {
         try ParameterError.check("width", width, in: Cell.widthRange)
         try ParameterError.check("batch", batch, in: Cell.batchRange)
         try ParameterError.check("classes", classes, in: Cell.classesRange)
-        try ParameterError.check("bias_std", biasStd, allowZero: true)
-        try ParameterError.check("residual_scale", residualScale, allowZero: false)
-        try ParameterError.check("input_std", inputStd, allowZero: false)
-        try ParameterError.check("norm_eps", normEps, allowZero: false)
+        try ParameterError.check("bias_std", biasStd, in: Cell.biasStdRange)
+        try ParameterError.check("residual_scale", residualScale, in: Cell.residualScaleRange)
+        try ParameterError.check("input_std", inputStd, in: Cell.inputStdRange)
+        try ParameterError.check("norm_eps", normEps, in: Cell.normEpsRange)
         try validateOptions()
         if normalization == .batch, batch < 2 {
             throw ParameterError(
@@ -88,11 +94,11 @@ package struct Cell: Hashable, Sendable {
     /// The initialiser's parameter must be a finite number > 0; the error names `key.parameter`.
     private static func check(_ initializer: Initializer, key: String) throws(ParameterError) {
         switch initializer {
-        case .normal(let std): try ParameterError.check(key + ".std", std, allowZero: false)
-        case .uniform(let limit): try ParameterError.check(key + ".limit", limit, allowZero: false)
-        case .varianceScaling(let scale, _, _): try ParameterError.check(key + ".scale", scale, allowZero: false)
+        case .normal(let std): try ParameterError.check(key + ".std", std, in: .positive)
+        case .uniform(let limit): try ParameterError.check(key + ".limit", limit, in: .positive)
+        case .varianceScaling(let scale, _, _): try ParameterError.check(key + ".scale", scale, in: .positive)
         case .orthogonal(let gain), .identity(let gain), .deltaOrthogonal(let gain):
-            try ParameterError.check(key + ".gain", gain, allowZero: false)
+            try ParameterError.check(key + ".gain", gain, in: .positive)
         }
     }
 }
@@ -116,13 +122,8 @@ extension Cell {
     /// The ranges of the keys that only some kinds read (`CellOption`), then what the cell's kind reads.
     fileprivate func validateOptions() throws(ParameterError) {
         if let inputSize { try ParameterError.check("input_size", inputSize, in: Cell.widthRange) }
-        guard Cell.inputCorrelationRange.contains(inputCorrelation) else {
-            throw ParameterError(
-                key: "input_correlation", message: "must be a number in [0, 1), got \(inputCorrelation)")
-        }
-        guard forgetBias.isFinite else {
-            throw ParameterError(key: "forget_bias", message: "must be a finite number, got \(forgetBias)")
-        }
+        try ParameterError.check("input_correlation", inputCorrelation, in: Cell.inputCorrelationRange)
+        try ParameterError.check("forget_bias", forgetBias, in: Cell.forgetBiasRange)
         try validateForKind()
     }
 }
@@ -147,6 +148,38 @@ package enum Precision: String, CaseIterable, Codable, Sendable {
     case float64, float32
 }
 
+/// The numbers a real-valued key takes.
+package enum NumberRange: Sendable, CustomStringConvertible {
+    /// Finite and > 0.
+    case positive
+    /// Finite and >= 0.
+    case nonNegative
+    /// Any finite number.
+    case finite
+    /// [0, 1).
+    case unitInterval
+
+    package func contains(_ value: Double) -> Bool {
+        guard value.isFinite else { return false }
+        return switch self {
+        case .positive: value > 0
+        case .nonNegative: value >= 0
+        case .finite: true
+        case .unitInterval: value >= 0 && value < 1
+        }
+    }
+
+    /// What is valid, as messages say it.
+    package var description: String {
+        switch self {
+        case .positive: "a finite number > 0"
+        case .nonNegative: "a finite number >= 0"
+        case .finite: "a finite number"
+        case .unitInterval: "a number in [0, 1)"
+        }
+    }
+}
+
 /// A parameter outside its valid range.
 package struct ParameterError: Error, CustomStringConvertible, Equatable {
     /// The parameter's key as in the config, e.g. `width` or `init.gain`.
@@ -168,10 +201,7 @@ package struct ParameterError: Error, CustomStringConvertible, Equatable {
         }
     }
 
-    static func check(_ key: String, _ value: Double, allowZero: Bool) throws(ParameterError) {
-        guard value.isFinite, allowZero ? value >= 0 : value > 0 else {
-            throw ParameterError(
-                key: key, message: "must be a finite number \(allowZero ? ">= 0" : "> 0"), got \(value)")
-        }
+    static func check(_ key: String, _ value: Double, in range: NumberRange) throws(ParameterError) {
+        guard range.contains(value) else { throw ParameterError(key: key, message: "must be \(range), got \(value)") }
     }
 }

@@ -30,16 +30,18 @@ package struct TrainingSettings: Hashable, Sendable {
         return result
     }
 
+    /// The valid learning rates and momenta, declared once for `validate` and the config reader.
+    package static let learningRateRange = NumberRange.positive
+    package static let momentumRange = NumberRange.unitInterval
+
     /// Checks the settings against each other and against `cell`; the error names the first bad key.
     package func validate(for cell: Cell) throws(ParameterError) {
         try validateTask(for: cell)
         try ParameterError.check("train.steps", steps, in: TrainingSettings.stepsRange)
         try ParameterError.check("train.record_every", recordEvery, in: TrainingSettings.stepsRange)
         try ParameterError.check("train.train_size", trainSize, in: TrainingSettings.trainSizeRange)
-        try ParameterError.check("train.learning_rate", learningRate, allowZero: false)
-        guard momentum.isFinite, momentum >= 0, momentum < 1 else {
-            throw ParameterError(key: "train.momentum", message: "must be a number in [0, 1), got \(momentum)")
-        }
+        try ParameterError.check("train.learning_rate", learningRate, in: TrainingSettings.learningRateRange)
+        try ParameterError.check("train.momentum", momentum, in: TrainingSettings.momentumRange)
         guard trainSize >= cell.batch else {
             throw ParameterError(
                 key: "train.train_size",
