@@ -48,8 +48,7 @@ package struct GRUStep<Scalar: BLASScalar>: LayerKind {
             swap(&x, &workspace.input)
             swap(&a, &workspace.recurrent)
         }
-        Scalar.gemm(drive.input, transposeA: false, drive.weights, transposeB: false, into: &x, alpha: 1, beta: 0)
-        Kernels.addBias(map.bias, to: &x.elements, columns: x.columns)
+        GatedKernels.inputTerm(drive, bias: map.bias, into: &x)
         Scalar.gemm(input, transposeA: false, map.weights, transposeB: false, into: &a, alpha: 1, beta: 0)
         if !InRangeProduct.maxMagnitude(x.elements).isFinite {
             let status = inputMap.applyInRange(drive.input, into: &x)
@@ -63,13 +62,6 @@ package struct GRUStep<Scalar: BLASScalar>: LayerKind {
             input: x, recurrent: a, hiddenBias: map.hiddenBias, previous: input, tape: &tape, hidden: &output)
         tape.statistics = GatedTape.statistics(output, saturated: saturated)
         return .ok
-    }
-
-    /// h_t, the state.
-    package func correlationRows(input: Matrix<Scalar>, scratch: Matrix<Scalar>, output: Matrix<Scalar>) -> Matrix<
-        Scalar
-    > {
-        output
     }
 
     /// dX into `delta`; dA and u dh_t into the workspace.

@@ -32,6 +32,12 @@ enum GatedKernels {
         }
     }
 
+    /// out = x_t U + b: the input's and the bias's share of every gate's pre-activation.
+    static func inputTerm<S: BLASScalar>(_ drive: InputDrive<S>, bias: [S], into out: inout Matrix<S>) {
+        S.gemm(drive.input, transposeA: false, drive.weights, transposeB: false, into: &out, alpha: 1, beta: 0)
+        Kernels.addBias(bias, to: &out.elements, columns: out.columns)
+    }
+
     /// How many of the two are true.
     @inline(__always) static func count(_ a: Bool, _ b: Bool) -> Int { (a ? 1 : 0) + (b ? 1 : 0) }
 

@@ -59,8 +59,7 @@ package struct LSTMStep<Scalar: BLASScalar>: LayerKind {
             swap(&p, &workspace.preActivations)
             swap(&c, &tape.cellState)
         }
-        Scalar.gemm(drive.input, transposeA: false, drive.weights, transposeB: false, into: &p, alpha: 1, beta: 0)
-        Kernels.addBias(map.bias, to: &p.elements, columns: p.columns)
+        GatedKernels.inputTerm(drive, bias: map.bias, into: &p)
         Scalar.gemm(input, transposeA: false, map.weights, transposeB: false, into: &p, alpha: 1, beta: 1)
         if !InRangeProduct.maxMagnitude(p.elements).isFinite {
             let status = map.applyInRange(input, into: &p)
@@ -70,13 +69,6 @@ package struct LSTMStep<Scalar: BLASScalar>: LayerKind {
             p, previousCellState: previous?.cellState ?? workspace.zero, tape: &tape, cellState: &c, hidden: &output)
         tape.statistics = GatedTape.statistics(output, saturated: saturated)
         return .ok
-    }
-
-    /// h_t, the state.
-    package func correlationRows(input: Matrix<Scalar>, scratch: Matrix<Scalar>, output: Matrix<Scalar>) -> Matrix<
-        Scalar
-    > {
-        output
     }
 
     /// dP into `delta` from dh_t and the carried dc; the total dc_t into the workspace, and dc_{t-1} = dc_t s(f)
