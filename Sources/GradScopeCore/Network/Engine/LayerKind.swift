@@ -43,7 +43,7 @@ package protocol LayerKind: Sendable {
     func makeWorkspace(rows: Int, features: Int) -> Workspace
 
     /// H_l into `output` from H_{l-1} = `input` (and the layer below's tape, `previous`), filling `tape`;
-    /// `scratch` (rows x width) is workspace. A non-finite product of finite factors is recomputed in range
+    /// `scratch` (rows x features) is workspace. A non-finite product of finite factors is recomputed in range
     /// before it counts as an overflow.
     func forward(
         _ input: Matrix<Scalar>, _ map: AffineMap<Scalar>, previous: Tape?, tape: inout Tape,
