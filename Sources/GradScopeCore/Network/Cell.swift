@@ -48,6 +48,9 @@ package struct Cell: Hashable, Sendable {
     /// The contract's defaults.
     package init() {}
 
+    /// A cell with every key at its default, made once.
+    package static let defaults = Cell()
+
     /// The cell with its depth and loss set aside: cells equal in this (for one seed) compute the
     /// same forward pass, a shallower network's being the first layers of a deeper one's.
     package var forwardIdentity: Cell {

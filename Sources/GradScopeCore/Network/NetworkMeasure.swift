@@ -149,27 +149,30 @@ extension Network {
         Scalar.gemm(delta, transposeA: false, u, transposeB: true, into: &inputGradient, alpha: 1, beta: 0)
     }
 
-    /// The quantiles 10, 50, 90% over the batch of each example's share of (dW_l, db_l), from row norms
-    /// only (the outer product x_b^T d_b has norm ||x_b|| ||d_b||): ||d_b|| sqrt(||x_b||^2 + 1) when the
-    /// bias sees what W sees, else sqrt(||d_b||^2 ||x_b||^2 + the biases' squares); times 2^-exponent.
+    /// The quantiles 10, 50, 90% over the batch of each example's share ||(dW_l, db_l)||, times 2^-exponent:
+    /// the kind's own shares where it has them (a convolution), else `outerProductShares`.
     func perExampleQuantiles(_ layer: Int, deltaRowSquares: [Double]) -> [ScaledNorm] {
-        if var shares = kind.perExampleShareSquares(input: hidden[layer - 1], delta: delta)?.map({ $0.squareRoot() }) {
-            shares.sort()
-            return PerExampleQuantile.allCases.map { ScaledNorm(significand: Quantile.of(sorted: shares, $0.fraction)) }
-        }
-        let input = layerInput(layer)
-        let inputRowSquares = Kernels.rowSquares(input.elements, columns: input.columns)
         var shares: [Double]
-        if let biasSquares = kind.perExampleBiasSquares(delta, workspace: workspace) {
-            let weightDelta = kind.weightDelta(delta, workspace: workspace)
-            let weightSide = Kernels.rowSquares(weightDelta.elements, columns: weightDelta.columns)
-            shares = inputRowSquares.indices.map {
-                (weightSide[$0] * inputRowSquares[$0] + biasSquares[$0]).squareRoot()
-            }
+        if let squares = kind.perExampleShareSquares(input: hidden[layer - 1], delta: delta) {
+            shares = squares.map { $0.squareRoot() }
         } else {
-            shares = zip(deltaRowSquares, inputRowSquares).map { d, x in (d * (x + 1)).squareRoot() }
+            shares = outerProductShares(layer, deltaRowSquares: deltaRowSquares)
         }
         shares.sort()  // in place: one array per layer, not two
         return PerExampleQuantile.allCases.map { ScaledNorm(significand: Quantile.of(sorted: shares, $0.fraction)) }
+    }
+
+    /// Each example's share from row norms, when the weight input's rows are examples (the outer product
+    /// x_b^T d_b has norm ||x_b|| ||d_b||): ||d_b|| sqrt(||x_b||^2 + 1) when the bias sees what W sees, else
+    /// sqrt(||d_b||^2 ||x_b||^2 + the biases' squares).
+    private func outerProductShares(_ layer: Int, deltaRowSquares: [Double]) -> [Double] {
+        let input = layerInput(layer)
+        let inputRowSquares = Kernels.rowSquares(input.elements, columns: input.columns)
+        guard let biasSquares = kind.perExampleBiasSquares(delta, workspace: workspace) else {
+            return zip(deltaRowSquares, inputRowSquares).map { d, x in (d * (x + 1)).squareRoot() }
+        }
+        let weightDelta = kind.weightDelta(delta, workspace: workspace)
+        let weightSide = Kernels.rowSquares(weightDelta.elements, columns: weightDelta.columns)
+        return inputRowSquares.indices.map { (weightSide[$0] * inputRowSquares[$0] + biasSquares[$0]).squareRoot() }
     }
 }

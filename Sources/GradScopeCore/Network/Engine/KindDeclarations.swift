@@ -12,7 +12,7 @@ package enum CellOption: String, CaseIterable, Sendable {
 
     /// Whether `cell` sets the key away from its default.
     func isSet(in cell: Cell) -> Bool {
-        let defaults = Cell()
+        let defaults = Cell.defaults
         return switch self {
         case .normalization: cell.normalization != defaults.normalization
         case .inputCorrelation: cell.inputCorrelation != defaults.inputCorrelation

@@ -40,7 +40,6 @@ package struct GRUStep<Scalar: BLASScalar>: LayerKind {
     ) -> RunStatus {
         guard let drive = map.drive else { return .nan }
         let inputMap = AffineMap(weights: drive.weights, bias: map.bias)
-        let recurrentMap = AffineMap(weights: map.weights, bias: [Scalar](repeating: 0, count: map.bias.count))
         var (x, a) = (Matrix<Scalar>.empty, Matrix<Scalar>.empty)
         swap(&x, &workspace.input)
         swap(&a, &workspace.recurrent)
@@ -55,6 +54,7 @@ package struct GRUStep<Scalar: BLASScalar>: LayerKind {
             guard status == .ok else { return status }
         }
         if !InRangeProduct.maxMagnitude(a.elements).isFinite {
+            let recurrentMap = AffineMap(weights: map.weights, bias: [Scalar](repeating: 0, count: map.bias.count))
             let status = recurrentMap.applyInRange(input, into: &a)
             guard status == .ok else { return status }
         }

@@ -6,7 +6,7 @@ enum GatedKernels {
     /// and it has no kernel for `delta_orthogonal`.
     static func validateActivation(_ cell: Cell) throws(ParameterError) {
         try cell.requireNoDeltaOrthogonal()
-        guard cell.activation != .tanh, cell.activation != Cell().activation else { return }
+        guard cell.activation != .tanh, cell.activation != Cell.defaults.activation else { return }
         throw ParameterError(
             key: "activation",
             message: "\(cell.architecture.rawValue) has its own nonlinearities (sigmoid gates, tanh); leave activation "
