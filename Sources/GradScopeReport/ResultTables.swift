@@ -56,7 +56,7 @@ struct ResultTables {
     static func column(_ key: String) -> String {
         if key.hasPrefix("init.") { return "init" }
         if key == "train.train_size" { return "train_size" }
-        return key.replacingOccurrences(of: ".", with: "_")
+        return Column.parameter(key.replacingOccurrences(of: ".", with: "_"))
     }
 
     /// The cells in grid order, with the summary row of each.

@@ -3,6 +3,10 @@
 package enum Column {
     package static let cell = "cell", layer = "layer", step = "step", seed = "seed", status = "status"
 
+    /// The CSV column of a cell parameter: its config key, except `layer` (dense or conv), whose column is
+    /// `layer_type` because `layer` is the layer index of runs.csv and layers.csv.
+    package static func parameter(_ key: String) -> String { key == layer ? "layer_type" : key }
+
     /// runs.csv and training.csv: ||dLoss/dX|| and its log10, X one of w, b, z, h.
     package static func norm(_ x: GradientNorm) -> String { "grad_\(x.rawValue)_norm" }
     package static func log10Norm(_ x: GradientNorm) -> String { "log10_grad_\(x.rawValue)_norm" }

@@ -50,45 +50,76 @@ package struct RunEstimate: Sendable, Equatable {
             bytes: bytes + 4 * g * w * (w + k + 1) * scalar + examples * (t * k + 1) * 8)
     }
 
-    /// Plus the Jacobian spectrum: a second forward pass, one width^3 product per layer (2 width^3 FLOPs)
-    /// and an SVD (about 10 width^3), with three width x width matrices.
+    /// Plus the Jacobian spectrum of one example's f x f map (f = width, or a conv net's c n^2 features):
+    /// a second forward pass, per layer f tangent rows through the layer's product (f/batch times a
+    /// forward GEMM), and an SVD (about 10 f^3), with three f x f matrices.
     func addingJacobian(_ cell: Cell) -> RunEstimate {
-        let (w, b, l) = (Double(cell.width), Double(cell.batch), Double(cell.depth))
-        return RunEstimate(
-            flops: flops + 2 * b * w * w * l + 2 * w * w * w * l + 10 * w * w * w, bytes: bytes + 3 * w * w * 8)
+        let shape = LayerShape(cell)
+        let (f, b) = (shape.features, Double(cell.batch))
+        let forward = shape.forwardFlops(batch: b)
+        return RunEstimate(flops: flops + forward * (1 + f / b) + 10 * f * f * f, bytes: bytes + 3 * f * f * 8)
     }
 
     init(flops: Double, bytes: Double) {
         (self.flops, self.bytes) = (flops, bytes)
     }
 
-    /// The FLOPs of drawing one weight matrix by QR: 8/3 width^3 for `orthogonal` (dgeqrf and dorgqr), else 0.
+    /// The FLOPs of drawing one r x c weight matrix by QR: 8/3 r c min(r, c) for `orthogonal` and
+    /// `delta_orthogonal` (dgeqrf and dorgqr; 8/3 width^3 for a dense layer), else 0.
     static func qrFlops(_ cell: Cell) -> Double {
         switch cell.initializer {
         case .orthogonal, .deltaOrthogonal: break
         default: return 0
         }
-        let w = Double(cell.width)
-        return 8.0 / 3 * w * w * w
+        let shape = cell.kindDeclaration.weightShape
+        let (r, c) = (Double(shape.rows), Double(shape.columns))
+        return 8.0 / 3 * r * c * min(r, c)
     }
 
+    /// A layered cell: per layer the forward GEMM and the backward two (6 batch width^2 for a dense layer,
+    /// 6 batch n^2 (c k^2) c for a convolution), normalisation's 12 FLOPs per entry; the weights, the
+    /// states each layer saves, scratch (with a convolution's patches and their gradient) and the float64 draws.
     package init(_ cell: Cell) {
         if cell.layout.recurrent {
             self = Self.recurrent(cell)
             return
         }
-        let (w, b, l) = (Double(cell.width), Double(cell.batch), Double(cell.depth))
+        let shape = LayerShape(cell)
+        let (f, b, l) = (shape.features, Double(cell.batch), Double(cell.depth))
         let scalar = cell.precision == .float64 ? 8.0 : 4.0
         let normalized = cell.normalization != .none
-        // normalisation: about 6 FLOPs per entry forward (mean, variance, scale) and 6 backward
-        flops = 6 * b * w * w * l + Self.qrFlops(cell) * l + (normalized ? 12 * b * w * l : 0)
+        flops = 3 * shape.forwardFlops(batch: b) * l + Self.qrFlops(cell) * l + (normalized ? 12 * b * f * l : 0)
         let perLayerStates = Double(cell.kindDeclaration.savedStates)
-        let weights = l * w * w * scalar
-        let forward = (perLayerStates * l + 1) * b * w * scalar
-        let scratch = 3 * b * w * scalar + w * w * scalar
-        let draws = 3 * w * w * 8 + 3 * b * w * 8  // float64 draws and their scaled copies
+        let weights = l * shape.weights * scalar
+        let forward = (perLayerStates * l + 1) * b * f * scalar
+        let scratch = (3 * b * f + shape.weights + 2 * b * shape.patches) * scalar
+        let draws = 3 * shape.weights * 8 + 3 * b * f * 8  // float64 draws and their scaled copies
         bytes = weights + forward + scratch + draws
     }
+}
+
+/// The sizes of one layer of a layered cell, from its kind's declarations.
+struct LayerShape {
+    /// Features of one example's activation (width, or c n^2).
+    let features: Double
+    /// Entries of W_l (K_l: (c k^2) x c).
+    let weights: Double
+    /// Rows of the weight input per example (1, or a convolution's n^2 positions).
+    let positions: Double
+    /// Entries of one example's patches (0 for a dense layer: it reads H itself).
+    let patches: Double
+
+    init(_ cell: Cell) {
+        let declaration = cell.kindDeclaration
+        let (w, f) = (declaration.weightShape, declaration.featureShape)
+        features = Double(f.count)
+        weights = Double(w.rows * w.columns)
+        positions = Double(f.height * f.width)
+        patches = w.taps > 1 || positions > 1 ? positions * Double(w.rows) : 0
+    }
+
+    /// 2 batch positions rows columns: the forward GEMM of one layer.
+    func forwardFlops(batch: Double) -> Double { 2 * batch * positions * weights }
 }
 
 extension RunEstimate {

@@ -21,6 +21,7 @@ package struct InitializerSpec: Sendable, Hashable {
         "variance_scaling": [("scale", "1"), ("mode", "fan_in"), ("distribution", "truncated_normal")],
         "orthogonal": [("gain", "1")],
         "identity": [("gain", "1")],
+        "delta_orthogonal": [("gain", "1")],
     ]
 
     static var validNames: [String] {
@@ -123,6 +124,7 @@ package struct InitializerSpec: Sendable, Hashable {
         case "uniform": return .uniform(limit: try number("limit"))
         case "orthogonal": return .orthogonal(gain: try number("gain"))
         case "identity": return .identity(gain: try number("gain"))
+        case "delta_orthogonal": return .deltaOrthogonal(gain: try number("gain"))
         default:
             return .varianceScaling(
                 scale: try number("scale"), mode: try choice("mode"), distribution: try choice("distribution"))

@@ -5,12 +5,12 @@ import GradScopeResults
 /// the sweep grid, the CSV columns, `gradscope measure` and the docs table (checked by a test) all come
 /// from `Parameter.all`: adding a parameter is one line here plus its field in `Cell`.
 struct Parameter: Sendable {
-    /// The config key, also the CSV column's name.
+    /// The config key, also the CSV column's name (`Column.parameter`: but for `layer`, `layer_type`).
     let key: String
     /// Reads a JSON value into the change it makes to a draft; throws the message for a bad value.
     let read: @Sendable (JSONNode) throws(ValueError) -> Setting
     /// The draft's value as the CSV column prints it.
-    let column: @Sendable (CellDraft) -> String
+    var column: @Sendable (CellDraft) -> String
     /// Whether the cell id hashes the value even at its default. A parameter enters the id only when set
     /// (so that adding one keeps every existing cell's id, and a resumed sweep its results), except those of
     /// the first version, whose ids always held them (`original`).
@@ -21,6 +21,13 @@ struct Parameter: Sendable {
         var first = self
         first.identifiesAtDefault = true
         return first
+    }
+
+    /// The same parameter with an empty column for dense layers (a conv layer's key).
+    var convolutional: Parameter {
+        var conv = self
+        conv.column = { draft in draft.cell.layer == .conv ? self.column(draft) : "" }
+        return conv
     }
 
     /// A change to a cell: one parameter set to one value.
@@ -64,6 +71,10 @@ struct Parameter: Sendable {
         ),
         Parameter.number("forget_bias", \.cell.forgetBias, in: Cell.forgetBiasRange),
         Parameter.number("input_correlation", \.cell.inputCorrelation, in: Cell.inputCorrelationRange),
+        Parameter.choice("layer", \.cell.layer),
+        Parameter.integer("image_size", \.cell.imageSize, in: Cell.imageSizeRange).convolutional,
+        Parameter.integer("kernel_size", \.cell.kernelSize, in: Cell.imageSizeRange).convolutional,
+        Parameter.choice("padding", \.cell.padding).convolutional,
     ]
 
     /// The parameter keys, in the order of the CSV columns.
@@ -202,7 +213,7 @@ package struct CellDraft: Hashable, Sendable {
     /// The cell's parameters as CSV columns, in `Parameter.all` order, then `jacobian` when on and the `train`
     /// settings if any.
     package var columns: [(key: String, value: String)] {
-        Parameter.all.map { ($0.key, $0.column(self)) } + settingColumns
+        Parameter.all.map { (Column.parameter($0.key), $0.column(self)) } + settingColumns
     }
 
     /// The columns that identify the cell (what its id hashes): `columns` without the parameters added later
@@ -211,7 +222,7 @@ package struct CellDraft: Hashable, Sendable {
         let defaults = CellDraft()
         return Parameter.all.compactMap { p in
             let value = p.column(self)
-            return p.identifiesAtDefault || value != p.column(defaults) ? (p.key, value) : nil
+            return p.identifiesAtDefault || value != p.column(defaults) ? (Column.parameter(p.key), value) : nil
         } + settingColumns
     }
 
@@ -220,10 +231,22 @@ package struct CellDraft: Hashable, Sendable {
         (jacobian ? [("jacobian", "true")] : []) + (training?.columns ?? [])
     }
 
+    /// The largest f whose f x f Jacobian (three such matrices in float64 and an SVD) gradscope forms: 16,384,
+    /// the widest dense layer (6 GiB).
+    static let jacobianFeatureLimit = 16_384
+
     /// Checks the cell, its `train` settings and their combinations; the error names the first bad key.
     func validate() throws(ParameterError) {
         try cell.validate()
         try training?.validate(for: cell)
+        let features = cell.kindDeclaration.featureShape.count
+        if jacobian, features > Self.jacobianFeatureLimit {
+            throw ParameterError(
+                key: "jacobian",
+                message: "needs one example's \(features) x \(features) input-output Jacobian; at most "
+                    + "\(Self.jacobianFeatureLimit) features (width x image_size^2 for conv) fit; make the net "
+                    + "narrower or its maps smaller, or set jacobian false")
+        }
         if jacobian, cell.normalization == .batch {
             throw ParameterError(
                 key: "jacobian",

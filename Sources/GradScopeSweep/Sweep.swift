@@ -145,7 +145,9 @@ extension ConfigReader {
             do throws(ParameterError) {
                 try draft.validate()
             } catch {
-                fail(error.key, document, error.message)
+                // point at the key where the config sets it: at the top level or as a sweep axis
+                let key = String(error.key.prefix { $0 != "." })
+                fail(error.key, document[key] ?? document["sweep"]?[key] ?? document, error.message)
                 return nil
             }
             drafts.append(draft)

@@ -48,6 +48,7 @@ package enum Initializer: Hashable, Sendable {
         "glorot_standard": .varianceScaling(scale: 1.0 / 3, mode: .fanIn, distribution: .uniform),
         "orthogonal": .orthogonal(gain: 1),
         "identity": .identity(gain: 1),
+        "delta_orthogonal": .deltaOrthogonal(gain: 1),
     ]
 
     /// The standard deviation of the standard normal truncated to [-2, 2].

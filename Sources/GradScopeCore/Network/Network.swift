@@ -97,7 +97,8 @@ package final class Network<Kind: LayerKind> {
             hiddenBias = []
             input = Self.correlatedInput(cell, features: features, seed: seed).converted(to: Scalar.self)
         }
-        objective = Objective(loss: cell.loss, seed: seed, batch: batch, width: features, classes: cell.classes)
+        objective = Objective(
+            loss: cell.loss, seed: seed, batch: batch, shape: kind.featureShape(cell), classes: cell.classes)
         let empty = Matrix<Scalar>(rows: 0, columns: 0)
         (hidden, tapes, scratch, gradient, delta) = ([], [], empty, empty, empty)
         workspace = kind.makeWorkspace(rows: batch, features: features)

@@ -153,7 +153,9 @@ extension Network {
     /// the kind's own shares where it has them (a convolution), else `outerProductShares`.
     func perExampleQuantiles(_ layer: Int, deltaRowSquares: [Double]) -> [ScaledNorm] {
         var shares: [Double]
-        if let squares = kind.perExampleShareSquares(input: hidden[layer - 1], delta: delta) {
+        if let squares = kind.perExampleShareSquares(
+            weightInput: layerInput(layer), weightDelta: kind.weightDelta(delta, workspace: workspace))
+        {
             shares = squares.map { $0.squareRoot() }
         } else {
             shares = outerProductShares(layer, deltaRowSquares: deltaRowSquares)

@@ -25,9 +25,13 @@ package struct Objective: Sendable {
         matrix = Matrix(rows: targets.count, columns: 1, exactly: targets)
     }
 
-    /// Draws the loss's random parts for `seed`; each depends only on (seed, its shape).
-    package init(loss: Loss, seed: Int, batch: Int, width: Int, classes: Int) {
+    /// Draws the loss's random parts for `seed`; each depends only on (seed, its shape). `mse` and `probe`
+    /// read all of H_L; `cross_entropy` reads the global average over positions of a conv net's last maps
+    /// (each example's channel means), so its readout V (channels x classes, LeCun-normal) enters as the
+    /// positions·channels x classes matrix whose row (p, c) is V's row c / positions.
+    package init(loss: Loss, seed: Int, batch: Int, shape: FeatureShape, classes: Int) {
         (self.loss, readout) = (loss, nil)
+        let width = shape.count
         switch loss {
         case .mse:
             matrix = Objective.gaussian(seed: seed, purpose: "targets", rows: batch, columns: width, std: 1)
@@ -36,12 +40,24 @@ package struct Objective: Sendable {
             matrix = Objective.gaussian(seed: seed, purpose: "probe", rows: batch, columns: width, std: 1)
             labels = []
         case .crossEntropy:
-            matrix = Objective.gaussian(
-                seed: seed, purpose: "readout", rows: width, columns: classes, std: 1 / Double(width).squareRoot())
+            let channels = shape.channels
+            let v = Objective.gaussian(
+                seed: seed, purpose: "readout", rows: channels, columns: classes, std: 1 / Double(channels).squareRoot()
+            )
+            matrix = Objective.globalAverage(v, positions: width / channels)
             labels = RandomStream(seed: seed, purpose: "labels", batch, classes).uniform(count: batch).map {
                 min(classes - 1, Int($0 * Double(classes)))
             }
         }
+    }
+
+    /// The readout `v` of channel means as a readout of whole position-major maps: row (p, c) = v's row c / positions.
+    static func globalAverage(_ v: Matrix<Double>, positions: Int) -> Matrix<Double> {
+        guard positions > 1 else { return v }
+        let scaled = v.scaled(by: 1 / Double(positions))
+        return Matrix(
+            rows: v.rows * positions, columns: v.columns,
+            exactly: Array((0..<positions).map { _ in scaled.elements }.joined()))
     }
 
     /// The loss and dLoss/dH_L for the network's output H_L (batch x width).

@@ -59,7 +59,7 @@ package struct MeanField: Sendable {
         var gains = [1.0]
         let form = cell.meanFieldForm ?? .plain  // `CellTheory.forCells` asks for no gated cell's theory
         switch form {
-        case .plain, .recurrent, .circularConvolution:
+        case .plain, .recurrent:
             // q_1: an rnn's h_0 = 0 leaves the input's and bias's share alone
             var q = (form == .recurrent ? 0 : weightVariance * cell.inputStd * cell.inputStd) + biasVariance
             var settled = false

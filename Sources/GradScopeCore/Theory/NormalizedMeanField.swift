@@ -23,7 +23,8 @@ package struct NormalizedMeanField: Sendable {
         case .none:
             return nil
         case .batch:
-            guard cell.activation == .relu else { return nil }
+            // a convolution's channel statistics pool positions that are not independent: no number
+            guard cell.activation == .relu, cell.layer == .dense else { return nil }
             chi = Double.pi / (Double.pi - 1)
             squaredGains = [1] + Array(repeating: chi, count: depth - 1)
         case .layer:

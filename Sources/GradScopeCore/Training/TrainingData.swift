@@ -66,7 +66,9 @@ package struct TrainingData: Sendable {
                 }
                 return LabelledSet(inputs: x, targets: Matrix(rows: 0, columns: 0), labels: labels)
             }
-            let readout = Objective(loss: .crossEntropy, seed: seed, batch: 1, width: width, classes: classes).matrix
+            let readout = Objective(
+                loss: .crossEntropy, seed: seed, batch: 1, shape: FeatureShape(channels: width), classes: classes
+            ).matrix
             (train, test, self.readout) = (draw("train.input", trainSize), draw("test.input", testSize), readout)
         }
     }

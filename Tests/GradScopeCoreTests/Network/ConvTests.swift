@@ -19,11 +19,18 @@ struct ConvTests {
     }
 
     @Test(
-        "dK, db and dH match central differences through conv layers (both paddings, kernels 1 and 3)",
+        "dK, db and dH by central differences: conv layers, both paddings, kernels 1 and 3, norms, every loss",
         arguments: [Padding.circular, .zero], [1, 3])
     func finiteDifferences(padding: Padding, kernel: Int) throws {
-        for (activation, loss) in [(Activation.tanh, Loss.mse), (.sigmoid, .probe), (.gelu, .mse)] {
-            try GradientCheckTests().check(Self.convCell(activation, loss, kernel: kernel, padding: padding))
+        let cases: [(Activation, Loss, Architecture, Normalization)] = [
+            (.tanh, .mse, .plain, .none), (.sigmoid, .probe, .plain, .none), (.gelu, .crossEntropy, .plain, .none),
+            (.tanh, .probe, .residual, .none), (.relu, .crossEntropy, .residual, .layer),
+            (.tanh, .mse, .plain, .batch), (.gelu, .probe, .plain, .layer), (.tanh, .crossEntropy, .residual, .batch),
+        ]
+        for (activation, loss, architecture, normalization) in cases {
+            var cell = Self.convCell(activation, loss, kernel: kernel, padding: padding)
+            (cell.architecture, cell.normalization, cell.classes) = (architecture, normalization, 3)
+            try GradientCheckTests().check(cell)
         }
     }
 

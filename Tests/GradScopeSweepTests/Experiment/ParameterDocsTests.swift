@@ -27,12 +27,18 @@ struct ParameterDocsTests {
         """)
     func docsTableMatchesParameters() throws {
         let rows = try documentedRows()
-        // keys of recurrent cells only print empty for a feedforward cell: their defaults are a recurrent cell's
-        var recurrent = CellDraft()
+        // keys of recurrent cells (conv layers) only print empty for a dense feedforward cell: their defaults are a
+        // recurrent cell's (a conv cell's); the columns are by key (`layer` prints in `layer_type`)
+        var recurrent = CellDraft(), conv = CellDraft()
         recurrent.cell.architecture = .rnn
+        conv.cell.layer = .conv
         let defaults = Dictionary(
-            uniqueKeysWithValues: zip(CellDraft().columns, recurrent.columns).map { plain, rnn in
-                (plain.key, plain.value.isEmpty ? rnn.value : plain.value)
+            uniqueKeysWithValues: zip(
+                ExperimentLoader.parameterKeys, zip(CellDraft().columns, zip(recurrent.columns, conv.columns))
+            ).map {
+                key, columns in
+                let (plain, (rnn, conv)) = columns
+                return (key, plain.value.isEmpty ? (rnn.value.isEmpty ? conv.value : rnn.value) : plain.value)
             })
         #expect(ExperimentLoader.parameterKeys.count >= 14)
         for key in ExperimentLoader.parameterKeys {

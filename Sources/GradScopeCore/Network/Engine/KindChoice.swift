@@ -12,12 +12,13 @@ extension Cell {
     /// The one place where an architecture chooses its layer kind.
     package func openKind<User: KindUser>(_ user: User) throws(User.Failure) -> User.Result {
         typealias S = User.Scalar
-        switch (architecture, layer) {
-        case (.plain, .dense), (.rnn, .dense): return try user.run(PlainLayer<S>.self)
-        case (.residual, .dense): return try user.run(ResidualLayer<S>.self)
-        case (.lstm, .dense): return try user.run(LSTMStep<S>.self)
-        case (.gru, .dense): return try user.run(GRUStep<S>.self)
-        case (_, .conv): return try user.run(ConvLayer<S>.self)  // it refuses what it does not build
+        // a plain or residual block reads its weights densely or by convolution (`Connectivity`); the
+        // recurrent kinds refuse conv layers (`Cell.validate`)
+        switch architecture {
+        case .plain, .rnn: return try user.run(PlainLayer<S>.self)
+        case .residual: return try user.run(ResidualLayer<S>.self)
+        case .lstm: return try user.run(LSTMStep<S>.self)
+        case .gru: return try user.run(GRUStep<S>.self)
         }
     }
 }

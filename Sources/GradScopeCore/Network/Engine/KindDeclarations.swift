@@ -10,6 +10,9 @@ package enum CellOption: String, CaseIterable, Sendable {
     case kernelSize = "kernel_size"
     case padding
 
+    /// Whether only a convolution reads the key.
+    var isConvolutional: Bool { [.imageSize, .kernelSize, .padding].contains(self) }
+
     /// Whether `cell` sets the key away from its default.
     func isSet(in cell: Cell) -> Bool {
         let defaults = Cell.defaults
@@ -28,14 +31,13 @@ package enum CellOption: String, CaseIterable, Sendable {
 
 /// The mean-field recursion a kind's layers follow (THEORY): plain q_l = sigma_w^2 E[phi^2] + sigma_b^2
 /// with chi(q); residual v_l = v_{l-1} + alpha^2 (...) with 1 + alpha^2 chi(v); an rnn the plain
-/// recursion driven by its input at every step, from h_0 = 0; a circularly padded convolution the plain
-/// recursion with sigma_w^2 = fan_in Var(K) (Xiao et al. 2018), whose correlation map gradscope does not
-/// give yet.
+/// recursion driven by its input at every step, from h_0 = 0. A circularly padded convolution follows its
+/// block's recursion with sigma_w^2 = fan_in Var(K) (Xiao et al. 2018): every position sees k^2 taps, so
+/// with inputs whose positions are alike every position's variance and pair covariance follow the dense maps.
 package enum MeanFieldForm: Hashable, Sendable {
     case plain
     case residual(scale: Double)
     case recurrent
-    case circularConvolution
 }
 
 extension Architecture {
@@ -62,6 +64,7 @@ package struct KindDeclaration: Sendable {
     package var options: Set<CellOption>
     package var meanField: MeanFieldForm?
     package var weightShape: WeightShape
+    package var featureShape: FeatureShape
     package var savedStates: Int
 }
 
@@ -76,7 +79,8 @@ extension Cell {
                 let kind = Kind(cell)
                 return KindDeclaration(
                     layout: kind.layout, options: kind.options, meanField: kind.meanField,
-                    weightShape: kind.weightShape(cell), savedStates: kind.savedStates)
+                    weightShape: kind.weightShape(cell), featureShape: kind.featureShape(cell),
+                    savedStates: kind.savedStates)
             }
         }
         return openKind(Declare(cell: self))
@@ -98,8 +102,16 @@ extension Cell {
                 try Kind(cell).validate(cell)
             }
         }
+        if layer == .conv, architecture.isRecurrent {
+            let valid = Architecture.feedforward.map(\.rawValue).joined(separator: ", ")
+            throw ParameterError(
+                key: "layer", message: "conv is built for architecture \(valid) (got \(architecture.rawValue))")
+        }
         let options = kindDeclaration.options
         for option in CellOption.allCases where option.isSet(in: self) && !options.contains(option) {
+            if option.isConvolutional, layer != .conv {
+                throw ParameterError(key: option.rawValue, message: "is read by conv layers only (\"layer\": \"conv\")")
+            }
             let readers = Architecture.allCases.filter { $0.options.contains(option) }.map(\.rawValue)
             throw ParameterError(
                 key: option.rawValue,

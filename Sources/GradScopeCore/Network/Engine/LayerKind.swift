@@ -77,9 +77,9 @@ package protocol LayerKind: Sendable {
     func weightDelta(_ delta: Matrix<Scalar>, workspace: Workspace) -> Matrix<Scalar>
     /// dLoss/db_l x 2^-exponent, every bias set of the layer side by side (`sums`: D_l's, when the kind had them).
     func biasGradient(_ delta: Matrix<Scalar>, sums: RowAndColumnSums?, workspace: Workspace) -> [Double]
-    /// Each example's squared share ||(dLoss_b/dW_l, dLoss_b/db_l)||^2 x 4^-exponent from H_{l-1} and D_l, where
-    /// rows of the weight input are not examples (a convolution's are positions); nil: the engine forms it.
-    func perExampleShareSquares(input: Matrix<Scalar>, delta: Matrix<Scalar>) -> [Double]?
+    /// Each example's squared share ||(dLoss_b/dW_l, dLoss_b/db_l)||^2 x 4^-exponent from the weight input and
+    /// weight delta, where their rows are not examples (a convolution's are positions); nil: the engine forms it.
+    func perExampleShareSquares(weightInput: Matrix<Scalar>, weightDelta: Matrix<Scalar>) -> [Double]?
     /// Each example's squared share of the biases' gradient beyond `weightDelta`'s rows; nil when the bias
     /// sees exactly `weightDelta` (then the share is ||d_b||^2 (||x_b||^2 + 1)).
     func perExampleBiasSquares(_ delta: Matrix<Scalar>, workspace: Workspace) -> [Double]?
@@ -191,7 +191,9 @@ extension LayerKind {
     package func initialBias(_ drawn: [Double]) -> [Double] { drawn }
     package func weightDelta(_ delta: Matrix<Scalar>, workspace: Workspace) -> Matrix<Scalar> { delta }
     package func perExampleBiasSquares(_ delta: Matrix<Scalar>, workspace: Workspace) -> [Double]? { nil }
-    package func perExampleShareSquares(input: Matrix<Scalar>, delta: Matrix<Scalar>) -> [Double]? { nil }
+    package func perExampleShareSquares(weightInput: Matrix<Scalar>, weightDelta: Matrix<Scalar>) -> [Double]? {
+        nil
+    }
     package func cellStateGradient(_ workspace: Workspace) -> Matrix<Scalar>? { nil }
     package var weightNormFromGram: Bool { true }
     package func stateColumns(features: Int) -> Int { features }

@@ -1,6 +1,7 @@
 /// Normalisation of a layer's pre-activations, without learnable gain or shift:
 /// N(Z) = (Z - mean) / sqrt(var + eps), the mean and (population) variance taken over each
-/// unit's batch (`batch`, training mode: the batch's own statistics) or over each example's units (`layer`).
+/// unit's batch (`batch`, training mode: the batch's own statistics; a convolution's channel over the batch and
+/// the positions) or over each example's units (`layer`; a convolution's channels and positions).
 package enum Normalization: String, CaseIterable, Codable, Sendable {
     case none, batch, layer
 }
@@ -10,17 +11,20 @@ package enum Normalization: String, CaseIterable, Codable, Sendable {
 struct Normalizer: Sendable {
     let normalization: Normalization
     let eps: Double
+    /// The units that batch normalisation keeps apart: the last index of a row's (position, channel) entries.
+    let channels: Int
 
     /// The normaliser of `cell`, nil when it has none.
     init?(_ cell: Cell) {
         guard cell.normalization != .none else { return nil }
-        (normalization, eps) = (cell.normalization, cell.normEps)
+        (normalization, eps, channels) = (cell.normalization, cell.normEps, cell.width)
     }
 
-    /// The groups that share a mean and variance in a rows x columns matrix: its columns (batch) or rows (layer).
+    /// The groups that share a mean and variance in a rows x columns matrix: each channel over the rows and
+    /// positions (batch; a dense layer's columns) or each row (layer).
     func groups(rows: Int, columns: Int) -> [Group] {
         normalization == .batch
-            ? (0..<columns).map { Group(start: $0, stride: columns, count: rows) }
+            ? (0..<channels).map { Group(start: $0, stride: channels, count: rows * columns / channels) }
             : (0..<rows).map { Group(start: $0 * columns, stride: 1, count: columns) }
     }
 

@@ -1,25 +1,36 @@
-/// A plain layer: Z_l = H_{l-1} W_l + b_l, H_l = phi(N(Z_l)) (N the identity without normalisation).
-/// Backward: D_l = N'(G_l * phi'(N(Z_l))), G_{l-1} = D_l W_l^T.
+/// A plain layer: Z_l = H_{l-1} W_l + b_l (or K_l * H_{l-1} + b_l, `Connectivity`), H_l = phi(N(Z_l))
+/// (N the identity without normalisation). Backward: D_l = N'(G_l * phi'(N(Z_l))), G_{l-1} = D_l W_l^T
+/// (or the convolution's adjoint).
 ///
 /// It is also the step of a vanilla rnn (`rnn`): z_t = h_{t-1} W + x_t U + b, h_t = phi(z_t), with W, U
 /// and b shared by all T = depth steps and h_0 = 0 the input; the affine map adds x_t U (`AffineMap`).
 package struct PlainLayer<Scalar: BLASScalar>: LayerKind {
     let activation: Activation
     let normalizer: Normalizer?
+    let connectivity: Connectivity
     package let layout: ParameterLayout
 
     package init(_ cell: Cell) {
-        (activation, normalizer) = (cell.activation, Normalizer(cell))
+        (activation, normalizer, connectivity) = (cell.activation, Normalizer(cell), Connectivity(cell))
         layout = ParameterLayout(recurrent: cell.architecture == .rnn)
     }
 
     package var options: Set<CellOption> {
-        layout.recurrent ? [.inputSize, .inputInit] : [.normalization, .inputCorrelation]
+        layout.recurrent ? [.inputSize, .inputInit] : connectivity.options.union([.normalization, .inputCorrelation])
     }
 
-    package var meanField: MeanFieldForm? { layout.recurrent ? .recurrent : .plain }
+    /// Dense layers and circularly padded convolutions (Xiao et al. 2018: the dense recursions with
+    /// sigma_w^2 = fan_in Var(K)); none with zero padding, where border units see fewer taps.
+    package var meanField: MeanFieldForm? {
+        if layout.recurrent { return .recurrent }
+        return connectivity.hasMeanField ? .plain : nil
+    }
     /// Z_l and H_l (and N(Z_l) with a normaliser); an rnn step also its input term and the slopes.
     package var savedStates: Int { layout.recurrent ? 4 : (normalizer == nil ? 2 : 3) }
+
+    package func validate(_ cell: Cell) throws(ParameterError) { try connectivity.validate(cell) }
+    package func featureShape(_ cell: Cell) -> FeatureShape { connectivity.featureShape(cell) }
+    package func weightShape(_ cell: Cell) -> WeightShape { connectivity.weightShape(cell) }
 
     package func makeTape(rows: Int, features: Int, buffer: () -> Matrix<Scalar>) -> ActivationTape<Scalar> {
         ActivationTape(slopes: buffer(), branch: .empty, normalized: normalizer == nil ? .empty : buffer())
@@ -30,10 +41,10 @@ package struct PlainLayer<Scalar: BLASScalar>: LayerKind {
         tape: inout ActivationTape<Scalar>, workspace: inout NoWorkspace<Scalar>, scratch: inout Matrix<Scalar>,
         output: inout Matrix<Scalar>
     ) -> RunStatus {
-        map.apply(input, into: &scratch)
+        _ = connectivity.affine(map, input, into: &scratch)
         var status = tape.activate(activation, normalizer, scratch, into: &output)
         if status != .ok {
-            status = map.applyInRange(input, into: &scratch)
+            status = connectivity.affine(map, input, into: &scratch, inRange: true)
             guard status == .ok else { return status }
             status = tape.activate(activation, normalizer, scratch, into: &output)
         }
@@ -64,20 +75,36 @@ package struct PlainLayer<Scalar: BLASScalar>: LayerKind {
         delta: Matrix<Scalar>, gradient: Matrix<Scalar>, weights: Matrix<Scalar>, tape: ActivationTape<Scalar>,
         workspace: NoWorkspace<Scalar>, into out: inout Matrix<Scalar>
     ) {
-        Scalar.gemm(delta, transposeA: false, weights, transposeB: true, into: &out, alpha: 1, beta: 0)
+        connectivity.adjoint(delta, weights: weights, into: &out)
     }
+
+    package var propagationHeadroom: Int { connectivity.adjointHeadroom }
+    /// H_{l-1}, or its patches.
+    package func weightInput(_ input: Matrix<Scalar>, tape: ActivationTape<Scalar>) -> Matrix<Scalar> {
+        connectivity.weightInput(input)
+    }
+    package func weightDelta(_ delta: Matrix<Scalar>, workspace: NoWorkspace<Scalar>) -> Matrix<Scalar> {
+        connectivity.positionRows(delta)
+    }
+    package func biasGradient(_ delta: Matrix<Scalar>, sums: RowAndColumnSums?, workspace: NoWorkspace<Scalar>)
+        -> [Double]
+    { connectivity.biasGradient(delta, sums: sums) }
+    package func perExampleShareSquares(weightInput: Matrix<Scalar>, weightDelta: Matrix<Scalar>) -> [Double]? {
+        connectivity.perExampleShareSquares(weightInput: weightInput, weightDelta: weightDelta)
+    }
+    package var weightNormFromGram: Bool { connectivity.weightNormFromGram }
 
     package var biasReachesLoss: Bool { normalizer?.normalization != .batch }
     package var examplesIndependent: Bool { normalizer?.normalization != .batch }
     package var jacobianDefined: Bool { normalizer?.normalization != .batch }
 
-    /// J_l = W_l N'(z) diag(phi'(N(z))).
+    /// J_l = W_l N'(z) diag(phi'(N(z))) (W_l: the convolution with K_l).
     package func jacobianStep(
         _ product: inout Matrix<Double>, next: inout Matrix<Double>, weights: Matrix<Double>,
         tape: ActivationTape<Scalar>, previous: ActivationTape<Scalar>?, input: Matrix<Scalar>
     ) {
         let example = tape.firstExample
-        Double.gemm(product, transposeA: false, weights, transposeB: false, into: &next, alpha: 1, beta: 0)
+        connectivity.jacobianProduct(product, weights: weights, into: &next, alpha: 1, beta: 0)
         normalizer?.backwardRows(&next, example: example)
         next.scaleColumns(by: example.slopes)
         swap(&product, &next)

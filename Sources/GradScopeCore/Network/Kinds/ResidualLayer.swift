@@ -1,19 +1,25 @@
-/// A pre-activation residual block: Z_l = phi(N(H_{l-1})) W_l + b_l, H_l = H_{l-1} + alpha Z_l
-/// (N the identity without normalisation). Backward: D_l = alpha G_l,
-/// G_{l-1} = G_l + N'((D_l W_l^T) * phi'(N(H_{l-1}))).
+/// A pre-activation residual block: Z_l = phi(N(H_{l-1})) W_l + b_l (or K_l * phi(N(H_{l-1})) + b_l,
+/// `Connectivity`), H_l = H_{l-1} + alpha Z_l (N the identity without normalisation). Backward:
+/// D_l = alpha G_l, G_{l-1} = G_l + N'((D_l W_l^T) * phi'(N(H_{l-1}))) (or the convolution's adjoint).
 package struct ResidualLayer<Scalar: BLASScalar>: LayerKind {
     let activation: Activation
     let normalizer: Normalizer?
+    let connectivity: Connectivity
     /// alpha, the branch's weight.
     let scale: Double
 
     package init(_ cell: Cell) {
         (activation, normalizer, scale) = (cell.activation, Normalizer(cell), cell.residualScale)
+        connectivity = Connectivity(cell)
     }
 
     package var layout: ParameterLayout { ParameterLayout() }
-    package var options: Set<CellOption> { [.normalization, .inputCorrelation] }
-    package var meanField: MeanFieldForm? { .residual(scale: scale) }
+    package var options: Set<CellOption> { connectivity.options.union([.normalization, .inputCorrelation]) }
+    /// The residual recursion; none for zero-padded convolutions (`Connectivity.hasMeanField`).
+    package var meanField: MeanFieldForm? { connectivity.hasMeanField ? .residual(scale: scale) : nil }
+    package func validate(_ cell: Cell) throws(ParameterError) { try connectivity.validate(cell) }
+    package func featureShape(_ cell: Cell) -> FeatureShape { connectivity.featureShape(cell) }
+    package func weightShape(_ cell: Cell) -> WeightShape { connectivity.weightShape(cell) }
     /// The stream, phi of it and the branch (and N of the stream with a normaliser).
     package var savedStates: Int { normalizer == nil ? 3 : 4 }
 
@@ -32,13 +38,13 @@ package struct ResidualLayer<Scalar: BLASScalar>: LayerKind {
         let status = tape.activate(activation, normalizer, input, into: &branch)
         swap(&branch, &tape.branch)
         guard status == .ok else { return status }
-        map.apply(tape.branch, into: &scratch)
+        _ = connectivity.affine(map, tape.branch, into: &scratch)
         let alpha = Scalar(scale)
         let add = { (scratch: Matrix<Scalar>, output: inout Matrix<Scalar>) in
             Kernels.residualAdd(input.elements, scratch.elements, scale: alpha, into: &output.elements)
         }
         guard add(scratch, &output) != .ok else { return .ok }
-        let product = map.applyInRange(tape.branch, into: &scratch)
+        let product = connectivity.affine(map, tape.branch, into: &scratch, inRange: true)
         return product == .ok ? add(scratch, &output) : product
     }
 
@@ -61,7 +67,7 @@ package struct ResidualLayer<Scalar: BLASScalar>: LayerKind {
         delta: Matrix<Scalar>, gradient: Matrix<Scalar>, weights: Matrix<Scalar>, tape: ActivationTape<Scalar>,
         workspace: NoWorkspace<Scalar>, into out: inout Matrix<Scalar>
     ) {
-        Scalar.gemm(delta, transposeA: false, weights, transposeB: true, into: &out, alpha: 1, beta: 0)
+        connectivity.adjoint(delta, weights: weights, into: &out)
         guard let normalizer else {
             Kernels.residualBackward(
                 gradient: gradient.elements, slopes: tape.slopes.elements, accumulated: &out.elements)
@@ -86,18 +92,31 @@ package struct ResidualLayer<Scalar: BLASScalar>: LayerKind {
         Kernels.scaleByPowerOfTwo(&gradient.elements, n)
     }
 
-    package func weightInput(_ input: Matrix<Scalar>, tape: ActivationTape<Scalar>) -> Matrix<Scalar> { tape.branch }
+    /// phi(N(H_{l-1})), or its patches.
+    package func weightInput(_ input: Matrix<Scalar>, tape: ActivationTape<Scalar>) -> Matrix<Scalar> {
+        connectivity.weightInput(tape.branch)
+    }
+    package func weightDelta(_ delta: Matrix<Scalar>, workspace: NoWorkspace<Scalar>) -> Matrix<Scalar> {
+        connectivity.positionRows(delta)
+    }
+    package func biasGradient(_ delta: Matrix<Scalar>, sums: RowAndColumnSums?, workspace: NoWorkspace<Scalar>)
+        -> [Double]
+    { connectivity.biasGradient(delta, sums: sums) }
+    package func perExampleShareSquares(weightInput: Matrix<Scalar>, weightDelta: Matrix<Scalar>) -> [Double]? {
+        connectivity.perExampleShareSquares(weightInput: weightInput, weightDelta: weightDelta)
+    }
+    package var weightNormFromGram: Bool { connectivity.weightNormFromGram }
 
     /// Two bits for the sum with G_l and a slope phi' of up to 2 (selu's is 1.76); with normalisation also
-    /// the inverse std, at most eps^-1/2, and the two subtracted means.
+    /// the inverse std, at most eps^-1/2, and the two subtracted means; a convolution's adjoint's sums.
     package var propagationHeadroom: Int {
-        guard let normalizer else { return 2 }
-        return 4 + max(0, 1 - Int(normalizer.eps.squareRoot().exponent))
+        guard let normalizer else { return 2 + connectivity.adjointHeadroom }
+        return 4 + max(0, 1 - Int(normalizer.eps.squareRoot().exponent)) + connectivity.adjointHeadroom
     }
     package var examplesIndependent: Bool { normalizer?.normalization != .batch }
     package var jacobianDefined: Bool { normalizer?.normalization != .batch }
 
-    /// J_l = I + alpha N'(h) diag(phi'(N(h))) W_l.
+    /// J_l = I + alpha N'(h) diag(phi'(N(h))) W_l (W_l: the convolution with K_l).
     package func jacobianStep(
         _ product: inout Matrix<Double>, next: inout Matrix<Double>, weights: Matrix<Double>,
         tape: ActivationTape<Scalar>, previous: ActivationTape<Scalar>?, input: Matrix<Scalar>
@@ -107,7 +126,7 @@ package struct ResidualLayer<Scalar: BLASScalar>: LayerKind {
         normalizer?.backwardRows(&scaled, example: example)
         scaled.scaleColumns(by: example.slopes)
         next = product
-        Double.gemm(scaled, transposeA: false, weights, transposeB: false, into: &next, alpha: scale, beta: 1)
+        connectivity.jacobianProduct(scaled, weights: weights, into: &next, alpha: scale, beta: 1)
         swap(&product, &next)
     }
 }

@@ -1,0 +1,160 @@
+/// How a layer's weights read H_{l-1} (`layer`): a dense product, Z = H W + b, or a convolution,
+/// Z = K * H + b (cross-correlation as PyTorch's `conv2d`, stride 1, same-size maps, one bias per
+/// channel), computed as one GEMM on the patches: Z = P K + b with P the (batch·n^2) x (c k^2) patches
+/// of H (`ConvKernels`). Plain and residual blocks read their weights through it, so that a conv net is
+/// a plain or residual network whose layers convolve.
+package enum Connectivity: Hashable, Sendable {
+    case dense
+    case convolution(ConvGeometry)
+
+    /// The connectivity of `cell`'s layers.
+    init(_ cell: Cell) {
+        switch cell.layer {
+        case .dense: self = .dense
+        case .conv:
+            self = .convolution(
+                ConvGeometry(channels: cell.width, size: cell.imageSize, kernel: cell.kernelSize, padding: cell.padding)
+            )
+        }
+    }
+
+    /// The optional keys a convolution reads.
+    var options: Set<CellOption> {
+        guard case .convolution = self else { return [] }
+        return Set(CellOption.allCases.filter(\.isConvolutional))
+    }
+
+    /// Whether mean-field theory covers the layers: dense ones and circularly padded convolutions, where
+    /// every position sees k^2 taps (Xiao et al. 2018: the dense recursions with sigma_w^2 = fan_in Var(K));
+    /// with zero padding the border units see fewer.
+    var hasMeanField: Bool {
+        guard case .convolution(let g) = self else { return true }
+        return g.padding == .circular
+    }
+
+    /// Positions per example: n^2 for a convolution, 1 for a dense layer.
+    var positions: Int {
+        guard case .convolution(let g) = self else { return 1 }
+        return g.positions
+    }
+
+    /// Dense: `width` units. Convolution: `width` channels on n x n maps.
+    func featureShape(_ cell: Cell) -> FeatureShape {
+        guard case .convolution(let g) = self else { return FeatureShape(channels: cell.width) }
+        return FeatureShape(channels: g.channels, height: g.size, width: g.size)
+    }
+
+    /// Dense: width x width. Convolution: K is the (c k^2) x c patch-to-channel matrix, fan_in = fan_out = c k^2.
+    func weightShape(_ cell: Cell) -> WeightShape {
+        guard case .convolution(let g) = self else {
+            return WeightShape(rows: cell.width, columns: cell.width, fanIn: cell.width, fanOut: cell.width)
+        }
+        let taps = g.kernel * g.kernel
+        return WeightShape(rows: g.patch, columns: g.channels, fanIn: g.patch, fanOut: g.channels * taps, taps: taps)
+    }
+
+    /// A convolution's checks: odd kernels no larger than the map, not in a recurrent cell. A dense layer
+    /// has no kernel to put a `delta_orthogonal` centre tap in.
+    func validate(_ cell: Cell) throws(ParameterError) {
+        guard case .convolution = self else { return try cell.requireNoDeltaOrthogonal() }
+        try ParameterError.check("image_size", cell.imageSize, in: Cell.imageSizeRange)
+        guard cell.kernelSize % 2 == 1, (1...cell.imageSize).contains(cell.kernelSize) else {
+            throw ParameterError(
+                key: "kernel_size",
+                message: "must be odd and in 1 ... image_size (\(cell.imageSize)), got \(cell.kernelSize)")
+        }
+    }
+
+    /// Z = H W + b or P K + b into `z` (rows x features), from H = `input`; with `inRange`, recomputed in
+    /// range after a non-finite result from finite factors (`AffineMap.applyInRange`).
+    func affine<S: BLASScalar>(_ map: AffineMap<S>, _ input: Matrix<S>, into z: inout Matrix<S>, inRange: Bool = false)
+        -> RunStatus
+    {
+        guard case .convolution(let g) = self else {
+            guard inRange else {
+                map.apply(input, into: &z)
+                return .ok
+            }
+            return map.applyInRange(input, into: &z)
+        }
+        let patches = ConvKernels.patches(input, g)
+        let features = z.columns
+        z = z.reshaped(rows: patches.rows, columns: g.channels)
+        defer { z = z.reshaped(rows: input.rows, columns: features) }
+        guard inRange else {
+            map.apply(patches, into: &z)
+            return .ok
+        }
+        return map.applyInRange(patches, into: &z)
+    }
+
+    /// G_{l-1} = D W^T, or the patches' adjoint of D K^T, into `out`.
+    func adjoint<S: BLASScalar>(_ delta: Matrix<S>, weights: Matrix<S>, into out: inout Matrix<S>) {
+        guard case .convolution(let g) = self else {
+            return S.gemm(delta, transposeA: false, weights, transposeB: true, into: &out, alpha: 1, beta: 0)
+        }
+        let d = positionRows(delta)
+        var patchGradient = Matrix<S>(rows: d.rows, columns: g.patch)
+        S.gemm(d, transposeA: false, weights, transposeB: true, into: &patchGradient, alpha: 1, beta: 0)
+        ConvKernels.accumulate(patchGradient, g, into: &out)
+    }
+
+    /// The bits beyond max|D| max|W| that the adjoint's sums of up to k^2 terms per entry may need.
+    var adjointHeadroom: Int {
+        guard case .convolution(let g) = self else { return 0 }
+        let taps = g.kernel * g.kernel
+        return Int.bitWidth - taps.leadingZeroBitCount
+    }
+
+    /// What W_l multiplies: `x` itself, or its patches (dK = P^T D).
+    func weightInput<S: BLASScalar>(_ x: Matrix<S>) -> Matrix<S> {
+        guard case .convolution(let g) = self else { return x }
+        return ConvKernels.patches(x, g)
+    }
+
+    /// A batch x features matrix read as (batch·n^2) x channels: one row per (example, position), the rows
+    /// whose outer products with the weight input's rows sum to dW.
+    func positionRows<S: BLASScalar>(_ m: Matrix<S>) -> Matrix<S> {
+        guard case .convolution(let g) = self else { return m }
+        return Matrix(rows: m.rows * g.positions, columns: g.channels, exactly: m.elements)
+    }
+
+    /// dLoss/db: one sum per channel over examples (and positions).
+    func biasGradient<S: BLASScalar>(_ delta: Matrix<S>, sums: RowAndColumnSums?) -> [Double] {
+        guard case .convolution = self else { return sums?.columnSums ?? delta.columnSums }
+        return positionRows(delta).columnSums
+    }
+
+    /// Whether ||dW|| may come from batch x batch Gram matrices: only when the rows are examples.
+    var weightNormFromGram: Bool { positions == 1 }
+
+    /// Each example's ||(dLoss_b/dW, dLoss_b/db)||^2 from the weight input's and the weight delta's rows,
+    /// when an example has several (a convolution's positions): ||P_b^T D_b||^2 + ||D_b's column sums||^2.
+    /// nil when the rows are examples (the engine's outer-product rule).
+    func perExampleShareSquares<S: BLASScalar>(weightInput p: Matrix<S>, weightDelta d: Matrix<S>) -> [Double]? {
+        let n2 = positions
+        guard n2 > 1 else { return nil }
+        var share = Matrix<S>(rows: p.columns, columns: d.columns)
+        return (0..<(p.rows / n2)).map { b in
+            let rows = (b * n2)..<((b + 1) * n2)
+            let (pb, db) = (p.rows(rows), d.rows(rows))
+            S.gemm(pb, transposeA: true, db, transposeB: false, into: &share, alpha: 1, beta: 0)
+            return ScaledNorm.sumOfSquares(share.elements) + db.columnSums.reduce(0) { $0 + $1 * $1 }
+        }
+    }
+
+    /// next = alpha (each tangent row through W, or convolved with K, no bias) + beta next: one Jacobian
+    /// step's linear part.
+    func jacobianProduct(
+        _ rows: Matrix<Double>, weights: Matrix<Double>, into next: inout Matrix<Double>, alpha: Double, beta: Double
+    ) {
+        guard case .convolution(let g) = self else {
+            return Double.gemm(
+                rows, transposeA: false, weights, transposeB: false, into: &next, alpha: alpha, beta: beta)
+        }
+        let patches = ConvKernels.patches(rows, g)
+        var z = next.reshaped(rows: patches.rows, columns: g.channels)
+        Double.gemm(patches, transposeA: false, weights, transposeB: false, into: &z, alpha: alpha, beta: beta)
+        next = z.reshaped(rows: rows.rows, columns: rows.columns)
+    }
+}

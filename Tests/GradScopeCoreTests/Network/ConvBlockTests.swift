@@ -1,0 +1,91 @@
+import Foundation
+import GradScopeCore
+import GradScopeTestSupport
+import Testing
+
+/// Residual conv blocks, normalisation of conv layers and the global-average readout, each against a direct
+/// computation of what SPEC says it is (finite differences alone would accept any self-consistent map).
+@Suite("Conv blocks, normalisation and readout")
+struct ConvBlockTests {
+    /// The cell of `ConvTests` with 3 channels on 4 x 4 maps, one layer.
+    static func layer(_ activation: Activation = .linear, _ loss: Loss = .probe) -> Cell {
+        var cell = ConvTests.convCell(activation, loss, channels: 3, size: 4, kernel: 3, depth: 1)
+        cell.biasStd = 0.3
+        return cell
+    }
+
+    @Test("A residual conv block is H_0 + alpha (K * phi(H_0) + b), from the plain conv layer of the same draws")
+    func residualBlock() throws {
+        var plain = Self.layer(.tanh), residual = plain
+        residual.architecture = .residual
+        residual.residualScale = 0.7
+        let p = try makeNetwork(plain, seed: 4), r = try makeNetwork(residual, seed: 4)
+        // the plain layer fed phi(H_0) computes K * phi(H_0) + b before its own phi: use a linear one
+        plain.activation = .linear
+        let linear = try makeNetwork(plain, seed: 4)
+        let x = p.input
+        let branchInput = try Matrix(rows: x.rows, columns: x.columns, elements: x.elements.map { Foundation.tanh($0) })
+        try linear.setBatch(branchInput, objective: linear.objective)
+        let branch = try #require(try linear.hidden(atLayer: 1))
+        let out = try #require(try r.hidden(atLayer: 1))
+        for i in out.elements.indices {
+            let expected = r.input.elements[i] + 0.7 * branch.elements[i]
+            #expect(abs(out.elements[i] - expected) <= 1e-13 * max(1, abs(expected)))
+        }
+    }
+
+    @Test("Batch norm of a conv layer: each channel over batch and positions; layer norm: each example over all")
+    func normalisationGroups() throws {
+        for normalization in [Normalization.batch, .layer] {
+            var cell = Self.layer()
+            cell.normalization = normalization
+            let network = try makeNetwork(cell, seed: 2)
+            let h = try #require(try network.hidden(atLayer: 1))  // linear: H_1 = N(Z_1)
+            let (channels, positions, batch) = (cell.width, cell.imageSize * cell.imageSize, cell.batch)
+            // the groups SPEC names, from the position-major layout (b, y, x, c)
+            let groups: [[Int]] =
+                normalization == .batch
+                ? (0..<channels).map { c in (0..<(batch * positions)).map { $0 * channels + c } }
+                : (0..<batch).map { b in Array((b * positions * channels)..<((b + 1) * positions * channels)) }
+            for group in groups {
+                let values = group.map { h.elements[$0] }
+                let mean = values.reduce(0, +) / Double(values.count)
+                let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count)
+                #expect(abs(mean) < 1e-12)
+                #expect(abs(variance - 1) < 1e-3, "\(normalization): variance \(variance)")  // var / (var + eps)
+            }
+        }
+    }
+
+    @Test("cross_entropy reads each example's channel means: positions permuted or averaged, the same loss")
+    func globalAverageReadout() throws {
+        let cell = ConvTests.convCell(.tanh, .crossEntropy, channels: 3, size: 4, kernel: 3, depth: 2)
+        let network = try makeNetwork(cell, seed: 6)
+        let h = try #require(try network.hidden(atLayer: 2))
+        let base = try #require(try network.loss(hidden: h, atLayer: 2))
+        let (c, positions) = (cell.width, cell.imageSize * cell.imageSize)
+        var permuted = h.elements, averaged = h.elements
+        for b in 0..<h.rows {
+            let row = b * h.columns
+            for k in 0..<c {
+                let channel = (0..<positions).map { h.elements[row + $0 * c + k] }
+                let mean = channel.reduce(0, +) / Double(positions)
+                for p in 0..<positions {
+                    let source = (p * 7 + 3) % positions  // 7 is prime to 16: a permutation of the positions
+                    permuted[row + p * c + k] = channel[source]
+                    averaged[row + p * c + k] = mean
+                }
+            }
+        }
+        let shuffledLoss = try #require(
+            try network.loss(hidden: Matrix(rows: h.rows, columns: h.columns, elements: permuted), atLayer: 2))
+        let averagedLoss = try #require(
+            try network.loss(hidden: Matrix(rows: h.rows, columns: h.columns, elements: averaged), atLayer: 2))
+        #expect(abs(shuffledLoss - base) <= 1e-13 * base)
+        #expect(abs(averagedLoss - base) <= 1e-13 * base)
+        // and a change of one channel's mean changes it
+        var shifted = h
+        for b in 0..<h.rows { shifted[b, 0] += 1 }
+        #expect(abs(try #require(try network.loss(hidden: shifted, atLayer: 2)) - base) > 1e-6)
+    }
+}
