@@ -89,3 +89,27 @@ struct ConvBlockTests {
         #expect(abs(try #require(try network.loss(hidden: shifted, atLayer: 2)) - base) > 1e-6)
     }
 }
+
+extension ConvBlockTests {
+    @Test("10,000 conv layers: finite log10 norms at every layer in float64 and float32, down past 1e-3000")
+    func tenThousandLayers() throws {
+        for precision in Precision.allCases {
+            for architecture in [Architecture.plain, .residual] {
+                // zero padding: a sigmoid net forgets its input and would make every circular map constant, whose
+                // positions' sums of D (dLoss/db) then cancel below any float's reach; the border keeps them apart
+                var cell = ConvTests.convCell(
+                    .sigmoid, .probe, channels: 2, size: 3, kernel: 3, padding: .zero, depth: 10_000)
+                (cell.precision, cell.architecture, cell.batch) = (precision, architecture, 2)
+                let measured = try measure(cell, seed: 0)
+                #expect(measured.status == .ok, "\(precision) \(architecture)")
+                let logs = measured.layers.compactMap(\.gradW.log10)
+                #expect(logs.count == 10_000, "\(precision) \(architecture)")
+                let missing = measured.layers.indices.filter {
+                    measured.layers[$0].gradZ.log10 == nil || measured.layers[$0].gradB.log10 == nil
+                }
+                #expect(missing.isEmpty, "\(precision) \(architecture): \(missing.prefix(5)) \(measured.layers[missing.first ?? 0])")
+                if architecture == .plain { #expect((logs.first ?? 0) < -3000, "\(precision): \(logs.first ?? 0)") }
+            }
+        }
+    }
+}
