@@ -1,6 +1,6 @@
 """`make bench`: gradscope against a NumPy implementation of the same sweeps.
 
-Runs each line alternately (gradscope, NumPy, gradscope, ...), takes the median
+Runs each line alternately (gradscope, NumPy, gradscope, ...; the conv line also PyTorch), takes the median
 of the repeats, and prints one Markdown table (also written to bench/results.md):
 wall times, their ratio, the GEMM floor (the plain implementation's matrix
 products alone), gradscope's Gaussian sampling rate, and its effective GEMM rate
@@ -19,7 +19,8 @@ from numpy_sweep import cells  # the grid, expanded exactly as the NumPy baselin
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 GRADSCOPE = os.path.join(ROOT, ".build", "release", "gradscope")
-LINES = ["standard", "narrow-deep", "wide"]
+LINES = [line for line in os.environ.get("LINES", "standard narrow-deep wide conv").split()]
+PRECISIONS = ["float32", "float64"]  # the conv line split by precision, each against PyTorch in it
 WIDTHS = [32, 64, 128]  # the narrow-deep line split by width: its distance to the floor is about 1 + c / width
 REPEATS = int(os.environ.get("REPEATS", "3"))
 JOBS = os.environ.get("JOBS", str(os.cpu_count() or 1))
@@ -111,6 +112,38 @@ def by_width(out):
     return rows
 
 
+def has_torch(python):
+    """Whether the bench venv has PyTorch (installed from a local CPU wheel by `make bench` when there is one)."""
+    return subprocess.run([python, "-c", "import torch"], capture_output=True).returncode == 0
+
+
+def conv_rows(python, out):
+    """The conv line, one row per precision: gradscope, the NumPy im2col baseline and PyTorch (when installed)
+    timed alternately on the same half of bench/conv.json, each gradscope run between two GEMM floors."""
+    config = json.load(open(os.path.join(HERE, "conv.json")))
+    torch = has_torch(python)
+    rows = []
+    for precision in PRECISIONS:
+        path = os.path.join(out, f"conv-{precision}.json")
+        with open(path, "w") as f:
+            json.dump(dict(config, name=f"conv-{precision}", sweep=dict(config["sweep"], precision=[precision])), f)
+        ours, numpy_seconds, torch_seconds, floors, distances = [], [], [], [], []
+        for _ in range(REPEATS):
+            seconds, around, distance = distance_to_floor(path, out)
+            ours.append(seconds)
+            floors += around
+            distances.append(distance)
+            numpy_seconds.append(timed([python, os.path.join(HERE, "numpy_conv.py"), path]))
+            if torch:
+                env = dict(os.environ, JOBS=JOBS)
+                torch_seconds.append(timed([python, os.path.join(HERE, "torch_conv.py"), path], env=env))
+        g = statistics.median(ours)
+        t = statistics.median(torch_seconds) if torch_seconds else None
+        rows.append((f"conv {precision}", blas_core(out, path), g, statistics.median(numpy_seconds), t,
+                     statistics.median(floors), statistics.median(distances)))
+    return rows
+
+
 def max_rss_kib(command):
     """Peak resident memory of a command, from /usr/bin/time -v."""
     result = subprocess.run(["/usr/bin/time", "-v"] + command, check=True, stdout=subprocess.DEVNULL,
@@ -125,7 +158,7 @@ def main():
                for _ in range(3))
     normals = float(subprocess.run([GRADSCOPE, "normals-rate"], check=True, capture_output=True, text=True).stdout)
     rows = []
-    for line in LINES:
+    for line in [line for line in LINES if line != "conv"]:
         config = os.path.join(HERE, line + ".json")
         ours, theirs, floors, distances = [], [], [], []
         for _ in range(REPEATS):
@@ -141,10 +174,12 @@ def main():
         distance = statistics.median(distances)
         rows.append((line, blas_core(out, config), runs, g, n, n / g, f, n / f, distance,
                      haar / (g * min(cores, int(JOBS))), flops / g / 1e9, flops / g / 1e9 / peak))
-    widths = by_width(out)
+    widths = by_width(out) if "narrow-deep" in LINES else []
+    convs = conv_rows(python, out) if "conv" in LINES else []
     info = subprocess.run([GRADSCOPE, "info"], check=True, capture_output=True, text=True).stdout
     fields = dict(line.split(": ", 1) for line in info.splitlines() if ": " in line)
-    rss = max_rss_kib([GRADSCOPE, "run", os.path.join(HERE, "standard.json"), "--output", out, "--force", "--quiet", "--jobs", JOBS])
+    rss = max_rss_kib([GRADSCOPE, "run", os.path.join(HERE, "standard.json"), "--output", out, "--force", "--quiet",
+                       "--jobs", JOBS]) if "standard" in LINES else 0
     table = [
         f"dgemm peak through gradscope's BLAS layer, {os.cpu_count()} cores: {peak:.1f} GFLOP/s; "
         f"Gaussian sampling: {normals / 1e6:.0f} million float64 normals/s on one core; "
@@ -173,7 +208,17 @@ def main():
               "1 + c / width):", "",
               "| width | gradscope (s) | GEMM floor (s) | gradscope / floor | c |", "|---:|---:|---:|---:|---:|"]
     table += [f"| {width} | {g:.2f} | {f:.2f} | {distance:.2f}x | {c:.0f} |" for width, g, f, distance, c in widths]
-    table += ["", f"Peak memory of the standard sweep (/usr/bin/time -v): {rss / 1024:.0f} MiB."]
+    if convs:
+        table += ["", "The conv line (bench/conv.json, one half per precision; NumPy: im2col + one product per layer, "
+                  "bench/numpy_conv.py; PyTorch: `F.conv2d` forward and `backward()` with `retain_grad` on every "
+                  f"Z_l and H_l, bench/torch_conv.py, `torch.set_num_threads({JOBS})`):", "",
+                  "| line | BLAS core | gradscope (s) | NumPy (s) | PyTorch (s) | PyTorch / gradscope | "
+                  "NumPy / gradscope | GEMM floor (s) | gradscope / floor |", "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+        for line, core, g, n, t, f, distance in convs:
+            torch_text = f"{t:.2f} | {t / g:.2f}x" if t is not None else "no PyTorch wheel | -"
+            table.append(f"| {line} | {core} | {g:.2f} | {n:.2f} | {torch_text} | {n / g:.1f}x | {f:.2f} | {distance:.2f}x |")
+    if "standard" in LINES:
+        table += ["", f"Peak memory of the standard sweep (/usr/bin/time -v): {rss / 1024:.0f} MiB."]
     text = "\n".join(table) + "\n"
     print(text)
     with open(os.path.join(HERE, "results.md"), "w") as f:

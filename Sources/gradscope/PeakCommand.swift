@@ -53,8 +53,9 @@ struct NormalsRateCommand: ParsableCommand {
 
 /// `gradscope gemm-floor CONFIG`: the seconds that the matrix products alone of a plain implementation
 /// of the sweep take on this machine (for `make bench`): per run and layer the forward product
-/// H W, the backward product D W^T and dW = H^T D, the runs spread over all cores with one BLAS
-/// thread each, nothing else. No implementation that does these products with this BLAS can be faster.
+/// H W (a convolution's patches P K), the backward product D W^T (D K^T) and dW = H^T D (P^T D), in the
+/// cell's precision, the runs spread over all cores with one BLAS thread each, nothing else. No
+/// implementation that does these products with this BLAS can be faster.
 struct FloorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gemm-floor",
@@ -67,22 +68,42 @@ struct FloorCommand: ParsableCommand {
     func run() throws {
         BLASLibrary.configure(threads: 1)
         let experiment = try ExperimentLoader.load(path: config)
-        func cost(_ cell: Cell) -> Int { cell.batch * cell.width * cell.width * cell.depth }
-        let runs: [Cell] = experiment.cells.flatMap { grid in experiment.seeds.map { _ in grid.cell } }
-        let shapes = runs.sorted { cost($0) > cost($1) }  // largest first, for an even split
+        let runs: [ProductShape] = experiment.cells.flatMap { grid in
+            experiment.seeds.map { _ in ProductShape(grid.cell) }
+        }
+        let shapes = runs.sorted { $0.cost > $1.cost }  // largest first, for an even split
         let start = DispatchTime.now().uptimeNanoseconds
         DispatchQueue.concurrentPerform(iterations: shapes.count) { index in
-            let (b, n) = (shapes[index].batch, shapes[index].width)
-            let h = Matrix<Double>(rows: b, columns: n, repeating: 0.5),
-                w = Matrix<Double>(rows: n, columns: n, repeating: 0.01)
-            var z = h, g = h, dW = w
-            for _ in 0..<shapes[index].depth {
-                Double.gemm(h, transposeA: false, w, transposeB: false, into: &z, alpha: 1, beta: 0)
-                Double.gemm(z, transposeA: false, w, transposeB: true, into: &g, alpha: 1, beta: 0)
-                Double.gemm(h, transposeA: true, g, transposeB: false, into: &dW, alpha: 1, beta: 0)
-            }
+            let shape = shapes[index]
+            shape.precision == .float32 ? shape.products(Float.self) : shape.products(Double.self)
         }
         print(String(format: "%.3f", Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9))
+    }
+}
+
+/// The three products of one run's layers: (rows x inner) (inner x outputs) forward, its transpose backward,
+/// and the weight gradient; rows = batch (x positions for a convolution), inner = width (c k^2).
+private struct ProductShape {
+    let rows: Int, inner: Int, outputs: Int, depth: Int, precision: Precision
+
+    init(_ cell: Cell) {
+        let declaration = cell.kindDeclaration
+        let positions = declaration.featureShape.height * declaration.featureShape.width
+        (rows, inner, outputs) = (cell.batch * positions, declaration.weightShape.rows, declaration.weightShape.columns)
+        (depth, precision) = (cell.depth, cell.precision)
+    }
+
+    var cost: Int { rows * inner * outputs * depth }
+
+    func products<S: BLASScalar>(_: S.Type) {
+        let h = Matrix<S>(rows: rows, columns: inner, repeating: 0.5),
+            w = Matrix<S>(rows: inner, columns: outputs, repeating: 0.01)
+        var z = Matrix<S>(rows: rows, columns: outputs), g = h, dW = w
+        for _ in 0..<depth {
+            S.gemm(h, transposeA: false, w, transposeB: false, into: &z, alpha: 1, beta: 0)
+            S.gemm(z, transposeA: false, w, transposeB: true, into: &g, alpha: 1, beta: 0)
+            S.gemm(h, transposeA: true, z, transposeB: false, into: &dW, alpha: 1, beta: 0)
+        }
     }
 }
 

@@ -47,6 +47,32 @@ struct CheckTests {
         }
     }
 
+    @Test("Xiao 2018's published spreads are L (mu2/mu1^2 - 1 - s1) at the config's fixed point, which is critical")
+    func xiaoValuesFromTheory() throws {
+        let path = repositoryRoot.appendingPathComponent("experiments/papers/xiao-2018.json").path
+        let experiment = try ExperimentLoader.load(path: path)
+        let cell = try #require(experiment.cells.first).cell
+        let field = MeanField(cell), point = field.fixedPoint
+        #expect(abs(point.chi - 1) < 1e-4, "chi_1 = \(point.chi)")
+        // the inputs sit at q*: sigma_w^2 input_std^2 + sigma_b^2 = q*
+        let first = field.weightVariance * cell.inputStd * cell.inputStd + field.biasVariance
+        #expect(abs(first - point.q) < 1e-4 * point.q, "q_1 \(first), q* \(point.q)")
+        let q = point.q
+        let mu1 = GaussianExpectation.of({ x in pow(1 - tanh(x) * tanh(x), 2) }, variance: q)
+        let mu2 = GaussianExpectation.of({ x in pow(1 - tanh(x) * tanh(x), 4) }, variance: q)
+        for expectation in experiment.expectations where expectation.column == "sigma2_normalized_variance" {
+            let where_ = Dictionary(uniqueKeysWithValues: expectation.filter.map { ($0.column, $0.value) })
+            guard case .number(let depth, _) = where_["depth"], case .text(let init_) = where_["init"]
+            else {
+                Issue.record("the expectation names depth and init")
+                continue
+            }
+            let s1 = init_.hasPrefix("delta_orthogonal") ? 0.0 : -1.0
+            let predicted = depth * (mu2 / (mu1 * mu1) - 1 - s1)
+            #expect(abs(expectation.value - predicted) < 0.002 * predicted, "\(init_) L = \(depth): \(predicted)")
+        }
+    }
+
     @Test("A published value edited to be wrong, or a column that does not exist, makes check exit 1 and name it")
     func wrongValue() async throws {
         let folder = try temporaryFolder()
