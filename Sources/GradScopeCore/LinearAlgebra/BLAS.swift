@@ -50,6 +50,11 @@ extension Double: BLASScalar {
     package static func gram(_ a: Matrix<Double>, of vectors: GramVectors, into c: inout Matrix<Double>) {
         callSYRK(cblas_dsyrk, a, vectors, &c)
     }
+
+    package static func move(_ moves: [BlockMove], columns: Int, from a: [Double], into b: inout [Double], adding: Bool)
+    {
+        callBlockMoves(copy: cblas_domatcopy, add: cblas_dgeadd, moves, columns, a, &b, adding)
+    }
 }
 
 extension Float: BLASScalar {
@@ -72,6 +77,10 @@ extension Float: BLASScalar {
 
     package static func gram(_ a: Matrix<Float>, of vectors: GramVectors, into c: inout Matrix<Float>) {
         callSYRK(cblas_ssyrk, a, vectors, &c)
+    }
+
+    package static func move(_ moves: [BlockMove], columns: Int, from a: [Float], into b: inout [Float], adding: Bool) {
+        callBlockMoves(copy: cblas_somatcopy, add: cblas_sgeadd, moves, columns, a, &b, adding)
     }
 }
 
@@ -184,6 +193,44 @@ private func callGEMM<S: BLASScalar>(
                     DispatchQueue.concurrentPerform(iterations: workers) { worker in
                         for index in stride(from: worker, to: panels, by: workers) { computePanel(index) }
                     }
+                }
+            }
+        }
+    }
+}
+
+private typealias OMATCOPYRoutine<S> = (
+    CBLAS_ORDER, CBLAS_TRANSPOSE, Int32, Int32, S, UnsafePointer<S>?, Int32, UnsafeMutablePointer<S>?, Int32
+) -> Void
+private typealias GEADDRoutine<S> = (
+    CBLAS_ORDER, Int32, Int32, S, UnsafeMutablePointer<S>?, Int32, S, UnsafeMutablePointer<S>?, Int32
+) -> Void
+
+/// Each move's block of `a` copied into (or added to) `b` by OpenBLAS's ?omatcopy (?geadd), after every
+/// block's extent has been checked against both arrays in Swift.
+private func callBlockMoves<S: BLASScalar>(
+    copy: OMATCOPYRoutine<S>, add: GEADDRoutine<S>, _ moves: [BlockMove], _ columns: Int, _ a: [S], _ b: inout [S],
+    _ adding: Bool
+) {
+    guard columns > 0 else { return }
+    for move in moves where move.rows > 0 {
+        precondition(
+            move.source >= 0 && move.destination >= 0
+                && move.source + (move.rows - 1) * move.sourceStride + columns <= a.count
+                && move.destination + (move.rows - 1) * move.destinationStride + columns <= b.count,
+            "a block move reaches past its matrix")
+    }
+    a.withUnsafeBufferPointer { pa in
+        b.withUnsafeMutableBufferPointer { pb in
+            guard let baseA = pa.baseAddress, let baseB = pb.baseAddress else { return }
+            let n = Int32(columns)
+            for move in moves where move.rows > 0 {
+                let (from, to) = (baseA + move.source, baseB + move.destination)
+                let (rows, lda, ldb) = (Int32(move.rows), Int32(move.sourceStride), Int32(move.destinationStride))
+                if adding {
+                    add(CblasRowMajor, rows, n, 1, UnsafeMutablePointer(mutating: from), lda, 1, to, ldb)
+                } else {
+                    copy(CblasRowMajor, CblasNoTrans, rows, n, 1, from, lda, to, ldb)
                 }
             }
         }

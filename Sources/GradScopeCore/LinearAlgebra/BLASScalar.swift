@@ -25,6 +25,18 @@ where RawSignificand: FixedWidthInteger {
     /// The singular values of A, largest first.
     /// The corresponding C functions are `LAPACKE_sgesdd` and `LAPACKE_dgesdd`.
     static func singularValues(_ a: Matrix<Self>) throws(LAPACKError) -> [Self]
+
+    /// Each move's rows x `columns` block of `a` copied into `b`, or added to it (`adding`): a convolution's
+    /// im2col and its adjoint. The corresponding C functions are OpenBLAS's `cblas_?omatcopy` and `cblas_?geadd`.
+    static func move(_ moves: [BlockMove], columns: Int, from a: [Self], into b: inout [Self], adding: Bool)
+}
+
+/// A block of `rows` rows of contiguous entries in one array moved to another: row i starts at
+/// source + i sourceStride there and at destination + i destinationStride here.
+package struct BlockMove: Sendable, Equatable {
+    package var source: Int, sourceStride: Int
+    package var destination: Int, destinationStride: Int
+    package var rows: Int
 }
 
 /// Which vectors of a matrix a Gram matrix is formed from.

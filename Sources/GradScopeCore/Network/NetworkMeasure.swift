@@ -77,6 +77,7 @@ extension Network {
         let (x, d) = (layerInput(layer), kind.weightDelta(delta, workspace: workspace))
         if out.rows != x.columns || out.columns != d.columns { out = Matrix(rows: x.columns, columns: d.columns) }
         Scalar.gemm(x, transposeA: true, d, transposeB: false, into: &out, alpha: 1, beta: 0)
+        kind.weightGradientOrder(&out)
     }
 
     /// ||dW_l|| x 2^-exponent. When batch < width (float64) it avoids forming dW_l:
@@ -116,16 +117,18 @@ extension Network {
         var total = 0.0
         for square in rowSquares { total += square }
         func scaled(_ norm: ScaledNorm) -> ScaledNorm { norm.scaled(byPowerOfTwo: exponent) }
+        // a convolution forms dW_l as the sum of the examples' shares
+        let (quantiles, summedWeightNorm) =
+            kind.examplesIndependent ? perExampleQuantiles(layer, deltaRowSquares: rowSquares) : ([], nil)
         return LayerMeasurement(
-            gradW: scaled(weightNorm ?? weightGradientNorm(layer)),
+            gradW: scaled(weightNorm ?? summedWeightNorm ?? weightGradientNorm(layer)),
             gradB: kind.biasReachesLoss
                 ? scaled(ScaledNorm(of: kind.biasGradient(delta, sums: deltaSums, workspace: workspace)))
                 : ScaledNorm(significand: 0),
             gradZ: scaled(ScaledNorm(sumOfSquares: total, of: delta.elements)),
             gradH: scaled(gradientNorm),
             activations: tapes[layer - 1].statistics,
-            perExample: kind.examplesIndependent
-                ? perExampleQuantiles(layer, deltaRowSquares: rowSquares).map(scaled) : [],
+            perExample: quantiles.map(scaled),
             gradX: sequence.map { _ in
                 formInputGradient()
                 return scaled(ScaledNorm(of: inputGradient.elements))
@@ -150,18 +153,25 @@ extension Network {
     }
 
     /// The quantiles 10, 50, 90% over the batch of each example's share ||(dW_l, db_l)||, times 2^-exponent:
-    /// the kind's own shares where it has them (a convolution), else `outerProductShares`.
-    func perExampleQuantiles(_ layer: Int, deltaRowSquares: [Double]) -> [ScaledNorm] {
+    /// the kind's own shares where it has them (a convolution), with ||dW_l|| x 2^-exponent formed from them,
+    /// else `outerProductShares` (and nil).
+    func perExampleQuantiles(_ layer: Int, deltaRowSquares: [Double]) -> ([ScaledNorm], ScaledNorm?) {
         var shares: [Double]
+        var weightNorm: ScaledNorm?
         if let squares = kind.perExampleShareSquares(
-            weightInput: layerInput(layer), weightDelta: kind.weightDelta(delta, workspace: workspace))
+            weightInput: layerInput(layer), weightDelta: kind.weightDelta(delta, workspace: workspace),
+            weightGradient: &weightGradient)
         {
             shares = squares.map { $0.squareRoot() }
+            weightNorm = ScaledNorm(of: weightGradient.elements)
         } else {
             shares = outerProductShares(layer, deltaRowSquares: deltaRowSquares)
         }
         shares.sort()  // in place: one array per layer, not two
-        return PerExampleQuantile.allCases.map { ScaledNorm(significand: Quantile.of(sorted: shares, $0.fraction)) }
+        let quantiles = PerExampleQuantile.allCases.map {
+            ScaledNorm(significand: Quantile.of(sorted: shares, $0.fraction))
+        }
+        return (quantiles, weightNorm)
     }
 
     /// Each example's share from row norms, when the weight input's rows are examples (the outer product

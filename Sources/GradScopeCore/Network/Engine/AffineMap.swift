@@ -1,7 +1,7 @@
 /// The affine part of layer l: x -> x W_l + b_l, plus x_t U at step t of a recurrent network (the
 /// parameters one layer reads).
 package struct AffineMap<Scalar: BLASScalar> {
-    let weights: Matrix<Scalar>
+    var weights: Matrix<Scalar>
     let bias: [Scalar]
     var drive: InputDrive<Scalar>? = nil
     /// GRU: the candidate's recurrent bias b_hn (added inside the reset gate, not by `apply`); empty otherwise.

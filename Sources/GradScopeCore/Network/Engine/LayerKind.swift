@@ -73,13 +73,18 @@ package protocol LayerKind: Sendable {
 
     /// The input of W_l, whose rows' outer products with `weightDelta`'s rows sum to dW_l.
     func weightInput(_ input: Matrix<Scalar>, tape: Tape) -> Matrix<Scalar>
+    /// dW_l = (weight input)^T (weight delta) -> dW_l in W_l's row order (a convolution's patches are tap-major).
+    func weightGradientOrder(_ dW: inout Matrix<Scalar>)
     /// What W_l sees: D_l itself, or (GRU) the recurrent part dA.
     func weightDelta(_ delta: Matrix<Scalar>, workspace: Workspace) -> Matrix<Scalar>
     /// dLoss/db_l x 2^-exponent, every bias set of the layer side by side (`sums`: D_l's, when the kind had them).
     func biasGradient(_ delta: Matrix<Scalar>, sums: RowAndColumnSums?, workspace: Workspace) -> [Double]
     /// Each example's squared share ||(dLoss_b/dW_l, dLoss_b/db_l)||^2 x 4^-exponent from the weight input and
-    /// weight delta, where their rows are not examples (a convolution's are positions); nil: the engine forms it.
-    func perExampleShareSquares(weightInput: Matrix<Scalar>, weightDelta: Matrix<Scalar>) -> [Double]?
+    /// weight delta, where their rows are not examples (a convolution's are positions), with dW_l x 2^-exponent
+    /// (the sum of the shares) formed into `weightGradient` on the way; nil: the engine forms both.
+    func perExampleShareSquares(
+        weightInput: Matrix<Scalar>, weightDelta: Matrix<Scalar>, weightGradient: inout Matrix<Scalar>
+    ) -> [Double]?
     /// Each example's squared share of the biases' gradient beyond `weightDelta`'s rows; nil when the bias
     /// sees exactly `weightDelta` (then the share is ||d_b||^2 (||x_b||^2 + 1)).
     func perExampleBiasSquares(_ delta: Matrix<Scalar>, workspace: Workspace) -> [Double]?
@@ -190,10 +195,11 @@ extension LayerKind {
     package func validate(_ cell: Cell) throws(ParameterError) { try cell.requireNoDeltaOrthogonal() }
     package func initialBias(_ drawn: [Double]) -> [Double] { drawn }
     package func weightDelta(_ delta: Matrix<Scalar>, workspace: Workspace) -> Matrix<Scalar> { delta }
+    package func weightGradientOrder(_ dW: inout Matrix<Scalar>) {}
     package func perExampleBiasSquares(_ delta: Matrix<Scalar>, workspace: Workspace) -> [Double]? { nil }
-    package func perExampleShareSquares(weightInput: Matrix<Scalar>, weightDelta: Matrix<Scalar>) -> [Double]? {
-        nil
-    }
+    package func perExampleShareSquares(
+        weightInput: Matrix<Scalar>, weightDelta: Matrix<Scalar>, weightGradient: inout Matrix<Scalar>
+    ) -> [Double]? { nil }
     package func cellStateGradient(_ workspace: Workspace) -> Matrix<Scalar>? { nil }
     package var weightNormFromGram: Bool { true }
     package func stateColumns(features: Int) -> Int { features }

@@ -67,9 +67,10 @@ package enum Connectivity: Hashable, Sendable {
 
     /// Z = H W + b or P K + b into `z` (rows x features), from H = `input`; with `inRange`, recomputed in
     /// range after a non-finite result from finite factors (`AffineMap.applyInRange`).
-    func affine<S: BLASScalar>(_ map: AffineMap<S>, _ input: Matrix<S>, into z: inout Matrix<S>, inRange: Bool = false)
-        -> RunStatus
-    {
+    func affine<S: BLASScalar>(
+        _ map: AffineMap<S>, _ input: Matrix<S>, into z: inout Matrix<S>, buffers: PatchBuffers<S>,
+        inRange: Bool = false
+    ) -> RunStatus {
         guard case .convolution(let g) = self else {
             guard inRange else {
                 map.apply(input, into: &z)
@@ -77,26 +78,33 @@ package enum Connectivity: Hashable, Sendable {
             }
             return map.applyInRange(input, into: &z)
         }
-        let patches = ConvKernels.patches(input, g)
+        ConvKernels.patches(input, g, into: &buffers.patches)
+        let patches = buffers.patches
         let features = z.columns
         z = z.reshaped(rows: patches.rows, columns: g.channels)
         defer { z = z.reshaped(rows: input.rows, columns: features) }
+        var tapMajor = map
+        tapMajor.weights = ConvKernels.tapMajor(map.weights, g)
         guard inRange else {
-            map.apply(patches, into: &z)
+            tapMajor.apply(patches, into: &z)
             return .ok
         }
-        return map.applyInRange(patches, into: &z)
+        return tapMajor.applyInRange(patches, into: &z)
     }
 
     /// G_{l-1} = D W^T, or the patches' adjoint of D K^T, into `out`.
-    func adjoint<S: BLASScalar>(_ delta: Matrix<S>, weights: Matrix<S>, into out: inout Matrix<S>) {
+    func adjoint<S: BLASScalar>(
+        _ delta: Matrix<S>, weights: Matrix<S>, into out: inout Matrix<S>, buffers: PatchBuffers<S>
+    ) {
         guard case .convolution(let g) = self else {
             return S.gemm(delta, transposeA: false, weights, transposeB: true, into: &out, alpha: 1, beta: 0)
         }
         let d = positionRows(delta)
-        var patchGradient = Matrix<S>(rows: d.rows, columns: g.patch)
-        S.gemm(d, transposeA: false, weights, transposeB: true, into: &patchGradient, alpha: 1, beta: 0)
-        ConvKernels.accumulate(patchGradient, g, into: &out)
+        buffers.gradient.reshape(rows: d.rows, columns: g.patch)
+        S.gemm(
+            d, transposeA: false, ConvKernels.tapMajor(weights, g), transposeB: true, into: &buffers.gradient,
+            alpha: 1, beta: 0)
+        ConvKernels.accumulate(buffers.gradient, g, into: &out)
     }
 
     /// The bits beyond max|D| max|W| that the adjoint's sums of up to k^2 terms per entry may need.
@@ -106,10 +114,17 @@ package enum Connectivity: Hashable, Sendable {
         return Int.bitWidth - taps.leadingZeroBitCount
     }
 
-    /// What W_l multiplies: `x` itself, or its patches (dK = P^T D).
-    func weightInput<S: BLASScalar>(_ x: Matrix<S>) -> Matrix<S> {
+    /// What W_l multiplies: `x` itself, or its patches (dK = P^T D, in tap-major row order: `weightGradientOrder`).
+    func weightInput<S: BLASScalar>(_ x: Matrix<S>, buffers: PatchBuffers<S>) -> Matrix<S> {
         guard case .convolution(let g) = self else { return x }
-        return ConvKernels.patches(x, g)
+        ConvKernels.patches(x, g, into: &buffers.patches)
+        return buffers.patches
+    }
+
+    /// dW = (weight input)^T D in the weights' row order: a convolution's from the patches' tap-major order.
+    func weightGradientOrder<S: BLASScalar>(_ dW: inout Matrix<S>) {
+        guard case .convolution(let g) = self else { return }
+        dW = ConvKernels.channelMajor(dW, g)
     }
 
     /// A batch x features matrix read as (batch·n^2) x channels: one row per (example, position), the rows
@@ -129,16 +144,21 @@ package enum Connectivity: Hashable, Sendable {
     var weightNormFromGram: Bool { positions == 1 }
 
     /// Each example's ||(dLoss_b/dW, dLoss_b/db)||^2 from the weight input's and the weight delta's rows,
-    /// when an example has several (a convolution's positions): ||P_b^T D_b||^2 + ||D_b's column sums||^2.
-    /// nil when the rows are examples (the engine's outer-product rule).
-    func perExampleShareSquares<S: BLASScalar>(weightInput p: Matrix<S>, weightDelta d: Matrix<S>) -> [Double]? {
+    /// when an example has several (a convolution's positions): ||P_b^T D_b||^2 + ||D_b's column sums||^2,
+    /// with dW = sum_b P_b^T D_b formed on the way into `weightGradient`. nil when the rows are examples (the
+    /// engine's outer-product rule).
+    func perExampleShareSquares<S: BLASScalar>(
+        weightInput p: Matrix<S>, weightDelta d: Matrix<S>, weightGradient: inout Matrix<S>
+    ) -> [Double]? {
         let n2 = positions
         guard n2 > 1 else { return nil }
         var share = Matrix<S>(rows: p.columns, columns: d.columns)
+        weightGradient = Matrix(rows: p.columns, columns: d.columns)
         return (0..<(p.rows / n2)).map { b in
             let rows = (b * n2)..<((b + 1) * n2)
             let (pb, db) = (p.rows(rows), d.rows(rows))
             S.gemm(pb, transposeA: true, db, transposeB: false, into: &share, alpha: 1, beta: 0)
+            Kernels.add(share.elements, to: &weightGradient.elements)
             return ScaledNorm.sumOfSquares(share.elements) + db.columnSums.reduce(0) { $0 + $1 * $1 }
         }
     }
@@ -154,7 +174,16 @@ package enum Connectivity: Hashable, Sendable {
         }
         let patches = ConvKernels.patches(rows, g)
         var z = next.reshaped(rows: patches.rows, columns: g.channels)
-        Double.gemm(patches, transposeA: false, weights, transposeB: false, into: &z, alpha: alpha, beta: beta)
+        Double.gemm(
+            patches, transposeA: false, ConvKernels.tapMajor(weights, g), transposeB: false, into: &z, alpha: alpha,
+            beta: beta)
         next = z.reshaped(rows: rows.rows, columns: rows.columns)
     }
+}
+
+/// A convolution's reused buffers: the patches of a layer's input and their gradient, so that a pass allocates
+/// them once. Each network's kind has its own, and a network runs on one thread at a time.
+final class PatchBuffers<Scalar: BLASScalar>: @unchecked Sendable {
+    var patches = Matrix<Scalar>.empty
+    var gradient = Matrix<Scalar>.empty
 }

@@ -8,6 +8,8 @@ package struct PlainLayer<Scalar: BLASScalar>: LayerKind {
     let activation: Activation
     let normalizer: Normalizer?
     let connectivity: Connectivity
+    /// A convolution's patches and their gradient, reused across layers.
+    let buffers = PatchBuffers<Scalar>()
     package let layout: ParameterLayout
 
     package init(_ cell: Cell) {
@@ -41,10 +43,10 @@ package struct PlainLayer<Scalar: BLASScalar>: LayerKind {
         tape: inout ActivationTape<Scalar>, workspace: inout NoWorkspace<Scalar>, scratch: inout Matrix<Scalar>,
         output: inout Matrix<Scalar>
     ) -> RunStatus {
-        _ = connectivity.affine(map, input, into: &scratch)
+        _ = connectivity.affine(map, input, into: &scratch, buffers: buffers)
         var status = tape.activate(activation, normalizer, scratch, into: &output)
         if status != .ok {
-            status = connectivity.affine(map, input, into: &scratch, inRange: true)
+            status = connectivity.affine(map, input, into: &scratch, buffers: buffers, inRange: true)
             guard status == .ok else { return status }
             status = tape.activate(activation, normalizer, scratch, into: &output)
         }
@@ -75,13 +77,13 @@ package struct PlainLayer<Scalar: BLASScalar>: LayerKind {
         delta: Matrix<Scalar>, gradient: Matrix<Scalar>, weights: Matrix<Scalar>, tape: ActivationTape<Scalar>,
         workspace: NoWorkspace<Scalar>, into out: inout Matrix<Scalar>
     ) {
-        connectivity.adjoint(delta, weights: weights, into: &out)
+        connectivity.adjoint(delta, weights: weights, into: &out, buffers: buffers)
     }
 
     package var propagationHeadroom: Int { connectivity.adjointHeadroom }
     /// H_{l-1}, or its patches.
     package func weightInput(_ input: Matrix<Scalar>, tape: ActivationTape<Scalar>) -> Matrix<Scalar> {
-        connectivity.weightInput(input)
+        connectivity.weightInput(input, buffers: buffers)
     }
     package func weightDelta(_ delta: Matrix<Scalar>, workspace: NoWorkspace<Scalar>) -> Matrix<Scalar> {
         connectivity.positionRows(delta)
@@ -89,10 +91,14 @@ package struct PlainLayer<Scalar: BLASScalar>: LayerKind {
     package func biasGradient(_ delta: Matrix<Scalar>, sums: RowAndColumnSums?, workspace: NoWorkspace<Scalar>)
         -> [Double]
     { connectivity.biasGradient(delta, sums: sums) }
-    package func perExampleShareSquares(weightInput: Matrix<Scalar>, weightDelta: Matrix<Scalar>) -> [Double]? {
-        connectivity.perExampleShareSquares(weightInput: weightInput, weightDelta: weightDelta)
+    package func perExampleShareSquares(
+        weightInput: Matrix<Scalar>, weightDelta: Matrix<Scalar>, weightGradient: inout Matrix<Scalar>
+    ) -> [Double]? {
+        connectivity.perExampleShareSquares(
+            weightInput: weightInput, weightDelta: weightDelta, weightGradient: &weightGradient)
     }
     package var weightNormFromGram: Bool { connectivity.weightNormFromGram }
+    package func weightGradientOrder(_ dW: inout Matrix<Scalar>) { connectivity.weightGradientOrder(&dW) }
 
     package var biasReachesLoss: Bool { normalizer?.normalization != .batch }
     package var examplesIndependent: Bool { normalizer?.normalization != .batch }

@@ -5,6 +5,8 @@ package struct ResidualLayer<Scalar: BLASScalar>: LayerKind {
     let activation: Activation
     let normalizer: Normalizer?
     let connectivity: Connectivity
+    /// A convolution's patches and their gradient, reused across layers.
+    let buffers = PatchBuffers<Scalar>()
     /// alpha, the branch's weight.
     let scale: Double
 
@@ -38,13 +40,13 @@ package struct ResidualLayer<Scalar: BLASScalar>: LayerKind {
         let status = tape.activate(activation, normalizer, input, into: &branch)
         swap(&branch, &tape.branch)
         guard status == .ok else { return status }
-        _ = connectivity.affine(map, tape.branch, into: &scratch)
+        _ = connectivity.affine(map, tape.branch, into: &scratch, buffers: buffers)
         let alpha = Scalar(scale)
         let add = { (scratch: Matrix<Scalar>, output: inout Matrix<Scalar>) in
             Kernels.residualAdd(input.elements, scratch.elements, scale: alpha, into: &output.elements)
         }
         guard add(scratch, &output) != .ok else { return .ok }
-        let product = connectivity.affine(map, tape.branch, into: &scratch, inRange: true)
+        let product = connectivity.affine(map, tape.branch, into: &scratch, buffers: buffers, inRange: true)
         return product == .ok ? add(scratch, &output) : product
     }
 
@@ -67,7 +69,7 @@ package struct ResidualLayer<Scalar: BLASScalar>: LayerKind {
         delta: Matrix<Scalar>, gradient: Matrix<Scalar>, weights: Matrix<Scalar>, tape: ActivationTape<Scalar>,
         workspace: NoWorkspace<Scalar>, into out: inout Matrix<Scalar>
     ) {
-        connectivity.adjoint(delta, weights: weights, into: &out)
+        connectivity.adjoint(delta, weights: weights, into: &out, buffers: buffers)
         guard let normalizer else {
             Kernels.residualBackward(
                 gradient: gradient.elements, slopes: tape.slopes.elements, accumulated: &out.elements)
@@ -94,7 +96,7 @@ package struct ResidualLayer<Scalar: BLASScalar>: LayerKind {
 
     /// phi(N(H_{l-1})), or its patches.
     package func weightInput(_ input: Matrix<Scalar>, tape: ActivationTape<Scalar>) -> Matrix<Scalar> {
-        connectivity.weightInput(tape.branch)
+        connectivity.weightInput(tape.branch, buffers: buffers)
     }
     package func weightDelta(_ delta: Matrix<Scalar>, workspace: NoWorkspace<Scalar>) -> Matrix<Scalar> {
         connectivity.positionRows(delta)
@@ -102,10 +104,14 @@ package struct ResidualLayer<Scalar: BLASScalar>: LayerKind {
     package func biasGradient(_ delta: Matrix<Scalar>, sums: RowAndColumnSums?, workspace: NoWorkspace<Scalar>)
         -> [Double]
     { connectivity.biasGradient(delta, sums: sums) }
-    package func perExampleShareSquares(weightInput: Matrix<Scalar>, weightDelta: Matrix<Scalar>) -> [Double]? {
-        connectivity.perExampleShareSquares(weightInput: weightInput, weightDelta: weightDelta)
+    package func perExampleShareSquares(
+        weightInput: Matrix<Scalar>, weightDelta: Matrix<Scalar>, weightGradient: inout Matrix<Scalar>
+    ) -> [Double]? {
+        connectivity.perExampleShareSquares(
+            weightInput: weightInput, weightDelta: weightDelta, weightGradient: &weightGradient)
     }
     package var weightNormFromGram: Bool { connectivity.weightNormFromGram }
+    package func weightGradientOrder(_ dW: inout Matrix<Scalar>) { connectivity.weightGradientOrder(&dW) }
 
     /// Two bits for the sum with G_l and a slope phi' of up to 2 (selu's is 1.76); with normalisation also
     /// the inverse std, at most eps^-1/2, and the two subtracted means; a convolution's adjoint's sums.
