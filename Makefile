@@ -64,8 +64,7 @@ bench: build
 	@test -x $(BENCH_VENV)/bin/python || { python3 -m venv $(BENCH_VENV) && $(BENCH_VENV)/bin/pip install -q -r bench/requirements.txt; }
 	@$(BENCH_VENV)/bin/python -c "import torch" 2>/dev/null || { \
 	  wheel=$$(find $(TORCH_WHEEL_DIRS) -xdev -name 'torch-*+cpu*.whl' 2>/dev/null | head -1); \
-	  if [ -n "$$wheel" ]; then $(BENCH_VENV)/bin/pip install -q --no-index --find-links "$$(dirname $$wheel)" "$$wheel" \
-	    || $(BENCH_VENV)/bin/pip install -q "$$wheel" || echo "bench: $$wheel did not install: no PyTorch column"; \
+	  if [ -n "$$wheel" ]; then $(BENCH_VENV)/bin/pip install -q "$$wheel" || echo "bench: $$wheel did not install: no PyTorch column"; \
 	  else echo "bench: no torch-*+cpu*.whl on this machine: the conv line has no PyTorch column"; fi; }
 	$(BENCH_VENV)/bin/python bench/bench.py $(BENCH_VENV)/bin/python
 

@@ -189,13 +189,16 @@ def main():
         f"chosen by {fields.get('chosen by', '?')} ({fields.get('why', '?')}; OpenBLAS's own choice: "
         f"{fields.get('OpenBLAS' + chr(39) + 's own choice', '?')}). NumPy runs the OpenBLAS its wheel bundles.",
         "",
-        "| line | BLAS core | runs | gradscope (s) | NumPy (s) | NumPy / gradscope | GEMM floor (s) | NumPy / floor | gradscope / floor | Haar share | effective GFLOP/s | of dgemm peak |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
+    if rows:
+        table += [
+            "| line | BLAS core | runs | gradscope (s) | NumPy (s) | NumPy / gradscope | GEMM floor (s) | NumPy / floor | gradscope / floor | Haar share | effective GFLOP/s | of dgemm peak |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
     for line, core, runs, g, n, ratio, f, best, distance, share, rate, fraction in rows:
         table.append(f"| {line} | {core} | {runs} | {g:.2f} | {n:.2f} | {ratio:.1f}x | {f:.2f} | {best:.1f}x | {distance:.2f}x | "
                      f"{100 * share:.0f}% | {rate:.1f} | {100 * fraction:.0f}% |")
-    table += ["", "GEMM floor: the plain implementation's products alone (per run and layer H W, D W^T, H^T D; "
+    table += [] if not rows else ["", "GEMM floor: the plain implementation's products alone (per run and layer H W, D W^T, H^T D; "
               "`gradscope gemm-floor`), on all cores; NumPy / floor is the best ratio an implementation "
               "doing those products with this BLAS could reach; gradscope / floor is gradscope's distance to it, "
               "the median over the repeats of each run against the mean of the floors timed right before and "
@@ -203,11 +206,13 @@ def main():
               "Haar share: the Haar draws the line needs (one per seed and layer of each orthogonal weight family, "
               "each timed on one core by `gradscope haar-rate`) as a fraction of the line's core-seconds "
               "(wall time x jobs)."]
-    table += ["", "The narrow-deep line by width (its config with one width; median of the repeats, each run "
+    table += [] if not widths else ["", "The narrow-deep line by width (its config with one width; median of the repeats, each run "
               "between two floors; c = (gradscope / floor - 1) x width, the constant of gradscope / floor = "
               "1 + c / width):", "",
               "| width | gradscope (s) | GEMM floor (s) | gradscope / floor | c |", "|---:|---:|---:|---:|---:|"]
     table += [f"| {width} | {g:.2f} | {f:.2f} | {distance:.2f}x | {c:.0f} |" for width, g, f, distance, c in widths]
+    if not rows and not widths:
+        table = table[:4]  # the conv line alone: the machine's lines, then its table below
     if convs:
         table += ["", "The conv line (bench/conv.json, one half per precision; NumPy: im2col + one product per layer, "
                   "bench/numpy_conv.py; PyTorch: `F.conv2d` forward and `backward()` with `retain_grad` on every "

@@ -51,7 +51,7 @@ extension CellTheory {
         }
         let theories = Dictionary(uniqueKeysWithValues: zip(families.map(\.key), computed))
         var result = [Int: CellTheory]()
-        for (index, cell) in cells.enumerated() {
+        for (index, cell) in cells.enumerated() where MeanField.firstLayerAlike(cell) {
             if cell.normalization != .none {
                 result[index] = NormalizedMeanField(cell).map {
                     CellTheory(

@@ -67,7 +67,7 @@ struct Parameter: Sendable {
             read: { node throws(ValueError) in
                 let v = try Parameters.readInteger(node, in: Cell.widthRange)
                 return { $0.cell.inputSize = v }
-            }, column: { $0.cell.layout.recurrent ? "\($0.cell.inputFeatures)" : "" }
+            }, column: { $0.cell.layout.recurrent || $0.cell.inputSize != nil ? "\($0.cell.inputFeatures)" : "" }
         ),
         Parameter.number("forget_bias", \.cell.forgetBias, in: Cell.forgetBiasRange),
         Parameter.number("input_correlation", \.cell.inputCorrelation, in: Cell.inputCorrelationRange),

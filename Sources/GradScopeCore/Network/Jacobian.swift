@@ -18,10 +18,12 @@ extension Network {
     /// a power of two after each layer (carried in the exponent).
     func jacobianSpectrum() throws(LAPACKError) -> JacobianSpectrum {
         let n = features, columns = kind.stateColumns(features: n)
-        var product = Matrix<Double>(rows: n, columns: columns)
-        for i in 0..<n { product.elements[i * columns + i] = 1 }
+        // rows: the tangent directions of H_0 (input_size of them when layer 1 reads another width)
+        let inputs = inputFeatures, start = inputs == n ? columns : inputs
+        var product = Matrix<Double>(rows: inputs, columns: start)
+        for i in 0..<inputs { product.elements[i * start + i] = 1 }
         var exponent = 0
-        var next = product
+        var next = Matrix<Double>(rows: inputs, columns: columns)
         for l in 0..<cell.depth {
             kind.jacobianStep(
                 &product, next: &next, weights: weights[l].converted(to: Double.self), tape: tapes[l],

@@ -15,6 +15,8 @@ package final class Network<Kind: LayerKind> {
     let kind: Kind
     /// The features of one example's H_l (width for dense kinds), the columns of every activation buffer.
     let features: Int
+    /// The features of one example's input H_0 (`input_size`, or c_0 n^2; `features` unless set).
+    let inputFeatures: Int
     /// W_1 ... W_L (index l - 1), each width x gates·width; a recurrent cell's one W repeated (shared storage).
     package internal(set) var weights: [Matrix<Scalar>] { didSet { invalidateForward() } }
     /// b_1 ... b_L (index l - 1), each of gates·width entries (shared by the steps of a recurrent cell).
@@ -73,12 +75,14 @@ package final class Network<Kind: LayerKind> {
         (self.cell, self.seed) = (cell, seed)
         kind = Kind(cell)
         features = kind.featureShape(cell).count
+        inputFeatures = kind.inputShape(cell).count
         let layout = kind.layout
         let (n, batch, depth) = (cell.width, cell.batch, cell.depth)
         pool = cache?.buffers(Scalar.self)
         pooledArrays = { tapes in tapes.flatMap(\.pooled) }
         let drawn = try (cache ?? WeightCache()).weights(
-            for: cell, seed: seed, layout: layout, shape: kind.weightShape(cell))
+            for: cell, seed: seed, layout: layout, shape: kind.weightShape(cell),
+            firstShape: kind.firstWeightShape(cell))
         func bias(_ stream: Int) -> [Double] {
             RandomStream.bias(seed: seed, stream: stream, width: n, std: cell.biasStd)
         }
@@ -95,7 +99,7 @@ package final class Network<Kind: LayerKind> {
             weights = drawn as? [Matrix<Scalar>] ?? drawn.map { $0.converted(to: Scalar.self) }
             biases = (1...depth).map { bias($0).map { Scalar($0) } }
             hiddenBias = []
-            input = Self.correlatedInput(cell, features: features, seed: seed).converted(to: Scalar.self)
+            input = Self.correlatedInput(cell, features: inputFeatures, seed: seed).converted(to: Scalar.self)
         }
         objective = Objective(
             loss: cell.loss, seed: seed, batch: batch, shape: kind.featureShape(cell), classes: cell.classes)
@@ -178,9 +182,9 @@ package final class Network<Kind: LayerKind> {
     /// Replaces the input batch and the objective that scores it (any number of rows, one per example of
     /// `features` columns), for training on minibatches and evaluating on held-out examples.
     package func setBatch(_ x: Matrix<Scalar>, objective: Objective) throws(ShapeError) {
-        guard x.columns == features, x.rows > 0 else {
+        guard x.columns == inputFeatures, x.rows > 0 else {
             throw ShapeError(
-                "a batch must have \(features) columns and at least one row, got \(x.rows) x \(x.columns)")
+                "a batch must have \(inputFeatures) columns and at least one row, got \(x.rows) x \(x.columns)")
         }
         invalidateForward()
         let resize = x.rows != input.rows
@@ -226,7 +230,8 @@ package final class Network<Kind: LayerKind> {
     package func loss(hidden h: Matrix<Scalar>, atLayer layer: Int) throws(ShapeError) -> Double? {
         guard (0...cell.depth).contains(layer) else { throw ShapeError("layer \(layer) outside 0...\(cell.depth)") }
         guard h.hasShape(of: hidden[layer]) else {
-            throw ShapeError("H_\(layer) must be \(batchRows) x \(features), got \(h.rows) x \(h.columns)")
+            throw ShapeError(
+                "H_\(layer) must be \(batchRows) x \(hidden[layer].columns), got \(h.rows) x \(h.columns)")
         }
         invalidateForward()
         hidden[layer] = h

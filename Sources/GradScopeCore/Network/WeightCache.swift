@@ -20,10 +20,10 @@ package final class WeightCache {
     /// W_1 ... W_depth of `cell` for `seed` (a recurrent cell's one W: its gates' blocks W_g), drawing only the
     /// layers not yet held. The storage of matrices no longer wanted is refilled in place (no allocation or
     /// page faults).
-    package func weights(for cell: Cell, seed: Int, layout: ParameterLayout, shape: WeightShape) throws(LAPACKError)
-        -> [Matrix<Double>]
-    {
-        let wanted = WeightFamily(cell, seed: seed, recurrent: layout.recurrent, shape: shape)
+    package func weights(
+        for cell: Cell, seed: Int, layout: ParameterLayout, shape: WeightShape, firstShape: WeightShape
+    ) throws(LAPACKError) -> [Matrix<Double>] {
+        let wanted = WeightFamily(cell, seed: seed, recurrent: layout.recurrent, shape: shape, firstShape: firstShape)
         var spare = [[Double]]()
         if key != wanted {
             key = wanted
@@ -34,8 +34,10 @@ package final class WeightCache {
         let count = layout.recurrent ? layout.gates : cell.depth
         while layers.count < count {
             let stream = layout.recurrent ? RecurrentStream.recurrentWeights(gate: layers.count) : layers.count + 1
+            let layerShape = layout.recurrent || layers.count > 0 ? shape : firstShape
             layers.append(
-                try cell.initializer.weights(seed: seed, layer: stream, shape: shape, reusing: spare.popLast() ?? []))
+                try cell.initializer.weights(
+                    seed: seed, layer: stream, shape: layerShape, reusing: spare.popLast() ?? []))
         }
         return Array(layers.prefix(count))
     }
@@ -51,8 +53,9 @@ package final class WeightCache {
 /// precision share them (a shallower network's are the first layers of a deeper one's).
 package struct WeightFamily: Hashable, Sendable {
     package let seed: Int
-    /// One gate block's shape and fans, as the kind declares it.
+    /// One gate block's shape and fans, as the kind declares it, and W_1's (which reads the input).
     package let shape: WeightShape
+    package let firstShape: WeightShape
     package let initializer: Initializer
     /// Whether the weights are a recurrent cell's (W's gate blocks, drawn from their own streams) or layers'.
     package let recurrent: Bool
@@ -60,10 +63,13 @@ package struct WeightFamily: Hashable, Sendable {
     /// The family of `cell`'s weights for `seed`, with the layout and shape its kind declares.
     package init(_ cell: Cell, seed: Int) {
         let declaration = cell.kindDeclaration
-        self.init(cell, seed: seed, recurrent: declaration.layout.recurrent, shape: declaration.weightShape)
+        self.init(
+            cell, seed: seed, recurrent: declaration.layout.recurrent, shape: declaration.weightShape,
+            firstShape: declaration.firstWeightShape)
     }
 
-    init(_ cell: Cell, seed: Int, recurrent: Bool, shape: WeightShape) {
+    init(_ cell: Cell, seed: Int, recurrent: Bool, shape: WeightShape, firstShape: WeightShape) {
         (self.seed, initializer, self.recurrent, self.shape) = (seed, cell.initializer, recurrent, shape)
+        self.firstShape = firstShape
     }
 }

@@ -37,6 +37,18 @@ package struct MeanField: Sendable {
             biasVariance: drive)
     }
 
+    /// Whether W_1, which reads `input_size` features (or c_0 channels), has the sigma_w^2 = fan_in Var(W) of
+    /// the other layers, as the recursions assume (always with fan-in scaled initialisers); where it has not
+    /// (Xavier with input_size != width), gradscope gives no theory rather than a wrong one.
+    package static func firstLayerAlike(_ cell: Cell) -> Bool {
+        let declaration = cell.kindDeclaration
+        func variance(_ shape: WeightShape) -> Double {
+            Double(shape.fanIn) * cell.initializer.variance(fanIn: shape.fanIn, fanOut: shape.fanOut)
+        }
+        let (first, other) = (variance(declaration.firstWeightShape), variance(declaration.weightShape))
+        return abs(first - other) <= 1e-12 * abs(other)
+    }
+
     /// sigma_w^2 E[phi(sqrt(q) z)^2] + sigma_b^2: the next layer's pre-activation variance.
     package func variance(after q: Double) -> Double {
         weightVariance * meanSquare(derivative: false, variance: q) + biasVariance

@@ -74,6 +74,13 @@ extension TrainingSettings {
                     + valid.joined(separator: ", ")
                     + (recurrent ? " (a recurrent cell reads sequences)" : " (adding needs rnn, lstm or gru)"))
         }
+        if !recurrent, cell.layer == .conv || cell.inputFeatures != cell.width {
+            throw ParameterError(
+                key: "train.task",
+                message: "task \(task.rawValue) draws dense inputs of width features: it trains dense nets whose "
+                    + "input_size is width only (conv nets and other inputs train on a data set's images, not in "
+                    + "this version)")
+        }
         guard task == .adding else { return }
         guard cell.inputFeatures == AddingProblem.features else {
             throw ParameterError(

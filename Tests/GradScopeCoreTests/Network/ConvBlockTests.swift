@@ -113,3 +113,66 @@ extension ConvBlockTests {
         }
     }
 }
+
+/// Layer 1 reading another width: `input_size` features of a dense net, c_0 channels of a conv net.
+extension ConvBlockTests {
+    @Test("input_size: dK_1, db and dH by central differences when layer 1 reads c_0 != c (conv) or n_0 != n (dense)")
+    func inputSizeFiniteDifferences() throws {
+        for (layer, inputs) in [(LayerType.conv, 1), (.conv, 4), (.dense, 3), (.dense, 9)] {
+            for padding in Padding.allCases where layer == .conv || padding == .circular {
+                var cell = ConvTests.convCell(.tanh, .mse, channels: 2, size: 4, kernel: 3, padding: padding)
+                if layer == .dense {
+                    (cell.layer, cell.width, cell.imageSize, cell.kernelSize) = (.dense, 5, Cell().imageSize, 3)
+                }
+                cell.inputSize = inputs
+                let network = try makeNetwork(cell, seed: 2)
+                #expect(network.input.columns == (layer == .conv ? inputs * 16 : inputs))
+                #expect(network.weights[0].rows == (layer == .conv ? inputs * 9 : inputs))
+                try GradientCheckTests().check(cell)
+            }
+        }
+    }
+
+    @Test("input_size: the adjoint identity for layer 1 reading c_0 channels, and delta-orthogonal c_0 < c keeps g^L")
+    func inputChannels() throws {
+        for padding in Padding.allCases {
+            var cell = ConvTests.convCell(.linear, .probe, channels: 3, size: 4, kernel: 3, padding: padding, depth: 1)
+            (cell.inputSize, cell.biasStd) = (2, 0)
+            let network = try makeNetwork(cell, seed: 7)
+            let x = network.input, probe = network.objective.matrix
+            let forward = try #require(try network.hidden(atLayer: 1))
+            let left = zip(forward.elements, probe.elements).reduce(0) { $0 + $1.0 * $1.1 }
+            let backward = try ConvTests.inputGradient(network, try #require(network.gradients()))
+            let right = zip(x.elements, backward).reduce(0) { $0 + $1.0 * $1.1 } * Double(cell.batch)
+            #expect(abs(left - right) <= 1e-12 * max(abs(left), 1), "\(padding)")
+
+            var linear = ConvTests.convCell(
+                .linear, .probe, channels: 3, size: 4, kernel: 3, padding: padding, depth: 5)
+            (linear.initializer, linear.biasStd, linear.inputSize) = (.deltaOrthogonal(gain: 1.1), 0, 2)
+            let spectrum = try #require(try jacobianSpectrum(linear, seed: 5))
+            #expect(spectrum.singularValues.count == 2 * 16)  // the rank of a (c_0 n^2) x (c n^2) map
+            let expected = pow(1.1, 5.0)
+            for sigma in spectrum.singularValues {
+                #expect(abs(try #require(sigma.value) - expected) <= 1e-10 * expected, "\(padding)")
+            }
+        }
+    }
+
+    @Test(
+        "input_size: a kernel-1 conv net on 1 x 1 maps reading c_0 channels is the dense net reading c_0, to the byte"
+    )
+    func inputSizeDenseLimit() throws {
+        var dense = tinyCell(.tanh, .mse, .plain, width: 6, batch: 5, depth: 4)
+        (dense.initializer, dense.inputSize) = (.varianceScaling(scale: 1, mode: .fanIn, distribution: .normal), 3)
+        var conv = dense
+        (conv.layer, conv.imageSize, conv.kernelSize) = (.conv, 1, 1)
+        let (a, b) = (try measure(dense, seed: 4), try measure(conv, seed: 4))
+        #expect(a.status == .ok)
+        #expect(a.layers.map(\.gradW) == b.layers.map(\.gradW))
+        #expect(a.layers.map(\.gradZ) == b.layers.map(\.gradZ))
+        #expect(a.layers.map(\.perExample) == b.layers.map(\.perExample))
+        // and layer 1's weights depend on (c_0, c): another width's net draws other ones
+        let other = try makeNetwork(tinyCell(.tanh, .mse, .plain, width: 6, batch: 5, depth: 4), seed: 4)
+        #expect(try makeNetwork(dense, seed: 4).weights[0].rows == 3 && other.weights[0].rows == 6)
+    }
+}

@@ -129,7 +129,24 @@ struct ConfigTests {
         (#"{"name": "x", "architecture": "gru", "forget_bias": 1}"#, "forget_bias", "lstm only"),
         (#"{"name": "x", "architecture": "rnn", "forget_bias": 1}"#, "forget_bias", "lstm only"),
         (#"{"name": "x", "forget_bias": "1"}"#, "forget_bias", "finite number"),
-        (#"{"name": "x", "input_size": 4}"#, "input_size", "rnn, lstm, gru only"),
+        (#"{"name": "x", "architecture": "residual", "input_size": 4}"#, "input_size", "rnn, lstm, gru"),
+        (#"{"name": "x", "layer": "conv", "kernel_size": 4}"#, "kernel_size", "must be odd"),
+        (#"{"name": "x", "layer": "conv", "image_size": 4, "kernel_size": 5}"#, "kernel_size", "image_size (4)"),
+        (#"{"name": "x", "layer": "conv", "padding": "reflect"}"#, "padding", "valid: circular, zero"),
+        (#"{"name": "x", "layer": "conv", "image_size": 0}"#, "image_size", "1 ... 512"),
+        (#"{"name": "x", "init": "delta_orthogonal"}"#, "init", "delta_orthogonal is for conv layers"),
+        (
+            #"{"name": "x", "layer": "conv", "width": 4, "input_size": 8, "init": "delta_orthogonal"}"#, "init",
+            "c_in <= c_out"
+        ),
+        (#"{"name": "x", "layer": "conv", "architecture": "lstm"}"#, "layer", "plain, residual"),
+        (#"{"name": "x", "padding": "zero"}"#, "padding", "conv layers only"),
+        (
+            #"{"name": "x", "layer": "conv", "width": 64, "image_size": 32, "jacobian": true}"#, "jacobian",
+            "16384 features"
+        ),
+        (#"{"name": "x", "layer": "conv", "train": {}}"#, "train.task", "dense inputs"),
+        (#"{"name": "x", "input_size": 4, "train": {}}"#, "train.task", "dense inputs"),
         (#"{"name": "x", "input_init": "he_normal"}"#, "input_init", "rnn, lstm, gru only"),
         (#"{"name": "x", "architecture": "rnn", "input_size": 0}"#, "input_size", "1 ... 16384"),
         (#"{"name": "x", "architecture": "rnn", "input_init": {"name": "normal"}}"#, "input_init.std", "needs"),

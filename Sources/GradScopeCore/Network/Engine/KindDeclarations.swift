@@ -64,7 +64,9 @@ package struct KindDeclaration: Sendable {
     package var options: Set<CellOption>
     package var meanField: MeanFieldForm?
     package var weightShape: WeightShape
+    package var firstWeightShape: WeightShape
     package var featureShape: FeatureShape
+    package var inputShape: FeatureShape
     package var savedStates: Int
 }
 
@@ -79,7 +81,8 @@ extension Cell {
                 let kind = Kind(cell)
                 return KindDeclaration(
                     layout: kind.layout, options: kind.options, meanField: kind.meanField,
-                    weightShape: kind.weightShape(cell), featureShape: kind.featureShape(cell),
+                    weightShape: kind.weightShape(cell), firstWeightShape: kind.firstWeightShape(cell),
+                    featureShape: kind.featureShape(cell), inputShape: kind.inputShape(cell),
                     savedStates: kind.savedStates)
             }
         }

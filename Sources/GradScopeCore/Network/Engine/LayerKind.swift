@@ -35,6 +35,10 @@ package protocol LayerKind: Sendable {
     func featureShape(_ cell: Cell) -> FeatureShape
     /// The shape of one gate block of W_l (rows x columns) and the fans its initialiser reads.
     func weightShape(_ cell: Cell) -> WeightShape
+    /// The shape of one example's input H_0 (`input_size` features, or c_0 channels), what layer 1 reads.
+    func inputShape(_ cell: Cell) -> FeatureShape
+    /// The shape of W_1, which reads H_0.
+    func firstWeightShape(_ cell: Cell) -> WeightShape
 
     /// One layer's tape for batches of `rows` examples of `features` each; `buffer()` gives a rows x features
     /// matrix from the pool.
@@ -204,6 +208,9 @@ extension LayerKind {
     package var weightNormFromGram: Bool { true }
     package func stateColumns(features: Int) -> Int { features }
     package func featureShape(_ cell: Cell) -> FeatureShape { FeatureShape(channels: cell.width) }
+    /// H_0 has H_l's shape (a recurrent cell's h_0 = 0; its inputs x_t enter through U).
+    package func inputShape(_ cell: Cell) -> FeatureShape { featureShape(cell) }
+    package func firstWeightShape(_ cell: Cell) -> WeightShape { weightShape(cell) }
     package func weightShape(_ cell: Cell) -> WeightShape {
         WeightShape(rows: cell.width, columns: cell.width, fanIn: cell.width, fanOut: cell.width)
     }

@@ -44,13 +44,26 @@ package enum Connectivity: Hashable, Sendable {
         return FeatureShape(channels: g.channels, height: g.size, width: g.size)
     }
 
+    /// What layer 1 reads: `input_size` features (default `width`), or c_0 = `input_size` channels of n x n.
+    func inputShape(_ cell: Cell) -> FeatureShape {
+        var shape = featureShape(cell)
+        shape.channels = cell.inputFeatures
+        return shape
+    }
+
     /// Dense: width x width. Convolution: K is the (c k^2) x c patch-to-channel matrix, fan_in = fan_out = c k^2.
-    func weightShape(_ cell: Cell) -> WeightShape {
+    func weightShape(_ cell: Cell) -> WeightShape { weightShape(cell, inputs: cell.width) }
+
+    /// W_1: input_size x width, or K_1 of c_0 input channels: (c_0 k^2) x c, fan_in c_0 k^2, fan_out c k^2.
+    func firstWeightShape(_ cell: Cell) -> WeightShape { weightShape(cell, inputs: cell.inputFeatures) }
+
+    private func weightShape(_ cell: Cell, inputs: Int) -> WeightShape {
         guard case .convolution(let g) = self else {
-            return WeightShape(rows: cell.width, columns: cell.width, fanIn: cell.width, fanOut: cell.width)
+            return WeightShape(rows: inputs, columns: cell.width, fanIn: inputs, fanOut: cell.width)
         }
         let taps = g.kernel * g.kernel
-        return WeightShape(rows: g.patch, columns: g.channels, fanIn: g.patch, fanOut: g.channels * taps, taps: taps)
+        return WeightShape(
+            rows: inputs * taps, columns: g.channels, fanIn: inputs * taps, fanOut: g.channels * taps, taps: taps)
     }
 
     /// A convolution's checks: odd kernels no larger than the map, not in a recurrent cell. A dense layer
@@ -63,6 +76,12 @@ package enum Connectivity: Hashable, Sendable {
                 key: "kernel_size",
                 message: "must be odd and in 1 ... image_size (\(cell.imageSize)), got \(cell.kernelSize)")
         }
+        if case .deltaOrthogonal = cell.initializer, cell.inputFeatures > cell.width {
+            throw ParameterError(
+                key: "init",
+                message: "delta_orthogonal needs c_in <= c_out (a centre tap with orthonormal rows); input_size "
+                    + "\(cell.inputFeatures) > width \(cell.width): lower input_size or use another init")
+        }
     }
 
     /// Z = H W + b or P K + b into `z` (rows x features), from H = `input`; with `inRange`, recomputed in
@@ -71,13 +90,14 @@ package enum Connectivity: Hashable, Sendable {
         _ map: AffineMap<S>, _ input: Matrix<S>, into z: inout Matrix<S>, buffers: PatchBuffers<S>,
         inRange: Bool = false
     ) -> RunStatus {
-        guard case .convolution(let g) = self else {
+        guard case .convolution(let layers) = self else {
             guard inRange else {
                 map.apply(input, into: &z)
                 return .ok
             }
             return map.applyInRange(input, into: &z)
         }
+        let g = layers.reading(input.columns)
         ConvKernels.patches(input, g, into: &buffers.patches)
         let patches = buffers.patches
         let features = z.columns
@@ -96,9 +116,10 @@ package enum Connectivity: Hashable, Sendable {
     func adjoint<S: BLASScalar>(
         _ delta: Matrix<S>, weights: Matrix<S>, into out: inout Matrix<S>, buffers: PatchBuffers<S>
     ) {
-        guard case .convolution(let g) = self else {
+        guard case .convolution(let layers) = self else {
             return S.gemm(delta, transposeA: false, weights, transposeB: true, into: &out, alpha: 1, beta: 0)
         }
+        let g = layers.reading(out.columns)
         let d = positionRows(delta)
         buffers.gradient.reshape(rows: d.rows, columns: g.patch)
         S.gemm(
@@ -117,14 +138,14 @@ package enum Connectivity: Hashable, Sendable {
     /// What W_l multiplies: `x` itself, or its patches (dK = P^T D, in tap-major row order: `weightGradientOrder`).
     func weightInput<S: BLASScalar>(_ x: Matrix<S>, buffers: PatchBuffers<S>) -> Matrix<S> {
         guard case .convolution(let g) = self else { return x }
-        ConvKernels.patches(x, g, into: &buffers.patches)
+        ConvKernels.patches(x, g.reading(x.columns), into: &buffers.patches)
         return buffers.patches
     }
 
     /// dW = (weight input)^T D in the weights' row order: a convolution's from the patches' tap-major order.
     func weightGradientOrder<S: BLASScalar>(_ dW: inout Matrix<S>) {
         guard case .convolution(let g) = self else { return }
-        dW = ConvKernels.channelMajor(dW, g)
+        dW = ConvKernels.channelMajor(dW, g)  // its rows are (tap, c_in) for any c_in
     }
 
     /// A batch x features matrix read as (batch·n^2) x channels: one row per (example, position), the rows
@@ -168,16 +189,20 @@ package enum Connectivity: Hashable, Sendable {
     func jacobianProduct(
         _ rows: Matrix<Double>, weights: Matrix<Double>, into next: inout Matrix<Double>, alpha: Double, beta: Double
     ) {
-        guard case .convolution(let g) = self else {
+        guard case .convolution(let layers) = self else {
             return Double.gemm(
                 rows, transposeA: false, weights, transposeB: false, into: &next, alpha: alpha, beta: beta)
         }
+        let g = layers.reading(rows.columns)
         let patches = ConvKernels.patches(rows, g)
+        if next.rows != rows.rows || next.columns != g.positions * g.channels {  // layer 1 reads c_0 channels
+            next = Matrix(rows: rows.rows, columns: g.positions * g.channels)
+        }
         var z = next.reshaped(rows: patches.rows, columns: g.channels)
         Double.gemm(
             patches, transposeA: false, ConvKernels.tapMajor(weights, g), transposeB: false, into: &z, alpha: alpha,
             beta: beta)
-        next = z.reshaped(rows: rows.rows, columns: rows.columns)
+        next = z.reshaped(rows: rows.rows, columns: g.positions * g.channels)
     }
 }
 

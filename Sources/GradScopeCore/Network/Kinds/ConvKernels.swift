@@ -1,5 +1,5 @@
-/// The geometry of a convolution: `channels` in and out, maps of `size` x `size` that keep their size
-/// (stride 1), odd kernels of `kernel` x `kernel` taps, and the padding at the border.
+/// The geometry of a convolution: `inputChannels` in, `channels` out, maps of `size` x `size` that keep
+/// their size (stride 1), odd kernels of `kernel` x `kernel` taps, and the padding at the border.
 ///
 /// Activations are stored position-major, one example's (y, x, channel) entries in one row of a
 /// batch x features matrix, so that a row block of (example, position) rows is the left factor of the
@@ -11,13 +11,27 @@ package struct ConvGeometry: Hashable, Sendable {
     package var size: Int
     package var kernel: Int
     package var padding: Padding
+    /// c_in: `channels` but in layer 1, which reads the input's c_0.
+    package var inputChannels: Int
+
+    package init(channels: Int, size: Int, kernel: Int, padding: Padding, inputChannels: Int? = nil) {
+        (self.channels, self.size, self.kernel, self.padding) = (channels, size, kernel, padding)
+        self.inputChannels = inputChannels ?? channels
+    }
+
+    /// The same convolution reading maps of `columns` / n^2 channels (layer 1 reads c_0, the others c).
+    func reading(_ columns: Int) -> ConvGeometry {
+        var g = self
+        g.inputChannels = columns / positions
+        return g
+    }
 
     /// The taps on each side of the centre.
     var radius: Int { kernel / 2 }
     /// Positions per map.
     var positions: Int { size * size }
-    /// Entries of one patch, c k^2: the rows of K.
-    var patch: Int { channels * kernel * kernel }
+    /// Entries of one patch, c_in k^2: the rows of K.
+    var patch: Int { inputChannels * kernel * kernel }
     /// The centre tap's offset within a channel's k^2 block of a patch.
     var centre: Int { radius * kernel + radius }
 
@@ -52,7 +66,8 @@ enum ConvKernels {
         if p.rows != h.rows * g.positions || p.columns != g.patch {
             p = Matrix(rows: h.rows * g.positions, columns: g.patch)
         }
-        S.move(tapMoves(examples: h.rows, g), columns: g.channels, from: h.elements, into: &p.elements, adding: false)
+        S.move(
+            tapMoves(examples: h.rows, g), columns: g.inputChannels, from: h.elements, into: &p.elements, adding: false)
     }
 
     /// The adjoint of `patches`: each entry of `dp` added back to the map entry it was read from, into
@@ -64,7 +79,7 @@ enum ConvKernels {
                 source: $0.destination, sourceStride: $0.destinationStride, destination: $0.source,
                 destinationStride: $0.sourceStride, rows: $0.rows)
         }
-        S.move(moves, columns: g.channels, from: dp.elements, into: &out.elements, adding: true)
+        S.move(moves, columns: g.inputChannels, from: dp.elements, into: &out.elements, adding: true)
     }
 
     /// The block moves of im2col, from the map (examples x positions·channels) into the patches: for each
@@ -72,7 +87,7 @@ enum ConvKernels {
     /// (up to three runs: the wrapped left border, the middle, the wrapped right border; zero padding keeps the
     /// middle only), c channels per position.
     static func tapMoves(examples: Int, _ g: ConvGeometry) -> [BlockMove] {
-        let (n, k, c, r) = (g.size, g.kernel, g.channels, g.radius)
+        let (n, k, c, r) = (g.size, g.kernel, g.inputChannels, g.radius)
         var moves = [BlockMove]()
         moves.reserveCapacity(examples * n * k * k * 3)
         for b in 0..<examples {
@@ -112,7 +127,7 @@ enum ConvKernels {
     }
 
     private static func permuteRows<S: BLASScalar>(_ m: Matrix<S>, _ g: ConvGeometry, toTapMajor: Bool) -> Matrix<S> {
-        let (taps, c, columns) = (g.kernel * g.kernel, g.channels, m.columns)
+        let (taps, c, columns) = (g.kernel * g.kernel, m.rows / (g.kernel * g.kernel), m.columns)
         var out = Matrix<S>(rows: m.rows, columns: columns)
         for channel in 0..<c {
             for tap in 0..<taps {

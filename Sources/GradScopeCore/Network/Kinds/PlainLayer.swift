@@ -18,7 +18,8 @@ package struct PlainLayer<Scalar: BLASScalar>: LayerKind {
     }
 
     package var options: Set<CellOption> {
-        layout.recurrent ? [.inputSize, .inputInit] : connectivity.options.union([.normalization, .inputCorrelation])
+        layout.recurrent
+            ? [.inputSize, .inputInit] : connectivity.options.union([.normalization, .inputCorrelation, .inputSize])
     }
 
     /// Dense layers and circularly padded convolutions (Xiao et al. 2018: the dense recursions with
@@ -33,6 +34,13 @@ package struct PlainLayer<Scalar: BLASScalar>: LayerKind {
     package func validate(_ cell: Cell) throws(ParameterError) { try connectivity.validate(cell) }
     package func featureShape(_ cell: Cell) -> FeatureShape { connectivity.featureShape(cell) }
     package func weightShape(_ cell: Cell) -> WeightShape { connectivity.weightShape(cell) }
+    /// Layer 1 reads `input_size` features (dense) or channels (conv); an rnn's h_0 = 0 is `width` wide.
+    package func inputShape(_ cell: Cell) -> FeatureShape {
+        layout.recurrent ? featureShape(cell) : connectivity.inputShape(cell)
+    }
+    package func firstWeightShape(_ cell: Cell) -> WeightShape {
+        layout.recurrent ? weightShape(cell) : connectivity.firstWeightShape(cell)
+    }
 
     package func makeTape(rows: Int, features: Int, buffer: () -> Matrix<Scalar>) -> ActivationTape<Scalar> {
         ActivationTape(slopes: buffer(), branch: .empty, normalized: normalizer == nil ? .empty : buffer())
