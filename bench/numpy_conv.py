@@ -12,7 +12,7 @@ import sys
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from numpy_sweep import activation, cells
+from numpy_sweep import activation, run_sweep
 
 
 def kernel(init, rng, c, k, dtype):
@@ -87,16 +87,7 @@ def run(cell, seed):
 
 
 def main(path):
-    config = json.load(open(path))
-    seeds = config.get("seeds", 5)
-    seeds = list(range(seeds)) if isinstance(seeds, int) else seeds
-    checksum, runs = 0.0, 0
-    for cell in cells(config):
-        for seed in seeds:
-            norms, _ = run(cell, seed)
-            checksum += float(np.log10(norms[0][2] + 1e-300))
-            runs += 1
-    print(f"{path}: {runs} runs, checksum {checksum:.6f}")
+    run_sweep(path, run)
 
 
 if __name__ == "__main__":

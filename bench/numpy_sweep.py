@@ -80,18 +80,25 @@ def cells(config):
         yield cell
 
 
-def main(path):
+def run_sweep(path, run, keep=lambda cell: True):
+    """Runs `run(cell, seed)` for every cell of the config at `path` that `keep` accepts and every seed, and
+    prints one checksum line (the log10 of layer 1's ||dLoss/dZ|| summed over the runs)."""
     config = json.load(open(path))
     seeds = config.get("seeds", 5)
     seeds = list(range(seeds)) if isinstance(seeds, int) else seeds
-    checksum = 0.0
-    runs = 0
+    checksum, runs = 0.0, 0
     for cell in cells(config):
+        if not keep(cell):
+            continue
         for seed in seeds:
             norms, _ = run(cell, seed)
             checksum += float(np.log10(norms[0][2] + 1e-300))
             runs += 1
     print(f"{path}: {runs} runs, checksum {checksum:.6f}")
+
+
+def main(path):
+    run_sweep(path, run)
 
 
 if __name__ == "__main__":

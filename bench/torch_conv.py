@@ -6,7 +6,6 @@ batched forward pass through `torch.nn.functional.conv2d` (circular padding by `
 activation statistics, in the cell's precision. Threads: `torch.set_num_threads(JOBS)`, the cores gradscope's
 `--jobs` uses. Used by `make bench` where a PyTorch CPU wheel is installed; it writes only a checksum line.
 """
-import json
 import os
 import sys
 
@@ -15,7 +14,7 @@ import torch
 import torch.nn.functional as F
 
 from numpy_conv import kernel
-from numpy_sweep import cells
+from numpy_sweep import run_sweep
 
 PHI = {"tanh": torch.tanh, "relu": torch.relu, "sigmoid": torch.sigmoid}
 
@@ -57,19 +56,8 @@ def run(cell, seed):
 
 def main(path):
     torch.set_num_threads(int(os.environ.get("JOBS", str(os.cpu_count() or 1))))
-    config = json.load(open(path))
-    seeds = config.get("seeds", 5)
-    seeds = list(range(seeds)) if isinstance(seeds, int) else seeds
     precision = os.environ.get("PRECISION")  # the line's float32 or float64 half, when given
-    checksum, runs = 0.0, 0
-    for cell in cells(config):
-        if precision and cell.get("precision", "float64") != precision:
-            continue
-        for seed in seeds:
-            norms, _ = run(cell, seed)
-            checksum += float(np.log10(norms[0][2] + 1e-300))
-            runs += 1
-    print(f"{path}: {runs} runs, checksum {checksum:.6f}")
+    run_sweep(path, run, keep=lambda cell: not precision or cell.get("precision", "float64") == precision)
 
 
 if __name__ == "__main__":

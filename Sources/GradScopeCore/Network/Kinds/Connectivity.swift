@@ -206,9 +206,37 @@ package enum Connectivity: Hashable, Sendable {
     }
 }
 
+/// A kind whose layers read their weights through a `Connectivity` (the plain and residual blocks): its
+/// shapes, checks and what the measurement reads about W_l follow from it, declared once here.
+package protocol ConnectedKind: LayerKind where Workspace == NoWorkspace<Scalar> {
+    var connectivity: Connectivity { get }
+    var buffers: PatchBuffers<Scalar> { get }
+}
+
+extension ConnectedKind {
+    package func validate(_ cell: Cell) throws(ParameterError) { try connectivity.validate(cell) }
+    package func featureShape(_ cell: Cell) -> FeatureShape { connectivity.featureShape(cell) }
+    package func weightShape(_ cell: Cell) -> WeightShape { connectivity.weightShape(cell) }
+    /// D_l, as (batch·n^2) x c position rows for a convolution.
+    package func weightDelta(_ delta: Matrix<Scalar>, workspace: NoWorkspace<Scalar>) -> Matrix<Scalar> {
+        connectivity.positionRows(delta)
+    }
+    package func biasGradient(_ delta: Matrix<Scalar>, sums: RowAndColumnSums?, workspace: NoWorkspace<Scalar>)
+        -> [Double]
+    { connectivity.biasGradient(delta, sums: sums) }
+    package func perExampleShareSquares(
+        weightInput: Matrix<Scalar>, weightDelta: Matrix<Scalar>, weightGradient: inout Matrix<Scalar>
+    ) -> [Double]? {
+        connectivity.perExampleShareSquares(
+            weightInput: weightInput, weightDelta: weightDelta, weightGradient: &weightGradient)
+    }
+    package var weightNormFromGram: Bool { connectivity.weightNormFromGram }
+    package func weightGradientOrder(_ dW: inout Matrix<Scalar>) { connectivity.weightGradientOrder(&dW) }
+}
+
 /// A convolution's reused buffers: the patches of a layer's input and their gradient, so that a pass allocates
 /// them once. Each network's kind has its own, and a network runs on one thread at a time.
-final class PatchBuffers<Scalar: BLASScalar>: @unchecked Sendable {
+package final class PatchBuffers<Scalar: BLASScalar>: @unchecked Sendable {
     var patches = Matrix<Scalar>.empty
     var gradient = Matrix<Scalar>.empty
 }

@@ -4,12 +4,12 @@
 ///
 /// It is also the step of a vanilla rnn (`rnn`): z_t = h_{t-1} W + x_t U + b, h_t = phi(z_t), with W, U
 /// and b shared by all T = depth steps and h_0 = 0 the input; the affine map adds x_t U (`AffineMap`).
-package struct PlainLayer<Scalar: BLASScalar>: LayerKind {
+package struct PlainLayer<Scalar: BLASScalar>: ConnectedKind {
     let activation: Activation
     let normalizer: Normalizer?
-    let connectivity: Connectivity
+    package let connectivity: Connectivity
     /// A convolution's patches and their gradient, reused across layers.
-    let buffers = PatchBuffers<Scalar>()
+    package let buffers = PatchBuffers<Scalar>()
     package let layout: ParameterLayout
 
     package init(_ cell: Cell) {
@@ -31,9 +31,6 @@ package struct PlainLayer<Scalar: BLASScalar>: LayerKind {
     /// Z_l and H_l (and N(Z_l) with a normaliser); an rnn step also its input term and the slopes.
     package var savedStates: Int { layout.recurrent ? 4 : (normalizer == nil ? 2 : 3) }
 
-    package func validate(_ cell: Cell) throws(ParameterError) { try connectivity.validate(cell) }
-    package func featureShape(_ cell: Cell) -> FeatureShape { connectivity.featureShape(cell) }
-    package func weightShape(_ cell: Cell) -> WeightShape { connectivity.weightShape(cell) }
     /// Layer 1 reads `input_size` features (dense) or channels (conv); an rnn's h_0 = 0 is `width` wide.
     package func inputShape(_ cell: Cell) -> FeatureShape {
         layout.recurrent ? featureShape(cell) : connectivity.inputShape(cell)
@@ -93,20 +90,6 @@ package struct PlainLayer<Scalar: BLASScalar>: LayerKind {
     package func weightInput(_ input: Matrix<Scalar>, tape: ActivationTape<Scalar>) -> Matrix<Scalar> {
         connectivity.weightInput(input, buffers: buffers)
     }
-    package func weightDelta(_ delta: Matrix<Scalar>, workspace: NoWorkspace<Scalar>) -> Matrix<Scalar> {
-        connectivity.positionRows(delta)
-    }
-    package func biasGradient(_ delta: Matrix<Scalar>, sums: RowAndColumnSums?, workspace: NoWorkspace<Scalar>)
-        -> [Double]
-    { connectivity.biasGradient(delta, sums: sums) }
-    package func perExampleShareSquares(
-        weightInput: Matrix<Scalar>, weightDelta: Matrix<Scalar>, weightGradient: inout Matrix<Scalar>
-    ) -> [Double]? {
-        connectivity.perExampleShareSquares(
-            weightInput: weightInput, weightDelta: weightDelta, weightGradient: &weightGradient)
-    }
-    package var weightNormFromGram: Bool { connectivity.weightNormFromGram }
-    package func weightGradientOrder(_ dW: inout Matrix<Scalar>) { connectivity.weightGradientOrder(&dW) }
 
     package var biasReachesLoss: Bool { normalizer?.normalization != .batch }
     package var examplesIndependent: Bool { normalizer?.normalization != .batch }

@@ -1,12 +1,12 @@
 /// A pre-activation residual block: Z_l = phi(N(H_{l-1})) W_l + b_l (or K_l * phi(N(H_{l-1})) + b_l,
 /// `Connectivity`), H_l = H_{l-1} + alpha Z_l (N the identity without normalisation). Backward:
 /// D_l = alpha G_l, G_{l-1} = G_l + N'((D_l W_l^T) * phi'(N(H_{l-1}))) (or the convolution's adjoint).
-package struct ResidualLayer<Scalar: BLASScalar>: LayerKind {
+package struct ResidualLayer<Scalar: BLASScalar>: ConnectedKind {
     let activation: Activation
     let normalizer: Normalizer?
-    let connectivity: Connectivity
+    package let connectivity: Connectivity
     /// A convolution's patches and their gradient, reused across layers.
-    let buffers = PatchBuffers<Scalar>()
+    package let buffers = PatchBuffers<Scalar>()
     /// alpha, the branch's weight.
     let scale: Double
 
@@ -19,9 +19,6 @@ package struct ResidualLayer<Scalar: BLASScalar>: LayerKind {
     package var options: Set<CellOption> { connectivity.options.union([.normalization, .inputCorrelation]) }
     /// The residual recursion; none for zero-padded convolutions (`Connectivity.hasMeanField`).
     package var meanField: MeanFieldForm? { connectivity.hasMeanField ? .residual(scale: scale) : nil }
-    package func validate(_ cell: Cell) throws(ParameterError) { try connectivity.validate(cell) }
-    package func featureShape(_ cell: Cell) -> FeatureShape { connectivity.featureShape(cell) }
-    package func weightShape(_ cell: Cell) -> WeightShape { connectivity.weightShape(cell) }
     /// The stream, phi of it and the branch (and N of the stream with a normaliser).
     package var savedStates: Int { normalizer == nil ? 3 : 4 }
 
@@ -98,20 +95,6 @@ package struct ResidualLayer<Scalar: BLASScalar>: LayerKind {
     package func weightInput(_ input: Matrix<Scalar>, tape: ActivationTape<Scalar>) -> Matrix<Scalar> {
         connectivity.weightInput(tape.branch, buffers: buffers)
     }
-    package func weightDelta(_ delta: Matrix<Scalar>, workspace: NoWorkspace<Scalar>) -> Matrix<Scalar> {
-        connectivity.positionRows(delta)
-    }
-    package func biasGradient(_ delta: Matrix<Scalar>, sums: RowAndColumnSums?, workspace: NoWorkspace<Scalar>)
-        -> [Double]
-    { connectivity.biasGradient(delta, sums: sums) }
-    package func perExampleShareSquares(
-        weightInput: Matrix<Scalar>, weightDelta: Matrix<Scalar>, weightGradient: inout Matrix<Scalar>
-    ) -> [Double]? {
-        connectivity.perExampleShareSquares(
-            weightInput: weightInput, weightDelta: weightDelta, weightGradient: &weightGradient)
-    }
-    package var weightNormFromGram: Bool { connectivity.weightNormFromGram }
-    package func weightGradientOrder(_ dW: inout Matrix<Scalar>) { connectivity.weightGradientOrder(&dW) }
 
     /// Two bits for the sum with G_l and a slope phi' of up to 2 (selu's is 1.76); with normalisation also
     /// the inverse std, at most eps^-1/2, and the two subtracted means; a convolution's adjoint's sums.
