@@ -8,7 +8,7 @@ CPU ?= native
 CPU_FLAGS := $(if $(PORTABLE),,-Xswiftc -target-cpu -Xswiftc $(CPU))
 BUILD_FLAGS := -c release $(CPU_FLAGS)
 BIN := .build/release/gradscope
-APT_PACKAGES := libopenblas-dev liblapacke-dev
+APT_PACKAGES := libopenblas-dev liblapacke-dev zlib1g-dev dataset-fashion-mnist
 
 .PHONY: setup build test sweep reproduce sweep-slurm bench format clean
 
@@ -16,7 +16,7 @@ CONFIGS := $(if $(CONFIG),$(CONFIG),$(wildcard experiments/*.json))
 SWEEP_MODE := $(if $(FORCE),--force,--resume)
 JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 
-## setup: install the system libraries (OpenBLAS, LAPACKE) when missing
+## setup: install the system libraries (OpenBLAS, LAPACKE, zlib) and the Fashion-MNIST data set when missing
 setup:
 	@missing=""; \
 	for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

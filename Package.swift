@@ -28,12 +28,14 @@ let package = Package(
     ],
     targets: [
         // The numerical core: the BLAS/LAPACK boundary, random streams, activations, initialisers,
-        // the network, training and mean-field theory. One module, so generic hot loops stay specialised.
+        // the network, training, mean-field theory and the image data sets it reads. One module, so generic
+        // hot loops stay specialised.
         .target(
             name: "GradScopeCore",
             dependencies: [
                 "CBLAS",
                 "CCPUID",
+                "CZlib",
                 .product(name: "RealModule", package: "swift-numerics"),
             ],
             // Square roots as instructions, not errno-setting libm calls: lets the
@@ -92,6 +94,8 @@ let package = Package(
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
         ),
         .systemLibrary(name: "CMalloc", path: "Modules/CMalloc"),
+        // zlib: the gzipped IDX files of the image data sets (Debian's zlib1g-dev).
+        .systemLibrary(name: "CZlib", path: "Modules/CZlib", providers: [.apt(["zlib1g-dev"])]),
         // cpuid and xgetbv: which of OpenBLAS's kernel sets this processor runs (header only).
         .systemLibrary(name: "CCPUID", path: "Modules/CCPUID"),
         .target(

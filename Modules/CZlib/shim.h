@@ -1,0 +1,2 @@
+// zlib, for reading gzipped data sets (gzread reads uncompressed files through unchanged).
+#include <zlib.h>
