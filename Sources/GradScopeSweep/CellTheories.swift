@@ -29,7 +29,8 @@ extension CellTheory {
     /// of the deepest one's). The distinct theories are computed concurrently.
     static func forCells(_ cells: [Cell]) -> [Int: CellTheory] {
         var deepest = [TheoryKey: Cell]()
-        for cell in cells where cell.normalization == .none && CellTheory.hasMeanField(cell) {
+        for cell in cells where cell.normalization == .none && CellTheory.hasMeanField(cell) && cell.input == .gaussian
+        {
             let key = TheoryKey(cell)
             if deepest[key].map({ $0.depth < cell.depth }) ?? true { deepest[key] = cell }
         }
@@ -51,7 +52,8 @@ extension CellTheory {
         }
         let theories = Dictionary(uniqueKeysWithValues: zip(families.map(\.key), computed))
         var result = [Int: CellTheory]()
-        for (index, cell) in cells.enumerated() where MeanField.firstLayerAlike(cell) {
+        // no theory for a data set's images: their pair correlations are the data's, not a Gaussian's
+        for (index, cell) in cells.enumerated() where MeanField.firstLayerAlike(cell) && cell.input == .gaussian {
             if cell.normalization != .none {
                 result[index] = NormalizedMeanField(cell).map {
                     CellTheory(

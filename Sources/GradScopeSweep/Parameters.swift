@@ -72,9 +72,20 @@ struct Parameter: Sendable {
         Parameter.number("forget_bias", \.cell.forgetBias, in: Cell.forgetBiasRange),
         Parameter.number("input_correlation", \.cell.inputCorrelation, in: Cell.inputCorrelationRange),
         Parameter.choice("layer", \.cell.layer),
-        Parameter.integer("image_size", \.cell.imageSize, in: Cell.imageSizeRange).convolutional,
+        Parameter(
+            key: "image_size",
+            read: { node throws(ValueError) in
+                let v = try Parameters.readInteger(node, in: Cell.imageSizeRange)
+                return { $0.cell.imageSize = v }
+            }, column: { $0.cell.layer == .conv || $0.cell.input != .gaussian ? "\($0.cell.mapSize)" : "" }),
         Parameter.integer("kernel_size", \.cell.kernelSize, in: Cell.imageSizeRange).convolutional,
         Parameter.choice("padding", \.cell.padding).convolutional,
+        Parameter(
+            key: "input",
+            read: { node throws(ValueError) in
+                let v = try InputSpec.read(node)
+                return { $0.cell.input = v }
+            }, column: { $0.cell.input.text }),
     ]
 
     /// The parameter keys, in the order of the CSV columns.

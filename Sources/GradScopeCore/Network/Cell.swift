@@ -33,17 +33,29 @@ package struct Cell: Hashable, Sendable {
     /// (feedforward cells).
     package var inputCorrelation: Double = 0
 
-    /// Dense layers (width x width weights) or convolutions (`width` channels on `imageSize` maps).
+    /// Dense layers (width x width weights) or convolutions (`width` channels on `mapSize` maps).
     package var layer: LayerType = .dense
-    /// Convolutions: the maps are imageSize x imageSize.
-    package var imageSize: Int = 16
+    /// `image_size` as set: the maps of a conv net, and the side a data set's images are averaged to; nil
+    /// means 16 for Gaussian inputs and the data's own side for a data set (`mapSize`).
+    package var imageSize: Int?
     /// Convolutions: odd kernels of kernelSize x kernelSize taps.
     package var kernelSize: Int = 3
     /// Convolutions: what lies beyond the border.
     package var padding: Padding = .circular
 
-    /// The features of each input x_t of a recurrent cell: `inputSize`, else `width`.
-    package var inputFeatures: Int { inputSize ?? width }
+    /// Where layer 1's inputs come from: Gaussian draws, or a data set's images.
+    package var input: InputSource = .gaussian
+
+    /// n, the side of the maps (conv) and of the images a data set gives (`imageSize`, else its default).
+    package var mapSize: Int { imageSize ?? input.side }
+
+    /// What layer 1 reads per position: a recurrent cell's x_t features and a dense net's input features
+    /// (`inputSize`, else `width`), a conv net's channels c_0; with a data set, its one grey channel (a dense
+    /// net reads the n^2 pixels).
+    package var inputFeatures: Int {
+        guard input != .gaussian else { return inputSize ?? width }
+        return layer == .conv ? 1 : mapSize * mapSize
+    }
 
     /// The contract's defaults.
     package init() {}
@@ -92,6 +104,33 @@ package struct Cell: Hashable, Sendable {
         }
         try Cell.check(initializer, key: "init")
         try Cell.check(inputInitializer, key: "input_init")
+        try validateDataSet()
+    }
+
+    /// A data set's inputs: a layered network, no `input_size` or `input_correlation` (the data sets them),
+    /// files that read, an `image_size` that divides the data's side, a batch the training split holds, and
+    /// `classes` the data's for `cross_entropy`.
+    private func validateDataSet() throws(ParameterError) {
+        guard input != .gaussian else { return }
+        guard !architecture.isRecurrent else {
+            throw ParameterError(
+                key: "input",
+                message: "a data set's images are read by plain and residual networks, not by "
+                    + architecture.rawValue)
+        }
+        for (key, isSet) in [("input_size", inputSize != nil), ("input_correlation", inputCorrelation != 0)]
+        where isSet {
+            throw ParameterError(key: key, message: "is set by the data with \"input\": \"\(input.text)\"; remove it")
+        }
+        guard let inputs = try input.inputs(size: mapSize) else { return }
+        guard batch <= inputs.data.train.count else {
+            throw ParameterError(
+                key: "batch", message: "must be at most the \(inputs.data.train.count) training images; got \(batch)")
+        }
+        if loss == .crossEntropy, classes != inputs.data.classes {
+            throw ParameterError(
+                key: "classes", message: "must be the data's \(inputs.data.classes) with cross_entropy; got \(classes)")
+        }
     }
 
     /// The initialiser's parameter must be a finite number > 0; the error names `key.parameter`.

@@ -103,6 +103,16 @@ package final class Network<Kind: LayerKind> {
         }
         objective = Objective(
             loss: cell.loss, seed: seed, batch: batch, shape: kind.featureShape(cell), classes: cell.classes)
+        if let images = try cell.input.inputs(size: cell.mapSize) {
+            // the first `batch` images of the seed's shuffle, and their labels for cross_entropy
+            let indices = Array(images.shuffledTraining(seed: seed).prefix(batch))
+            input = images.batch(images.data.train, indices: indices, inputStd: cell.inputStd).converted(
+                to: Scalar.self)
+            if cell.loss == .crossEntropy {
+                objective = Objective(
+                    loss: .crossEntropy, matrix: objective.matrix, labels: indices.map { images.data.train.labels[$0] })
+            }
+        }
         let empty = Matrix<Scalar>(rows: 0, columns: 0)
         (hidden, tapes, scratch, gradient, delta) = ([], [], empty, empty, empty)
         workspace = kind.makeWorkspace(rows: batch, features: features)

@@ -138,3 +138,54 @@ struct FashionMNISTTests {
         #expect(half.std < std)
     }
 }
+
+/// `input`: the images a network reads at initialisation.
+extension FashionMNISTTests {
+    @Test(
+        "A network on fashion_mnist reads the first batch images of its seed's shuffle, standardised, with their labels"
+    )
+    func networkInputs() throws {
+        for layer in LayerType.allCases {
+            var cell = tinyCell(.relu, .crossEntropy, .plain, width: 4, batch: 6, depth: 2)
+            (cell.input, cell.imageSize, cell.layer, cell.classes) = (.fashionMNIST, 7, layer, 10)
+            cell.inputStd = 0.5
+            try cell.validate()
+            let network = try makeNetwork(cell, seed: 9)
+            let images = try #require(try cell.input.inputs(size: 7))
+            let indices = Array(images.shuffledTraining(seed: 9).prefix(6))
+            let expected = images.batch(images.data.train, indices: indices, inputStd: 0.5)
+            #expect(network.input.columns == 49 && network.input.elements == expected.elements, "\(layer)")
+            #expect(network.objective.labels == indices.map { images.data.train.labels[$0] })
+            #expect(network.weights[0].rows == (layer == .conv ? 9 : 49))  // c_0 = 1 grey channel
+            #expect(network.measure().status == .ok)
+            #expect(cell.inputFeatures == (layer == .conv ? 1 : 49))
+        }
+    }
+
+    @Test("input errors: an image_size that does not divide 28, keys the data sets, a recurrent cell, a missing file")
+    func inputErrors() throws {
+        var cell = Cell()
+        (cell.input, cell.imageSize) = (.fashionMNIST, 5)
+        #expect(throws: ParameterError.self) { try cell.validate() }
+        do { try cell.validate() } catch {
+            #expect(error.key == "image_size" && error.message.contains("1, 2, 4, 7, 14, 28"))
+        }
+        for change in [
+            { (c: inout Cell) in c.inputSize = 4 }, { $0.inputCorrelation = 0.5 }, { $0.architecture = .rnn },
+        ] {
+            var bad = Cell()
+            bad.input = .fashionMNIST
+            change(&bad)
+            #expect(throws: ParameterError.self) { try bad.validate() }
+        }
+        var missing = Cell()
+        let files = DataSetFiles(images: "/nonexistent/a", labels: "/nonexistent/b", testImages: "/x", testLabels: "/y")
+        missing.input = .dataSet(name: "idx", files: files)
+        do {
+            try missing.validate()
+            Issue.record("a missing file validated")
+        } catch {
+            #expect(error.key == "input" && error.message.contains("/nonexistent/a"), "\(error)")
+        }
+    }
+}

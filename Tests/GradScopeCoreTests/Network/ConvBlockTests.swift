@@ -41,7 +41,7 @@ struct ConvBlockTests {
             cell.normalization = normalization
             let network = try makeNetwork(cell, seed: 2)
             let h = try #require(try network.hidden(atLayer: 1))  // linear: H_1 = N(Z_1)
-            let (channels, positions, batch) = (cell.width, cell.imageSize * cell.imageSize, cell.batch)
+            let (channels, positions, batch) = (cell.width, cell.mapSize * cell.mapSize, cell.batch)
             // the groups SPEC names, from the position-major layout (b, y, x, c)
             let groups: [[Int]] =
                 normalization == .batch
@@ -63,7 +63,7 @@ struct ConvBlockTests {
         let network = try makeNetwork(cell, seed: 6)
         let h = try #require(try network.hidden(atLayer: 2))
         let base = try #require(try network.loss(hidden: h, atLayer: 2))
-        let (c, positions) = (cell.width, cell.imageSize * cell.imageSize)
+        let (c, positions) = (cell.width, cell.mapSize * cell.mapSize)
         var permuted = h.elements, averaged = h.elements
         for b in 0..<h.rows {
             let row = b * h.columns

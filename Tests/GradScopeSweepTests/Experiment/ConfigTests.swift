@@ -147,6 +147,15 @@ struct ConfigTests {
         ),
         (#"{"name": "x", "layer": "conv", "train": {}}"#, "train.task", "dense inputs"),
         (#"{"name": "x", "input_size": 4, "train": {}}"#, "train.task", "dense inputs"),
+        (#"{"name": "x", "input": "fashion_mnst"}"#, "input", "did you mean `fashion_mnist`"),
+        (#"{"name": "x", "input": "fashion_mnist", "image_size": 5}"#, "image_size", "1, 2, 4, 7, 14, 28"),
+        (#"{"name": "x", "input": "fashion_mnist", "input_size": 4}"#, "input_size", "set by the data"),
+        (#"{"name": "x", "input": "fashion_mnist", "architecture": "gru"}"#, "input", "plain and residual"),
+        (#"{"name": "x", "input": {"name": "idx", "images": "/nope/a"}}"#, "input.labels", "idx needs"),
+        (
+            #"{"name": "x", "input": {"name": "idx", "images": "/nope/a", "labels": "/nope/b", "test_images": "/c", "#
+                + #""test_labels": "/d"}}"#, "input", "/nope/a: expected a readable file"
+        ),
         (#"{"name": "x", "input_init": "he_normal"}"#, "input_init", "rnn, lstm, gru only"),
         (#"{"name": "x", "architecture": "rnn", "input_size": 0}"#, "input_size", "1 ... 16384"),
         (#"{"name": "x", "architecture": "rnn", "input_init": {"name": "normal"}}"#, "input_init.std", "needs"),

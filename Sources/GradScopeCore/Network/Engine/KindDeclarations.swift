@@ -22,7 +22,7 @@ package enum CellOption: String, CaseIterable, Sendable {
         case .inputSize: cell.inputSize != defaults.inputSize
         case .inputInit: cell.inputInitializer != defaults.inputInitializer
         case .forgetBias: cell.forgetBias != defaults.forgetBias
-        case .imageSize: cell.imageSize != defaults.imageSize
+        case .imageSize: cell.imageSize != nil
         case .kernelSize: cell.kernelSize != defaults.kernelSize
         case .padding: cell.padding != defaults.padding
         }
@@ -110,7 +110,8 @@ extension Cell {
             throw ParameterError(
                 key: "layer", message: "conv is built for architecture \(valid) (got \(architecture.rawValue))")
         }
-        let options = kindDeclaration.options
+        var options = kindDeclaration.options
+        if input != .gaussian { options.insert(.imageSize) }  // a data set's images are averaged to image_size
         for option in CellOption.allCases where option.isSet(in: self) && !options.contains(option) {
             if option.isConvolutional, layer != .conv {
                 throw ParameterError(key: option.rawValue, message: "is read by conv layers only (\"layer\": \"conv\")")

@@ -13,7 +13,7 @@ package enum Connectivity: Hashable, Sendable {
         case .dense: self = .dense
         case .conv:
             self = .convolution(
-                ConvGeometry(channels: cell.width, size: cell.imageSize, kernel: cell.kernelSize, padding: cell.padding)
+                ConvGeometry(channels: cell.width, size: cell.mapSize, kernel: cell.kernelSize, padding: cell.padding)
             )
         }
     }
@@ -70,11 +70,11 @@ package enum Connectivity: Hashable, Sendable {
     /// has no kernel to put a `delta_orthogonal` centre tap in.
     func validate(_ cell: Cell) throws(ParameterError) {
         guard case .convolution = self else { return try cell.requireNoDeltaOrthogonal() }
-        try ParameterError.check("image_size", cell.imageSize, in: Cell.imageSizeRange)
-        guard cell.kernelSize % 2 == 1, (1...cell.imageSize).contains(cell.kernelSize) else {
+        try ParameterError.check("image_size", cell.mapSize, in: Cell.imageSizeRange)
+        guard cell.kernelSize % 2 == 1, (1...cell.mapSize).contains(cell.kernelSize) else {
             throw ParameterError(
                 key: "kernel_size",
-                message: "must be odd and in 1 ... image_size (\(cell.imageSize)), got \(cell.kernelSize)")
+                message: "must be odd and in 1 ... image_size (\(cell.mapSize)), got \(cell.kernelSize)")
         }
         if case .deltaOrthogonal = cell.initializer, cell.inputFeatures > cell.width {
             throw ParameterError(
