@@ -38,13 +38,7 @@ struct Parameter: Sendable {
         Parameter.choice("activation", \.cell.activation).original,
         Parameter.integer("depth", \.cell.depth, in: Cell.depthRange).original,
         Parameter.integer("width", \.cell.width, in: Cell.widthRange).original,
-        Parameter(
-            key: "init",
-            read: { node throws(ValueError) in
-                let v = try InitializerSpec.read(node)
-                return { $0.initializer = v }
-            }, column: { $0.initializer.text }
-        ).original,
+        Parameter.value("init", \.initializer, InitializerSpec.read) { $0.initializer.text }.original,
         Parameter.number("bias_std", \.cell.biasStd, in: Cell.biasStdRange).original,
         Parameter.choice("architecture", \.cell.architecture).original,
         Parameter.number("residual_scale", \.cell.residualScale, in: Cell.residualScaleRange).original,
@@ -55,37 +49,21 @@ struct Parameter: Sendable {
         Parameter.choice("loss", \.cell.loss).original,
         Parameter.integer("classes", \.cell.classes, in: Cell.classesRange).original,
         Parameter.choice("precision", \.cell.precision).original,
-        Parameter(
-            key: "input_init",
-            read: { node throws(ValueError) in
-                let v = try InitializerSpec.read(node)
-                return { $0.inputInitializer = v }
-            }, column: { $0.cell.layout.recurrent ? $0.inputInitializer.text : "" }
-        ),
-        Parameter(
-            key: "input_size",
-            read: { node throws(ValueError) in
-                let v = try Parameters.readInteger(node, in: Cell.widthRange)
-                return { $0.cell.inputSize = v }
-            }, column: { $0.cell.layout.recurrent || $0.cell.inputSize != nil ? "\($0.cell.inputFeatures)" : "" }
-        ),
+        Parameter.value("input_init", \.inputInitializer, InitializerSpec.read) {
+            $0.cell.layout.recurrent ? $0.inputInitializer.text : ""
+        },
+        Parameter.value("input_size", \.cell.inputSize, Parameters.optionalInteger(in: Cell.widthRange)) {
+            $0.cell.layout.recurrent || $0.cell.inputSize != nil ? "\($0.cell.inputFeatures)" : ""
+        },
         Parameter.number("forget_bias", \.cell.forgetBias, in: Cell.forgetBiasRange),
         Parameter.number("input_correlation", \.cell.inputCorrelation, in: Cell.inputCorrelationRange),
         Parameter.choice("layer", \.cell.layer),
-        Parameter(
-            key: "image_size",
-            read: { node throws(ValueError) in
-                let v = try Parameters.readInteger(node, in: Cell.imageSizeRange)
-                return { $0.cell.imageSize = v }
-            }, column: { $0.cell.layer == .conv || $0.cell.input != .gaussian ? "\($0.cell.mapSize)" : "" }),
+        Parameter.value("image_size", \.cell.imageSize, Parameters.optionalInteger(in: Cell.imageSizeRange)) {
+            $0.cell.layer == .conv || $0.cell.input != .gaussian ? "\($0.cell.mapSize)" : ""
+        },
         Parameter.integer("kernel_size", \.cell.kernelSize, in: Cell.imageSizeRange).convolutional,
         Parameter.choice("padding", \.cell.padding).convolutional,
-        Parameter(
-            key: "input",
-            read: { node throws(ValueError) in
-                let v = try InputSpec.read(node)
-                return { $0.cell.input = v }
-            }, column: { $0.cell.input.text }),
+        Parameter.value("input", \.cell.input, InputSpec.read) { $0.cell.input.text },
     ]
 
     /// The parameter keys, in the order of the CSV columns.
@@ -124,12 +102,21 @@ struct Parameter: Sendable {
         _ key: String, _ path: WritableKeyPath<CellDraft, V> & Sendable,
         _ reader: @escaping @Sendable (JSONNode) throws(ValueError) -> V
     ) -> Parameter {
+        value(key, path, reader, column: { "\($0[keyPath: path])" })
+    }
+
+    /// A parameter whose value `reader` reads and `column` prints.
+    static func value<V: Sendable>(
+        _ key: String, _ path: WritableKeyPath<CellDraft, V> & Sendable,
+        _ reader: @escaping @Sendable (JSONNode) throws(ValueError) -> V,
+        column: @escaping @Sendable (CellDraft) -> String
+    ) -> Parameter {
         Parameter(
             key: key,
             read: { node throws(ValueError) in
                 let v = try reader(node)
                 return { $0[keyPath: path] = v }
-            }, column: { "\($0[keyPath: path])" })
+            }, column: column)
     }
 }
 
@@ -153,6 +140,11 @@ enum Parameters {
             )
         }
         return v
+    }
+
+    /// The reader of an integer in `range` set into an optional field (nil: the key's default).
+    static func optionalInteger(in range: ClosedRange<Int>) -> @Sendable (JSONNode) throws(ValueError) -> Int? {
+        { node throws(ValueError) in try readInteger(node, in: range) }
     }
 
     static func readInteger(_ node: JSONNode, in range: ClosedRange<Int>) throws(ValueError) -> Int {
