@@ -99,7 +99,7 @@ package final class Network<Kind: LayerKind> {
             weights = drawn as? [Matrix<Scalar>] ?? drawn.map { $0.converted(to: Scalar.self) }
             biases = (1...depth).map { bias($0).map { Scalar($0) } }
             hiddenBias = []
-            input = Self.correlatedInput(cell, features: inputFeatures, seed: seed).converted(to: Scalar.self)
+            input = Matrix(rows: 0, columns: 0)
         }
         objective = Objective(
             loss: cell.loss, seed: seed, batch: batch, shape: kind.featureShape(cell), classes: cell.classes)
@@ -112,6 +112,8 @@ package final class Network<Kind: LayerKind> {
                 objective = Objective(
                     loss: .crossEntropy, matrix: objective.matrix, labels: indices.map { images.data.train.labels[$0] })
             }
+        } else if !layout.recurrent {
+            input = Self.correlatedInput(cell, features: inputFeatures, seed: seed).converted(to: Scalar.self)
         }
         let empty = Matrix<Scalar>(rows: 0, columns: 0)
         (hidden, tapes, scratch, gradient, delta) = ([], [], empty, empty, empty)
