@@ -87,7 +87,7 @@ package enum Connectivity: Hashable, Sendable {
     /// Z = H W + b or P K + b into `z` (rows x features), from H = `input`; with `inRange`, recomputed in
     /// range after a non-finite result from finite factors (`AffineMap.applyInRange`).
     func affine<S: BLASScalar>(
-        _ map: AffineMap<S>, _ input: Matrix<S>, into z: inout Matrix<S>, buffers: PatchBuffers<S>,
+        _ map: AffineMap<S>, _ input: Matrix<S>, into z: inout Matrix<S>, buffers: PatchBuffers<S>?,
         inRange: Bool = false
     ) -> RunStatus {
         guard case .convolution(let layers) = self else {
@@ -97,7 +97,7 @@ package enum Connectivity: Hashable, Sendable {
             }
             return map.applyInRange(input, into: &z)
         }
-        let g = layers.reading(input.columns)
+        let (g, buffers) = (layers.reading(input.columns), buffers ?? PatchBuffers())
         ConvKernels.patches(input, g, into: &buffers.patches)
         let patches = buffers.patches
         let features = z.columns
@@ -114,12 +114,12 @@ package enum Connectivity: Hashable, Sendable {
 
     /// G_{l-1} = D W^T, or the patches' adjoint of D K^T, into `out`.
     func adjoint<S: BLASScalar>(
-        _ delta: Matrix<S>, weights: Matrix<S>, into out: inout Matrix<S>, buffers: PatchBuffers<S>
+        _ delta: Matrix<S>, weights: Matrix<S>, into out: inout Matrix<S>, buffers: PatchBuffers<S>?
     ) {
         guard case .convolution(let layers) = self else {
             return S.gemm(delta, transposeA: false, weights, transposeB: true, into: &out, alpha: 1, beta: 0)
         }
-        let g = layers.reading(out.columns)
+        let (g, buffers) = (layers.reading(out.columns), buffers ?? PatchBuffers())
         let d = positionRows(delta)
         buffers.gradient.reshape(rows: d.rows, columns: g.patch)
         S.gemm(
@@ -136,8 +136,9 @@ package enum Connectivity: Hashable, Sendable {
     }
 
     /// What W_l multiplies: `x` itself, or its patches (dK = P^T D, in tap-major row order: `weightGradientOrder`).
-    func weightInput<S: BLASScalar>(_ x: Matrix<S>, buffers: PatchBuffers<S>) -> Matrix<S> {
+    func weightInput<S: BLASScalar>(_ x: Matrix<S>, buffers: PatchBuffers<S>?) -> Matrix<S> {
         guard case .convolution(let g) = self else { return x }
+        let buffers = buffers ?? PatchBuffers()
         ConvKernels.patches(x, g.reading(x.columns), into: &buffers.patches)
         return buffers.patches
     }
@@ -210,7 +211,8 @@ package enum Connectivity: Hashable, Sendable {
 /// shapes, checks and what the measurement reads about W_l follow from it, declared once here.
 package protocol ConnectedKind: LayerKind where Workspace == NoWorkspace<Scalar> {
     var connectivity: Connectivity { get }
-    var buffers: PatchBuffers<Scalar> { get }
+    /// A convolution's reused patches (nil for dense layers, which need none).
+    var buffers: PatchBuffers<Scalar>? { get }
 }
 
 extension ConnectedKind {

@@ -9,11 +9,12 @@ package struct PlainLayer<Scalar: BLASScalar>: ConnectedKind {
     let normalizer: Normalizer?
     package let connectivity: Connectivity
     /// A convolution's patches and their gradient, reused across layers.
-    package let buffers = PatchBuffers<Scalar>()
+    package let buffers: PatchBuffers<Scalar>?
     package let layout: ParameterLayout
 
     package init(_ cell: Cell) {
         (activation, normalizer, connectivity) = (cell.activation, Normalizer(cell), Connectivity(cell))
+        buffers = connectivity == .dense ? nil : PatchBuffers()
         layout = ParameterLayout(recurrent: cell.architecture == .rnn)
     }
 

@@ -6,13 +6,14 @@ package struct ResidualLayer<Scalar: BLASScalar>: ConnectedKind {
     let normalizer: Normalizer?
     package let connectivity: Connectivity
     /// A convolution's patches and their gradient, reused across layers.
-    package let buffers = PatchBuffers<Scalar>()
+    package let buffers: PatchBuffers<Scalar>?
     /// alpha, the branch's weight.
     let scale: Double
 
     package init(_ cell: Cell) {
         (activation, normalizer, scale) = (cell.activation, Normalizer(cell), cell.residualScale)
         connectivity = Connectivity(cell)
+        buffers = connectivity == .dense ? nil : PatchBuffers()
     }
 
     package var layout: ParameterLayout { ParameterLayout() }
