@@ -32,8 +32,6 @@ package struct ConvGeometry: Hashable, Sendable {
     var positions: Int { size * size }
     /// Entries of one patch, c_in k^2: the rows of K.
     var patch: Int { inputChannels * kernel * kernel }
-    /// The centre tap's offset within a channel's k^2 block of a patch.
-    var centre: Int { radius * kernel + radius }
 
     /// The map coordinate that tap `d` of position `p` reads, nil where it falls on zero padding.
     @inline(__always) func source(_ p: Int, _ d: Int) -> Int? {
