@@ -98,7 +98,7 @@ package enum Connectivity: Hashable, Sendable {
             return map.applyInRange(input, into: &z)
         }
         let (g, buffers) = (layers.reading(input.columns), buffers ?? PatchBuffers())
-        ConvKernels.patches(input, g, into: &buffers.patches)
+        ConvKernels.patches(input, g, into: &buffers.patches, moves: buffers.moves(examples: input.rows, g))
         let patches = buffers.patches
         let features = z.columns
         z = z.reshaped(rows: patches.rows, columns: g.channels)
@@ -125,7 +125,8 @@ package enum Connectivity: Hashable, Sendable {
         S.gemm(
             d, transposeA: false, ConvKernels.tapMajor(weights, g), transposeB: true, into: &buffers.gradient,
             alpha: 1, beta: 0)
-        ConvKernels.accumulate(buffers.gradient, g, into: &out)
+        ConvKernels.accumulate(
+            buffers.gradient, g, into: &out, moves: buffers.moves(examples: out.rows, g, adjoint: true))
     }
 
     /// The bits beyond max|D| max|W| that the adjoint's sums of up to k^2 terms per entry may need.
@@ -139,7 +140,8 @@ package enum Connectivity: Hashable, Sendable {
     func weightInput<S: BLASScalar>(_ x: Matrix<S>, buffers: PatchBuffers<S>?) -> Matrix<S> {
         guard case .convolution(let g) = self else { return x }
         let buffers = buffers ?? PatchBuffers()
-        ConvKernels.patches(x, g.reading(x.columns), into: &buffers.patches)
+        let read = g.reading(x.columns)
+        ConvKernels.patches(x, read, into: &buffers.patches, moves: buffers.moves(examples: x.rows, read))
         return buffers.patches
     }
 
@@ -241,4 +243,24 @@ extension ConnectedKind {
 package final class PatchBuffers<Scalar: BLASScalar>: @unchecked Sendable {
     var patches = Matrix<Scalar>.empty
     var gradient = Matrix<Scalar>.empty
+    /// The block moves of im2col and of its adjoint, kept for the shape they were made for (every layer but
+    /// the first, which reads c_0 channels, shares them).
+    private var kept: [MoveKey: [BlockMove]] = [:]
+
+    private struct MoveKey: Hashable {
+        let examples: Int, geometry: ConvGeometry, adjoint: Bool
+    }
+
+    /// `ConvKernels.tapMoves` (or `adjointMoves`) for `examples` maps of `geometry`, made once.
+    func moves(examples: Int, _ geometry: ConvGeometry, adjoint: Bool = false) -> [BlockMove] {
+        let key = MoveKey(examples: examples, geometry: geometry, adjoint: adjoint)
+        if let moves = kept[key] { return moves }
+        if kept.count >= 8 { kept.removeAll() }  // batches of another size: make them afresh
+        let moves =
+            adjoint
+            ? ConvKernels.adjointMoves(examples: examples, geometry)
+            : ConvKernels.tapMoves(examples: examples, geometry)
+        kept[key] = moves
+        return moves
+    }
 }

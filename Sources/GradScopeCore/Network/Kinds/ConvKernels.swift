@@ -60,24 +60,33 @@ enum ConvKernels {
 
     /// `patches` into `p`, reusing its storage when it has the shape already: the entries that zero padding
     /// leaves out are never written, so they stay the zeros of its allocation.
-    static func patches<S: BLASScalar>(_ h: Matrix<S>, _ g: ConvGeometry, into p: inout Matrix<S>) {
+    static func patches<S: BLASScalar>(
+        _ h: Matrix<S>, _ g: ConvGeometry, into p: inout Matrix<S>, moves: [BlockMove]? = nil
+    ) {
         if p.rows != h.rows * g.positions || p.columns != g.patch {
             p = Matrix(rows: h.rows * g.positions, columns: g.patch)
         }
-        S.move(
-            tapMoves(examples: h.rows, g), columns: g.inputChannels, from: h.elements, into: &p.elements, adding: false)
+        let moves = moves ?? tapMoves(examples: h.rows, g)
+        S.move(moves, columns: g.inputChannels, from: h.elements, into: &p.elements, adding: false)
     }
 
     /// The adjoint of `patches`: each entry of `dp` added back to the map entry it was read from, into
     /// `out` (examples x positions·channels).
-    static func accumulate<S: BLASScalar>(_ dp: Matrix<S>, _ g: ConvGeometry, into out: inout Matrix<S>) {
+    static func accumulate<S: BLASScalar>(
+        _ dp: Matrix<S>, _ g: ConvGeometry, into out: inout Matrix<S>, moves: [BlockMove]? = nil
+    ) {
         for i in out.elements.indices { out.elements[i] = 0 }
-        let moves = tapMoves(examples: out.rows, g).map {
+        let moves = moves ?? adjointMoves(examples: out.rows, g)
+        S.move(moves, columns: g.inputChannels, from: dp.elements, into: &out.elements, adding: true)
+    }
+
+    /// `tapMoves` reversed: from the patches back into the map.
+    static func adjointMoves(examples: Int, _ g: ConvGeometry) -> [BlockMove] {
+        tapMoves(examples: examples, g).map {
             BlockMove(
                 source: $0.destination, sourceStride: $0.destinationStride, destination: $0.source,
                 destinationStride: $0.sourceStride, rows: $0.rows)
         }
-        S.move(moves, columns: g.inputChannels, from: dp.elements, into: &out.elements, adding: true)
     }
 
     /// The block moves of im2col, from the map (examples x positions·channels) into the patches: for each
