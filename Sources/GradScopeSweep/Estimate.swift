@@ -11,8 +11,8 @@ package struct RunEstimate: Sendable, Equatable {
     package let bytes: Double
 
     /// With `training`: plus (steps + 1) forward and backward passes that form every dW_l,
-    /// 2 width^2 per layer and example for each evaluation of the training subset and held-out set,
-    /// and the training state (initial weights, gradients, two optimiser moments, the data).
+    /// a forward pass per example (2 width^2 per dense layer) for each evaluation of the training subset and
+    /// held-out set, and the training state (initial weights, gradients, two optimiser moments, the data).
     package init(_ cell: Cell, training: TrainingSettings?) {
         let base = RunEstimate(cell)
         guard let training else {
@@ -23,15 +23,19 @@ package struct RunEstimate: Sendable, Equatable {
             self = base.addingSequenceTraining(cell, training)
             return
         }
-        let (w, b, l) = (Double(cell.width), Double(cell.batch), Double(cell.depth))
+        let shape = LayerShape(cell)
+        let (b, l) = (Double(cell.batch), Double(cell.depth))
         let scalar = cell.precision == .float64 ? 8.0 : 4.0
-        let examples = Double(training.trainSize + TrainingSettings.testSize)
-        let evaluated = Double(min(training.trainSize, TrainingSettings.testSize) + TrainingSettings.testSize)
-        let evaluations = Double(training.recordedSteps.count) * evaluated * 2 * w * w * l
-        flops = base.flops + Double(training.steps + 1) * 6 * b * w * w * l + evaluations
+        let sizes = training.exampleCounts(cell)
+        let evaluations = Double(training.recordedSteps.count) * sizes.evaluated * shape.forwardFlops(batch: 1) * l
+        flops = base.flops + Double(training.steps + 1) * 3 * shape.forwardFlops(batch: b) * l + evaluations
         // the teacher, or the cluster centres
+        let w = Double(cell.width)
         let task = training.task == .teacher ? 2 * w * w * 8 : Double(cell.classes) * w * 8
-        bytes = base.bytes + 4 * l * w * w * scalar + 2 * examples * w * 8 + task
+        let targets = training.task == .images ? 0 : w  // a drawn task's targets (teacher) or their room
+        bytes =
+            base.bytes + 4 * l * shape.weights * scalar + sizes.stored * (Double(cell.inputFeatures) + targets) * 8
+            + task
     }
 
     /// A recurrent cell's training on sequences, from one run's estimate (one pass through time at
@@ -42,12 +46,11 @@ package struct RunEstimate: Sendable, Equatable {
         let (w, k, t) = (Double(cell.width), Double(cell.inputFeatures), Double(cell.depth))
         let g = Double(cell.layout.gates)
         let scalar = cell.precision == .float64 ? 8.0 : 4.0
-        let evaluated = Double(min(training.trainSize, TrainingSettings.testSize) + TrainingSettings.testSize)
-        let evaluations = Double(training.recordedSteps.count) * evaluated / Double(cell.batch) * flops / 3
-        let examples = Double(training.trainSize + TrainingSettings.testSize)
+        let sizes = training.exampleCounts(cell)
+        let evaluations = Double(training.recordedSteps.count) * sizes.evaluated / Double(cell.batch) * flops / 3
         return RunEstimate(
             flops: flops + Double(training.steps + 1) * flops + evaluations,
-            bytes: bytes + 4 * g * w * (w + k + 1) * scalar + examples * (t * k + 1) * 8)
+            bytes: bytes + 4 * g * w * (w + k + 1) * scalar + sizes.stored * (t * k + 1) * 8)
     }
 
     /// Plus the Jacobian spectrum of one example's f x f map (f = width, or a conv net's c n^2 features):
@@ -137,6 +140,17 @@ extension RunEstimate {
         let states: Double = t * (Double(cell.kindDeclaration.savedStates) * b * w + b * k) * scalar
         let scratch: Double = 4 * g * b * w * scalar
         return RunEstimate(flops: flops, bytes: weights + states + scratch)
+    }
+}
+
+extension TrainingSettings {
+    /// The examples a run of `cell` keeps (training and held-out sets) and those it evaluates at each recorded step
+    /// (the training subset and the held-out set).
+    func exampleCounts(_ cell: Cell) -> (stored: Double, evaluated: Double) {
+        let images = task == .images ? try? cell.input.inputs(size: cell.mapSize) : nil
+        let train = trainingExamples(available: images?.data.train.count)
+        let test = heldOutExamples(available: images?.data.test.count)
+        return (Double(train + test), Double(min(train, TrainingSettings.trainingSubsetSize) + test))
     }
 }
 

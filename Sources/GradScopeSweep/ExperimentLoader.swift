@@ -109,9 +109,10 @@ struct ConfigReader {
                 "name", document,
                 "missing: every config needs a \"name\" ([a-z0-9][a-z0-9_-]*); results go to <output>/<name>/")
         }
-        let axes = sweep.map { readSweep($0, topLevel: members, base: base) } ?? []
+        let grids = sweep.map { readSweep($0, topLevel: members, base: base) } ?? []
         guard errors.isEmpty, let name else { return nil }
-        return buildGrid(name: name, description: description, document: document, base: base, axes: axes, seeds: seeds)
+        return buildGrid(
+            name: name, description: description, document: document, base: base, grids: grids, seeds: seeds)
     }
 
     mutating func readName(_ node: JSONNode) -> String? {

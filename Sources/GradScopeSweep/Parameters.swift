@@ -231,7 +231,7 @@ package struct CellDraft: Hashable, Sendable {
 
     /// `jacobian` when on and the `train` settings if any.
     private var settingColumns: [(key: String, value: String)] {
-        (jacobian ? [("jacobian", "true")] : []) + (training?.columns ?? [])
+        (jacobian ? [("jacobian", "true")] : []) + (training?.columns(for: cell) ?? [])
     }
 
     /// The largest f whose f x f Jacobian (three such matrices in float64 and an SVD) gradscope forms: 16,384,

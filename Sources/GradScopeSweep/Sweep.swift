@@ -1,3 +1,4 @@
+import Algorithms
 import GradScopeCore
 import GradScopeResults
 /// One sweep axis: a key and the settings of its values.
@@ -7,17 +8,40 @@ struct Axis {
 }
 
 extension ConfigReader {
-    /// Reads the `sweep` object: each key a parameter (or `init.<parameter>`), each value a non-empty list.
-    mutating func readSweep(_ member: JSONMember, topLevel: [JSONMember], base: CellDraft) -> [Axis] {
-        guard case .object(let members) = member.value.value else {
+    /// Reads `sweep`: one grid, an object whose keys are parameters (or `init.<parameter>`, `train.<key>`) and
+    /// whose values are non-empty lists; or a non-empty list of such objects, several grids whose cells are
+    /// run one grid after the other.
+    mutating func readSweep(_ member: JSONMember, topLevel: [JSONMember], base: CellDraft) -> [[Axis]] {
+        switch member.value.value {
+        case .object(let members): return [readGrid(members, path: "sweep", topLevel: topLevel, base: base)]
+        case .array(let grids) where !grids.isEmpty:
+            return grids.enumerated().map { g, grid in
+                guard case .object(let members) = grid.value else {
+                    fail(
+                        "sweep[\(g)]", grid,
+                        "must be an object {\"parameter\": [values, ...]}; got \(grid.value.typeName)")
+                    return []
+                }
+                return readGrid(members, path: "sweep[\(g)]", topLevel: topLevel, base: base)
+            }
+        default:
             fail(
                 "sweep", member.value,
-                "must be an object {\"parameter\": [values, ...]}; got \(member.value.value.typeName)")
+                "must be an object {\"parameter\": [values, ...]} or a non-empty list of them (several grids); got "
+                    + "\(member.value.value.typeName == "an array" ? "an empty list" : member.value.value.typeName)")
             return []
         }
+    }
+
+    /// Reads one grid's axes from the members of its object at `path`.
+    private mutating func readGrid(
+        _ members: [JSONMember], path gridPath: String, topLevel: [JSONMember], base: CellDraft
+    )
+        -> [Axis]
+    {
         var axes = [Axis]()
         for axis in members {
-            let path = "sweep.\(axis.key)"
+            let path = "\(gridPath).\(axis.key)"
             guard let setting = axisReader(axis, path: path, topLevel: topLevel, swept: members, base: base) else {
                 continue
             }
@@ -118,17 +142,49 @@ extension ConfigReader {
         return nil
     }
 
-    /// The cartesian product of the axes (first axis slowest) applied to `base`.
+    /// The cartesian product of each grid's axes (first axis slowest) applied to `base`, grid after grid; a cell
+    /// that two grids both define is a mistake.
     mutating func buildGrid(
-        name: String, description: String, document: JSONNode, base: CellDraft, axes: [Axis], seeds: [Int]
+        name: String, description: String, document: JSONNode, base: CellDraft, grids: [[Axis]], seeds: [Int]
     ) -> Experiment? {
+        var drafts = [CellDraft](), seen = [CellDraft: Int]()
+        for (g, axes) in (grids.isEmpty ? [[]] : grids).enumerated() {
+            guard let grid = buildDrafts(document: document, base: base, axes: axes) else { return nil }
+            for draft in grid {
+                if let first = seen[draft] {
+                    fail("sweep[\(g)]", document["sweep"], "defines cell \(drafts.count) again (grid \(first) has it)")
+                    return nil
+                }
+                seen[draft] = g
+                drafts.append(draft)
+            }
+            guard drafts.count <= ExperimentLoader.maximumCells else { return tooMany(document) }
+        }
+        let canonicals = drafts.map(GridCell.canonical)
+        let ids = CellID.assign(canonicals)
+        let cells = drafts.indices.map {
+            GridCell(index: $0, draft: drafts[$0], canonical: canonicals[$0], id: ids[$0])
+        }
+        let keys = grids.flatMap { $0.map(\.key) }.uniqued()
+        return Experiment(
+            file: file, name: name, description: description, document: document, axes: Array(keys), cells: cells,
+            seeds: seeds)
+    }
+
+    private mutating func tooMany(_ document: JSONNode) -> Experiment? {
+        fail(
+            "sweep", document["sweep"],
+            "defines more than \(ExperimentLoader.maximumCells) cells; split it into several configs")
+        return nil
+    }
+
+    /// The validated cells of one grid: the cartesian product of `axes` (first axis slowest) applied to `base`.
+    private mutating func buildDrafts(document: JSONNode, base: CellDraft, axes: [Axis]) -> [CellDraft]? {
         var count = 1
         for axis in axes {
             let (product, overflow) = count.multipliedReportingOverflow(by: axis.settings.count)
             guard !overflow, product <= ExperimentLoader.maximumCells else {
-                fail(
-                    "sweep", document["sweep"],
-                    "defines more than \(ExperimentLoader.maximumCells) cells; split it into several configs")
+                _ = tooMany(document)
                 return nil
             }
             count = product
@@ -152,13 +208,6 @@ extension ConfigReader {
             }
             drafts.append(draft)
         }
-        let canonicals = drafts.map(GridCell.canonical)
-        let ids = CellID.assign(canonicals)
-        let cells = drafts.indices.map {
-            GridCell(index: $0, draft: drafts[$0], canonical: canonicals[$0], id: ids[$0])
-        }
-        return Experiment(
-            file: file, name: name, description: description, document: document,
-            axes: axes.map(\.key), cells: cells, seeds: seeds)
+        return drafts
     }
 }

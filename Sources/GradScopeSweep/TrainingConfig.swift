@@ -3,7 +3,9 @@ import GradScopeResults
 /// The `train` object of a config, read from JSON, and its CSV columns.
 extension TrainingSettings {
     /// The keys of the `train` object, in the order of their CSV columns.
-    static let keys = ["steps", "learning_rate", "optimizer", "momentum", "record_every", "task", "train_size"]
+    static let keys = [
+        "steps", "learning_rate", "optimizer", "momentum", "record_every", "task", "train_size", "test_size",
+    ]
 
     /// A change to the settings: one key set to one value.
     typealias Setting = @Sendable (inout TrainingSettings) -> Void
@@ -35,6 +37,9 @@ extension TrainingSettings {
         case "train_size":
             let v = try Parameters.readInteger(node, in: trainSizeRange)
             return { $0.trainSize = v }
+        case "test_size":
+            let v = try Parameters.readInteger(node, in: trainSizeRange)
+            return { $0.testSize = v }
         case "learning_rate":
             let v = try Parameters.readNumber(node, in: TrainingSettings.learningRateRange)
             return { $0.learningRate = v }
@@ -55,14 +60,17 @@ extension TrainingSettings {
         }
     }
 
-    /// The settings as CSV columns (`train_steps`, ...; `train_size` keeps its name).
-    var columns: [(key: String, value: String)] {
-        [
+    /// The settings as CSV columns (`train_steps`, ...; `train_size` and `test_size` keep their names), with the
+    /// set sizes `cell` trains on (a data set's split sizes where `images` leaves them out).
+    func columns(for cell: Cell) -> [(key: String, value: String)] {
+        let images = task == .images ? try? cell.input.inputs(size: cell.mapSize) : nil
+        let (train, test) = (images?.data.train.count, images?.data.test.count)
+        return [
             ("train_steps", "\(steps)"), ("train_learning_rate", "\(learningRate)"),
             ("train_optimizer", optimizer.rawValue),
             ("train_momentum", "\(momentum)"), ("train_record_every", "\(recordEvery)"),
             (Column.trainTask, task.rawValue),
-            ("train_size", "\(trainSize)"),
-        ]
+            ("train_size", "\(trainingExamples(available: train))"),
+        ] + (task == .images || testSize != nil ? [("test_size", "\(heldOutExamples(available: test))")] : [])
     }
 }

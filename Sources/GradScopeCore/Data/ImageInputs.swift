@@ -39,15 +39,18 @@ package struct ImageInputs: Sendable {
         return out
     }
 
-    /// The rows of `indices` of `split` (training or test), standardised and times `inputStd`: one image per
-    /// row, n^2 features (position-major with one channel: a dense layer's flattened input, a conv layer's
-    /// 1 x n x n map).
-    package func batch(_ split: ImageSplit, indices: [Int], inputStd: Double) -> Matrix<Double> {
-        let n2 = size * size
-        var x = Matrix<Double>(rows: indices.count, columns: n2)
+    /// The rows of `indices` of `split` (training or test), standardised and times `inputStd`, one image per row
+    /// in the layout of `shape`, what layer 1 reads: n^2 features (a plain dense net's flattened input, a plain
+    /// conv net's 1 x n x n map), or a residual stream's wider H_0 with the image in its first n^2 features
+    /// (dense) or in channel 0 of c (conv, position-major), the rest 0: the zero-padded identity shortcut of
+    /// He et al. 2016 (option A), so that the stream keeps its width.
+    package func batch(_ split: ImageSplit, indices: [Int], inputStd: Double, shape: FeatureShape) -> Matrix<Double> {
+        let n2 = size * size, features = shape.count
+        let stride = shape.height == size ? shape.channels : 1  // a map's channels per position; dense: 1
+        var x = Matrix<Double>(rows: indices.count, columns: features)
         for (row, index) in indices.enumerated() {
             let pixels = Self.averaged(split.image(index), from: split.size, to: size)
-            for j in 0..<n2 { x.elements[row * n2 + j] = (pixels[j] - mean) / std * inputStd }
+            for j in 0..<n2 { x.elements[row * features + j * stride] = (pixels[j] - mean) / std * inputStd }
         }
         return x
     }

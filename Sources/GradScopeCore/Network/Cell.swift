@@ -123,6 +123,12 @@ package struct Cell: Hashable, Sendable {
             throw ParameterError(key: key, message: "is set by the data with \"input\": \"\(input.text)\"; remove it")
         }
         guard let inputs = try input.inputs(size: mapSize) else { return }
+        if architecture == .residual, layer == .dense, mapSize * mapSize > width {
+            throw ParameterError(
+                key: "width",
+                message: "a residual stream keeps the input's width: at least the image's \(mapSize * mapSize) "
+                    + "pixels (image_size \(mapSize)); got \(width)")
+        }
         guard batch <= inputs.data.train.count else {
             throw ParameterError(
                 key: "batch", message: "must be at most the \(inputs.data.train.count) training images; got \(batch)")

@@ -106,8 +106,9 @@ package final class Network<Kind: LayerKind> {
         if let images = try cell.input.inputs(size: cell.mapSize) {
             // the first `batch` images of the seed's shuffle, and their labels for cross_entropy
             let indices = Array(images.shuffledTraining(seed: seed).prefix(batch))
-            input = images.batch(images.data.train, indices: indices, inputStd: cell.inputStd).converted(
-                to: Scalar.self)
+            input = images.batch(
+                images.data.train, indices: indices, inputStd: cell.inputStd, shape: kind.inputShape(cell)
+            ).converted(to: Scalar.self)
             if cell.loss == .crossEntropy {
                 objective = Objective(
                     loss: .crossEntropy, matrix: objective.matrix, labels: indices.map { images.data.train.labels[$0] })

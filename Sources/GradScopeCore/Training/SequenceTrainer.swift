@@ -12,7 +12,7 @@ package final class SequenceTrainer<Model: SequenceModel>: TrainingLoop {
     /// The readout of h_T, trained with the network.
     package private(set) var readout: ScalarReadout
     private let initialRecurrentWeights: [Scalar]
-    /// The first `TrainingSettings.testSize` training sequences: the training loss is their mean loss.
+    /// The first `TrainingSettings.trainingSubsetSize` training sequences: the training loss is their mean loss.
     private let trainingSubset: LabelledSet
     private var optimizer: OptimizerState<Scalar>
     private var readoutOptimizer: OptimizerState<Double>
@@ -26,15 +26,15 @@ package final class SequenceTrainer<Model: SequenceModel>: TrainingLoop {
         try settings.validate(for: cell)
         (self.model, self.settings, self.seed) = (model, settings, seed)
         data = TrainingData(
-            task: settings.task, seed: seed, width: cell.width, trainSize: settings.trainSize, classes: cell.classes,
-            inputStd: cell.inputStd, steps: cell.depth)
+            task: settings.task, seed: seed, width: cell.width, trainSize: settings.trainingExamples(),
+            testSize: settings.heldOutExamples(), classes: cell.classes, inputStd: cell.inputStd, steps: cell.depth)
         readout = ScalarReadout(seed: seed, width: cell.width)
         initialRecurrentWeights = model.values(.recurrentWeights)
-        trainingSubset = data.train.rows(0..<min(settings.trainSize, TrainingSettings.testSize))
+        trainingSubset = data.train.rows(0..<min(data.train.count, TrainingSettings.trainingSubsetSize))
         let (rule, rate, momentum) = (settings.optimizer, settings.learningRate, settings.momentum)
         optimizer = OptimizerState(rule, learningRate: rate, momentum: momentum, slots: model.trainedParameters.count)
         readoutOptimizer = OptimizerState(rule, learningRate: rate, momentum: momentum, slots: 2)
-        order = MinibatchOrder(seed: seed, batch: cell.batch, size: settings.trainSize)
+        order = MinibatchOrder(seed: seed, batch: cell.batch, size: data.train.count)
     }
 
     /// Trains; returns the recorded steps.

@@ -140,7 +140,7 @@ package final class Trainer<Kind: LayerKind>: TrainingLoop {
     package let data: TrainingData
     package let seed: Int
     private let initialWeights: [Matrix<Scalar>]
-    /// The first `TrainingSettings.testSize` training examples: the training loss is their mean loss.
+    /// The first `TrainingSettings.trainingSubsetSize` training examples: the training loss is their mean loss.
     private let trainingSubset: LabelledSet
     private var optimizer: OptimizerState<Scalar>
     private var order: MinibatchOrder
@@ -150,15 +150,15 @@ package final class Trainer<Kind: LayerKind>: TrainingLoop {
         try settings.validate(for: cell)
         network = try Network<Kind>(cell: cell, seed: seed, cache: cache)
         network.recordsCorrelations = false
-        data = TrainingData(
-            task: settings.task, seed: seed, width: cell.width, trainSize: settings.trainSize,
-            classes: cell.classes, inputStd: cell.inputStd)
+        data = try TrainingData(
+            cell: cell, settings: settings, seed: seed, shape: Kind(cell).inputShape(cell),
+            readout: network.objective.matrix)
         (self.settings, self.seed, initialWeights) = (settings, seed, network.weights)
-        trainingSubset = data.train.rows(0..<min(settings.trainSize, TrainingSettings.testSize))
+        trainingSubset = data.train.rows(0..<min(data.train.count, TrainingSettings.trainingSubsetSize))
         optimizer = OptimizerState(
             settings.optimizer, learningRate: settings.learningRate, momentum: settings.momentum,
             slots: 2 * cell.depth)
-        order = MinibatchOrder(seed: seed, batch: cell.batch, size: settings.trainSize)
+        order = MinibatchOrder(seed: seed, batch: cell.batch, size: data.train.count)
     }
 
     /// Trains; returns the recorded steps.

@@ -35,10 +35,12 @@ package struct TrainingData: Sendable {
 
     /// Draws the sets of `task` for `seed`.
     package init(
-        task: TrainingTask, seed: Int, width: Int, trainSize: Int, testSize: Int = TrainingSettings.testSize,
+        task: TrainingTask, seed: Int, width: Int, trainSize: Int, testSize: Int = TrainingSettings.drawnTestSize,
         classes: Int, inputStd: Double, steps: Int = 1
     ) {
         switch task {
+        case .images:
+            preconditionFailure("images come from a data set: TrainingData(cell:settings:seed:readout:)")
         case .adding:
             let draw = { (purpose: String, size: Int) in
                 AddingProblem.draw(seed: seed, purpose, size: size, steps: steps)
@@ -154,5 +156,42 @@ package enum AddingProblem {
         return LabelledSet(
             inputs: Matrix(rows: size, columns: steps * features, exactly: inputs),
             targets: Matrix(rows: size, columns: 1, exactly: targets), labels: [])
+    }
+}
+
+extension TrainingData {
+    /// `images`: the first `trainExamples` of `seed`'s shuffle of the training split (its first `batch` are the
+    /// images a measurement of the cell reads), the first `testExamples` of the test split in file order (the same
+    /// for every seed), scored by cross_entropy through the fixed `readout` of the network at initialisation.
+    package init(
+        images: ImageInputs, seed: Int, trainExamples: Int, testExamples: Int, inputStd: Double,
+        shape: FeatureShape, readout: Matrix<Double>
+    ) {
+        let set = { (split: ImageSplit, indices: [Int]) in
+            LabelledSet(
+                inputs: images.batch(split, indices: indices, inputStd: inputStd, shape: shape),
+                targets: Matrix(rows: 0, columns: 0), labels: indices.map { split.labels[$0] })
+        }
+        train = set(images.data.train, Array(images.shuffledTraining(seed: seed).prefix(trainExamples)))
+        test = set(images.data.test, Array(0..<min(testExamples, images.data.test.count)))
+        self.readout = readout
+    }
+
+    /// The sets of `settings`' task for `cell` and `seed`; `images` lays the images out as `shape` (what layer 1
+    /// reads) and scores them through `readout`, the network's cross_entropy readout V.
+    package init(
+        cell: Cell, settings: TrainingSettings, seed: Int, shape: FeatureShape, readout: Matrix<Double>
+    ) throws(ParameterError) {
+        if settings.task == .images, let images = try cell.input.inputs(size: cell.mapSize) {
+            self.init(
+                images: images, seed: seed,
+                trainExamples: settings.trainingExamples(available: images.data.train.count),
+                testExamples: settings.heldOutExamples(available: images.data.test.count), inputStd: cell.inputStd,
+                shape: shape, readout: readout)
+            return
+        }
+        self.init(
+            task: settings.task, seed: seed, width: cell.width, trainSize: settings.trainingExamples(),
+            testSize: settings.heldOutExamples(), classes: cell.classes, inputStd: cell.inputStd, steps: cell.depth)
     }
 }

@@ -11,15 +11,31 @@ package struct TrainingSettings: Hashable, Sendable {
     /// Record every this many steps (and at step 0 and the last step).
     package var recordEvery = 10
     package var task = TrainingTask.teacher
-    /// Examples in the training set (drawn once per seed).
-    package var trainSize = 4096
+    /// Examples in the training set: `train_size` when given, else 4096 drawn once per seed (`teacher`,
+    /// `clusters`, `adding`) or every image of the data set's training split (`images`).
+    package var trainSize: Int?
+    /// Held-out examples that give the test loss: `test_size` when given, else 1,024 drawn (synthetic tasks) or
+    /// all of the data set's test split (`images`; a given size takes the split's first images, in file order).
+    package var testSize: Int?
 
-    /// The held-out examples that give the test loss.
-    package static let testSize = 1024
+    /// The synthetic tasks' default sizes of the training and held-out sets.
+    package static let drawnTrainSize = 4096, drawnTestSize = 1024
+    /// The training loss is the mean loss over the first this many training examples (or all, when fewer).
+    package static let trainingSubsetSize = 1024
     /// Adam's constants (Kingma & Ba 2015): beta1, beta2, epsilon.
     package static let adam = (beta1: 0.9, beta2: 0.999, epsilon: 1e-8)
     package static let stepsRange = 1...1_000_000
     package static let trainSizeRange = 1...10_000_000
+
+    /// Examples in the training set, where a data set's training split holds `available` (nil: a drawn task).
+    package func trainingExamples(available: Int? = nil) -> Int {
+        trainSize ?? (task == .images ? available ?? Self.drawnTrainSize : Self.drawnTrainSize)
+    }
+
+    /// Held-out examples, where a data set's test split holds `available` (nil: a drawn task).
+    package func heldOutExamples(available: Int? = nil) -> Int {
+        testSize ?? (task == .images ? available ?? Self.drawnTestSize : Self.drawnTestSize)
+    }
 
     package init() {}
 
@@ -39,15 +55,23 @@ package struct TrainingSettings: Hashable, Sendable {
         try validateTask(for: cell)
         try ParameterError.check("train.steps", steps, in: TrainingSettings.stepsRange)
         try ParameterError.check("train.record_every", recordEvery, in: TrainingSettings.stepsRange)
-        try ParameterError.check("train.train_size", trainSize, in: TrainingSettings.trainSizeRange)
+        let images = task == .images ? try cell.input.inputs(size: cell.mapSize) : nil
+        let available = (train: images?.data.train.count, test: images?.data.test.count)
+        for (key, size, limit) in [("train_size", trainSize, available.train), ("test_size", testSize, available.test)]
+        {
+            guard let size else { continue }
+            let range = 1...(limit ?? TrainingSettings.trainSizeRange.upperBound)
+            try ParameterError.check("train." + key, size, in: range)
+        }
         try ParameterError.check("train.learning_rate", learningRate, in: TrainingSettings.learningRateRange)
         try ParameterError.check("train.momentum", momentum, in: TrainingSettings.momentumRange)
-        guard trainSize >= cell.batch else {
+        let examples = trainingExamples(available: available.train)
+        guard examples >= cell.batch else {
             throw ParameterError(
                 key: "train.train_size",
                 message:
                     "must be at least batch (\(cell.batch)) so that a minibatch holds distinct examples, got "
-                    + "\(trainSize)"
+                    + "\(examples)"
             )
         }
         guard cell.loss == task.loss else {
@@ -74,12 +98,19 @@ extension TrainingSettings {
                     + valid.joined(separator: ", ")
                     + (recurrent ? " (a recurrent cell reads sequences)" : " (adding needs rnn, lstm or gru)"))
         }
-        if !recurrent, cell.layer == .conv || cell.inputFeatures != cell.width {
+        guard (task == .images) == (cell.input != .gaussian) else {
+            throw ParameterError(
+                key: "train.task",
+                message: task == .images
+                    ? "task images trains on a data set's images; set \"input\": \"fashion_mnist\" (or an idx set)"
+                    : "with \"input\": \"\(cell.input.text)\" the network trains on its images; set \"task\": "
+                        + "\"images\", got \(task.rawValue)")
+        }
+        if !recurrent, task != .images, cell.layer == .conv || cell.inputFeatures != cell.width {
             throw ParameterError(
                 key: "train.task",
                 message: "task \(task.rawValue) draws dense inputs of width features: it trains dense nets whose "
-                    + "input_size is width only (conv nets and other inputs train on a data set's images, not in "
-                    + "this version)")
+                    + "input_size is width only (conv nets train on a data set's images: task images)")
         }
         guard task == .adding else { return }
         guard cell.inputFeatures == AddingProblem.features else {
@@ -111,9 +142,12 @@ package enum TrainingTask: String, CaseIterable, Sendable {
     case clusters
     /// Recurrent cells: the adding problem (`AddingProblem`), a learned scalar readout of h_T, loss `mse`.
     case adding
+    /// Classification of a data set's images (`input`), loss `cross_entropy`: minibatches from its training
+    /// split, the test loss and accuracy on its test split.
+    case images
 
     /// The loss the task trains with.
-    package var loss: Loss { self == .clusters ? .crossEntropy : .mse }
+    package var loss: Loss { self == .clusters || self == .images ? .crossEntropy : .mse }
 
     /// Whether the task is one of sequences (for recurrent cells) rather than of single examples.
     package var isSequential: Bool { self == .adding }

@@ -102,7 +102,7 @@ struct IDXTests {
         #expect(ImageInputs(data, size: 3) == nil)
         let inputs = try #require(ImageInputs(data, size: 2))
         // standardised over every averaged training pixel: the whole training set has mean 0 and std 1
-        let x = inputs.batch(data.train, indices: Array(0..<5), inputStd: 1)
+        let x = inputs.batch(data.train, indices: Array(0..<5), inputStd: 1, shape: FeatureShape(channels: 4))
         let mean = x.elements.reduce(0, +) / Double(x.elements.count)
         let variance = x.elements.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(x.elements.count)
         #expect(abs(mean) < 1e-12 && abs(variance - 1) < 1e-12)
@@ -153,12 +153,29 @@ extension FashionMNISTTests {
             let network = try makeNetwork(cell, seed: 9)
             let images = try #require(try cell.input.inputs(size: 7))
             let indices = Array(images.shuffledTraining(seed: 9).prefix(6))
-            let expected = images.batch(images.data.train, indices: indices, inputStd: 0.5)
+            let expected = images.batch(
+                images.data.train, indices: indices, inputStd: 0.5, shape: FeatureShape(channels: 49))
             #expect(network.input.columns == 49 && network.input.elements == expected.elements, "\(layer)")
             #expect(network.objective.labels == indices.map { images.data.train.labels[$0] })
             #expect(network.weights[0].rows == (layer == .conv ? 9 : 49))  // c_0 = 1 grey channel
             #expect(network.measure().status == .ok)
             #expect(cell.inputFeatures == (layer == .conv ? 1 : 49))
+            // a residual stream keeps its width: the image in channel 0 (conv) or the first 49 features (dense)
+            (cell.architecture, cell.width) = (.residual, layer == .conv ? 4 : 64)
+            try cell.validate()
+            let residual = try makeNetwork(cell, seed: 9)
+            let features = layer == .conv ? 4 * 49 : 64, stride = layer == .conv ? 4 : 1
+            #expect(residual.input.columns == features)
+            for row in 0..<6 {
+                for j in 0..<features {
+                    let value = residual.input.elements[row * features + j]
+                    let pixel = j % stride == 0 && j / stride < 49 ? expected.elements[row * 49 + j / stride] : 0
+                    #expect(value == pixel, "\(layer) row \(row) feature \(j)")
+                }
+            }
+            #expect(residual.measure().status == .ok)
+            cell.width = 48
+            if layer == .dense { #expect(throws: ParameterError.self) { try cell.validate() } }
         }
     }
 

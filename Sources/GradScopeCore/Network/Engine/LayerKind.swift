@@ -119,6 +119,10 @@ package struct FeatureShape: Hashable, Sendable {
     package var height = 1
     package var width = 1
 
+    package init(channels: Int, height: Int = 1, width: Int = 1) {
+        (self.channels, self.height, self.width) = (channels, height, width)
+    }
+
     /// channels x height x width, the columns of a layer's batch x features matrix.
     package var count: Int { channels * height * width }
 }
