@@ -55,6 +55,7 @@ package struct Report {
         ])
         if !tables.spectra.isEmpty { groups.append([spectrumFigure()]) }
         if !tables.training.isEmpty { groups += [[trainingLossFigure()], [trainingUpdateFigure()]] }
+        if let filters = filterFigure() { groups.append([filters]) }
         if let trainability = trainabilityFigure() { groups.append([trainability]) }
         return groups
     }

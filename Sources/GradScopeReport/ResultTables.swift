@@ -14,6 +14,8 @@ struct ResultTables {
     let spectra: [String: [[String: String]]]
     let training: [String: [[String: String]]]
     let trainingSummary: [[String: String]]
+    /// filters.csv's rows by cell: a conv net's first-layer filters before and after training on images.
+    let filters: [String: [[String: String]]]
     let manifest: Manifest
 
     init(folder: URL) throws {
@@ -31,6 +33,7 @@ struct ResultTables {
         spectra = try byCell("spectra_histogram.csv")
         training = try byCell("training.csv")
         trainingSummary = try table("training_summary.csv")
+        filters = try byCell("filters.csv")
         manifest = try Manifest(folder: folder)
     }
 

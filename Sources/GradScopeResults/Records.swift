@@ -46,14 +46,16 @@ package struct TrainingStepRecord: Equatable, Sendable {
     package var layers: [LayerRecord]
     /// ||W_l(t) - W_l(0)||_F / ||W_l(0)||_F, index l - 1.
     package var relativeUpdates: [Double]
+    /// A conv net on images, at its first and last step: the first layer's filters on the image.
+    package var filters: [FilterWeight]
 
     package init(
         step: Int, status: RunStatus, trainLoss: Double?, testLoss: Double?, trainAccuracy: Double?,
-        testAccuracy: Double?, layers: [LayerRecord], relativeUpdates: [Double]
+        testAccuracy: Double?, layers: [LayerRecord], relativeUpdates: [Double], filters: [FilterWeight] = []
     ) {
         (self.step, self.status, self.trainLoss, self.testLoss) = (step, status, trainLoss, testLoss)
-        (self.trainAccuracy, self.testAccuracy, self.layers, self.relativeUpdates) = (
-            trainAccuracy, testAccuracy, layers, relativeUpdates
+        (self.trainAccuracy, self.testAccuracy, self.layers, self.relativeUpdates, self.filters) = (
+            trainAccuracy, testAccuracy, layers, relativeUpdates, filters
         )
     }
 }

@@ -101,6 +101,13 @@ package final class ResultStore: Sendable {
                 t.add(column: Column.logRatioMean, .double)
             }
         }
+        migrator.registerMigration("v8-filters") { db in
+            try db.create(table: "filter_weight") { t in
+                for name in ["cell_index", "seed", "step", "filter", "dy", "dx"] { t.column(name, .integer).notNull() }
+                t.column("weight", .double).notNull()
+                t.primaryKey(["cell_index", "seed", "step", "filter", "dy", "dx"])
+            }
+        }
         return migrator
     }
 
@@ -220,6 +227,14 @@ package final class ResultStore: Sendable {
 
     private static func insertTraining(_ run: RunRecord, into db: Database) throws {
         guard !run.training.isEmpty else { return }
+        let filterStatement = try db.makeStatement(sql: "INSERT INTO filter_weight VALUES (?, ?, ?, ?, ?, ?, ?)")
+        for point in run.training {
+            for w in point.filters {
+                try filterStatement.execute(arguments: [
+                    run.cellIndex, run.seed, point.step, w.filter, w.dy, w.dx, w.weight,
+                ])
+            }
+        }
         let stepStatement = try db.makeStatement(sql: "INSERT INTO training_step VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
         let layerStatement = try db.makeStatement(
             sql: "INSERT INTO training_layer VALUES (\(Array(repeating: "?", count: 28).joined(separator: ", ")))")
@@ -283,6 +298,14 @@ package final class ResultStore: Sendable {
             let key = StepKey(run: RunKey(cellIndex: row[0], seed: row[1]), step: row[2])
             layers[key, default: []].append((LayerRecord(row, from: 4), row[3]))
         }
+        var filters = [StepKey: [FilterWeight]]()
+        let filterRows = try Row.fetchCursor(
+            db, sql: "SELECT * FROM filter_weight ORDER BY cell_index, seed, step, filter, dy, dx")
+        while let row = try filterRows.next() {
+            let key = StepKey(run: RunKey(cellIndex: row["cell_index"], seed: row["seed"]), step: row["step"])
+            filters[key, default: []].append(
+                FilterWeight(filter: row["filter"], dy: row["dy"], dx: row["dx"], weight: row["weight"]))
+        }
         var result = [RunKey: [TrainingStepRecord]]()
         for row in try Row.fetchAll(db, sql: "SELECT * FROM training_step ORDER BY cell_index, seed, step") {
             let key = StepKey(run: RunKey(cellIndex: row["cell_index"], seed: row["seed"]), step: row["step"])
@@ -292,7 +315,7 @@ package final class ResultStore: Sendable {
                     step: key.step, status: ResultStore.status(row["status"]), trainLoss: row["train_loss"],
                     testLoss: row["test_loss"],
                     trainAccuracy: row["train_accuracy"], testAccuracy: row["test_accuracy"],
-                    layers: stepLayers.map(\.0), relativeUpdates: stepLayers.map(\.1)))
+                    layers: stepLayers.map(\.0), relativeUpdates: stepLayers.map(\.1), filters: filters[key] ?? []))
         }
         return result
     }

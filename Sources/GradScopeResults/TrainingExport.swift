@@ -4,13 +4,36 @@ import Foundation
 /// `training.csv` (one row per cell, seed, recorded step and layer) and
 /// `training_summary.csv` (one row per cell) for the cells that train.
 enum TrainingExport {
-    static let files = ["training.csv", "training_summary.csv"]
+    static let files = ["training.csv", "training_summary.csv", "filters.csv"]
 
-    /// The two tables as (file name, builder), for `Export.write` to build and write.
+    /// The tables as (file name, builder), for `Export.write` to build and write: `filters.csv` only when a
+    /// conv net trained on images.
     static func tables(_ cells: [CellColumns], _ byCell: [Int: [RunRecord]], seedCount: Int) -> [(
         name: String, build: () -> CSVTable
     )] {
-        [(files[0], { table(cells, byCell) }), (files[1], { summary(cells, byCell, seedCount: seedCount) })]
+        let filtered = cells.filter { cell in
+            byCell[cell.index]?.contains { run in run.training.contains { !$0.filters.isEmpty } } ?? false
+        }
+        return [(files[0], { table(cells, byCell) }), (files[1], { summary(cells, byCell, seedCount: seedCount) })]
+            + (filtered.isEmpty ? [] : [(files[2], { filterTable(filtered, byCell) })])
+    }
+
+    /// `filters.csv`: one row per (cell, seed, step, filter, dy, dx) of a conv net trained on images, at its first
+    /// and last step: the weight K_1[(0, dy, dx), filter] that the filter puts on the image's pixel at (dy, dx).
+    static func filterTable(_ cells: [CellColumns], _ byCell: [Int: [RunRecord]]) -> CSVTable {
+        Export.cellTable(cells, columns: [Column.seed, Column.step, "filter", "dy", "dx", "weight"]) { cell, rows in
+            for run in byCell[cell.index] ?? [] {
+                for point in run.training {
+                    for w in point.filters {
+                        rows.append(
+                            [
+                                "\(run.seed)", "\(point.step)", "\(w.filter)", "\(w.dy)", "\(w.dx)",
+                                CSVTable.number(w.weight),
+                            ])
+                    }
+                }
+            }
+        }
     }
 
     static func table(_ cells: [CellColumns], _ byCell: [Int: [RunRecord]]) -> CSVTable {

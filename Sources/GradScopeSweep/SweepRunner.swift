@@ -278,6 +278,7 @@ extension TrainingStepRecord {
         self.init(
             step: p.step, status: p.status, trainLoss: p.trainLoss, testLoss: p.testLoss,
             trainAccuracy: p.trainAccuracy, testAccuracy: p.testAccuracy,
-            layers: p.layers.map { LayerRecord($0.measurement) }, relativeUpdates: p.layers.map(\.relativeUpdate))
+            layers: p.layers.map { LayerRecord($0.measurement) }, relativeUpdates: p.layers.map(\.relativeUpdate),
+            filters: p.filters)
     }
 }

@@ -41,14 +41,18 @@ package struct Objective: Sendable {
             labels = []
         case .crossEntropy:
             let channels = shape.channels
-            let v = Objective.gaussian(
-                seed: seed, purpose: "readout", rows: channels, columns: classes, std: 1 / Double(channels).squareRoot()
-            )
+            let v = Objective.readoutWeights(seed: seed, channels: channels, classes: classes)
             matrix = Objective.globalAverage(v, positions: width / channels)
             labels = RandomStream(seed: seed, purpose: "labels", batch, classes).uniform(count: batch).map {
                 min(classes - 1, Int($0 * Double(classes)))
             }
         }
+    }
+
+    /// The readout V of `cross_entropy` for `seed`: channels x classes, LeCun normal (std 1 / sqrt(channels)).
+    package static func readoutWeights(seed: Int, channels: Int, classes: Int) -> Matrix<Double> {
+        gaussian(
+            seed: seed, purpose: "readout", rows: channels, columns: classes, std: 1 / Double(channels).squareRoot())
     }
 
     /// The readout `v` of channel means as a readout of whole position-major maps: row (p, c) = v's row c / positions.
@@ -99,6 +103,12 @@ package struct Objective: Sendable {
 
     /// Mean softmax cross-entropy of logits H_L V; dLoss/dH_L = (softmax - onehot) V^T / batch.
     private func crossEntropy(output: Matrix<Double>) -> (loss: Double, gradient: Matrix<Double>) {
+        let (loss, logitGradient) = logitGradient(output: output)
+        return (loss, logitGradient.multiplied(by: matrix, transposeOther: true))
+    }
+
+    /// The mean cross-entropy of the logits H_L V and its gradient with respect to them, (softmax - onehot) / batch.
+    private func logitGradient(output: Matrix<Double>) -> (loss: Double, gradient: Matrix<Double>) {
         var logits = output.multiplied(by: matrix)
         let classes = logits.columns
         var sum = 0.0
@@ -113,7 +123,23 @@ package struct Objective: Sendable {
                 logits.elements[row + c] = (p - (c == labels[b] ? 1 : 0)) / Double(logits.rows)
             }
         }
-        return (sum / Double(logits.rows), logits.multiplied(by: matrix, transposeOther: true))
+        return (sum / Double(logits.rows), logits)
+    }
+
+    /// `cross_entropy`: dLoss/dV for the readout V (channels x classes) of H_L's channel means A (batch x channels;
+    /// A = H_L for a dense net): A^T (softmax - onehot) / batch.
+    package func readoutGradient(output: Matrix<Double>, channels: Int) -> Matrix<Double> {
+        let positions = output.columns / channels
+        var means = Matrix<Double>(rows: output.rows, columns: channels)
+        for b in 0..<output.rows {
+            for p in 0..<positions {
+                for c in 0..<channels {
+                    means.elements[b * channels + c] += output.elements[(b * positions + p) * channels + c]
+                }
+            }
+        }
+        return means.scaled(by: 1 / Double(positions)).multiplied(
+            by: logitGradient(output: output).gradient, transposeSelf: true)
     }
 
     static func gaussian(seed: Int, purpose: String, rows: Int, columns: Int, std: Double) -> Matrix<Double> {

@@ -12,13 +12,18 @@ package struct TrainingPoint: Equatable, Sendable {
     package var testAccuracy: Double?
     /// Layer 1 first; empty unless `ok`.
     package var layers: [TrainingLayer]
+    /// A conv net on images: its first layer's filters at step 0 and at the last step; else empty.
+    package var filters: [FilterWeight]
 
     package init(
         step: Int, status: RunStatus, trainLoss: Double? = nil, testLoss: Double? = nil,
-        trainAccuracy: Double? = nil, testAccuracy: Double? = nil, layers: [TrainingLayer] = []
+        trainAccuracy: Double? = nil, testAccuracy: Double? = nil, layers: [TrainingLayer] = [],
+        filters: [FilterWeight] = []
     ) {
         (self.step, self.status, self.trainLoss, self.testLoss) = (step, status, trainLoss, testLoss)
-        (self.trainAccuracy, self.testAccuracy, self.layers) = (trainAccuracy, testAccuracy, layers)
+        (self.trainAccuracy, self.testAccuracy, self.layers, self.filters) = (
+            trainAccuracy, testAccuracy, layers, filters
+        )
     }
 }
 
@@ -137,8 +142,12 @@ package final class Trainer<Kind: LayerKind>: TrainingLoop {
     package let network: Network<Kind>
     package let settings: TrainingSettings
     /// The training and held-out sets.
-    package let data: TrainingData
+    package private(set) var data: TrainingData
     package let seed: Int
+    /// `images`: the readout V (channels x classes) of H_L's channel means, trained with the network (a
+    /// classifier head); nil for the drawn tasks, whose readout stays fixed.
+    package private(set) var readout: Matrix<Double>?
+    private var readoutOptimizer: OptimizerState<Double>
     private let initialWeights: [Matrix<Scalar>]
     /// The first `TrainingSettings.trainingSubsetSize` training examples: the training loss is their mean loss.
     private let trainingSubset: LabelledSet
@@ -158,6 +167,11 @@ package final class Trainer<Kind: LayerKind>: TrainingLoop {
         optimizer = OptimizerState(
             settings.optimizer, learningRate: settings.learningRate, momentum: settings.momentum,
             slots: 2 * cell.depth)
+        readoutOptimizer = OptimizerState(
+            settings.optimizer, learningRate: settings.learningRate, momentum: settings.momentum, slots: 1)
+        readout =
+            settings.task == .images
+            ? Objective.readoutWeights(seed: seed, channels: cell.width, classes: cell.classes) : nil
         order = MinibatchOrder(seed: seed, batch: cell.batch, size: data.train.count)
     }
 
@@ -175,6 +189,14 @@ package final class Trainer<Kind: LayerKind>: TrainingLoop {
 
     func update(with pass: MinibatchPass<Scalar>) {
         let depth = network.cell.depth
+        if var v = readout {
+            // dV from this pass's H_L, before the layers move
+            let output = network.hidden[depth].converted(to: Double.self)
+            let gradient = network.objective.readoutGradient(output: output, channels: v.rows)
+            readoutOptimizer.update(&v.elements, gradient: gradient.elements, slot: 0)
+            readout = v
+            data.readout = Objective.globalAverage(v, positions: output.columns / v.rows)
+        }
         for l in 0..<depth {
             optimizer.update(&network.weights[l].elements, gradient: network.weightGradients[l].elements, slot: l)
             optimizer.update(&network.biases[l], gradient: pass.biasGradients[l], slot: depth + l)
@@ -194,8 +216,12 @@ package final class Trainer<Kind: LayerKind>: TrainingLoop {
         else {
             return TrainingPoint(step: step, status: .overflow)
         }
+        let cell = network.cell
+        let filters =
+            cell.layer == .conv && settings.task == .images && (step == 0 || step == settings.steps)
+            ? FilterWeight.firstLayer(network.weights[0], side: cell.kernelSize) : []
         return TrainingPoint(
             step: step, status: .ok, trainLoss: train.loss, testLoss: test.loss,
-            trainAccuracy: train.accuracy, testAccuracy: test.accuracy, layers: layers)
+            trainAccuracy: train.accuracy, testAccuracy: test.accuracy, layers: layers, filters: filters)
     }
 }

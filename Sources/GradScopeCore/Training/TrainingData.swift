@@ -30,8 +30,9 @@ package struct LabelledSet: Sendable {
 package struct TrainingData: Sendable {
     package let train: LabelledSet
     package let test: LabelledSet
-    /// `clusters`: the readout V (width x classes, LeCun normal), the same as `cross_entropy`'s at initialisation.
-    package let readout: Matrix<Double>?
+    /// `clusters`: the fixed readout V (width x classes, LeCun normal), the same as `cross_entropy`'s at
+    /// initialisation; `images`: the readout as the trainer last set it (a conv net's expanded to its maps).
+    package var readout: Matrix<Double>?
 
     /// Draws the sets of `task` for `seed`.
     package init(
