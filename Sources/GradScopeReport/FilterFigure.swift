@@ -137,11 +137,11 @@ extension Report {
                 ? cell[Column.cell] ?? "" : grouping.axes.map { grouping.value($0, cell) }.joined(separator: ", ")
         }
         guard let map = FilterFigure(filters: tables.filters, cells: tables.cells, label: label) else { return nil }
+        let axes = grouping.axes.map(grouping.name).joined(separator: ", ")
         return Figure(
             name: "filters",
             caption: "The first layer's filters (k x k weights on the image) before and after training, from "
-                + "filters.csv, one row per cell (\(grouping.axes.map(grouping.name).joined(separator: ", "))): did the "
-                + "first layer learn?",
+                + "filters.csv, one row per cell (\(axes)): did the first layer learn?",
             nodes: map.nodes(), width: map.width, height: map.height)
     }
 }

@@ -56,7 +56,7 @@ package struct Objective: Sendable {
     }
 
     /// The readout `v` of channel means as a readout of whole position-major maps: row (p, c) = v's row c / positions.
-    static func globalAverage(_ v: Matrix<Double>, positions: Int) -> Matrix<Double> {
+    package static func globalAverage(_ v: Matrix<Double>, positions: Int) -> Matrix<Double> {
         guard positions > 1 else { return v }
         let scaled = v.scaled(by: 1 / Double(positions))
         return Matrix(

@@ -148,6 +148,8 @@ package final class Trainer<Kind: LayerKind>: TrainingLoop {
     /// classifier head); nil for the drawn tasks, whose readout stays fixed.
     package private(set) var readout: Matrix<Double>?
     private var readoutOptimizer: OptimizerState<Double>
+    /// dLoss/dV of the last minibatch's pass (the recorded evaluations then move the network to other batches).
+    private var readoutGradient: Matrix<Double>?
     private let initialWeights: [Matrix<Scalar>]
     /// The first `TrainingSettings.trainingSubsetSize` training examples: the training loss is their mean loss.
     private let trainingSubset: LabelledSet
@@ -184,18 +186,20 @@ package final class Trainer<Kind: LayerKind>: TrainingLoop {
     func pass(step: Int, recording: Bool) throws -> MinibatchPass<Scalar> {
         let batch = minibatch(step: step)
         try network.setBatch(batch.inputs.converted(to: Scalar.self), objective: data.objective(for: batch))
-        return network.minibatchPass(recording: recording)
+        let pass = network.minibatchPass(recording: recording)
+        if let v = readout, pass.status == .ok {
+            let output = network.hidden[network.cell.depth].converted(to: Double.self)
+            readoutGradient = network.objective.readoutGradient(output: output, channels: v.rows)
+        }
+        return pass
     }
 
     func update(with pass: MinibatchPass<Scalar>) {
         let depth = network.cell.depth
-        if var v = readout {
-            // dV from this pass's H_L, before the layers move
-            let output = network.hidden[depth].converted(to: Double.self)
-            let gradient = network.objective.readoutGradient(output: output, channels: v.rows)
+        if var v = readout, let gradient = readoutGradient {
             readoutOptimizer.update(&v.elements, gradient: gradient.elements, slot: 0)
             readout = v
-            data.readout = Objective.globalAverage(v, positions: output.columns / v.rows)
+            data.readout = Objective.globalAverage(v, positions: network.features / v.rows)
         }
         for l in 0..<depth {
             optimizer.update(&network.weights[l].elements, gradient: network.weightGradients[l].elements, slot: l)

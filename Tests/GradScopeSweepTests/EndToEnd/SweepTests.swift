@@ -232,6 +232,34 @@ struct SweepTests {
         #expect(try await run(["export", folder.path]).status == 2)
     }
 
+    @Test("A conv net trained on images: filters.csv at the first and last step, rewritten from the store, drawn")
+    func filters() async throws {
+        let folder = try temporaryFolder()
+        let config = try write(
+            """
+            {"name": "cnn", "input": "fashion_mnist", "image_size": 7, "layer": "conv", "depth": 2, "width": 3,
+             "batch": 4, "seeds": 1, "loss": "cross_entropy",
+             "train": {"steps": 2, "record_every": 1, "task": "images", "train_size": 16, "test_size": 16},
+             "sweep": {"activation": ["tanh", "relu"]}}
+            """, to: folder, as: "cnn.json")
+        let ran = try await run(["run", config, "--output", folder.path, "--quiet"])
+        #expect(ran.status == 0, "\(ran.stderr)")
+        let out = folder.appendingPathComponent("cnn")
+        let table = String(decoding: try #require(contents(out, "filters.csv")), as: UTF8.self)
+        let rows = table.split(whereSeparator: \.isNewline)
+        let weights = 2 * 2 * 3 * 9  // 2 cells x steps 0 and 2 x 3 filters x 3 x 3
+        #expect(rows.count == weights + 1)
+        #expect(rows.dropFirst().allSatisfy { $0.contains(",0,") || $0.contains(",2,") })
+        let files = Self.exports + ["training.csv", "training_summary.csv", "filters.csv"]
+        let before = files.map { contents(out, $0) }
+        for name in files { try FileManager.default.removeItem(at: out.appendingPathComponent(name)) }
+        #expect(try await run(["export", out.path]).status == 0)
+        #expect(files.map { contents(out, $0) } == before)
+        #expect(try await run(["report", out.path]).status == 0)
+        let svg = String(decoding: try #require(contents(out, "filters.svg")), as: UTF8.self)
+        #expect(svg.components(separatedBy: "class=\"filter-pixel\"").count == weights + 1)
+    }
+
     /// A sweep of 48 runs that takes a few seconds: long enough to interrupt.
     static let longerConfig = config.replacingOccurrences(of: "\"width\": 24", with: "\"width\": 160")
         .replacingOccurrences(of: "[3, 6]", with: "[40, 80, 120]").replacingOccurrences(

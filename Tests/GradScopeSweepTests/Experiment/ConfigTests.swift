@@ -275,6 +275,31 @@ struct ConfigTests {
         }
     }
 
+    @Test(
+        "sweep as a list of grids: their cells one grid after the other, the axes' union; a repeated cell is a mistake")
+    func severalGrids() throws {
+        let e = try loadConfig(
+            """
+            {"name": "grids", "depth": 3, "width": 8, "batch": 4,
+             "sweep": [{"activation": ["sigmoid", "tanh"], "init": ["xavier_normal"]},
+                       {"activation": ["relu"], "init": ["he_normal"], "architecture": ["plain", "residual"]}]}
+            """)
+        #expect(e.axes == ["activation", "init", "architecture"])
+        #expect(e.cells.map(\.cell.activation) == [.sigmoid, .tanh, .relu, .relu])
+        #expect(e.cells.map(\.cell.architecture) == [.plain, .plain, .plain, .residual])
+        #expect(e.cells.map(\.draft.initializer.name) == ["xavier_normal", "xavier_normal", "he_normal", "he_normal"])
+        #expect(Set(e.cells.map(\.id)).count == 4)
+        let repeated = try error(
+            #"{"name": "g", "sweep": [{"depth": [2, 3]}, {"depth": [3, 4]}]}"#)
+        #expect(repeated.path == "sweep[1]" && repeated.message.contains("again"))
+        let bad = try error(#"{"name": "g", "sweep": [{"depth": [2]}, {"depht": [3]}]}"#)
+        #expect(bad.path == "sweep[1].depht" && bad.message.contains("depth"))
+        let empty = try error(#"{"name": "g", "sweep": []}"#)
+        #expect(empty.path == "sweep" && empty.message.contains("empty list"))
+        let notObject = try error(#"{"name": "g", "sweep": [3]}"#)
+        #expect(notObject.path == "sweep[0]")
+    }
+
     @Test("A cell that cannot fit in memory is refused with the estimate and what is available")
     func memory() throws {
         let e = try loadConfig(#"{"name": "huge", "width": 16384, "depth": 10000}"#)
