@@ -42,7 +42,9 @@ package struct CellColumns: Sendable {
 /// order, then seed (in the config's order), then layer, so the bytes depend only on the numbers.
 package enum Export {
     /// The file names written (the training and spectra tables only for experiments that have them).
-    package static let files = ["runs.csv", "layers.csv", "summary.csv"] + TrainingExport.files + SpectraExport.files
+    package static let files =
+        ["runs.csv", "layers.csv", "summary.csv"] + TrainingExport.files + WidthScalingExport.files
+        + SpectraExport.files
     /// The norms aggregated over seeds in layers.csv and summary.csv, with their index in `LayerRecord.norms`.
     static let aggregated: [(GradientNorm, Int)] = [(.w, 0), (.z, 2), (.h, 3)]
     /// The position of z in `aggregated`.
@@ -65,7 +67,10 @@ package enum Export {
             ("layers.csv", { layersTable(present, byCell, profiles) }),
             ("summary.csv", { summaryTable(present, byCell, profiles, seedCount: seeds.count) }),
         ]
-        if !training.isEmpty { tables += TrainingExport.tables(training, byCell, seedCount: seeds.count) }
+        if !training.isEmpty {
+            tables += TrainingExport.tables(training, byCell, seedCount: seeds.count)
+            tables += WidthScalingExport.tables(training, byCell)
+        }
         if !spectra.isEmpty { tables += SpectraExport.tables(spectra, byCell) }
         // One table at a time, each with its cells' rows built on all cores (`cellTable`): a
         // concurrent map nested in another runs serially, which left the largest table on one core.

@@ -48,15 +48,19 @@ package struct TrainingStepRecord: Equatable, Sendable {
     package var relativeUpdates: [Double]
     /// A conv net on images, at its first and last step: the first layer's filters on the image.
     package var filters: [FilterWeight]
+    /// The coordinate check, layers 1 ... L and (with a readout) L + 1.
+    package var coordinates: [Coordinate]
 
     package init(
         step: Int, status: RunStatus, trainLoss: Double?, testLoss: Double?, trainAccuracy: Double?,
-        testAccuracy: Double?, layers: [LayerRecord], relativeUpdates: [Double], filters: [FilterWeight] = []
+        testAccuracy: Double?, layers: [LayerRecord], relativeUpdates: [Double], filters: [FilterWeight] = [],
+        coordinates: [Coordinate] = []
     ) {
         (self.step, self.status, self.trainLoss, self.testLoss) = (step, status, trainLoss, testLoss)
         (self.trainAccuracy, self.testAccuracy, self.layers, self.relativeUpdates, self.filters) = (
             trainAccuracy, testAccuracy, layers, relativeUpdates, filters
         )
+        self.coordinates = coordinates
     }
 }
 

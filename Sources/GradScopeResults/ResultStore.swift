@@ -108,6 +108,14 @@ package final class ResultStore: Sendable {
                 t.primaryKey(["cell_index", "seed", "step", "filter", "dy", "dx"])
             }
         }
+        migrator.registerMigration("v9-coordinates") { db in
+            try db.create(table: "coordinate") { t in
+                for name in ["cell_index", "seed", "step", "layer"] { t.column(name, .integer).notNull() }
+                t.column("act_l1", .double).notNull()
+                t.column("delta_l1", .double).notNull()
+                t.primaryKey(["cell_index", "seed", "step", "layer"])
+            }
+        }
         return migrator
     }
 
@@ -235,6 +243,14 @@ package final class ResultStore: Sendable {
                 ])
             }
         }
+        let coordinateStatement = try db.makeStatement(sql: "INSERT INTO coordinate VALUES (?, ?, ?, ?, ?, ?)")
+        for point in run.training {
+            for (i, c) in point.coordinates.enumerated() {
+                try coordinateStatement.execute(arguments: [
+                    run.cellIndex, run.seed, point.step, i + 1, c.actL1, c.deltaL1,
+                ])
+            }
+        }
         let stepStatement = try db.makeStatement(sql: "INSERT INTO training_step VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
         let layerStatement = try db.makeStatement(
             sql: "INSERT INTO training_layer VALUES (\(Array(repeating: "?", count: 28).joined(separator: ", ")))")
@@ -306,6 +322,13 @@ package final class ResultStore: Sendable {
             filters[key, default: []].append(
                 FilterWeight(filter: row["filter"], dy: row["dy"], dx: row["dx"], weight: row["weight"]))
         }
+        var coordinates = [StepKey: [Coordinate]]()
+        let coordinateRows = try Row.fetchCursor(
+            db, sql: "SELECT * FROM coordinate ORDER BY cell_index, seed, step, layer")
+        while let row = try coordinateRows.next() {
+            let key = StepKey(run: RunKey(cellIndex: row["cell_index"], seed: row["seed"]), step: row["step"])
+            coordinates[key, default: []].append(Coordinate(actL1: row["act_l1"], deltaL1: row["delta_l1"]))
+        }
         var result = [RunKey: [TrainingStepRecord]]()
         for row in try Row.fetchAll(db, sql: "SELECT * FROM training_step ORDER BY cell_index, seed, step") {
             let key = StepKey(run: RunKey(cellIndex: row["cell_index"], seed: row["seed"]), step: row["step"])
@@ -315,7 +338,8 @@ package final class ResultStore: Sendable {
                     step: key.step, status: ResultStore.status(row["status"]), trainLoss: row["train_loss"],
                     testLoss: row["test_loss"],
                     trainAccuracy: row["train_accuracy"], testAccuracy: row["test_accuracy"],
-                    layers: stepLayers.map(\.0), relativeUpdates: stepLayers.map(\.1), filters: filters[key] ?? []))
+                    layers: stepLayers.map(\.0), relativeUpdates: stepLayers.map(\.1), filters: filters[key] ?? [],
+                    coordinates: coordinates[key] ?? []))
         }
         return result
     }

@@ -30,6 +30,13 @@ struct Parameter: Sendable {
         return conv
     }
 
+    /// The same parameter with its column printed by `column`.
+    func withColumn(_ column: @escaping @Sendable (CellDraft) -> String) -> Parameter {
+        var printed = self
+        printed.column = column
+        return printed
+    }
+
     /// A change to a cell: one parameter set to one value.
     typealias Setting = @Sendable (inout CellDraft) -> Void
 
@@ -64,6 +71,11 @@ struct Parameter: Sendable {
         Parameter.integer("kernel_size", \.cell.kernelSize, in: Cell.imageSizeRange).convolutional,
         Parameter.choice("padding", \.cell.padding).convolutional,
         Parameter.value("input", \.cell.input, InputSpec.read) { $0.cell.input.text },
+        Parameter.choice("parametrization", \.cell.parametrization),
+        Parameter.integer("base_width", \.cell.baseWidth, in: Cell.widthRange).withColumn { draft in
+            draft.cell.parametrization == .mup ? "\(draft.cell.baseWidth)" : ""
+        },
+        Parameter.choice("readout_init", \.cell.readoutInit),
     ]
 
     /// The parameter keys, in the order of the CSV columns.
@@ -242,6 +254,12 @@ package struct CellDraft: Hashable, Sendable {
     func validate() throws(ParameterError) {
         try cell.validate()
         try training?.validate(for: cell)
+        if cell.readoutInit == .zero, cell.loss != .crossEntropy || training?.task != .images {
+            throw ParameterError(
+                key: "readout_init",
+                message: "zero leaves every gradient at 0 unless the readout learns: it needs loss cross_entropy and "
+                    + "training on images (\"train\": {\"task\": \"images\"}); valid here: lecun_normal")
+        }
         let features = cell.kindDeclaration.featureShape.count
         if jacobian, features > Self.jacobianFeatureLimit {
             throw ParameterError(

@@ -279,6 +279,6 @@ extension TrainingStepRecord {
             step: p.step, status: p.status, trainLoss: p.trainLoss, testLoss: p.testLoss,
             trainAccuracy: p.trainAccuracy, testAccuracy: p.testAccuracy,
             layers: p.layers.map { LayerRecord($0.measurement) }, relativeUpdates: p.layers.map(\.relativeUpdate),
-            filters: p.filters)
+            filters: p.filters, coordinates: p.coordinates)
     }
 }

@@ -46,6 +46,13 @@ package struct Cell: Hashable, Sendable {
     /// Where layer 1's inputs come from: Gaussian draws, or a data set's images.
     package var input: InputSource = .gaussian
 
+    /// How the initialisation and the learning rates scale with width (`Parametrization`).
+    package var parametrization: Parametrization = .standard
+    /// muP's base width, at which `mup` and `standard` coincide.
+    package var baseWidth: Int = 64
+    /// The cross-entropy readout V's initialisation.
+    package var readoutInit: ReadoutInit = .lecunNormal
+
     /// n, the side of the maps (conv) and of the images a data set gives (`imageSize`, else its default).
     package var mapSize: Int { imageSize ?? input.side }
 
@@ -105,6 +112,7 @@ package struct Cell: Hashable, Sendable {
         try Cell.check(initializer, key: "init")
         try Cell.check(inputInitializer, key: "input_init")
         try validateDataSet()
+        try validateParametrization()
     }
 
     /// A data set's inputs: a layered network, no `input_size` or `input_correlation` (the data sets them),

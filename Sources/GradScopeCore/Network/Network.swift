@@ -102,7 +102,8 @@ package final class Network<Kind: LayerKind> {
             input = Matrix(rows: 0, columns: 0)
         }
         objective = Objective(
-            loss: cell.loss, seed: seed, batch: batch, shape: kind.featureShape(cell), classes: cell.classes)
+            loss: cell.loss, seed: seed, batch: batch, shape: kind.featureShape(cell), classes: cell.classes,
+            readoutVariance: cell.readoutVarianceScale)
         if let images = try cell.input.inputs(size: cell.mapSize) {
             // the first `batch` images of the seed's shuffle, and their labels for cross_entropy
             let indices = Array(images.shuffledTraining(seed: seed).prefix(batch))

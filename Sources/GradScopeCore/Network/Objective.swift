@@ -29,7 +29,7 @@ package struct Objective: Sendable {
     /// read all of H_L; `cross_entropy` reads the global average over positions of a conv net's last maps
     /// (each example's channel means), so its readout V (channels x classes, LeCun-normal) enters as the
     /// positions·channels x classes matrix whose row (p, c) is V's row c / positions.
-    package init(loss: Loss, seed: Int, batch: Int, shape: FeatureShape, classes: Int) {
+    package init(loss: Loss, seed: Int, batch: Int, shape: FeatureShape, classes: Int, readoutVariance: Double = 1) {
         (self.loss, readout) = (loss, nil)
         let width = shape.count
         switch loss {
@@ -41,7 +41,8 @@ package struct Objective: Sendable {
             labels = []
         case .crossEntropy:
             let channels = shape.channels
-            let v = Objective.readoutWeights(seed: seed, channels: channels, classes: classes)
+            let v = Objective.readoutWeights(
+                seed: seed, channels: channels, classes: classes, varianceScale: readoutVariance)
             matrix = Objective.globalAverage(v, positions: width / channels)
             labels = RandomStream(seed: seed, purpose: "labels", batch, classes).uniform(count: batch).map {
                 min(classes - 1, Int($0 * Double(classes)))
@@ -49,10 +50,16 @@ package struct Objective: Sendable {
         }
     }
 
-    /// The readout V of `cross_entropy` for `seed`: channels x classes, LeCun normal (std 1 / sqrt(channels)).
-    package static func readoutWeights(seed: Int, channels: Int, classes: Int) -> Matrix<Double> {
-        gaussian(
-            seed: seed, purpose: "readout", rows: channels, columns: classes, std: 1 / Double(channels).squareRoot())
+    /// The readout V of `cross_entropy` for `seed`: channels x classes, LeCun normal (std 1 / sqrt(channels)), its
+    /// variance times `varianceScale` (muP's 1/m; 0: zero).
+    package static func readoutWeights(seed: Int, channels: Int, classes: Int, varianceScale: Double = 1)
+        -> Matrix<Double>
+    {
+        let std =
+            varianceScale == 1
+            ? 1 / Double(channels).squareRoot() : (varianceScale / Double(channels)).squareRoot()
+        guard std > 0 else { return Matrix(rows: channels, columns: classes) }
+        return gaussian(seed: seed, purpose: "readout", rows: channels, columns: classes, std: std)
     }
 
     /// The readout `v` of channel means as a readout of whole position-major maps: row (p, c) = v's row c / positions.

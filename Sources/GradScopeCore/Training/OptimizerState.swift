@@ -21,12 +21,14 @@ package struct OptimizerState<Scalar: BLASScalar> {
         )
     }
 
-    /// Applies one step to `parameters` (slot `slot`) with its gradient `gradient` (same count).
-    package mutating func update(_ parameters: inout [Scalar], gradient: [Scalar], slot: Int) {
+    /// Applies one step to `parameters` (slot `slot`) with its gradient `gradient` (same count), at the learning
+    /// rate times `multiplier` (muP's per-layer rates).
+    package mutating func update(_ parameters: inout [Scalar], gradient: [Scalar], slot: Int, multiplier: Double = 1) {
         precondition(
             parameters.count == gradient.count, "optimiser: \(parameters.count) parameters, \(gradient.count) gradients"
         )
-        let lr = Scalar(learningRate)
+        let rate = multiplier == 1 ? learningRate : learningRate * multiplier
+        let lr = Scalar(rate)
         updates[slot] += 1
         // The moments leave their slot for the loop (so that each is one uniquely held array the loop can
         // vectorise over) and go back after it.
@@ -46,7 +48,7 @@ package struct OptimizerState<Scalar: BLASScalar> {
                 p[i] -= lr * velocity[i]
             }
         case .adam:
-            adamStep(&p, g, first: &m, second: &v, slot: slot)
+            adamStep(&p, g, first: &m, second: &v, slot: slot, rate: rate)
         }
     }
 
@@ -59,12 +61,13 @@ package struct OptimizerState<Scalar: BLASScalar> {
     }
 
     private func adamStep(
-        _ p: inout MutableSpan<Scalar>, _ g: Span<Scalar>, first: inout [Scalar], second: inout [Scalar], slot: Int
+        _ p: inout MutableSpan<Scalar>, _ g: Span<Scalar>, first: inout [Scalar], second: inout [Scalar], slot: Int,
+        rate: Double
     ) {
         let (b1, b2, eps) = TrainingSettings.adam
         let t = Double(updates[slot])
         let firstCorrection = Scalar(1 - Double.pow(b1, t)), secondCorrection = Scalar(1 - Double.pow(b2, t))
-        let (beta1, beta2, epsilon, lr) = (Scalar(b1), Scalar(b2), Scalar(eps), Scalar(learningRate))
+        let (beta1, beta2, epsilon, lr) = (Scalar(b1), Scalar(b2), Scalar(eps), Scalar(rate))
         var m = first.mutableSpan, v = second.mutableSpan
         for i in 0..<min(p.count, g.count, m.count, v.count) {
             m[i] = beta1 * m[i] + (1 - beta1) * g[i]

@@ -14,16 +14,19 @@ package struct TrainingPoint: Equatable, Sendable {
     package var layers: [TrainingLayer]
     /// A conv net on images: its first layer's filters at step 0 and at the last step; else empty.
     package var filters: [FilterWeight]
+    /// The coordinate check on the fixed batch, layers 1 ... L (and L + 1, the logits); empty for recurrent cells.
+    package var coordinates: [Coordinate]
 
     package init(
         step: Int, status: RunStatus, trainLoss: Double? = nil, testLoss: Double? = nil,
         trainAccuracy: Double? = nil, testAccuracy: Double? = nil, layers: [TrainingLayer] = [],
-        filters: [FilterWeight] = []
+        filters: [FilterWeight] = [], coordinates: [Coordinate] = []
     ) {
         (self.step, self.status, self.trainLoss, self.testLoss) = (step, status, trainLoss, testLoss)
         (self.trainAccuracy, self.testAccuracy, self.layers, self.filters) = (
             trainAccuracy, testAccuracy, layers, filters
         )
+        self.coordinates = coordinates
     }
 }
 
@@ -155,12 +158,14 @@ package final class Trainer<Kind: LayerKind>: TrainingLoop {
     private let trainingSubset: LabelledSet
     private var optimizer: OptimizerState<Scalar>
     private var order: MinibatchOrder
+    private var coordinateCheck: CoordinateCheck<Kind>
 
     /// The network of `cell` for `seed` (weights from `cache` when it holds them) and the task's data.
     package init(cell: Cell, settings: TrainingSettings, seed: Int, cache: WeightCache? = nil) throws {
         try settings.validate(for: cell)
         network = try Network<Kind>(cell: cell, seed: seed, cache: cache)
         network.recordsCorrelations = false
+        coordinateCheck = CoordinateCheck(network)
         data = try TrainingData(
             cell: cell, settings: settings, seed: seed, shape: Kind(cell).inputShape(cell),
             readout: network.objective.matrix)
@@ -173,7 +178,9 @@ package final class Trainer<Kind: LayerKind>: TrainingLoop {
             settings.optimizer, learningRate: settings.learningRate, momentum: settings.momentum, slots: 1)
         readout =
             settings.task == .images
-            ? Objective.readoutWeights(seed: seed, channels: cell.width, classes: cell.classes) : nil
+            ? Objective.readoutWeights(
+                seed: seed, channels: cell.width, classes: cell.classes, varianceScale: cell.readoutVarianceScale)
+            : nil
         order = MinibatchOrder(seed: seed, batch: cell.batch, size: data.train.count)
     }
 
@@ -196,14 +203,21 @@ package final class Trainer<Kind: LayerKind>: TrainingLoop {
 
     func update(with pass: MinibatchPass<Scalar>) {
         let depth = network.cell.depth
+        let (cell, rule) = (network.cell, settings.optimizer)
         if var v = readout, let gradient = readoutGradient {
-            readoutOptimizer.update(&v.elements, gradient: gradient.elements, slot: 0)
+            readoutOptimizer.update(
+                &v.elements, gradient: gradient.elements, slot: 0,
+                multiplier: cell.learningRateMultiplier(.readout, optimizer: rule))
             readout = v
             data.readout = Objective.globalAverage(v, positions: network.features / v.rows)
         }
+        let bias = cell.learningRateMultiplier(.bias, optimizer: rule)
         for l in 0..<depth {
-            optimizer.update(&network.weights[l].elements, gradient: network.weightGradients[l].elements, slot: l)
-            optimizer.update(&network.biases[l], gradient: pass.biasGradients[l], slot: depth + l)
+            let weights = cell.learningRateMultiplier(l == 0 ? .inputLayer : .hiddenLayer, optimizer: rule)
+            optimizer.update(
+                &network.weights[l].elements, gradient: network.weightGradients[l].elements, slot: l,
+                multiplier: weights)
+            optimizer.update(&network.biases[l], gradient: pass.biasGradients[l], slot: depth + l, multiplier: bias)
         }
     }
 
@@ -215,7 +229,8 @@ package final class Trainer<Kind: LayerKind>: TrainingLoop {
                     network.weights[l].elements, from: initialWeights[l].elements))
         }
         let batch = network.cell.batch
-        guard let train = try network.evaluate(trainingSubset, with: data, batch: batch),
+        guard let coordinates = try coordinateCheck.record(network, readout: data.readout),
+            let train = try network.evaluate(trainingSubset, with: data, batch: batch),
             let test = try network.evaluate(data.test, with: data, batch: batch)
         else {
             return TrainingPoint(step: step, status: .overflow)
@@ -226,6 +241,7 @@ package final class Trainer<Kind: LayerKind>: TrainingLoop {
             ? FilterWeight.firstLayer(network.weights[0], side: cell.kernelSize) : []
         return TrainingPoint(
             step: step, status: .ok, trainLoss: train.loss, testLoss: test.loss,
-            trainAccuracy: train.accuracy, testAccuracy: test.accuracy, layers: layers, filters: filters)
+            trainAccuracy: train.accuracy, testAccuracy: test.accuracy, layers: layers, filters: filters,
+            coordinates: coordinates)
     }
 }
