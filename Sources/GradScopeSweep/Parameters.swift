@@ -30,13 +30,6 @@ struct Parameter: Sendable {
         return conv
     }
 
-    /// The same parameter with its column printed by `column`.
-    func withColumn(_ column: @escaping @Sendable (CellDraft) -> String) -> Parameter {
-        var printed = self
-        printed.column = column
-        return printed
-    }
-
     /// A change to a cell: one parameter set to one value.
     typealias Setting = @Sendable (inout CellDraft) -> Void
 
@@ -72,9 +65,7 @@ struct Parameter: Sendable {
         Parameter.choice("padding", \.cell.padding).convolutional,
         Parameter.value("input", \.cell.input, InputSpec.read) { $0.cell.input.text },
         Parameter.choice("parametrization", \.cell.parametrization),
-        Parameter.integer("base_width", \.cell.baseWidth, in: Cell.widthRange).withColumn { draft in
-            draft.cell.parametrization == .mup ? "\(draft.cell.baseWidth)" : ""
-        },
+        Parameter.integer("base_width", \.cell.baseWidth, in: Cell.widthRange),
         Parameter.choice("readout_init", \.cell.readoutInit),
     ]
 
