@@ -13,11 +13,8 @@ package struct Expectation: Sendable, Equatable {
     /// Where the value was published (paper, figure or equation).
     package let source: String
 
-    /// The files an expectation may read.
-    package static let files = [
-        "runs.csv", "layers.csv", "summary.csv", "training.csv", "training_summary.csv", "spectra.csv",
-        "spectra_histogram.csv",
-    ]
+    /// The files an expectation may read: every CSV file a results folder can hold.
+    package static let files = Export.files
     static let keys = ["file", "where", "column", "value", "tolerance", "source"]
 
     package static func == (a: Expectation, b: Expectation) -> Bool {

@@ -44,6 +44,7 @@ package enum Export {
     /// The file names written (the training and spectra tables only for experiments that have them).
     package static let files =
         ["runs.csv", "layers.csv", "summary.csv"] + TrainingExport.files + WidthScalingExport.files
+        + [LearningRateExport.file]
         + SpectraExport.files
     /// The norms aggregated over seeds in layers.csv and summary.csv, with their index in `LayerRecord.norms`.
     static let aggregated: [(GradientNorm, Int)] = [(.w, 0), (.z, 2), (.h, 3)]
@@ -70,6 +71,7 @@ package enum Export {
         if !training.isEmpty {
             tables += TrainingExport.tables(training, byCell, seedCount: seeds.count)
             tables += WidthScalingExport.tables(training, byCell)
+            tables += LearningRateExport.tables(training, byCell)
         }
         if !spectra.isEmpty { tables += SpectraExport.tables(spectra, byCell) }
         // One table at a time, each with its cells' rows built on all cores (`cellTable`): a

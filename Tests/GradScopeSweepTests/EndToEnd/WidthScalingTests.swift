@@ -39,7 +39,7 @@ struct WidthScalingTests {
     }
 
     @Test(
-        "width_scaling.csv: slopes of log2 mean coordinate on log2 width as a naive fit gives them; muP flat, standard Adam not"
+        "width_scaling.csv: slopes of log2 coordinates on log2 width as a naive fit gives them; muP flat, SP Adam not"
     )
     func slopesAndVerdicts() async throws {
         let folder = try temporaryFolder()
