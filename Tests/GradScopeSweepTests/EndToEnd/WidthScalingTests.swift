@@ -95,4 +95,37 @@ struct WidthScalingTests {
         let standard = hidden.filter { $0["parametrization"] == "standard" && $0["train_optimizer"] == "adam" }
         #expect(standard.contains { $0["verdict"] == "grows" }, "\(standard.map { $0["act_slope"] ?? "" })")
     }
+
+    @Test(
+        "learning_rates.csv: per group of cells differing only in the rate, the one of lowest final training loss"
+    )
+    func bestLearningRate() async throws {
+        let folder = try temporaryFolder()
+        let config = try write(
+            """
+            {"name": "rates", "input": "fashion_mnist", "image_size": 7, "activation": "relu", "init": "he_normal",
+             "depth": 2, "batch": 16, "seeds": 2, "loss": "cross_entropy",
+             "train": {"steps": 5, "record_every": 5, "task": "images", "train_size": 64, "test_size": 32},
+             "sweep": {"width": [16, 32], "train.learning_rate": [0.001, 0.03, 0.3, 30]}}
+            """, to: folder, as: "rates.json")
+        let ran = try await runGradscope(["run", config, "--output", folder.path, "--quiet"])
+        #expect(ran.status == 0, "\(ran.stderr)")
+        let out = folder.appendingPathComponent("rates")
+        let summary = try Self.rows(out, "training_summary.csv")
+        let best = try Self.rows(out, "learning_rates.csv")
+        #expect(best.count == 2)
+        for row in best {
+            let candidates = summary.filter { $0["width"] == row["width"] }.compactMap { cell -> (Double, Double)? in
+                guard let rate = Double(cell["train_learning_rate"] ?? ""),
+                    let loss = Double(cell["final_train_loss"] ?? "")
+                else { return nil }
+                return (rate, loss)
+            }
+            let expected = try #require(candidates.min { $0.1 < $1.1 })
+            #expect(Double(row["best_learning_rate"] ?? "") == expected.0, "\(row)")
+            #expect(Double(row["log2_best_learning_rate"] ?? "") == log2(expected.0))
+            #expect(Double(row["best_final_train_loss"] ?? "") == expected.1)
+            #expect(row["learning_rates"] == "4")
+        }
+    }
 }
