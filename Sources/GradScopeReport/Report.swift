@@ -56,6 +56,7 @@ package struct Report {
         if !tables.spectra.isEmpty { groups.append([spectrumFigure()]) }
         if !tables.training.isEmpty { groups += [[trainingLossFigure()], [trainingUpdateFigure()]] }
         if let filters = filterFigure() { groups.append([filters]) }
+        groups += coordinateFigures().map { [$0] }
         if let trainability = trainabilityFigure() { groups.append([trainability]) }
         return groups
     }

@@ -16,6 +16,9 @@ struct ResultTables {
     let trainingSummary: [[String: String]]
     /// filters.csv's rows by cell: a conv net's first-layer filters before and after training on images.
     let filters: [String: [[String: String]]]
+    /// coordinates.csv and width_scaling.csv: the coordinate check, when cells of several widths trained.
+    let coordinates: [[String: String]]
+    let widthScaling: [[String: String]]
     let manifest: Manifest
 
     init(folder: URL) throws {
@@ -34,6 +37,8 @@ struct ResultTables {
         training = try byCell("training.csv")
         trainingSummary = try table("training_summary.csv")
         filters = try byCell("filters.csv")
+        coordinates = try table("coordinates.csv")
+        widthScaling = try table("width_scaling.csv")
         manifest = try Manifest(folder: folder)
     }
 

@@ -94,6 +94,12 @@ struct WidthScalingTests {
         // the standard parametrisation with Adam: the hidden layers' activations grow with width
         let standard = hidden.filter { $0["parametrization"] == "standard" && $0["train_optimizer"] == "adam" }
         #expect(standard.contains { $0["verdict"] == "grows" }, "\(standard.map { $0["act_slope"] ?? "" })")
+        // the report draws one coordinate-check figure per group, its verdicts in the panels' titles
+        #expect(try await runGradscope(["report", out.path]).status == 0)
+        for k in 1...4 {
+            let svg = String(decoding: try #require(contents(out, "coordinates-\(k).svg")), as: UTF8.self)
+            #expect(svg.contains("Coordinate check") && svg.contains("step 3:"))
+        }
     }
 
     @Test(
