@@ -211,6 +211,25 @@ struct ConfigTests {
                 + #""bias_std": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], "classes": [2, 3]}}"#,
             "sweep", "more than"
         ),
+        (#"{"name": "x", "parametrization": "mup", "loss": "cross_entropy"}"#, "parametrization", "fixed size"),
+        (
+            #"{"name": "x", "parametrization": "mup", "input": "fashion_mnist", "image_size": 7}"#, "loss",
+            "cross_entropy"
+        ),
+        (
+            #"{"name": "x", "parametrization": "mup", "input": "fashion_mnist", "image_size": 7, "width": 64, "#
+                + #""loss": "cross_entropy", "architecture": "residual"}"#, "architecture", "plain"
+        ),
+        (#"{"name": "x", "parametrization": "mp"}"#, "parametrization", "did you mean `mup`"),
+        (#"{"name": "x", "base_width": 0}"#, "base_width", "1 ... 16384"),
+        (#"{"name": "x", "readout_init": "zero", "loss": "cross_entropy"}"#, "readout_init", "lecun_normal"),
+        (#"{"name": "x", "input": "fashion_mnist", "train": {"task": "teacher"}}"#, "train.task", "images"),
+        (#"{"name": "x", "train": {"task": "images"}}"#, "train.task", "fashion_mnist"),
+        (
+            #"{"name": "x", "input": "fashion_mnist", "loss": "cross_entropy", "train": {"task": "images", "#
+                + #""test_size": 20000}}"#, "train.test_size", "1 ... 10000"
+        ),
+        (#"{"name": "x", "sweep": [{"depth": [2]}, {"depth": [2]}]}"#, "sweep[1]", "again"),
     ]
 
     @Test("Every mistake: one message with the file, the JSON path and what would be valid", arguments: mistakes)
