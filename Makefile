@@ -56,7 +56,7 @@ sweep-slurm: build
 	@test -n "$(CONFIG)" || { echo "usage: make sweep-slurm CONFIG=experiments/x.json SHARDS=N [SLURM_FLAGS='--partition P --time T']"; exit 2; }
 	$(BIN) slurm $(CONFIG) --shards $(SHARDS) --output $(OUTPUT) $(SLURM_FLAGS) --submit
 
-## bench: gradscope vs NumPy implementations of the bench/ sweeps (and PyTorch on the conv line, from a local
+## bench: gradscope vs NumPy implementations of the bench/ sweeps (and PyTorch on the conv and training lines, from a local
 ## CPU wheel when the machine has one), and the dgemm peak (writes bench/results.md; LINES="conv" runs one line)
 BENCH_VENV := bench/.venv
 TORCH_WHEEL_DIRS := /opt /usr/local /usr/share /root /home /srv /var/cache
@@ -65,7 +65,7 @@ bench: build
 	@$(BENCH_VENV)/bin/python -c "import torch" 2>/dev/null || { \
 	  wheel=$$(find $(TORCH_WHEEL_DIRS) -xdev -name 'torch-*+cpu*.whl' 2>/dev/null | head -1); \
 	  if [ -n "$$wheel" ]; then $(BENCH_VENV)/bin/pip install -q "$$wheel" || echo "bench: $$wheel did not install: no PyTorch column"; \
-	  else echo "bench: no torch-*+cpu*.whl on this machine: the conv line has no PyTorch column"; fi; }
+	  else echo "bench: no torch-*+cpu*.whl on this machine: the conv and training lines have no PyTorch column"; fi; }
 	$(BENCH_VENV)/bin/python bench/bench.py $(BENCH_VENV)/bin/python
 
 ## format: reformat the Swift sources with the checked-in .swift-format (swift-format ships with Swift 6)

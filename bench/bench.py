@@ -19,7 +19,8 @@ from numpy_sweep import cells  # the grid, expanded exactly as the NumPy baselin
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 GRADSCOPE = os.path.join(ROOT, ".build", "release", "gradscope")
-LINES = [line for line in os.environ.get("LINES", "standard narrow-deep wide conv").split()]
+LINES = [line for line in os.environ.get("LINES", "standard narrow-deep wide conv training").split()]
+TRAINING = ["training-conv", "training-dense"]  # the training line's halves: seed-cnn's network, a dense net
 PRECISIONS = ["float32", "float64"]  # the conv line split by precision, each against PyTorch in it
 WIDTHS = [32, 64, 128]  # the narrow-deep line split by width: its distance to the floor is about 1 + c / width
 REPEATS = int(os.environ.get("REPEATS", "3"))
@@ -144,6 +145,32 @@ def conv_rows(python, out):
     return rows
 
 
+def training_rows(python, out):
+    """The training line, one row per half (bench/training-conv.json, bench/training-dense.json): gradscope and
+    PyTorch (when installed) timed alternately, each gradscope run between two GEMM floors; with the steps per
+    second each reaches (the optimiser steps of every cell and seed over the wall time)."""
+    torch = has_torch(python)
+    rows = []
+    for name in TRAINING:
+        path = os.path.join(HERE, name + ".json")
+        config = json.load(open(path))
+        seeds = config.get("seeds", 5)
+        steps = config["train"]["steps"] * len(list(cells(config))) * (seeds if isinstance(seeds, int) else len(seeds))
+        ours, torch_seconds, floors, distances = [], [], [], []
+        for _ in range(REPEATS):
+            seconds, around, distance = distance_to_floor(path, out)
+            ours.append(seconds)
+            floors += around
+            distances.append(distance)
+            if torch:
+                env = dict(os.environ, JOBS=JOBS)
+                torch_seconds.append(timed([python, os.path.join(HERE, "torch_training.py"), path], env=env))
+        g = statistics.median(ours)
+        t = statistics.median(torch_seconds) if torch_seconds else None
+        rows.append((name, blas_core(out, path), steps, g, t, statistics.median(floors), statistics.median(distances)))
+    return rows
+
+
 def max_rss_kib(command):
     """Peak resident memory of a command, from /usr/bin/time -v."""
     result = subprocess.run(["/usr/bin/time", "-v"] + command, check=True, stdout=subprocess.DEVNULL,
@@ -158,7 +185,7 @@ def main():
                for _ in range(3))
     normals = float(subprocess.run([GRADSCOPE, "normals-rate"], check=True, capture_output=True, text=True).stdout)
     rows = []
-    for line in [line for line in LINES if line != "conv"]:
+    for line in [line for line in LINES if line not in ("conv", "training")]:
         config = os.path.join(HERE, line + ".json")
         ours, theirs, floors, distances = [], [], [], []
         for _ in range(REPEATS):
@@ -176,6 +203,7 @@ def main():
                      haar / (g * min(cores, int(JOBS))), flops / g / 1e9, flops / g / 1e9 / peak))
     widths = by_width(out) if "narrow-deep" in LINES else []
     convs = conv_rows(python, out) if "conv" in LINES else []
+    trainings = training_rows(python, out) if "training" in LINES else []
     info = subprocess.run([GRADSCOPE, "info"], check=True, capture_output=True, text=True).stdout
     fields = dict(line.split(": ", 1) for line in info.splitlines() if ": " in line)
     rss = max_rss_kib([GRADSCOPE, "run", os.path.join(HERE, "standard.json"), "--output", out, "--force", "--quiet",
@@ -212,7 +240,7 @@ def main():
               "| width | gradscope (s) | GEMM floor (s) | gradscope / floor | c |", "|---:|---:|---:|---:|---:|"]
     table += [f"| {width} | {g:.2f} | {f:.2f} | {distance:.2f}x | {c:.0f} |" for width, g, f, distance, c in widths]
     if not rows and not widths:
-        table = table[:4]  # the conv line alone: the machine's lines, then its table below
+        table = table[:4]  # the conv or training line alone: the machine's lines, then its table below
     if convs:
         table += ["", "The conv line (bench/conv.json, one half per precision; NumPy: im2col + one product per layer, "
                   "bench/numpy_conv.py; PyTorch: `F.conv2d` forward and `backward()` with `retain_grad` on every "
@@ -222,6 +250,20 @@ def main():
         for line, core, g, n, t, f, distance in convs:
             torch_text = f"{t:.2f} | {t / g:.2f}x" if t is not None else "no PyTorch wheel | -"
             table.append(f"| {line} | {core} | {g:.2f} | {n:.2f} | {torch_text} | {n / g:.1f}x | {f:.2f} | {distance:.2f}x |")
+    if trainings:
+        table += ["", "The training line (bench/training-conv.json: seed-cnn's 12-layer CNN, relu, plain and residual, "
+                  "with and without batch norm; bench/training-dense.json: dense nets of depth 8 and width 256; "
+                  "both on Fashion-MNIST, SGD with momentum, per-layer norms and evaluations at the recorded "
+                  "steps; PyTorch: the same networks, `torch.optim.SGD`, `retain_grad` on every Z_l and H_l, "
+                  f"bench/torch_training.py, `torch.set_num_threads({JOBS})`; GEMM floor: the products of every "
+                  "minibatch and evaluation):", "",
+                  "| line | BLAS core | steps | gradscope (s) | PyTorch (s) | PyTorch / gradscope | gradscope steps/s | "
+                  "PyTorch steps/s | GEMM floor (s) | gradscope / floor |", "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        for line, core, steps, g, t, f, distance in trainings:
+            torch_text = f"{t:.2f} | {t / g:.2f}x" if t is not None else "no PyTorch wheel | -"
+            torch_rate = f"{steps / t:.0f}" if t is not None else "-"
+            table.append(f"| {line} | {core} | {steps} | {g:.2f} | {torch_text} | {steps / g:.0f} | {torch_rate} | "
+                         f"{f:.2f} | {distance:.2f}x |")
     if "standard" in LINES:
         table += ["", f"Peak memory of the standard sweep (/usr/bin/time -v): {rss / 1024:.0f} MiB."]
     text = "\n".join(table) + "\n"

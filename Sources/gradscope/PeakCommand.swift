@@ -54,8 +54,10 @@ struct NormalsRateCommand: ParsableCommand {
 /// `gradscope gemm-floor CONFIG`: the seconds that the matrix products alone of a plain implementation
 /// of the sweep take on this machine (for `make bench`): per run and layer the forward product
 /// H W (a convolution's patches P K), the backward product D W^T (D K^T) and dW = H^T D (P^T D), in the
-/// cell's precision, the runs spread over all cores with one BLAS thread each, nothing else. No
-/// implementation that does these products with this BLAS can be faster.
+/// cell's precision, the runs spread over all cores with one BLAS thread each, nothing else; a cell that
+/// trains repeats them for each of its steps + 1 minibatches and adds the forward products of its recorded
+/// evaluations (the training subset and the held-out set, in batches). No implementation that does these
+/// products with this BLAS can be faster.
 struct FloorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gemm-floor",
@@ -69,7 +71,7 @@ struct FloorCommand: ParsableCommand {
         BLASLibrary.configure(threads: 1)
         let experiment = try ExperimentLoader.load(path: config)
         let runs: [ProductShape] = experiment.cells.flatMap { grid in
-            experiment.seeds.map { _ in ProductShape(grid.cell) }
+            experiment.seeds.map { _ in ProductShape(grid.cell, training: grid.draft.training) }
         }
         let shapes = runs.sorted { $0.cost > $1.cost }  // largest first, for an even split
         let start = DispatchTime.now().uptimeNanoseconds
@@ -82,27 +84,53 @@ struct FloorCommand: ParsableCommand {
 }
 
 /// The three products of one run's layers: (rows x inner) (inner x outputs) forward, its transpose backward,
-/// and the weight gradient; rows = batch (x positions for a convolution), inner = width (c k^2).
+/// and the weight gradient; rows = batch (x positions for a convolution), inner = width (c k^2); `passes` times
+/// (a training run's minibatches), then the forward products of its evaluations, `evaluations` rows each.
 private struct ProductShape {
     let rows: Int, inner: Int, outputs: Int, depth: Int, precision: Precision
+    let passes: Int, evaluations: [Int]
 
-    init(_ cell: Cell) {
+    init(_ cell: Cell, training: TrainingSettings?) {
         let declaration = cell.kindDeclaration
         let positions = declaration.featureShape.height * declaration.featureShape.width
         (rows, inner, outputs) = (cell.batch * positions, declaration.weightShape.rows, declaration.weightShape.columns)
         (depth, precision) = (cell.depth, cell.precision)
+        guard let training, !cell.layout.recurrent else {
+            (passes, evaluations) = (1, [])
+            return
+        }
+        passes = training.steps + 1
+        let images = training.task == .images ? try? cell.input.inputs(size: cell.mapSize) : nil
+        let evaluated = [
+            min(training.trainingExamples(available: images?.data.train.count), TrainingSettings.trainingSubsetSize),
+            training.heldOutExamples(available: images?.data.test.count),
+        ]
+        let chunks = evaluated.flatMap { count in
+            stride(from: 0, to: count, by: cell.batch).map { min(cell.batch, count - $0) * positions }
+        }
+        evaluations = Array(Array(repeating: chunks, count: training.recordedSteps.count).joined())
     }
 
-    var cost: Int { rows * inner * outputs * depth }
+    var cost: Int { inner * outputs * depth * (3 * rows * passes + evaluations.reduce(0, +)) }
 
     func products<S: BLASScalar>(_: S.Type) {
         let h = Matrix<S>(rows: rows, columns: inner, repeating: 0.5),
             w = Matrix<S>(rows: inner, columns: outputs, repeating: 0.01)
         var z = Matrix<S>(rows: rows, columns: outputs), g = h, dW = w
-        for _ in 0..<depth {
-            S.gemm(h, transposeA: false, w, transposeB: false, into: &z, alpha: 1, beta: 0)
-            S.gemm(z, transposeA: false, w, transposeB: true, into: &g, alpha: 1, beta: 0)
-            S.gemm(h, transposeA: true, z, transposeB: false, into: &dW, alpha: 1, beta: 0)
+        for _ in 0..<passes {
+            for _ in 0..<depth {
+                S.gemm(h, transposeA: false, w, transposeB: false, into: &z, alpha: 1, beta: 0)
+                S.gemm(z, transposeA: false, w, transposeB: true, into: &g, alpha: 1, beta: 0)
+                S.gemm(h, transposeA: true, z, transposeB: false, into: &dW, alpha: 1, beta: 0)
+            }
+        }
+        let chunks = Dictionary(evaluations.map { ($0, Matrix<S>(rows: $0, columns: inner, repeating: 0.5)) }) { a, _ in
+            a
+        }
+        for chunk in evaluations {
+            guard let x = chunks[chunk] else { continue }
+            var y = Matrix<S>(rows: chunk, columns: outputs)
+            for _ in 0..<depth { S.gemm(x, transposeA: false, w, transposeB: false, into: &y, alpha: 1, beta: 0) }
         }
     }
 }
