@@ -3,6 +3,9 @@ import Foundation
 
 /// A cell as the exports see it: its id, its depth, and its parameters as columns.
 package struct CellColumns: Sendable {
+    /// The parameter columns without `key`'s.
+    func parameters(except key: String) -> [(key: String, value: String)] { parameters.filter { $0.key != key } }
+
     package let index: Int
     package let id: String
     package let depth: Int
@@ -77,6 +80,18 @@ package enum Export {
         // One table at a time, each with its cells' rows built on all cores (`cellTable`): a
         // concurrent map nested in another runs serially, which left the largest table on one core.
         for table in tables { try table.build().write(to: directory.appendingPathComponent(table.name)) }
+    }
+
+    /// The cells grouped by every parameter but `key`, in the order of each group's first cell; groups of one cell
+    /// left out (width scaling: `width`; learning-rate transfer: `train_learning_rate`).
+    static func groups(_ cells: [CellColumns], differingIn key: String) -> [[CellColumns]] {
+        var order = [[String]](), members = [[String]: [CellColumns]]()
+        for cell in cells {
+            let others = cell.parameters(except: key).map(\.value)
+            if members[others] == nil { order.append(others) }
+            members[others, default: []].append(cell)
+        }
+        return order.compactMap { members[$0] }.filter { $0.count > 1 }
     }
 
     static func header(_ cells: [CellColumns]) -> [String] {

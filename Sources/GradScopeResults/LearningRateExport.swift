@@ -11,30 +11,18 @@ enum LearningRateExport {
     static func tables(_ cells: [CellColumns], _ byCell: [Int: [RunRecord]]) -> [(
         name: String, build: () -> CSVTable
     )] {
-        groups(cells).isEmpty ? [] : [(file, { table(cells, byCell) })]
-    }
-
-    /// The cells grouped by every parameter but the learning rate, in the order of their first cell; groups of
-    /// one rate left out.
-    static func groups(_ cells: [CellColumns]) -> [[CellColumns]] {
-        var order = [[String]](), members = [[String]: [CellColumns]]()
-        for cell in cells {
-            let others = cell.parameters.filter { $0.key != key }.map(\.value)
-            if members[others] == nil { order.append(others) }
-            members[others, default: []].append(cell)
-        }
-        return order.compactMap { members[$0] }.filter { $0.count > 1 }
+        Export.groups(cells, differingIn: key).isEmpty ? [] : [(file, { table(cells, byCell) })]
     }
 
     /// One row per group: its parameter columns but the rate, `learning_rates` (how many), `best_learning_rate`
     /// and its `log2`, and that cell's mean final training loss with its standard error over seeds.
     static func table(_ cells: [CellColumns], _ byCell: [Int: [RunRecord]]) -> CSVTable {
-        let parameters = (cells.first?.parameters ?? []).filter { $0.key != key }
+        let parameters = cells.first?.parameters(except: key) ?? []
         var table = CSVTable(
             header: parameters.map(\.key)
                 + ["learning_rates", "best_learning_rate", "log2_best_learning_rate"]
                 + Export.withErrors(["best_final_train_loss"]))
-        for group in groups(cells) {
+        for group in Export.groups(cells, differingIn: key) {
             let scored = group.compactMap { cell -> (rate: Double, loss: Double, perSeed: [Double])? in
                 let losses = (byCell[cell.index] ?? []).compactMap { run -> Double? in
                     guard let last = run.training.last, last.status == .ok else { return nil }
@@ -47,7 +35,7 @@ enum LearningRateExport {
             }
             let best = scored.min { $0.loss < $1.loss }
             table.append(
-                group[0].parameters.filter { $0.key != key }.map(\.value)
+                group[0].parameters(except: key).map(\.value)
                     + ["\(group.count)", CSVTable.number(best?.rate), CSVTable.number(best.map { log2($0.rate) })]
                     + Export.estimate(best?.loss, best?.perSeed ?? []))
         }

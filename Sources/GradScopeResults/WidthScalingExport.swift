@@ -35,25 +35,14 @@ enum WidthScalingExport {
         }
     }
 
-    /// The cells grouped by every parameter but `width`, in the order of their first cell.
-    static func groups(_ cells: [CellColumns]) -> [[CellColumns]] {
-        var order = [[String]](), members = [[String]: [CellColumns]]()
-        for cell in cells {
-            let key = cell.parameters.filter { $0.key != "width" }.map(\.value)
-            if members[key] == nil { order.append(key) }
-            members[key, default: []].append(cell)
-        }
-        return order.compactMap { members[$0] }.filter { Set($0.map(\.width)).count > 1 }
-    }
-
     static func scalingTable(_ cells: [CellColumns], _ byCell: [Int: [RunRecord]]) -> CSVTable {
-        let parameters = (cells.first?.parameters ?? []).filter { $0.key != "width" }
+        let parameters = cells.first?.parameters(except: "width") ?? []
         var table = CSVTable(
             header: parameters.map(\.key) + [Column.step, Column.layer, "widths"]
                 + Export.withErrors(["act_slope"]) + ["verdict"] + Export.withErrors(["delta_slope"])
                 + ["delta_verdict"])
-        for group in groups(cells) {
-            let lead = group[0].parameters.filter { $0.key != "width" }.map(\.value)
+        for group in Export.groups(cells, differingIn: "width") {
+            let lead = group[0].parameters(except: "width").map(\.value)
             let points = (byCell[group[0].index]?.first?.training ?? []).filter { !$0.coordinates.isEmpty }
             for point in points {
                 for layer in point.coordinates.indices {
