@@ -152,7 +152,9 @@ extension ConfigReader {
             guard let grid = buildDrafts(document: document, base: base, axes: axes) else { return nil }
             for draft in grid {
                 if let first = seen[draft] {
-                    fail("sweep[\(g)]", document["sweep"], "defines cell \(drafts.count) again (grid \(first) has it)")
+                    fail(
+                        "sweep[\(g)]", document["sweep"],
+                        "defines again a cell that sweep[\(first)] has (one cell, one row); remove it from one grid")
                     return nil
                 }
                 seen[draft] = g
