@@ -8,10 +8,7 @@ import Foundation
 /// verdict in the panel's title.
 extension Report {
     /// The columns of width_scaling.csv that are not the group's parameters.
-    static let scalingColumns: Set<String> = [
-        Column.step, Column.layer, "widths", "act_slope", "act_slope_se", "verdict", "delta_slope", "delta_slope_se",
-        "delta_verdict",
-    ]
+    static let scalingColumns = Set(WidthScalingExport.scalingColumns)
 
     /// One figure per group of width_scaling.csv, when the folder has one.
     func coordinateFigures() -> [Figure] {

@@ -236,21 +236,7 @@ package final class ResultStore: Sendable {
     private static func insertTraining(_ run: RunRecord, into db: Database) throws {
         guard !run.training.isEmpty else { return }
         let filterStatement = try db.makeStatement(sql: "INSERT INTO filter_weight VALUES (?, ?, ?, ?, ?, ?, ?)")
-        for point in run.training {
-            for w in point.filters {
-                try filterStatement.execute(arguments: [
-                    run.cellIndex, run.seed, point.step, w.filter, w.dy, w.dx, w.weight,
-                ])
-            }
-        }
         let coordinateStatement = try db.makeStatement(sql: "INSERT INTO coordinate VALUES (?, ?, ?, ?, ?, ?)")
-        for point in run.training {
-            for (i, c) in point.coordinates.enumerated() {
-                try coordinateStatement.execute(arguments: [
-                    run.cellIndex, run.seed, point.step, i + 1, c.actL1, c.deltaL1,
-                ])
-            }
-        }
         let stepStatement = try db.makeStatement(sql: "INSERT INTO training_step VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
         let layerStatement = try db.makeStatement(
             sql: "INSERT INTO training_layer VALUES (\(Array(repeating: "?", count: 28).joined(separator: ", ")))")
@@ -266,6 +252,16 @@ package final class ResultStore: Sendable {
                     arguments: StatementArguments(
                         values + [point.relativeUpdates[i]] + layer.perExampleValues + layer.recurrentValues
                             + layer.correlationValues))
+            }
+            for w in point.filters {
+                try filterStatement.execute(arguments: [
+                    run.cellIndex, run.seed, point.step, w.filter, w.dy, w.dx, w.weight,
+                ])
+            }
+            for (i, c) in point.coordinates.enumerated() {
+                try coordinateStatement.execute(arguments: [
+                    run.cellIndex, run.seed, point.step, i + 1, c.actL1, c.deltaL1,
+                ])
             }
         }
     }

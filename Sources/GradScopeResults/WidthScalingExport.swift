@@ -5,7 +5,7 @@ import Foundation
 /// `width_scaling.csv` (one row per group of cells that differ only in width, step and layer): the coordinate
 /// check of microsoft/mup with a number and a verdict (SPEC section 4), for sweeps that train cells of several
 /// widths.
-enum WidthScalingExport {
+package enum WidthScalingExport {
     static let files = ["coordinates.csv", "width_scaling.csv"]
     /// |slope| below this is `flat`: over a 16-fold range of widths, less than a factor 1.75.
     static let flatLimit = 0.2
@@ -35,12 +35,14 @@ enum WidthScalingExport {
         }
     }
 
+    /// width_scaling.csv's columns after the group's parameters (the report tells the two apart by them).
+    package static let scalingColumns =
+        [Column.step, Column.layer, "widths"] + Export.withErrors(["act_slope"]) + ["verdict"]
+        + Export.withErrors(["delta_slope"]) + ["delta_verdict"]
+
     static func scalingTable(_ cells: [CellColumns], _ byCell: [Int: [RunRecord]]) -> CSVTable {
         let parameters = cells.first?.parameters(except: "width") ?? []
-        var table = CSVTable(
-            header: parameters.map(\.key) + [Column.step, Column.layer, "widths"]
-                + Export.withErrors(["act_slope"]) + ["verdict"] + Export.withErrors(["delta_slope"])
-                + ["delta_verdict"])
+        var table = CSVTable(header: parameters.map(\.key) + scalingColumns)
         for group in Export.groups(cells, differingIn: "width") {
             let lead = group[0].parameters(except: "width").map(\.value)
             let points = (byCell[group[0].index]?.first?.training ?? []).filter { !$0.coordinates.isEmpty }

@@ -147,10 +147,10 @@ extension TrainingSettings {
     /// The examples a run of `cell` keeps (training and held-out sets) and those it evaluates at each recorded step
     /// (the training subset and the held-out set).
     func exampleCounts(_ cell: Cell) -> (stored: Double, evaluated: Double) {
-        let images = task == .images ? try? cell.input.inputs(size: cell.mapSize) : nil
-        let train = trainingExamples(available: images?.data.train.count)
-        let test = heldOutExamples(available: images?.data.test.count)
-        return (Double(train + test), Double(min(train, TrainingSettings.trainingSubsetSize) + test))
+        (
+            Double(trainingExamples(for: cell) + heldOutExamples(for: cell)),
+            Double(evaluatedExamples(for: cell).reduce(0, +))
+        )
     }
 }
 

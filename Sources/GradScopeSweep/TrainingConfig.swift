@@ -63,14 +63,12 @@ extension TrainingSettings {
     /// The settings as CSV columns (`train_steps`, ...; `train_size` and `test_size` keep their names), with the
     /// set sizes `cell` trains on (a data set's split sizes where `images` leaves them out).
     func columns(for cell: Cell) -> [(key: String, value: String)] {
-        let images = task == .images ? try? cell.input.inputs(size: cell.mapSize) : nil
-        let (train, test) = (images?.data.train.count, images?.data.test.count)
         return [
             ("train_steps", "\(steps)"), ("train_learning_rate", "\(learningRate)"),
             ("train_optimizer", optimizer.rawValue),
             ("train_momentum", "\(momentum)"), ("train_record_every", "\(recordEvery)"),
             (Column.trainTask, task.rawValue),
-            ("train_size", "\(trainingExamples(available: train))"),
-        ] + (task == .images || testSize != nil ? [("test_size", "\(heldOutExamples(available: test))")] : [])
+            ("train_size", "\(trainingExamples(for: cell))"),
+        ] + (task == .images || testSize != nil ? [("test_size", "\(heldOutExamples(for: cell))")] : [])
     }
 }

@@ -100,12 +100,7 @@ private struct ProductShape {
             return
         }
         passes = training.steps + 1
-        let images = training.task == .images ? try? cell.input.inputs(size: cell.mapSize) : nil
-        let evaluated = [
-            min(training.trainingExamples(available: images?.data.train.count), TrainingSettings.trainingSubsetSize),
-            training.heldOutExamples(available: images?.data.test.count),
-        ]
-        let chunks = evaluated.flatMap { count in
+        let chunks = training.evaluatedExamples(for: cell).flatMap { count in
             stride(from: 0, to: count, by: cell.batch).map { min(cell.batch, count - $0) * positions }
         }
         evaluations = Array(Array(repeating: chunks, count: training.recordedSteps.count).joined())

@@ -48,7 +48,7 @@ extension Cell {
     func validateParametrization() throws(ParameterError) {
         try ParameterError.check("base_width", baseWidth, in: Cell.widthRange)
         guard parametrization == .mup else { return }
-        guard !architecture.isRecurrent, architecture == .plain else {
+        guard architecture == .plain else {
             throw ParameterError(
                 key: "architecture",
                 message: "parametrization mup scales plain dense and conv nets (a residual stream has no input "

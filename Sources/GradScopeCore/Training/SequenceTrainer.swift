@@ -26,8 +26,9 @@ package final class SequenceTrainer<Model: SequenceModel>: TrainingLoop {
         try settings.validate(for: cell)
         (self.model, self.settings, self.seed) = (model, settings, seed)
         data = TrainingData(
-            task: settings.task, seed: seed, width: cell.width, trainSize: settings.trainingExamples(),
-            testSize: settings.heldOutExamples(), classes: cell.classes, inputStd: cell.inputStd, steps: cell.depth)
+            task: settings.task, seed: seed, width: cell.width, trainSize: settings.trainingExamples(for: cell),
+            testSize: settings.heldOutExamples(for: cell), classes: cell.classes, inputStd: cell.inputStd,
+            steps: cell.depth)
         readout = ScalarReadout(seed: seed, width: cell.width)
         initialRecurrentWeights = model.values(.recurrentWeights)
         trainingSubset = data.train.rows(0..<min(data.train.count, TrainingSettings.trainingSubsetSize))

@@ -185,14 +185,14 @@ extension TrainingData {
     ) throws(ParameterError) {
         if settings.task == .images, let images = try cell.input.inputs(size: cell.mapSize) {
             self.init(
-                images: images, seed: seed,
-                trainExamples: settings.trainingExamples(available: images.data.train.count),
-                testExamples: settings.heldOutExamples(available: images.data.test.count), inputStd: cell.inputStd,
-                shape: shape, readout: readout)
+                images: images, seed: seed, trainExamples: settings.trainingExamples(for: cell),
+                testExamples: settings.heldOutExamples(for: cell), inputStd: cell.inputStd, shape: shape,
+                readout: readout)
             return
         }
         self.init(
-            task: settings.task, seed: seed, width: cell.width, trainSize: settings.trainingExamples(),
-            testSize: settings.heldOutExamples(), classes: cell.classes, inputStd: cell.inputStd, steps: cell.depth)
+            task: settings.task, seed: seed, width: cell.width, trainSize: settings.trainingExamples(for: cell),
+            testSize: settings.heldOutExamples(for: cell), classes: cell.classes, inputStd: cell.inputStd,
+            steps: cell.depth)
     }
 }

@@ -27,14 +27,26 @@ package struct TrainingSettings: Hashable, Sendable {
     package static let stepsRange = 1...1_000_000
     package static let trainSizeRange = 1...10_000_000
 
-    /// Examples in the training set, where a data set's training split holds `available` (nil: a drawn task).
-    package func trainingExamples(available: Int? = nil) -> Int {
-        trainSize ?? (task == .images ? available ?? Self.drawnTrainSize : Self.drawnTrainSize)
+    /// Examples in the training set of `cell`: `train_size`, else 4096 drawn, or (`images`) the data set's
+    /// training split.
+    package func trainingExamples(for cell: Cell) -> Int {
+        trainSize ?? splits(of: cell)?.train.count ?? Self.drawnTrainSize
     }
 
-    /// Held-out examples, where a data set's test split holds `available` (nil: a drawn task).
-    package func heldOutExamples(available: Int? = nil) -> Int {
-        testSize ?? (task == .images ? available ?? Self.drawnTestSize : Self.drawnTestSize)
+    /// Held-out examples of `cell`: `test_size`, else 1,024 drawn, or (`images`) the data set's test split.
+    package func heldOutExamples(for cell: Cell) -> Int {
+        testSize ?? splits(of: cell)?.test.count ?? Self.drawnTestSize
+    }
+
+    /// The examples each recorded step evaluates: the training subset and the held-out set.
+    package func evaluatedExamples(for cell: Cell) -> [Int] {
+        [min(trainingExamples(for: cell), Self.trainingSubsetSize), heldOutExamples(for: cell)]
+    }
+
+    /// The data set `images` trains `cell` on (read once per process); nil for a drawn task, or a set that cannot
+    /// be read (`validate` reports it).
+    private func splits(of cell: Cell) -> ImageDataSet? {
+        task == .images ? (try? cell.input.inputs(size: cell.mapSize))?.data : nil
     }
 
     package init() {}
@@ -65,7 +77,7 @@ package struct TrainingSettings: Hashable, Sendable {
         }
         try ParameterError.check("train.learning_rate", learningRate, in: TrainingSettings.learningRateRange)
         try ParameterError.check("train.momentum", momentum, in: TrainingSettings.momentumRange)
-        let examples = trainingExamples(available: available.train)
+        let examples = trainingExamples(for: cell)
         guard examples >= cell.batch else {
             throw ParameterError(
                 key: "train.train_size",

@@ -251,7 +251,7 @@ struct ConfigTests {
         let training = try #require(e.cells[0].draft.training)
         #expect(
             training.steps == 40 && training.optimizer == .adam && training.recordEvery == 10
-                && training.trainSize == nil && training.trainingExamples() == 4096)
+                && training.trainSize == nil && training.trainingExamples(for: e.cells[0].cell) == 4096)
         let columns = e.cells[1].draft.columns
         #expect(
             columns.suffix(7).map(\.key) == [
