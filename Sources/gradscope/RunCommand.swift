@@ -13,7 +13,9 @@ struct RunCommand: ParsableCommand {
         discussion: """
             Results go to OUTPUT/<name>/: results.sqlite (every finished run, one transaction each), \
             runs.csv, layers.csv, summary.csv and manifest.json, plus training.csv and training_summary.csv \
-            with a train object and spectra.csv and spectra_histogram.csv with jacobian: true \
+            with a train object (and filters.csv when a conv net trains on images, coordinates.csv and \
+            width_scaling.csv when cells of several widths train, learning_rates.csv when cells differ only \
+            in the learning rate) and spectra.csv and spectra_histogram.csv with jacobian: true \
             (`gradscope report` draws them). Ctrl-C stops after the runs in flight; \
             --resume continues. Without --jobs gradscope runs one run per core (fewer when the sweep has \
             fewer weight families, or of a few large families fewer groups of runs that share a forward \
