@@ -11,6 +11,13 @@ extension Double: BLASScalar {
         _ a: Matrix<Double>, transposeA: Bool, _ b: Matrix<Double>, transposeB: Bool,
         into c: inout Matrix<Double>, alpha: Double, beta: Double
     ) {
+        callGEMM(cblas_dgemm, RowBlock(a), transposeA, RowBlock(b), transposeB, &c, alpha, beta)
+    }
+
+    package static func gemm(
+        _ a: RowBlock<Double>, transposeA: Bool, _ b: RowBlock<Double>, transposeB: Bool,
+        into c: inout Matrix<Double>, alpha: Double, beta: Double
+    ) {
         callGEMM(cblas_dgemm, a, transposeA, b, transposeB, &c, alpha, beta)
     }
 
@@ -50,16 +57,18 @@ extension Double: BLASScalar {
     package static func gram(_ a: Matrix<Double>, of vectors: GramVectors, into c: inout Matrix<Double>) {
         callSYRK(cblas_dsyrk, a, vectors, &c)
     }
-
-    package static func move(_ moves: [BlockMove], columns: Int, from a: [Double], into b: inout [Double], adding: Bool)
-    {
-        callBlockMoves(copy: cblas_domatcopy, add: cblas_dgeadd, moves, columns, a, &b, adding)
-    }
 }
 
 extension Float: BLASScalar {
     package static func gemm(
         _ a: Matrix<Float>, transposeA: Bool, _ b: Matrix<Float>, transposeB: Bool,
+        into c: inout Matrix<Float>, alpha: Float, beta: Float
+    ) {
+        callGEMM(cblas_sgemm, RowBlock(a), transposeA, RowBlock(b), transposeB, &c, alpha, beta)
+    }
+
+    package static func gemm(
+        _ a: RowBlock<Float>, transposeA: Bool, _ b: RowBlock<Float>, transposeB: Bool,
         into c: inout Matrix<Float>, alpha: Float, beta: Float
     ) {
         callGEMM(cblas_sgemm, a, transposeA, b, transposeB, &c, alpha, beta)
@@ -77,10 +86,6 @@ extension Float: BLASScalar {
 
     package static func gram(_ a: Matrix<Float>, of vectors: GramVectors, into c: inout Matrix<Float>) {
         callSYRK(cblas_ssyrk, a, vectors, &c)
-    }
-
-    package static func move(_ moves: [BlockMove], columns: Int, from a: [Float], into b: inout [Float], adding: Bool) {
-        callBlockMoves(copy: cblas_somatcopy, add: cblas_sgeadd, moves, columns, a, &b, adding)
     }
 }
 
@@ -159,7 +164,7 @@ private typealias GEMMRoutine<S> = (
 ) -> Void
 
 private func callGEMM<S: BLASScalar>(
-    _ routine: @escaping GEMMRoutine<S>, _ a: Matrix<S>, _ transposeA: Bool, _ b: Matrix<S>, _ transposeB: Bool,
+    _ routine: @escaping GEMMRoutine<S>, _ a: RowBlock<S>, _ transposeA: Bool, _ b: RowBlock<S>, _ transposeB: Bool,
     _ c: inout Matrix<S>, _ alpha: S, _ beta: S
 ) {
     let (m, n, k) = gemmShape(a, transposeA, b, transposeB, c)
@@ -172,12 +177,14 @@ private func callGEMM<S: BLASScalar>(
     let panel = BLASLibrary.panelColumns
     let panels = (Int(n) + panel - 1) / panel
     let workers = min(BLASLibrary.threadsPerRun, panels)
-    a.elements.withUnsafeBufferPointer { pa in
-        b.elements.withUnsafeBufferPointer { pb in
+    a.matrix.elements.withUnsafeBufferPointer { pa in
+        b.matrix.elements.withUnsafeBufferPointer { pb in
             c.elements.withUnsafeMutableBufferPointer { pc in
                 // Columns [j0, j1) of C need columns [j0, j1) of op(B): an offset into B
                 // (rows of B when it is transposed) and into C, same leading dimensions.
-                nonisolated(unsafe) let (baseA, baseB, baseC) = (pa.baseAddress, pb.baseAddress, pc.baseAddress)
+                nonisolated(unsafe) let (baseA, baseB, baseC) = (
+                    pa.baseAddress.map { $0 + a.offset }, pb.baseAddress.map { $0 + b.offset }, pc.baseAddress
+                )
                 nonisolated(unsafe) let routine = routine
                 let computePanel: @Sendable (Int) -> Void = { index in
                     let j0 = index * panel, width = Int32(min(Int(n) - j0, panel))
@@ -199,38 +206,25 @@ private func callGEMM<S: BLASScalar>(
     }
 }
 
-private typealias OMATCOPYRoutine<S> = (
-    CBLAS_ORDER, CBLAS_TRANSPOSE, Int32, Int32, S, UnsafePointer<S>?, Int32, UnsafeMutablePointer<S>?, Int32
-) -> Void
-private typealias GEADDRoutine<S> = (
-    CBLAS_ORDER, Int32, Int32, S, UnsafeMutablePointer<S>?, Int32, S, UnsafeMutablePointer<S>?, Int32
-) -> Void
-
-/// Each move's block of `a` copied into (or added to) `b` by OpenBLAS's ?omatcopy (?geadd), after every
-/// block's extent has been checked against both arrays in Swift.
-private func callBlockMoves<S: BLASScalar>(
-    copy: OMATCOPYRoutine<S>, add: GEADDRoutine<S>, _ moves: [BlockMove], _ columns: Int, _ a: [S], _ b: inout [S],
-    _ adding: Bool
-) {
-    guard columns > 0 else { return }
-    for move in moves where move.rows > 0 {
-        precondition(
-            move.source >= 0 && move.destination >= 0
-                && move.source + (move.rows - 1) * move.sourceStride + columns <= a.count
-                && move.destination + (move.rows - 1) * move.destinationStride + columns <= b.count,
-            "a block move reaches past its matrix")
-    }
-    a.withUnsafeBufferPointer { pa in
-        b.withUnsafeMutableBufferPointer { pb in
-            guard let baseA = pa.baseAddress, let baseB = pb.baseAddress else { return }
-            let n = Int32(columns)
-            for move in moves where move.rows > 0 {
-                let (from, to) = (baseA + move.source, baseB + move.destination)
-                let (rows, lda, ldb) = (Int32(move.rows), Int32(move.sourceStride), Int32(move.destinationStride))
-                if adding {
-                    add(CblasRowMajor, rows, n, 1, UnsafeMutablePointer(mutating: from), lda, 1, to, ldb)
-                } else {
-                    copy(CblasRowMajor, CblasNoTrans, rows, n, 1, from, lda, to, ldb)
+extension BLASScalar {
+    /// Each move's rows x columns block of `a` copied into `b` (a convolution's im2col), after every block's
+    /// extent has been checked against both arrays: one `memmove` per row of contiguous entries.
+    package static func move(_ moves: [BlockMove], from a: [Self], into b: inout [Self]) {
+        for move in moves where move.rows > 0 && move.columns > 0 {
+            precondition(
+                move.source >= 0 && move.destination >= 0
+                    && move.source + (move.rows - 1) * move.sourceStride + move.columns <= a.count
+                    && move.destination + (move.rows - 1) * move.destinationStride + move.columns <= b.count,
+                "a block move reaches past its matrix")
+        }
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeMutableBufferPointer { pb in
+                guard let baseA = pa.baseAddress, let baseB = pb.baseAddress else { return }
+                for move in moves where move.columns > 0 {
+                    for row in 0..<move.rows {
+                        (baseB + move.destination + row * move.destinationStride).update(
+                            from: baseA + move.source + row * move.sourceStride, count: move.columns)
+                    }
                 }
             }
         }

@@ -13,6 +13,11 @@ where RawSignificand: FixedWidthInteger {
         _ a: Matrix<Self>, transposeA: Bool, _ b: Matrix<Self>, transposeB: Bool,
         into c: inout Matrix<Self>, alpha: Self, beta: Self)
 
+    /// `gemm` of row blocks read in place: one example's rows of a convolution's patches and deltas.
+    static func gemm(
+        _ a: RowBlock<Self>, transposeA: Bool, _ b: RowBlock<Self>, transposeB: Bool,
+        into c: inout Matrix<Self>, alpha: Self, beta: Self)
+
     /// The QR factorisation A = QR of an m x n matrix with m >= n: Q (m x n,
     /// orthonormal columns) and the diagonal of R.
     /// The corresponding C functions are `LAPACKE_?geqrf` and `LAPACKE_?orgqr`.
@@ -25,18 +30,14 @@ where RawSignificand: FixedWidthInteger {
     /// The singular values of A, largest first.
     /// The corresponding C functions are `LAPACKE_sgesdd` and `LAPACKE_dgesdd`.
     static func singularValues(_ a: Matrix<Self>) throws(LAPACKError) -> [Self]
-
-    /// Each move's rows x `columns` block of `a` copied into `b`, or added to it (`adding`): a convolution's
-    /// im2col and its adjoint. The corresponding C functions are OpenBLAS's `cblas_?omatcopy` and `cblas_?geadd`.
-    static func move(_ moves: [BlockMove], columns: Int, from a: [Self], into b: inout [Self], adding: Bool)
 }
 
-/// A block of `rows` rows of contiguous entries in one array moved to another: row i starts at
-/// source + i sourceStride there and at destination + i destinationStride here.
+/// A block of `rows` rows of `columns` contiguous entries in one array copied to another: row i starts at
+/// source + i sourceStride there and at destination + i destinationStride here (`BLASScalar.move`).
 package struct BlockMove: Sendable, Equatable {
     package var source: Int, sourceStride: Int
     package var destination: Int, destinationStride: Int
-    package var rows: Int
+    package var rows: Int, columns: Int
 }
 
 /// Which vectors of a matrix a Gram matrix is formed from.
@@ -70,9 +71,28 @@ extension Matrix {
     }
 }
 
+/// The rows `range` of `matrix`, which a product reads in place (`BLASScalar.gemm`), without a copy.
+package struct RowBlock<Scalar: BLASScalar> {
+    package let matrix: Matrix<Scalar>
+    package let range: Range<Int>
+
+    package init(_ matrix: Matrix<Scalar>, rows range: Range<Int>? = nil) {
+        let range = range ?? 0..<matrix.rows
+        precondition(
+            range.lowerBound >= 0 && range.upperBound <= matrix.rows,
+            "RowBlock: rows \(range) out of \(matrix.rows)")
+        (self.matrix, self.range) = (matrix, range)
+    }
+
+    var rows: Int { range.count }
+    var columns: Int { matrix.columns }
+    /// The index in `matrix.elements` of the block's first entry.
+    var offset: Int { range.lowerBound * matrix.columns }
+}
+
 /// Checks the shapes of a GEMM call and returns (m, n, k) of op(A) (m x k) times op(B) (k x n).
 func gemmShape<Scalar>(
-    _ a: Matrix<Scalar>, _ transposeA: Bool, _ b: Matrix<Scalar>, _ transposeB: Bool, _ c: Matrix<Scalar>
+    _ a: RowBlock<Scalar>, _ transposeA: Bool, _ b: RowBlock<Scalar>, _ transposeB: Bool, _ c: Matrix<Scalar>
 ) -> (m: Int32, n: Int32, k: Int32) {
     let (m, k) = transposeA ? (a.columns, a.rows) : (a.rows, a.columns)
     let (kb, n) = transposeB ? (b.columns, b.rows) : (b.rows, b.columns)

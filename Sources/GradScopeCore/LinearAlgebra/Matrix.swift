@@ -100,9 +100,7 @@ package struct Matrix<Scalar: BLASScalar>: Equatable, Sendable {
 
     /// The same matrix in another precision, each entry rounded to nearest.
     package func converted<Other: BLASScalar>(to _: Other.Type = Other.self) -> Matrix<Other> {
-        var result = Matrix<Other>(rows: rows, columns: columns)
-        result.elements = elements.map { Other($0) }
-        return result
+        Matrix<Other>(rows: rows, columns: columns, exactly: elements.map { Other($0) })
     }
 
     /// The Frobenius norm sqrt(sum a_ij^2), accumulated in `Double` (no overflow for finite entries).

@@ -182,10 +182,13 @@ extension ActivationStatistics {
 
 extension Matrix {
     /// The sum of each column, accumulated in float64 row after row, eight columns at a time.
-    package var columnSums: [Double] {
+    package var columnSums: [Double] { columnSums(rows: 0..<rows) }
+
+    /// The column sums of the rows `range` alone (one example's position rows).
+    package func columnSums(rows range: Range<Int>) -> [Double] {
         let v = elements.span, whole = columns - columns % 8
         var sums = ColumnAccumulator(columns: columns)
-        for row in 0..<rows {
+        for row in range {
             let r = v.extracting((row * columns)..<((row + 1) * columns))  // exactly `columns` long: whole-vector loads
             for j in stride(from: 0, to: whole, by: 8) {
                 var x = SIMD8<Double>()

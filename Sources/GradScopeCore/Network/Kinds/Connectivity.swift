@@ -112,24 +112,27 @@ package enum Connectivity: Hashable, Sendable {
         return tapMajor.applyInRange(patches, into: &z)
     }
 
-    /// G_{l-1} = D W^T, or the patches' adjoint of D K^T, into `out`.
+    /// G_{l-1} = D W^T, or the convolution of D with the flipped kernel, patches(D) K' (`ConvKernels.adjointKernel`),
+    /// into `out`.
     func adjoint<S: BLASScalar>(
         _ delta: Matrix<S>, weights: Matrix<S>, into out: inout Matrix<S>, buffers: PatchBuffers<S>?
     ) {
         guard case .convolution(let layers) = self else {
             return S.gemm(delta, transposeA: false, weights, transposeB: true, into: &out, alpha: 1, beta: 0)
         }
-        let (g, buffers) = (layers.reading(out.columns), buffers ?? PatchBuffers())
-        let d = positionRows(delta)
-        buffers.gradient.reshape(rows: d.rows, columns: g.patch)
+        let buffers = buffers ?? PatchBuffers()
+        let read = layers.reading(delta.columns)  // the delta's c_out channels
+        ConvKernels.patches(delta, read, into: &buffers.deltaPatches, moves: buffers.moves(examples: delta.rows, read))
+        let features = out.columns
+        out = out.reshaped(rows: buffers.deltaPatches.rows, columns: features / layers.positions)
+        defer { out = out.reshaped(rows: delta.rows, columns: features) }
         S.gemm(
-            d, transposeA: false, ConvKernels.tapMajor(weights, g), transposeB: true, into: &buffers.gradient,
-            alpha: 1, beta: 0)
-        ConvKernels.accumulate(
-            buffers.gradient, g, into: &out, moves: buffers.moves(examples: out.rows, g, adjoint: true))
+            buffers.deltaPatches, transposeA: false, ConvKernels.adjointKernel(weights, layers.reading(features)),
+            transposeB: false, into: &out, alpha: 1, beta: 0)
     }
 
-    /// The bits beyond max|D| max|W| that the adjoint's sums of up to k^2 terms per entry may need.
+    /// The bits beyond max|D| max|W| that the adjoint's sums of up to k^2 c terms per entry (k^2 times a dense
+    /// layer's) may need.
     var adjointHeadroom: Int {
         guard case .convolution(let g) = self else { return 0 }
         let taps = g.kernel * g.kernel
@@ -180,10 +183,11 @@ package enum Connectivity: Hashable, Sendable {
         weightGradient = Matrix(rows: p.columns, columns: d.columns)
         return (0..<(p.rows / n2)).map { b in
             let rows = (b * n2)..<((b + 1) * n2)
-            let (pb, db) = (p.rows(rows), d.rows(rows))
-            S.gemm(pb, transposeA: true, db, transposeB: false, into: &share, alpha: 1, beta: 0)
+            S.gemm(
+                RowBlock(p, rows: rows), transposeA: true, RowBlock(d, rows: rows), transposeB: false, into: &share,
+                alpha: 1, beta: 0)
             Kernels.add(share.elements, to: &weightGradient.elements)
-            return ScaledNorm.sumOfSquares(share.elements) + db.columnSums.reduce(0) { $0 + $1 * $1 }
+            return ScaledNorm.sumOfSquares(share.elements) + d.columnSums(rows: rows).reduce(0) { $0 + $1 * $1 }
         }
     }
 
@@ -238,28 +242,25 @@ extension ConnectedKind {
     package func weightGradientOrder(_ dW: inout Matrix<Scalar>) { connectivity.weightGradientOrder(&dW) }
 }
 
-/// A convolution's reused buffers: the patches of a layer's input and their gradient, so that a pass allocates
+/// A convolution's reused buffers: the patches of a layer's input and of its delta, so that a pass allocates
 /// them once. Each network's kind has its own, and a network runs on one thread at a time.
 package final class PatchBuffers<Scalar: BLASScalar>: @unchecked Sendable {
     var patches = Matrix<Scalar>.empty
-    var gradient = Matrix<Scalar>.empty
-    /// The block moves of im2col and of its adjoint, kept for the shape they were made for (every layer but
-    /// the first, which reads c_0 channels, shares them).
+    var deltaPatches = Matrix<Scalar>.empty
+    /// The block moves of im2col, kept for the shape they were made for (every layer but the first, which
+    /// reads c_0 channels, shares them, and so do the deltas' patches when c_0 = c).
     private var kept: [MoveKey: [BlockMove]] = [:]
 
     private struct MoveKey: Hashable {
-        let examples: Int, geometry: ConvGeometry, adjoint: Bool
+        let examples: Int, geometry: ConvGeometry
     }
 
-    /// `ConvKernels.tapMoves` (or `adjointMoves`) for `examples` maps of `geometry`, made once.
-    func moves(examples: Int, _ geometry: ConvGeometry, adjoint: Bool = false) -> [BlockMove] {
-        let key = MoveKey(examples: examples, geometry: geometry, adjoint: adjoint)
+    /// `ConvKernels.tapMoves` for `examples` maps of `geometry`, made once.
+    func moves(examples: Int, _ geometry: ConvGeometry) -> [BlockMove] {
+        let key = MoveKey(examples: examples, geometry: geometry)
         if let moves = kept[key] { return moves }
         if kept.count >= 8 { kept.removeAll() }  // batches of another size: make them afresh
-        let moves =
-            adjoint
-            ? ConvKernels.adjointMoves(examples: examples, geometry)
-            : ConvKernels.tapMoves(examples: examples, geometry)
+        let moves = ConvKernels.tapMoves(examples: examples, geometry)
         kept[key] = moves
         return moves
     }

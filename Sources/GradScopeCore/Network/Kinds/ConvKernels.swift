@@ -46,9 +46,10 @@ package enum Padding: String, CaseIterable, Codable, Sendable {
     case circular, zero
 }
 
-/// im2col and its adjoint, the two data movements of a convolution as GEMMs. The patches are tap-major,
-/// columns (dy, dx, channel), so that each tap copies one position's c contiguous channels; K is kept in the
-/// channel-major row order (channel, dy, dx) of the weights and permuted to tap-major where a product reads it.
+/// im2col, the data movement that makes a convolution a GEMM: of H_{l-1} for Z = P K + b and dK = P^T D, of D
+/// for the adjoint G_{l-1} = patches(D) K'. The patches are tap-major, columns (dy, dx, channel), so that the k
+/// taps of one kernel row copy k c contiguous entries; K is kept in the channel-major row order (channel, dy, dx)
+/// of the weights and permuted to tap-major where a product reads it.
 enum ConvKernels {
     /// The patches of every (example, y, x) of `h` (examples x positions·channels, position-major): row
     /// (b, y, x), column (dy, dx, c) holds h[b, y + dy - r, x + dx - r, c] (wrapped, or 0 on zero padding).
@@ -66,61 +67,70 @@ enum ConvKernels {
         if p.rows != h.rows * g.positions || p.columns != g.patch {
             p = Matrix(rows: h.rows * g.positions, columns: g.patch)
         }
-        let moves = moves ?? tapMoves(examples: h.rows, g)
-        S.move(moves, columns: g.inputChannels, from: h.elements, into: &p.elements, adding: false)
+        S.move(moves ?? tapMoves(examples: h.rows, g), from: h.elements, into: &p.elements)
     }
 
-    /// The adjoint of `patches`: each entry of `dp` added back to the map entry it was read from, into
-    /// `out` (examples x positions·channels).
-    static func accumulate<S: BLASScalar>(
-        _ dp: Matrix<S>, _ g: ConvGeometry, into out: inout Matrix<S>, moves: [BlockMove]? = nil
-    ) {
-        for i in out.elements.indices { out.elements[i] = 0 }
-        let moves = moves ?? adjointMoves(examples: out.rows, g)
-        S.move(moves, columns: g.inputChannels, from: dp.elements, into: &out.elements, adding: true)
-    }
-
-    /// `tapMoves` reversed: from the patches back into the map.
-    static func adjointMoves(examples: Int, _ g: ConvGeometry) -> [BlockMove] {
-        tapMoves(examples: examples, g).map {
-            BlockMove(
-                source: $0.destination, sourceStride: $0.destinationStride, destination: $0.source,
-                destinationStride: $0.sourceStride, rows: $0.rows)
-        }
-    }
-
-    /// The block moves of im2col, from the map (examples x positions·channels) into the patches: for each
-    /// example, row y and tap (dy, dx), the positions x whose tap reads one run of consecutive map positions
-    /// (up to three runs: the wrapped left border, the middle, the wrapped right border; zero padding keeps the
-    /// middle only), c channels per position.
+    /// The block moves of im2col, from the map (examples x positions·channels) into the patches, for each
+    /// example, row y and kernel row dy: the interior positions x in [r, n - r), whose k taps read k
+    /// consecutive map positions, k c contiguous entries each, in one move; then each border position's runs
+    /// of taps that read consecutive positions (circular padding wraps them; zero padding leaves them out).
     static func tapMoves(examples: Int, _ g: ConvGeometry) -> [BlockMove] {
         let (n, k, c, r) = (g.size, g.kernel, g.inputChannels, g.radius)
+        let border = Array(0..<r) + Array((n - r)..<n)  // kernels are odd and at most n wide: n - r > r
         var moves = [BlockMove]()
-        moves.reserveCapacity(examples * n * k * k * 3)
+        moves.reserveCapacity(examples * n * k * (1 + 2 * border.count))
         for b in 0..<examples {
             for y in 0..<n {
                 for dy in 0..<k {
                     guard let yy = g.source(y, dy) else { continue }
-                    for dx in 0..<k {
-                        // x reads xx = x + dx - r: in the map for x in [r - dx, n + r - dx)
-                        let (low, high) = (max(0, r - dx), min(n, n + r - dx))
-                        var runs = [(first: low, count: high - low, shift: 0)]
-                        if g.padding == .circular {
-                            runs += [(0, low, n), (high, n - high, -n)]
-                        }
-                        for run in runs where run.count > 0 {
-                            let xx = run.first + dx - r + run.shift
+                    let (from, to) = ((b * n + yy) * n * c, (b * n + y) * n * g.patch + dy * k * c)
+                    moves.append(
+                        BlockMove(
+                            source: from, sourceStride: c, destination: to + r * g.patch, destinationStride: g.patch,
+                            rows: n - 2 * r, columns: k * c))
+                    for x in border {
+                        for run in tapRuns(x, g) {
                             moves.append(
                                 BlockMove(
-                                    source: ((b * n + yy) * n + xx) * c, sourceStride: c,
-                                    destination: ((b * n + y) * n + run.first) * g.patch + (dy * k + dx) * c,
-                                    destinationStride: g.patch, rows: run.count))
+                                    source: from + run.source * c, sourceStride: 0,
+                                    destination: to + x * g.patch + run.firstTap * c, destinationStride: 0, rows: 1,
+                                    columns: run.taps * c))
                         }
                     }
                 }
             }
         }
         return moves
+    }
+
+    /// The taps dx of position `x` as runs that read consecutive map positions: (first tap, map position,
+    /// taps); the taps that fall on zero padding are left out.
+    private static func tapRuns(_ x: Int, _ g: ConvGeometry) -> [(firstTap: Int, source: Int, taps: Int)] {
+        var runs = [(firstTap: Int, source: Int, taps: Int)]()
+        for dx in 0..<g.kernel {
+            guard let xx = g.source(x, dx) else { continue }
+            if let last = runs.last, last.firstTap + last.taps == dx, last.source + last.taps == xx {
+                runs[runs.count - 1].taps += 1
+            } else {
+                runs.append((dx, xx, 1))
+            }
+        }
+        return runs
+    }
+
+    /// The matrix that maps a delta's patches to the gradient of the layer's input: the adjoint of a stride-1
+    /// convolution is the convolution with the flipped kernel, so G_{l-1} = patches(D) K' with K' the
+    /// (k^2 c_out) x c_in matrix K'[(t', co), ci] = K[(ci, k^2 - 1 - t'), co] (t' a tap, tap-major rows).
+    static func adjointKernel<S: BLASScalar>(_ k: Matrix<S>, _ g: ConvGeometry) -> Matrix<S> {
+        let (taps, inputs, outputs) = (g.kernel * g.kernel, g.inputChannels, k.columns)
+        var out = Matrix<S>(rows: taps * outputs, columns: inputs)
+        for ci in 0..<inputs {
+            for tap in 0..<taps {
+                let (row, flipped) = ((ci * taps + tap) * outputs, (taps - 1 - tap) * outputs)
+                for co in 0..<outputs { out.elements[(flipped + co) * inputs + ci] = k.elements[row + co] }
+            }
+        }
+        return out
     }
 
     /// K (or dK) with rows (channel, tap) -> rows (tap, channel), the order of the patches' columns.
