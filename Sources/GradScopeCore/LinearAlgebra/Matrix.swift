@@ -98,6 +98,15 @@ package struct Matrix<Scalar: BLASScalar>: Equatable, Sendable {
         return result
     }
 
+    /// The entries in another precision, rounded to nearest, into `out` (resized to the count, its storage
+    /// reused when it has the room).
+    package func convert<Other: BLASScalar>(into out: inout [Other]) {
+        if out.count != elements.count { out = [Other](repeating: 0, count: elements.count) }
+        let input = elements.span
+        var output = out.mutableSpan
+        for i in 0..<min(input.count, output.count) { output[i] = Other(input[i]) }
+    }
+
     /// The same matrix in another precision, each entry rounded to nearest.
     package func converted<Other: BLASScalar>(to _: Other.Type = Other.self) -> Matrix<Other> {
         Matrix<Other>(rows: rows, columns: columns, exactly: elements.map { Other($0) })

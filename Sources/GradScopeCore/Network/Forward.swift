@@ -11,7 +11,8 @@ extension Network {
             guard status == .ok else { return status }
             if recordsCorrelations {
                 tapes[layer - 1].correlation = PairCorrelation(
-                    rows: kind.correlationRows(input: hidden[layer - 1], scratch: scratch, output: hidden[layer]))
+                    rows: kind.correlationRows(input: hidden[layer - 1], scratch: scratch, output: hidden[layer]),
+                    copy: &correlationCopy)
             }
         }
         if start == 0 { forwardDepth = cell.depth }

@@ -61,6 +61,8 @@ package final class Network<Kind: LayerKind> {
     private let pooledArrays: ([Kind.Tape]) -> [[Scalar]]
     /// Whether the forward pass records each layer's pair correlation (`PairCorrelation`); training turns it off.
     package var recordsCorrelations = true
+    /// The float64 copy of a float32 Z_l that the pair correlation reads, reused from layer to layer.
+    var correlationCopy = [Double]()
     /// Whether the network is still as drawn: no weights, biases, batch or hidden layer replaced.
     private var pristine = true
     /// Layers 1 ... forwardDepth of `hidden` and `tapes` hold the forward pass of

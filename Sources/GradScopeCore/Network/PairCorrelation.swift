@@ -13,8 +13,24 @@ package struct PairCorrelation: Equatable, Sendable {
     /// G = Z Z^T and c_ab = G_ab / sqrt(G_aa G_bb); batch > width, with u_b = z_b / ||z_b|| and U their
     /// matrix, sum_{a != b} c_ab = ||sum_b u_b||^2 - m and sum_{a != b} c_ab^2 = ||U^T U||_F^2 - m.
     package init?<Scalar: BLASScalar>(rows z: Matrix<Scalar>) {
+        var copy = [Double]()
+        self.init(rows: z, copy: &copy)
+    }
+
+    /// The same, with `copy` the storage of the float64 copy of a float32 `z` (kept by the caller from one
+    /// layer to the next, so that no layer allocates it afresh).
+    package init?<Scalar: BLASScalar>(rows z: Matrix<Scalar>, copy: inout [Double]) {
         guard z.rows >= 2 else { return nil }
-        var x = z as? Matrix<Double> ?? z.converted(to: Double.self)
+        var x: Matrix<Double>
+        let converted = !(z is Matrix<Double>)
+        if let double = z as? Matrix<Double> {
+            x = double
+        } else {
+            z.convert(into: &copy)
+            x = Matrix(rows: z.rows, columns: z.columns, exactly: copy)
+            copy = []  // x owns the storage now (no copy on write), and hands it back below
+        }
+        defer { if converted { copy = x.elements } }
         var sums = Self.pairSums(x)
         if sums == nil {  // squares out of range (or NaN): bring the largest entry near 1 by a power of two, retry
             let largest = InRangeProduct.maxMagnitude(x.elements)
