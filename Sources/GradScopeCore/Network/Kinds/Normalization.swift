@@ -34,6 +34,10 @@ struct Normalizer: Sendable {
     func forward<S: BLASScalar>(_ z: Matrix<S>, into u: inout Matrix<S>, inverseStd: inout [Double]) {
         let groups = groups(rows: z.rows, columns: z.columns)
         if inverseStd.count != groups.count { inverseStd = [Double](repeating: 0, count: groups.count) }
+        if normalization == .batch, let s = ChannelSums.normalize(z.elements, into: &u.elements, channels, eps: eps) {
+            inverseStd = s
+            return
+        }
         for (index, group) in groups.enumerated() {
             inverseStd[index] = Self.normalize(z.elements, into: &u.elements, group, eps: eps)
         }
@@ -42,13 +46,16 @@ struct Normalizer: Sendable {
     /// dz = s (du - mean(du) - u mean(du u)) per group, in place (du = dLoss/dN(z) in, dLoss/dz out):
     /// the gradient through the mean and the variance.
     func backward<S: BLASScalar>(_ gradient: inout Matrix<S>, normalized u: Matrix<S>, inverseStd: [Double]) {
+        if normalization == .batch {
+            return ChannelSums.backward(&gradient.elements, normalized: u.elements, channels, inverseStd: inverseStd)
+        }
         for (index, group) in groups(rows: u.rows, columns: u.columns).enumerated() {
             Self.backward(&gradient.elements, group, normalized: u.elements, group, inverseStd: inverseStd[index])
         }
     }
 
     /// One group's u = (z - mean) s; returns s.
-    private static func normalize<S: BLASScalar>(_ z: [S], into u: inout [S], _ g: Group, eps: Double) -> Double {
+    static func normalize<S: BLASScalar>(_ z: [S], into u: inout [S], _ g: Group, eps: Double) -> Double {
         let (mean, variance) = moments(z, g, scale: 1)
         if mean.isFinite, variance.isFinite {
             let s = 1 / (variance + eps).squareRoot()
@@ -108,4 +115,68 @@ struct Group {
 
     /// The index of the group's k-th element.
     subscript(k: Int) -> Int { start &+ k &* stride }
+}
+
+/// Batch normalisation's per-channel sums, all channels in one pass over the rows: each channel's sum still adds
+/// its entries in row order, as `Normalizer`'s one-group loops do (the same bits), but the loads are contiguous
+/// and the c sums independent, where one group at a time walked a column with stride c.
+enum ChannelSums {
+    /// u = (z - mean_c) s_c with every channel's moments over the rows (rows x c entries); returns the s_c, or
+    /// nil (u untouched) when a channel's moments are not finite, for the one-group path and its rescaling.
+    static func normalize<S: BLASScalar>(_ z: [S], into u: inout [S], _ channels: Int, eps: Double) -> [Double]? {
+        let rows = z.count / channels
+        guard rows > 0, u.count == z.count else { return nil }
+        let input = z.span
+        var mean = [Double](repeating: 0, count: channels), squares = mean
+        for r in 0..<rows {
+            let row = input.extracting((r * channels)..<((r + 1) * channels))
+            for c in 0..<channels { mean[c] += Double(row[c]) }
+        }
+        for c in 0..<channels { mean[c] /= Double(rows) }
+        for r in 0..<rows {
+            let row = input.extracting((r * channels)..<((r + 1) * channels))
+            for c in 0..<channels {
+                let d = Double(row[c]) - mean[c]
+                squares[c] += d * d
+            }
+        }
+        let variance = squares.map { $0 / Double(rows) }
+        guard mean.allSatisfy(\.isFinite), variance.allSatisfy(\.isFinite) else { return nil }
+        let inverseStd = variance.map { 1 / ($0 + eps).squareRoot() }
+        var output = u.mutableSpan
+        for r in 0..<rows {
+            let (row, start) = (input.extracting((r * channels)..<((r + 1) * channels)), r * channels)
+            for c in 0..<channels { output[start &+ c] = S((Double(row[c]) - mean[c]) * inverseStd[c]) }
+        }
+        return inverseStd
+    }
+
+    /// du -> s_c (du - mean(du) - u mean(du u)) for every channel c, in place.
+    static func backward<S: BLASScalar>(_ du: inout [S], normalized u: [S], _ channels: Int, inverseStd: [Double]) {
+        let rows = du.count / channels
+        guard rows > 0, u.count == du.count, inverseStd.count == channels else { return }
+        let normalized = u.span
+        var sum = [Double](repeating: 0, count: channels), projection = sum
+        do {
+            let gradient = du.span
+            for r in 0..<rows {
+                let range = (r * channels)..<((r + 1) * channels)
+                let (d, v) = (gradient.extracting(range), normalized.extracting(range))
+                for c in 0..<channels {
+                    sum[c] += Double(d[c])
+                    projection[c] += Double(d[c]) * Double(v[c])
+                }
+            }
+        }
+        let count = Double(rows)
+        let mean = sum.map { $0 / count }, meanProduct = projection.map { $0 / count }
+        var gradient = du.mutableSpan
+        for r in 0..<rows {
+            let (v, start) = (normalized.extracting((r * channels)..<((r + 1) * channels)), r * channels)
+            for c in 0..<channels {
+                let d = Double(gradient[start &+ c])
+                gradient[start &+ c] = S(inverseStd[c] * (d - mean[c] - Double(v[c]) * meanProduct[c]))
+            }
+        }
+    }
 }
