@@ -76,6 +76,7 @@ package struct RowBlock<Scalar: BLASScalar> {
     package let matrix: Matrix<Scalar>
     package let range: Range<Int>
 
+    /// The rows `range` of `matrix` (all of them by default); the range must lie within its rows.
     package init(_ matrix: Matrix<Scalar>, rows range: Range<Int>? = nil) {
         let range = range ?? 0..<matrix.rows
         precondition(
