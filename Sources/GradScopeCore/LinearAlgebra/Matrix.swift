@@ -126,13 +126,6 @@ package struct Matrix<Scalar: BLASScalar>: Equatable, Sendable {
         return result
     }
 
-    /// The rows `range`, as a range.count x columns matrix.
-    package func rows(_ range: Range<Int>) -> Matrix {
-        Matrix(
-            rows: range.count, columns: columns,
-            exactly: Array(elements[(range.lowerBound * columns)..<(range.upperBound * columns)]))
-    }
-
     /// `true` when the two matrices have the same shape.
     package func hasShape(of other: Matrix) -> Bool {
         rows == other.rows && columns == other.columns

@@ -14,9 +14,9 @@ struct ImageTrainingTests {
     }
 
     static func imageSettings(steps: Int, learningRate: Double, trainSize: Int?, testSize: Int?) -> TrainingSettings {
-        var settings = TrainingSettings()
-        (settings.steps, settings.learningRate, settings.recordEvery) = (steps, learningRate, steps)
-        (settings.task, settings.trainSize, settings.testSize) = (.images, trainSize, testSize)
+        var settings = trainingSettings(
+            steps: steps, learningRate: learningRate, trainSize: trainSize, recordEvery: steps)
+        (settings.task, settings.testSize) = (.images, testSize)
         return settings
     }
 

@@ -16,9 +16,9 @@ struct SequenceTrainingTests {
     }
 
     static func settings(steps: Int, learningRate: Double, optimizer: Optimizer, trainSize: Int) -> TrainingSettings {
-        var settings = TrainingSettings()
-        (settings.steps, settings.learningRate, settings.optimizer) = (steps, learningRate, optimizer)
-        (settings.task, settings.trainSize, settings.recordEvery) = (.adding, trainSize, steps)
+        var settings = trainingSettings(
+            steps: steps, learningRate: learningRate, optimizer: optimizer, trainSize: trainSize, recordEvery: steps)
+        settings.task = .adding
         return settings
     }
 

@@ -19,7 +19,7 @@ func trainingCell(
     return cell
 }
 
-func trainingSettings(steps: Int, learningRate: Double, optimizer: Optimizer = .sgd, trainSize: Int, recordEvery: Int)
+func trainingSettings(steps: Int, learningRate: Double, optimizer: Optimizer = .sgd, trainSize: Int?, recordEvery: Int)
     -> TrainingSettings
 {
     var settings = TrainingSettings()

@@ -158,11 +158,6 @@ enum ConvKernels {
 }
 
 extension Matrix {
-    /// Makes this a rows x columns matrix, keeping its storage when the shape is already that.
-    mutating func reshape(rows: Int, columns: Int) {
-        if self.rows != rows || self.columns != columns { self = Matrix(rows: rows, columns: columns) }
-    }
-
     /// The same entries read as a rows x columns matrix (rows x columns must be the count).
     consuming func reshaped(rows: Int, columns: Int) -> Matrix {
         Matrix(rows: rows, columns: columns, exactly: elements)

@@ -32,12 +32,12 @@ struct Normalizer: Sendable {
     /// unchanged (the activation's check then reports it); finite values whose sums would leave the
     /// range are normalised in units of a power of two.
     func forward<S: BLASScalar>(_ z: Matrix<S>, into u: inout Matrix<S>, inverseStd: inout [Double]) {
-        let groups = groups(rows: z.rows, columns: z.columns)
-        if inverseStd.count != groups.count { inverseStd = [Double](repeating: 0, count: groups.count) }
         if normalization == .batch, let s = ChannelSums.normalize(z.elements, into: &u.elements, channels, eps: eps) {
             inverseStd = s
             return
         }
+        let groups = groups(rows: z.rows, columns: z.columns)
+        if inverseStd.count != groups.count { inverseStd = [Double](repeating: 0, count: groups.count) }
         for (index, group) in groups.enumerated() {
             inverseStd[index] = Self.normalize(z.elements, into: &u.elements, group, eps: eps)
         }
